@@ -1,0 +1,31 @@
+//! Schema migrations for linli, applied in order by `linli migrate` and on every `linli serve`.
+//!
+//! One file per step, named `mYYYYMMDD_NNNNNN_<verb>_<table>.rs` (the name is the migration's
+//! identity in `seaql_migrations`, so never rename a file that has shipped). Every migration
+//! must run unchanged on SQLite (the embedded default) and PostgreSQL (production): stick to
+//! the portable column helpers and keep engine-specific SQL out.
+
+// `MigrationTrait` is an `async_trait` whose signatures elide `SchemaManager`'s lifetime;
+// spelling it out makes the impls mismatch the trait.
+#![allow(elided_lifetimes_in_paths)]
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261129_000001_create_community;
+mod m20261129_000002_create_resident;
+mod m20261129_000003_create_role_grant;
+mod m20261129_000004_create_refresh_token;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261129_000001_create_community::Migration),
+            Box::new(m20261129_000002_create_resident::Migration),
+            Box::new(m20261129_000003_create_role_grant::Migration),
+            Box::new(m20261129_000004_create_refresh_token::Migration),
+        ]
+    }
+}

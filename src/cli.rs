@@ -1,0 +1,99 @@
+//! The `linli` command: parses the command line and runs the chosen subcommand.
+
+use std::io::BufRead;
+
+use anyhow::Context;
+use clap::Parser;
+
+use crate::config::{Cli, Command, DatabaseSettings, Settings, UserCommand, UserCreateArgs};
+use crate::domain::permissions::{Grant, Role, Scope};
+use crate::domain::resident::{DisplayName, NewPassword, PhoneNumber};
+use crate::persistence::{self, residents::CreateError};
+use crate::startup::{Application, shutdown_signal};
+use crate::{auth, http, telemetry};
+
+pub async fn run() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        None => serve(&cli.serve).await,
+        Some(Command::Serve(args)) => serve(&args).await,
+        Some(Command::Migrate(args)) => {
+            telemetry::init_logging(Default::default());
+            let db = persistence::connect(&DatabaseSettings::from(&args)).await?;
+            persistence::migrate(&db).await?;
+            db.close().await?;
+            tracing::info!("migrations applied");
+            Ok(())
+        }
+        Some(Command::Openapi) => {
+            print!("{}", http::spec_json());
+            Ok(())
+        }
+        Some(Command::User(UserCommand::Create(args))) => create_user(args).await,
+    }
+}
+
+async fn serve(args: &crate::config::ServeArgs) -> anyhow::Result<()> {
+    telemetry::init_logging(args.log_format);
+    let app = Application::build(Settings::from(args)).await?;
+    app.run_until(shutdown_signal()).await
+}
+
+async fn create_user(args: UserCreateArgs) -> anyhow::Result<()> {
+    let phone = PhoneNumber::parse(&args.phone)?;
+    let name = DisplayName::parse(&args.name)?;
+    let password = match args.password {
+        Some(p) => p,
+        None => {
+            eprintln!("password for {}:", phone.as_str());
+            let mut line = String::new();
+            std::io::stdin().lock().read_line(&mut line).context("cannot read the password")?;
+            line.trim_end_matches(['\r', '\n']).to_owned()
+        }
+    };
+    let password = NewPassword::parse(&password)?;
+
+    let db = persistence::connect(&DatabaseSettings::from(&args.database)).await?;
+    persistence::migrate(&db).await?;
+    let community = match &args.community {
+        Some(slug) => persistence::communities::find_by_slug(&db, slug)
+            .await?
+            .with_context(|| format!("no community with slug {slug:?}"))?,
+        None => {
+            let mut all = persistence::communities::list(&db).await?;
+            anyhow::ensure!(
+                all.len() == 1,
+                "there are {} communities; choose one with --community <slug>",
+                all.len()
+            );
+            all.remove(0)
+        }
+    };
+    let hash = auth::password::hash(&password).await?;
+    let resident = match persistence::residents::create(&db, community.id, &phone, &name, hash).await {
+        Ok(r) => r,
+        Err(CreateError::PhoneTaken) => anyhow::bail!("{} is already registered", phone.as_str()),
+        Err(CreateError::Db(e)) => return Err(e.into()),
+    };
+    if args.admin {
+        persistence::roles::grant(
+            &db,
+            resident.id,
+            Grant {
+                role: Role::Admin,
+                scope: Scope::Community(community.id),
+            },
+        )
+        .await?;
+    }
+    db.close().await?;
+    println!("{}", resident.id);
+    eprintln!(
+        "created {} ({}) in {}{}",
+        name.as_str(),
+        phone.as_str(),
+        community.slug,
+        if args.admin { " as admin" } else { "" }
+    );
+    Ok(())
+}

@@ -1,0 +1,214 @@
+//! Configuration: the command line (with an environment-variable fallback for every flag)
+//! and the resolved [`Settings`] the application is built from. Tests build `Settings`
+//! directly.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// linli: the backend behind the residents' phone apps.
+///
+/// With no subcommand, `linli` runs `serve` on the embedded SQLite database `./linli.db`.
+#[derive(Debug, Parser)]
+#[command(name = "linli", version, about, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Options for `serve` when no subcommand is given.
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP service (applies pending migrations first).
+    Serve(ServeArgs),
+    /// Apply pending database migrations, then exit.
+    Migrate(DatabaseArgs),
+    /// Print the OpenAPI document (JSON) to standard output.
+    Openapi,
+    /// Manage resident accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a resident account, optionally as an admin of its community.
+    Create(UserCreateArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArgs {
+    /// Database URL: `sqlite://FILE` (created if missing) or `postgres://USER@HOST/DB`.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://linli.db")]
+    pub database_url: String,
+    /// Most database connections the pool opens.
+    #[arg(long, env = "LINLI_DB_MAX_CONNECTIONS", default_value_t = 10)]
+    pub db_max_connections: u32,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, env = "LINLI_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// Secret that signs access tokens (at least 32 bytes). Required with PostgreSQL; with
+    /// SQLite a random one is generated and kept next to the database file.
+    #[arg(long, env = "LINLI_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+    /// `iss` claim of access tokens.
+    #[arg(long, env = "LINLI_JWT_ISSUER", default_value = "linli")]
+    pub jwt_issuer: String,
+    /// `aud` claim of access tokens.
+    #[arg(long, env = "LINLI_JWT_AUDIENCE", default_value = "linli-app")]
+    pub jwt_audience: String,
+    /// Name of the community created on first start when there is none.
+    #[arg(long, env = "LINLI_SEED_COMMUNITY_NAME", default_value = "鄰里社區")]
+    pub seed_community_name: String,
+    /// Slug of the community created on first start when there is none.
+    #[arg(long, env = "LINLI_SEED_COMMUNITY_SLUG", default_value = "default")]
+    pub seed_community_slug: String,
+    /// Seconds to let in-flight requests finish after SIGTERM/SIGINT.
+    #[arg(long, env = "LINLI_SHUTDOWN_TIMEOUT", default_value_t = 30)]
+    pub shutdown_timeout: u64,
+    /// Log format (the level comes from `RUST_LOG`, default `info`).
+    #[arg(long, env = "LINLI_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct UserCreateArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// Phone number (E.164, or a mainland mobile number).
+    #[arg(long)]
+    pub phone: String,
+    /// Name shown to other residents.
+    #[arg(long)]
+    pub name: String,
+    /// Community slug; defaults to the only community when there is exactly one.
+    #[arg(long)]
+    pub community: Option<String>,
+    /// Make the resident an admin of the community.
+    #[arg(long)]
+    pub admin: bool,
+    /// Password; read from standard input when absent (keeps it out of shell history).
+    #[arg(long, env = "LINLI_USER_PASSWORD", hide_env_values = true)]
+    pub password: Option<String>,
+}
+
+/// A secret that never appears in `Debug` output or logs.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct DatabaseSettings {
+    pub url: String,
+    pub max_connections: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct JwtSettings {
+    pub secret: Option<Secret>,
+    pub issuer: String,
+    pub audience: String,
+}
+
+/// Everything `Application::build` needs.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub bind: SocketAddr,
+    pub database: DatabaseSettings,
+    pub jwt: JwtSettings,
+    pub seed_community_name: String,
+    pub seed_community_slug: String,
+    pub shutdown_timeout: Duration,
+}
+
+impl From<&DatabaseArgs> for DatabaseSettings {
+    fn from(args: &DatabaseArgs) -> Self {
+        Self {
+            url: args.database_url.clone(),
+            max_connections: args.db_max_connections.max(1),
+        }
+    }
+}
+
+impl From<&ServeArgs> for Settings {
+    fn from(args: &ServeArgs) -> Self {
+        Self {
+            bind: args.bind,
+            database: DatabaseSettings::from(&args.database),
+            jwt: JwtSettings {
+                secret: args.jwt_secret.clone().filter(|s| !s.is_empty()).map(Secret::new),
+                issuer: args.jwt_issuer.clone(),
+                audience: args.jwt_audience.clone(),
+            },
+            seed_community_name: args.seed_community_name.clone(),
+            seed_community_slug: args.seed_community_slug.clone(),
+            shutdown_timeout: Duration::from_secs(args.shutdown_timeout),
+        }
+    }
+}
+
+/// Where an auto-generated JWT secret is kept for a SQLite database file: beside it.
+pub fn secret_path_for(database_file: &std::path::Path) -> PathBuf {
+    database_file.with_extension("jwt-secret")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_arguments_means_serve_on_the_embedded_default() {
+        let cli = Cli::try_parse_from(["linli"]).unwrap();
+        assert!(cli.command.is_none());
+        let settings = Settings::from(&cli.serve);
+        assert_eq!(settings.bind.to_string(), "127.0.0.1:8080");
+        // The environment may override DATABASE_URL; without it the default is SQLite.
+        if std::env::var_os("DATABASE_URL").is_none() {
+            assert_eq!(settings.database.url, "sqlite://linli.db");
+        }
+    }
+
+    #[test]
+    fn secrets_do_not_show_in_debug_output() {
+        assert_eq!(format!("{:?}", Secret::new("hunter2")), "Secret(***)");
+    }
+
+    #[test]
+    fn the_secret_file_sits_beside_the_database() {
+        assert_eq!(secret_path_for(std::path::Path::new("data/linli.db")), PathBuf::from("data/linli.jwt-secret"));
+    }
+}

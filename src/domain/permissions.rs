@@ -1,0 +1,227 @@
+//! Who may do what to which object. Handlers build an [`Actor`] from the access token and the
+//! resident's role rows, name the [`Action`] and the [`Target`], and ask [`decide`]; no handler
+//! checks roles by itself.
+//!
+//! Objects in another community are [`Verdict::Invisible`] (answered as `404`): a resident
+//! must not even learn that they exist. Objects in one's own community that one may not touch
+//! are [`Verdict::Forbidden`] (`403`).
+
+use uuid::Uuid;
+
+/// A role, always held on a scope (see [`Scope`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// Runs a community: its residents, groups and roles.
+    Admin,
+    /// Leads a volunteer group: its schedules and roster.
+    Leader,
+    /// Belongs to a volunteer group.
+    Member,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Leader => "leader",
+            Role::Member => "member",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "admin" => Some(Role::Admin),
+            "leader" => Some(Role::Leader),
+            "member" => Some(Role::Member),
+            _ => None,
+        }
+    }
+}
+
+/// What a role is held on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scope {
+    Community(Uuid),
+    Group(Uuid),
+}
+
+impl Scope {
+    pub fn kind(self) -> &'static str {
+        match self {
+            Scope::Community(_) => "community",
+            Scope::Group(_) => "group",
+        }
+    }
+
+    pub fn id(self) -> Uuid {
+        match self {
+            Scope::Community(id) | Scope::Group(id) => id,
+        }
+    }
+
+    pub fn parse(kind: &str, id: Uuid) -> Option<Self> {
+        match kind {
+            "community" => Some(Scope::Community(id)),
+            "group" => Some(Scope::Group(id)),
+            _ => None,
+        }
+    }
+}
+
+/// One role row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Grant {
+    pub role: Role,
+    pub scope: Scope,
+}
+
+/// The resident making a request, with the roles they hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub resident_id: Uuid,
+    pub community_id: Uuid,
+    pub grants: Vec<Grant>,
+}
+
+impl Actor {
+    pub fn holds(&self, role: Role, scope: Scope) -> bool {
+        self.grants.iter().any(|g| g.role == role && g.scope == scope)
+    }
+
+    pub fn is_admin_of(&self, community_id: Uuid) -> bool {
+        self.community_id == community_id && self.holds(Role::Admin, Scope::Community(community_id))
+    }
+}
+
+/// What the actor wants to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Read a resident's profile (name, phone, roles).
+    ViewResident,
+    /// List the residents of a community.
+    ListResidents,
+    /// Grant or revoke roles within a community.
+    ManageRoles,
+}
+
+/// The object acted on, with the facts the decision needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    Community { id: Uuid },
+    Resident { id: Uuid, community_id: Uuid },
+}
+
+impl Target {
+    fn community_id(self) -> Uuid {
+        match self {
+            Target::Community { id } => id,
+            Target::Resident { community_id, .. } => community_id,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Allowed,
+    /// In the actor's community, but not theirs to touch: `403`.
+    Forbidden,
+    /// Outside the actor's community: answered as if it did not exist (`404`).
+    Invisible,
+}
+
+/// The single permission rule of linli.
+pub fn decide(actor: &Actor, action: Action, target: Target) -> Verdict {
+    let community = target.community_id();
+    if community != actor.community_id {
+        return Verdict::Invisible;
+    }
+    let allowed = match (action, target) {
+        (Action::ViewResident, Target::Resident { id, .. }) => {
+            id == actor.resident_id || actor.is_admin_of(community)
+        }
+        (Action::ListResidents | Action::ManageRoles, Target::Community { .. }) => {
+            actor.is_admin_of(community)
+        }
+        // An action named on the wrong kind of object is a programming error: refuse it.
+        _ => false,
+    };
+    if allowed { Verdict::Allowed } else { Verdict::Forbidden }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resident(community: Uuid) -> Actor {
+        Actor {
+            resident_id: Uuid::new_v4(),
+            community_id: community,
+            grants: vec![],
+        }
+    }
+
+    fn admin(community: Uuid) -> Actor {
+        let mut a = resident(community);
+        a.grants.push(Grant {
+            role: Role::Admin,
+            scope: Scope::Community(community),
+        });
+        a
+    }
+
+    #[test]
+    fn residents_see_themselves_but_not_their_neighbours() {
+        let c = Uuid::new_v4();
+        let me = resident(c);
+        let own = Target::Resident { id: me.resident_id, community_id: c };
+        let neighbour = Target::Resident { id: Uuid::new_v4(), community_id: c };
+        assert_eq!(decide(&me, Action::ViewResident, own), Verdict::Allowed);
+        assert_eq!(decide(&me, Action::ViewResident, neighbour), Verdict::Forbidden);
+        assert_eq!(decide(&me, Action::ListResidents, Target::Community { id: c }), Verdict::Forbidden);
+    }
+
+    #[test]
+    fn admins_manage_their_own_community_only() {
+        let c = Uuid::new_v4();
+        let other = Uuid::new_v4();
+        let a = admin(c);
+        assert_eq!(decide(&a, Action::ListResidents, Target::Community { id: c }), Verdict::Allowed);
+        assert_eq!(decide(&a, Action::ManageRoles, Target::Community { id: c }), Verdict::Allowed);
+        let neighbour = Target::Resident { id: Uuid::new_v4(), community_id: c };
+        assert_eq!(decide(&a, Action::ViewResident, neighbour), Verdict::Allowed);
+        assert_eq!(decide(&a, Action::ListResidents, Target::Community { id: other }), Verdict::Invisible);
+        let stranger = Target::Resident { id: Uuid::new_v4(), community_id: other };
+        assert_eq!(decide(&a, Action::ViewResident, stranger), Verdict::Invisible);
+    }
+
+    #[test]
+    fn an_admin_grant_on_another_community_gives_nothing_here() {
+        let c = Uuid::new_v4();
+        let other = Uuid::new_v4();
+        let mut a = resident(c);
+        a.grants.push(Grant { role: Role::Admin, scope: Scope::Community(other) });
+        assert_eq!(decide(&a, Action::ListResidents, Target::Community { id: c }), Verdict::Forbidden);
+        // Even holding that grant, the other community stays invisible: tenancy comes first.
+        assert_eq!(decide(&a, Action::ListResidents, Target::Community { id: other }), Verdict::Invisible);
+    }
+
+    #[test]
+    fn group_roles_do_not_make_a_community_admin() {
+        let c = Uuid::new_v4();
+        let mut leader = resident(c);
+        leader.grants.push(Grant { role: Role::Leader, scope: Scope::Group(Uuid::new_v4()) });
+        assert_eq!(decide(&leader, Action::ManageRoles, Target::Community { id: c }), Verdict::Forbidden);
+    }
+
+    #[test]
+    fn roles_and_scopes_round_trip_through_their_stored_names() {
+        for role in [Role::Admin, Role::Leader, Role::Member] {
+            assert_eq!(Role::parse(role.as_str()), Some(role));
+        }
+        let id = Uuid::new_v4();
+        for scope in [Scope::Community(id), Scope::Group(id)] {
+            assert_eq!(Scope::parse(scope.kind(), scope.id()), Some(scope));
+        }
+        assert_eq!(Role::parse("president"), None);
+    }
+}

@@ -1,0 +1,213 @@
+//! Registration, login, token refresh and logout.
+
+use std::time::Instant;
+
+use chrono::Utc;
+use poem::{Request, web::Data};
+use poem_openapi::{ApiResponse, Enum, Object, OpenApi, payload::Json, types::Password};
+use uuid::Uuid;
+
+use super::error::{ApiError, ApiResult, ProblemCode};
+use super::{AppState, ApiTags};
+use crate::auth::{password, tokens};
+use crate::domain::FieldError;
+use crate::domain::resident::{DisplayName, NewPassword, PhoneNumber};
+use crate::persistence::{self, residents::CreateError, sessions::Refreshed};
+
+pub struct AuthApi;
+
+/// A new resident's registration.
+#[derive(Debug, Object)]
+pub struct RegisterRequest {
+    /// Phone number, used to log in: E.164 (`+8613812345678`) or a mainland mobile number
+    /// (`13812345678`). Spaces and dashes are ignored. At most 32 characters.
+    pub phone: String,
+    /// Name shown to other residents: 1 to 64 characters after trimming.
+    pub display_name: String,
+    /// 8 to 128 characters.
+    pub password: Password,
+    /// The community to join, from `GET /api/v1/communities`.
+    pub community_id: Uuid,
+}
+
+/// Credentials for logging in.
+#[derive(Debug, Object)]
+pub struct LoginRequest {
+    /// Phone number as registered (any accepted spelling).
+    pub phone: String,
+    pub password: Password,
+}
+
+/// A refresh token, for `refresh` or `logout`.
+#[derive(Debug, Object)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum TokenType {
+    Bearer,
+}
+
+/// A signed-in session. Keep `refresh_token` in the phone's secure storage; every refresh
+/// returns a new one and the old one stops working.
+#[derive(Debug, Object)]
+pub struct Session {
+    /// Send as `Authorization: Bearer <access_token>`.
+    pub access_token: String,
+    pub token_type: TokenType,
+    /// Seconds until `access_token` expires (900).
+    pub expires_in: u32,
+    /// Exchange at `POST /api/v1/auth/refresh` for a new session. Single use.
+    pub refresh_token: String,
+    /// Seconds until `refresh_token` expires if unused (30 days).
+    pub refresh_token_expires_in: u32,
+    /// The signed-in resident.
+    pub resident_id: Uuid,
+}
+
+#[derive(ApiResponse)]
+pub enum RegisterResponse {
+    /// The account was created and is signed in.
+    #[oai(status = 201)]
+    Created(Json<Session>),
+}
+
+#[derive(ApiResponse)]
+pub enum LogoutResponse {
+    /// The session is ended on the server (also when it had already ended).
+    #[oai(status = 204)]
+    LoggedOut,
+}
+
+#[OpenApi(prefix_path = "/api/v1/auth", tag = "ApiTags::Auth")]
+impl AuthApi {
+    /// Register a resident
+    ///
+    /// Creates an account in a community and signs it in. A phone number can hold one
+    /// account (`409 phone_taken`).
+    #[oai(path = "/register", method = "post", operation_id = "register")]
+    async fn register(
+        &self,
+        state: Data<&AppState>,
+        req: &Request,
+        body: Json<RegisterRequest>,
+    ) -> ApiResult<RegisterResponse> {
+        Ok(RegisterResponse::Created(Json(register(&state, &client_address(req), body.0).await?)))
+    }
+
+    /// Log in
+    ///
+    /// Exchanges phone number and password for a session. A wrong phone number and a wrong
+    /// password get the same answer. After repeated failures for one phone number or from
+    /// one address, attempts are refused with `429` and `Retry-After`.
+    #[oai(path = "/login", method = "post", operation_id = "login")]
+    async fn login(&self, state: Data<&AppState>, req: &Request, body: Json<LoginRequest>) -> ApiResult<Json<Session>> {
+        Ok(Json(login(&state, &client_address(req), body.0).await?))
+    }
+
+    /// Refresh a session
+    ///
+    /// Exchanges a refresh token for a new access token and a new refresh token. Each refresh
+    /// token works once: presenting a used one again ends the session on every device
+    /// (`401 refresh_token_reused`), because it means someone else holds a copy.
+    #[oai(path = "/refresh", method = "post", operation_id = "refresh")]
+    async fn refresh(&self, state: Data<&AppState>, body: Json<RefreshRequest>) -> ApiResult<Json<Session>> {
+        let now = Utc::now();
+        match persistence::sessions::refresh(&state.db, &body.refresh_token, now)
+            .await
+            .map_err(ApiError::from)?
+        {
+            Refreshed::Rotated { resident, token } => {
+                let community = persistence::residents::find(&state.db, resident)
+                    .await
+                    .map_err(ApiError::from)?
+                    .ok_or(ApiError::InvalidRefreshToken)?
+                    .community_id;
+                Ok(Json(session(&state, resident, community, token.token)?))
+            }
+            Refreshed::Invalid => Err(ApiError::InvalidRefreshToken.into()),
+            Refreshed::Reused => {
+                tracing::warn!("a rotated refresh token was presented again; its session was revoked");
+                Err(ApiError::RefreshTokenReused.into())
+            }
+        }
+    }
+
+    /// Log out
+    ///
+    /// Ends the session the refresh token belongs to, on every device that shares it.
+    /// Access tokens already issued stay valid until they expire (at most 15 minutes).
+    #[oai(path = "/logout", method = "post", operation_id = "logout")]
+    async fn logout(&self, state: Data<&AppState>, body: Json<RefreshRequest>) -> ApiResult<LogoutResponse> {
+        persistence::sessions::logout(&state.db, &body.refresh_token, Utc::now())
+            .await
+            .map_err(ApiError::from)?;
+        Ok(LogoutResponse::LoggedOut)
+    }
+}
+
+/// The client's address, for throttling. Behind a reverse proxy this is the proxy's.
+fn client_address(req: &Request) -> String {
+    req.remote_addr()
+        .as_socket_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| req.remote_addr().to_string())
+}
+
+async fn register(state: &AppState, address: &str, form: RegisterRequest) -> Result<Session, ApiError> {
+    let phone = PhoneNumber::parse(&form.phone)?;
+    let name = DisplayName::parse(&form.display_name)?;
+    let password = NewPassword::parse(form.password.as_str())?;
+    // Registration reveals whether a number is taken, so probing it counts against the
+    // address like a failed login does.
+    if let Some(wait) = state.login_throttle.by_address.check(address, Instant::now()) {
+        return Err(ApiError::RateLimited(wait));
+    }
+    if persistence::communities::find(&state.db, form.community_id).await?.is_none() {
+        return Err(FieldError::new("community_id", "no such community").into());
+    }
+    let hash = password::hash(&password).await?;
+    let resident = match persistence::residents::create(&state.db, form.community_id, &phone, &name, hash).await {
+        Ok(r) => r,
+        Err(CreateError::PhoneTaken) => {
+            state.login_throttle.by_address.record_failure(address, Instant::now());
+            return Err(ApiError::Conflict {
+                code: ProblemCode::PhoneTaken,
+                detail: "this phone number is already registered; log in instead".into(),
+            });
+        }
+        Err(CreateError::Db(e)) => return Err(e.into()),
+    };
+    tracing::info!(resident = %resident.id, community = %resident.community_id, "resident registered");
+    let refresh = persistence::sessions::start(&state.db, resident.id, Utc::now()).await?;
+    session(state, resident.id, resident.community_id, refresh.token)
+}
+
+async fn login(state: &AppState, address: &str, form: LoginRequest) -> Result<Session, ApiError> {
+    let phone = PhoneNumber::parse(&form.phone)?;
+    if let Some(wait) = state.login_throttle.check(phone.as_str(), address, Instant::now()) {
+        return Err(ApiError::RateLimited(wait));
+    }
+    let resident = persistence::residents::find_by_phone(&state.db, &phone).await?;
+    let stored = resident.as_ref().map(|r| r.password_hash.clone());
+    if !password::verify(form.password.as_str(), stored).await? {
+        state.login_throttle.record_failure(phone.as_str(), address, Instant::now());
+        return Err(ApiError::InvalidCredentials);
+    }
+    let resident = resident.expect("a password only verifies against a stored hash");
+    state.login_throttle.record_success(phone.as_str());
+    let refresh = persistence::sessions::start(&state.db, resident.id, Utc::now()).await?;
+    session(state, resident.id, resident.community_id, refresh.token)
+}
+
+fn session(state: &AppState, resident: Uuid, community: Uuid, refresh_token: String) -> Result<Session, ApiError> {
+    Ok(Session {
+        access_token: state.tokens.issue(resident, community, Utc::now())?,
+        token_type: TokenType::Bearer,
+        expires_in: u32::try_from(tokens::ACCESS_TOKEN_TTL.num_seconds()).unwrap_or(u32::MAX),
+        refresh_token,
+        refresh_token_expires_in: u32::try_from(tokens::REFRESH_TOKEN_TTL.num_seconds()).unwrap_or(u32::MAX),
+        resident_id: resident,
+    })
+}

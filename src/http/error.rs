@@ -1,0 +1,376 @@
+//! One error type for the whole API, and one mapping from it to an HTTP response.
+//!
+//! Handlers return [`ApiError`]; it becomes an [`ErrorResponse`], whose variants declare every
+//! error status in the OpenAPI document, each with an RFC 9457 `application/problem+json`
+//! [`Problem`] body carrying a stable machine-readable [`ProblemCode`]. Errors raised outside
+//! the handlers (malformed JSON, unknown routes, oversized bodies) are rewritten into the same
+//! shape by `middleware::ProblemJson`, so a client never sees any other error format.
+//!
+//! A 500 is logged with its cause and the request id; the client gets the request id and a
+//! generic sentence, never the cause.
+
+use std::time::Duration;
+
+use poem::http::StatusCode;
+use poem_openapi::{ApiResponse, Enum, Object, payload::Json};
+use sea_orm::{DbErr, RuntimeErr};
+
+use crate::domain::FieldError;
+
+pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
+
+tokio::task_local! {
+    /// The id of the request being served, for problem bodies and logs.
+    pub static REQUEST_ID: String;
+}
+
+/// Stable, machine-readable error codes. Clients branch on these, never on `detail`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum ProblemCode {
+    /// A field failed validation; `field` names it.
+    ValidationFailed,
+    /// The request could not be read: malformed JSON, wrong types, bad parameters.
+    MalformedRequest,
+    /// No valid access token was presented.
+    Unauthorized,
+    /// Phone number or password is wrong (deliberately not saying which).
+    InvalidCredentials,
+    /// The refresh token is unknown, expired or revoked.
+    InvalidRefreshToken,
+    /// An already-used refresh token was presented again: the session was revoked.
+    RefreshTokenReused,
+    /// Authenticated, but not allowed to do this.
+    Forbidden,
+    /// No such object (or none the caller may see).
+    NotFound,
+    /// The path exists but not with this method; see the `Allow` header.
+    MethodNotAllowed,
+    /// The phone number is already registered.
+    PhoneTaken,
+    /// The request conflicts with the current state.
+    Conflict,
+    /// The request body is larger than 1 MiB.
+    PayloadTooLarge,
+    /// The request body is not `application/json`.
+    UnsupportedMediaType,
+    /// Too many attempts; wait `Retry-After` seconds.
+    RateLimited,
+    /// The server failed; quote `request_id` when reporting it.
+    Internal,
+    /// The database is unreachable; retry after `Retry-After` seconds.
+    ServiceUnavailable,
+}
+
+impl ProblemCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ValidationFailed => "validation_failed",
+            Self::MalformedRequest => "malformed_request",
+            Self::Unauthorized => "unauthorized",
+            Self::InvalidCredentials => "invalid_credentials",
+            Self::InvalidRefreshToken => "invalid_refresh_token",
+            Self::RefreshTokenReused => "refresh_token_reused",
+            Self::Forbidden => "forbidden",
+            Self::NotFound => "not_found",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::PhoneTaken => "phone_taken",
+            Self::Conflict => "conflict",
+            Self::PayloadTooLarge => "payload_too_large",
+            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::RateLimited => "rate_limited",
+            Self::Internal => "internal",
+            Self::ServiceUnavailable => "service_unavailable",
+        }
+    }
+
+    /// The code a bare status gets when no handler chose one.
+    pub fn for_status(status: StatusCode) -> Self {
+        match status.as_u16() {
+            401 => Self::Unauthorized,
+            403 => Self::Forbidden,
+            404 => Self::NotFound,
+            405 => Self::MethodNotAllowed,
+            409 => Self::Conflict,
+            413 => Self::PayloadTooLarge,
+            415 => Self::UnsupportedMediaType,
+            422 => Self::ValidationFailed,
+            429 => Self::RateLimited,
+            503 => Self::ServiceUnavailable,
+            400..=499 => Self::MalformedRequest,
+            _ => Self::Internal,
+        }
+    }
+}
+
+/// An RFC 9457 problem details object.
+#[derive(Debug, Clone, PartialEq, Eq, Object)]
+#[oai(example)]
+pub struct Problem {
+    /// A URI naming the kind of problem: `urn:linli:problem:<code>`.
+    #[oai(rename = "type")]
+    pub kind: String,
+    /// The HTTP status phrase.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// What went wrong, for a person.
+    pub detail: String,
+    /// What went wrong, for a program.
+    pub code: ProblemCode,
+    /// The field that failed validation, as named in the request.
+    #[oai(skip_serializing_if_is_none)]
+    pub field: Option<String>,
+    /// The id of the request, also in the `x-request-id` header and the server's log.
+    #[oai(skip_serializing_if_is_none)]
+    pub request_id: Option<String>,
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, code: ProblemCode, detail: impl Into<String>) -> Self {
+        Self {
+            kind: format!("urn:linli:problem:{}", code.as_str()),
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: status.as_u16(),
+            detail: detail.into(),
+            code,
+            field: None,
+            request_id: REQUEST_ID.try_with(Clone::clone).ok(),
+        }
+    }
+
+    pub fn to_json_bytes(&self) -> Vec<u8> {
+        serde_json::to_vec(&poem_openapi::types::ToJSON::to_json(self)).unwrap_or_default()
+    }
+}
+
+impl poem_openapi::types::Example for Problem {
+    fn example() -> Self {
+        Self {
+            field: Some("phone".into()),
+            request_id: Some("0193a0c4-7d2e-7c61-9a57-6b1f0e2d4c11".into()),
+            ..Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ProblemCode::ValidationFailed,
+                "phone: must be a mainland mobile number (11 digits starting with 1) or start with + and a country code",
+            )
+        }
+    }
+}
+
+/// Every error an operation can answer with. Each variant carries a problem+json body.
+#[derive(Debug, ApiResponse)]
+pub enum ErrorResponse {
+    /// The request could not be read: malformed JSON, wrong types or bad parameters.
+    #[oai(status = 400, content_type = "application/problem+json")]
+    BadRequest(Json<Problem>),
+    /// Missing, expired or invalid credentials.
+    #[oai(status = 401, content_type = "application/problem+json")]
+    Unauthorized(Json<Problem>, #[oai(header = "WWW-Authenticate")] String),
+    /// Authenticated, but not allowed to do this.
+    #[oai(status = 403, content_type = "application/problem+json")]
+    Forbidden(Json<Problem>),
+    /// No such object, or none the caller may see.
+    #[oai(status = 404, content_type = "application/problem+json")]
+    NotFound(Json<Problem>),
+    /// The request conflicts with the current state (`phone_taken`, `conflict`).
+    #[oai(status = 409, content_type = "application/problem+json")]
+    Conflict(Json<Problem>),
+    /// The request body is larger than 1 MiB.
+    #[oai(status = 413, content_type = "application/problem+json")]
+    PayloadTooLarge(Json<Problem>),
+    /// The request body is not JSON.
+    #[oai(status = 415, content_type = "application/problem+json")]
+    UnsupportedMediaType(Json<Problem>),
+    /// A field failed validation; `field` names it.
+    #[oai(status = 422, content_type = "application/problem+json")]
+    UnprocessableEntity(Json<Problem>),
+    /// Too many attempts.
+    #[oai(status = 429, content_type = "application/problem+json")]
+    TooManyRequests(Json<Problem>, #[oai(header = "Retry-After")] u64),
+    /// The server failed. The body carries a request id, never the cause.
+    #[oai(status = 500, content_type = "application/problem+json")]
+    Internal(Json<Problem>),
+    /// The database is unreachable; retry later.
+    #[oai(status = 503, content_type = "application/problem+json")]
+    Unavailable(Json<Problem>, #[oai(header = "Retry-After")] u64),
+}
+
+/// What went wrong while serving a request.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error(transparent)]
+    Validation(#[from] FieldError),
+    #[error("missing or invalid access token")]
+    Unauthorized,
+    #[error("wrong phone number or password")]
+    InvalidCredentials,
+    #[error("invalid refresh token")]
+    InvalidRefreshToken,
+    #[error("refresh token reused")]
+    RefreshTokenReused,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("{detail}")]
+    Conflict { code: ProblemCode, detail: String },
+    #[error("rate limited for {0:?}")]
+    RateLimited(Duration),
+    #[error("database unavailable: {0}")]
+    Unavailable(DbErr),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+pub type ApiResult<T> = Result<T, ErrorResponse>;
+
+impl From<DbErr> for ApiError {
+    fn from(err: DbErr) -> Self {
+        if is_transient(&err) {
+            ApiError::Unavailable(err)
+        } else {
+            ApiError::Internal(err.into())
+        }
+    }
+}
+
+/// Database errors a client should retry: the database is down, unreachable, restarting,
+/// or (SQLite) briefly locked by another writer.
+fn is_transient(err: &DbErr) -> bool {
+    use sea_orm::sqlx::Error as Sqlx;
+    match err {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => match e.as_ref() {
+            Sqlx::Io(_) | Sqlx::PoolClosed | Sqlx::PoolTimedOut | Sqlx::WorkerCrashed => true,
+            Sqlx::Database(db) => matches!(
+                db.code().as_deref(),
+                // PostgreSQL: admin shutdown, crash shutdown, cannot connect now, database gone;
+                // SQLite: SQLITE_BUSY, SQLITE_LOCKED.
+                Some("57P01" | "57P02" | "57P03" | "3D000" | "5" | "6")
+            ),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+impl From<ApiError> for ErrorResponse {
+    fn from(err: ApiError) -> Self {
+        use ProblemCode as C;
+        let problem = |status: StatusCode, code: ProblemCode, detail: String| Json(Problem::new(status, code, detail));
+        match err {
+            ApiError::Validation(e) => {
+                let mut p = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, C::ValidationFailed, e.to_string());
+                p.field = Some(e.field.to_owned());
+                Self::UnprocessableEntity(Json(p))
+            }
+            ApiError::Unauthorized => Self::Unauthorized(
+                problem(StatusCode::UNAUTHORIZED, C::Unauthorized, "a valid access token is required".into()),
+                "Bearer".into(),
+            ),
+            ApiError::InvalidCredentials => Self::Unauthorized(
+                problem(StatusCode::UNAUTHORIZED, C::InvalidCredentials, "wrong phone number or password".into()),
+                "Bearer".into(),
+            ),
+            ApiError::InvalidRefreshToken => Self::Unauthorized(
+                problem(
+                    StatusCode::UNAUTHORIZED,
+                    C::InvalidRefreshToken,
+                    "the refresh token is unknown, expired or revoked; log in again".into(),
+                ),
+                "Bearer".into(),
+            ),
+            ApiError::RefreshTokenReused => Self::Unauthorized(
+                problem(
+                    StatusCode::UNAUTHORIZED,
+                    C::RefreshTokenReused,
+                    "this refresh token was already used, so the session was ended on every device; log in again".into(),
+                ),
+                "Bearer".into(),
+            ),
+            ApiError::Forbidden => Self::Forbidden(problem(
+                StatusCode::FORBIDDEN,
+                C::Forbidden,
+                "you are not allowed to do this".into(),
+            )),
+            ApiError::NotFound(what) => {
+                Self::NotFound(problem(StatusCode::NOT_FOUND, C::NotFound, format!("{what} not found")))
+            }
+            ApiError::Conflict { code, detail } => Self::Conflict(problem(StatusCode::CONFLICT, code, detail)),
+            ApiError::RateLimited(wait) => {
+                let secs = wait.as_secs().max(1);
+                Self::TooManyRequests(
+                    problem(
+                        StatusCode::TOO_MANY_REQUESTS,
+                        C::RateLimited,
+                        format!("too many attempts; try again in {secs} seconds"),
+                    ),
+                    secs,
+                )
+            }
+            ApiError::Unavailable(cause) => {
+                tracing::warn!(error = %cause, "database unavailable");
+                Self::Unavailable(
+                    problem(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        C::ServiceUnavailable,
+                        "the service is temporarily unavailable; try again shortly".into(),
+                    ),
+                    RETRY_AFTER_UNAVAILABLE_SECS,
+                )
+            }
+            ApiError::Internal(cause) => {
+                tracing::error!(error = ?cause, "internal error");
+                Self::Internal(problem(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    C::Internal,
+                    "the server failed to handle this request; quote the request id when reporting it".into(),
+                ))
+            }
+        }
+    }
+}
+
+/// How long clients should wait before retrying when the database is unavailable.
+pub const RETRY_AFTER_UNAVAILABLE_SECS: u64 = 5;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn internal_errors_never_show_their_cause_but_carry_the_request_id() {
+        let resp = REQUEST_ID
+            .scope("req-123".into(), async {
+                ErrorResponse::from(ApiError::Internal(anyhow::anyhow!("password=hunter2 at db.rs:42")))
+            })
+            .await;
+        let ErrorResponse::Internal(Json(p)) = resp else {
+            panic!("expected a 500");
+        };
+        assert_eq!(p.status, 500);
+        assert_eq!(p.code, ProblemCode::Internal);
+        assert!(!p.detail.contains("hunter2"));
+        assert_eq!(p.request_id.as_deref(), Some("req-123"));
+    }
+
+    #[test]
+    fn validation_errors_name_the_field() {
+        let resp = ErrorResponse::from(ApiError::Validation(FieldError::new("display_name", "must not be empty")));
+        let ErrorResponse::UnprocessableEntity(Json(p)) = resp else {
+            panic!("expected a 422");
+        };
+        assert_eq!(p.field.as_deref(), Some("display_name"));
+        assert_eq!(p.kind, "urn:linli:problem:validation_failed");
+    }
+
+    #[test]
+    fn every_code_maps_to_its_wire_name() {
+        for status in [400u16, 401, 403, 404, 405, 409, 413, 415, 422, 429, 500, 503] {
+            let code = ProblemCode::for_status(StatusCode::from_u16(status).unwrap());
+            let wire = poem_openapi::types::ToJSON::to_json(&code).unwrap();
+            assert_eq!(wire.as_str(), Some(code.as_str()));
+        }
+    }
+}

@@ -1,0 +1,73 @@
+//! Liveness, readiness and metrics.
+
+use poem::web::Data;
+use poem_openapi::{ApiResponse, Object, OpenApi, payload::Json, payload::PlainText};
+
+use super::error::{ApiError, ApiResult};
+use super::{AppState, ApiTags};
+use crate::telemetry;
+
+pub struct HealthApi;
+
+/// The service can reach its database.
+#[derive(Debug, Object)]
+pub struct Readiness {
+    /// Always `ready`.
+    pub status: String,
+}
+
+#[derive(ApiResponse)]
+pub enum ReadyResponse {
+    /// The database answered.
+    #[oai(status = 200)]
+    Ready(Json<Readiness>),
+}
+
+#[OpenApi(tag = "ApiTags::Health")]
+impl HealthApi {
+    /// Liveness
+    ///
+    /// Answers `ok` while the process runs, whatever the state of the database. Restart the
+    /// process only when this fails.
+    #[oai(path = "/healthz", method = "get", operation_id = "healthz")]
+    async fn healthz(&self) -> PlainText<&'static str> {
+        PlainText("ok")
+    }
+
+    /// Readiness
+    ///
+    /// `200` when the database answers, `503` otherwise: take the instance out of the load
+    /// balancer until it recovers.
+    #[oai(path = "/readyz", method = "get", operation_id = "readyz")]
+    async fn readyz(&self, state: Data<&AppState>) -> ApiResult<ReadyResponse> {
+        state.db.ping().await.map_err(|e| ApiError::Unavailable(e))?;
+        Ok(ReadyResponse::Ready(Json(Readiness { status: "ready".into() })))
+    }
+
+    /// Metrics
+    ///
+    /// Prometheus text format: `http_requests_total` by method, route and status,
+    /// `http_request_duration_seconds` (histogram) by method and route, and the database
+    /// pool's `db_pool_connections` by state.
+    #[oai(path = "/metrics", method = "get", operation_id = "metrics")]
+    async fn metrics(&self, state: Data<&AppState>) -> PlainText<String> {
+        record_pool_usage(&state.db);
+        PlainText(telemetry::metrics().render())
+    }
+}
+
+fn record_pool_usage(db: &sea_orm::DatabaseConnection) {
+    let (size, idle) = match db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => {
+            let pool = db.get_postgres_connection_pool();
+            (pool.size(), pool.num_idle())
+        }
+        _ => {
+            let pool = db.get_sqlite_connection_pool();
+            (pool.size(), pool.num_idle())
+        }
+    };
+    let idle = u32::try_from(idle).unwrap_or(u32::MAX).min(size);
+    metrics::gauge!("db_pool_connections", "state" => "idle").set(f64::from(idle));
+    metrics::gauge!("db_pool_connections", "state" => "in_use").set(f64::from(size - idle));
+}

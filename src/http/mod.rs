@@ -1,0 +1,118 @@
+//! The HTTP API: one `#[OpenApi]` struct per tag, composed into one [`OpenApiService`] whose
+//! document is served at `/openapi.json`, browsable at `/docs`, and committed as
+//! `openapi/openapi.json`.
+//!
+//! - [`health`]: liveness, readiness and Prometheus metrics.
+//! - [`auth`]: registration, login, token refresh and logout.
+//! - [`account`]: the caller's own profile.
+//! - [`communities`]: the communities of this deployment and their residents.
+//! - [`error`]: the one error type and its problem+json responses.
+//! - [`middleware`]: request ids, one log line and metrics per request, the body limit, and
+//!   the rewrite that makes every error problem+json.
+
+pub mod account;
+pub mod auth;
+pub mod communities;
+pub mod error;
+pub mod health;
+pub mod middleware;
+
+use std::sync::Arc;
+
+use poem::{Endpoint, EndpointExt, Route, get};
+use poem_openapi::{OpenApiService, Tags};
+use sea_orm::DatabaseConnection;
+use crate::auth::tokens::{Claims, TokenKeys};
+use crate::domain::permissions::{Actor, Verdict};
+use crate::domain::throttle::LoginThrottle;
+use crate::persistence;
+use error::ApiError;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub tokens: Arc<TokenKeys>,
+    pub login_throttle: Arc<LoginThrottle>,
+}
+
+impl AppState {
+    /// The caller as the permission rules see them: identity, community and role rows.
+    /// A token for a resident who no longer exists is treated as no token at all.
+    pub async fn actor(&self, claims: &Claims) -> Result<Actor, ApiError> {
+        let resident = persistence::residents::find(&self.db, claims.sub)
+            .await?
+            .ok_or(ApiError::Unauthorized)?;
+        Ok(Actor {
+            resident_id: resident.id,
+            community_id: resident.community_id,
+            grants: persistence::roles::grants_of(&self.db, resident.id).await?,
+        })
+    }
+}
+
+#[derive(Tags)]
+pub enum ApiTags {
+    /// Liveness, readiness and metrics for operators and load balancers.
+    Health,
+    /// Accounts and sessions: register, log in, refresh, log out.
+    Auth,
+    /// The signed-in resident's own account.
+    Account,
+    /// The communities served by this deployment, and their residents.
+    Communities,
+}
+
+pub type Apis = (health::HealthApi, auth::AuthApi, account::AccountApi, communities::CommunitiesApi);
+
+/// The API and its OpenAPI document.
+pub fn api_service() -> OpenApiService<Apis, ()> {
+    OpenApiService::new(
+        (health::HealthApi, auth::AuthApi, account::AccountApi, communities::CommunitiesApi),
+        "linli",
+        env!("CARGO_PKG_VERSION"),
+    )
+    .description(
+        "linli lets a residents' committee run its community from residents' phones: volunteer \
+         groups' schedules sync offline-first, volunteers sign up for sessions. Every error is an \
+         RFC 9457 `application/problem+json` body with a stable `code`.",
+    )
+}
+
+/// The OpenAPI document as committed in `openapi/openapi.json` (with a final newline).
+pub fn spec_json() -> String {
+    let mut spec = api_service().spec();
+    spec.push('\n');
+    spec
+}
+
+/// Every route of the service, with its middleware.
+pub fn routes(state: AppState) -> impl Endpoint {
+    let api = api_service();
+    let docs = api.swagger_ui();
+    let spec = spec_json();
+    let allow = Arc::new(middleware::AllowTable::from_spec(&spec));
+    Route::new()
+        .nest("/", api)
+        .nest("/docs", docs)
+        .at(
+            "/openapi.json",
+            get(poem::endpoint::make_sync(move |_| {
+                poem::Response::builder().content_type("application/json").body(spec.clone())
+            })),
+        )
+        .data(state.tokens.clone())
+        .data(state)
+        .with(poem::middleware::CatchPanic::new())
+        .around(move |ep, req| middleware::observe(ep, req, allow.clone()))
+}
+
+/// Turns a permission verdict into the answer the client gets: objects outside the caller's
+/// community are reported as missing, so their existence does not leak.
+pub fn authorize(verdict: Verdict, what: &'static str) -> Result<(), ApiError> {
+    match verdict {
+        Verdict::Allowed => Ok(()),
+        Verdict::Forbidden => Err(ApiError::Forbidden),
+        Verdict::Invisible => Err(ApiError::NotFound(what)),
+    }
+}

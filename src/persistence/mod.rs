@@ -1,0 +1,123 @@
+//! Persistence: connecting to SQLite or PostgreSQL, migrating, and the queries each part of
+//! the service needs, grouped by what they are about. Queries take any
+//! [`ConnectionTrait`](sea_orm::ConnectionTrait) so callers choose whether they run in a
+//! transaction.
+//!
+//! SQLite runs in WAL mode with `synchronous = FULL`: an acknowledged write survives the
+//! process being killed and the machine losing power.
+
+pub mod communities;
+pub mod residents;
+pub mod roles;
+pub mod sessions;
+
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::Context;
+use migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, SqlErr};
+
+use crate::config::DatabaseSettings;
+
+/// Which engine a database URL names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Engine {
+    /// SQLite; `file` is `None` for an in-memory database.
+    Sqlite { file: Option<PathBuf> },
+    Postgres,
+}
+
+impl Engine {
+    pub fn of(url: &str) -> anyhow::Result<Self> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Engine::Postgres);
+        }
+        if url.starts_with("sqlite:") {
+            let opts = SqliteConnectOptions::from_str(url).with_context(|| format!("invalid SQLite URL {url:?}"))?;
+            let file = opts.get_filename();
+            let in_memory = file.as_os_str().is_empty() || file.to_string_lossy().contains(":memory:");
+            return Ok(Engine::Sqlite {
+                file: (!in_memory).then(|| file.to_path_buf()),
+            });
+        }
+        anyhow::bail!("unsupported database URL {url:?}: use sqlite://FILE or postgres://…")
+    }
+}
+
+/// Opens the connection pool.
+pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConnection> {
+    let engine = Engine::of(&settings.url)?;
+    let mut options = ConnectOptions::new(settings.url.clone());
+    options
+        .max_connections(settings.max_connections)
+        .min_connections(0)
+        .connect_timeout(Duration::from_secs(5))
+        // A request waits at most this long for a connection before it gets a 503.
+        .acquire_timeout(Duration::from_secs(5))
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|o| {
+            o.create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full)
+                .busy_timeout(Duration::from_secs(5))
+                .foreign_keys(true)
+        });
+    if matches!(engine, Engine::Sqlite { file: None }) {
+        // Each connection to `:memory:` is its own database; keep exactly one.
+        options.max_connections(1).min_connections(1).idle_timeout(None).max_lifetime(None);
+    }
+    Database::connect(options)
+        .await
+        .with_context(|| format!("cannot connect to the database ({})", redact(&settings.url)))
+}
+
+/// Applies every pending migration.
+pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
+    Migrator::up(db, None).await.context("applying database migrations failed")
+}
+
+/// The URL without its password, for logs and error messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            let user = userinfo.split(':').next().unwrap_or_default();
+            format!("{}://{}@{}", &url[..scheme], user, &url[at + 1..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// True when `err` is a unique-constraint violation (a duplicate phone number, role, …).
+pub fn is_unique_violation(err: &DbErr) -> bool {
+    matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn engines_are_recognised_from_their_urls() {
+        assert_eq!(
+            Engine::of("sqlite://linli.db").unwrap(),
+            Engine::Sqlite { file: Some(PathBuf::from("linli.db")) }
+        );
+        assert_eq!(
+            Engine::of("sqlite://data/x.db?mode=rwc").unwrap(),
+            Engine::Sqlite { file: Some(PathBuf::from("data/x.db")) }
+        );
+        assert_eq!(Engine::of("sqlite::memory:").unwrap(), Engine::Sqlite { file: None });
+        assert_eq!(Engine::of("postgres://postgres@127.0.0.1/linli").unwrap(), Engine::Postgres);
+        assert!(Engine::of("mysql://root@localhost/x").is_err());
+    }
+
+    #[test]
+    fn passwords_are_redacted_from_urls() {
+        assert_eq!(redact("postgres://linli:s3cret@db:5432/linli"), "postgres://linli@db:5432/linli");
+        assert_eq!(redact("sqlite://linli.db"), "sqlite://linli.db");
+    }
+}

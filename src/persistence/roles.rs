@@ -1,0 +1,45 @@
+//! Role rows: who is admin of which community, leader or member of which group.
+
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+use crate::domain::permissions::{Grant, Role, Scope};
+use crate::entity::role_grant;
+
+/// Every role `resident` holds. Rows with a role or scope this build does not know (written
+/// by a newer version) are skipped rather than failing the request.
+pub async fn grants_of(db: &impl ConnectionTrait, resident: Uuid) -> Result<Vec<Grant>, DbErr> {
+    let rows = role_grant::Entity::find()
+        .filter(role_grant::Column::ResidentId.eq(resident))
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            Some(Grant {
+                role: Role::parse(&r.role)?,
+                scope: Scope::parse(&r.scope_kind, r.scope_id)?,
+            })
+        })
+        .collect())
+}
+
+/// Grants `role` on `scope` to `resident`; granting a role already held changes nothing.
+pub async fn grant(db: &impl ConnectionTrait, resident: Uuid, grant: Grant) -> Result<(), DbErr> {
+    let inserted = role_grant::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        resident_id: Set(resident),
+        role: Set(grant.role.as_str().to_owned()),
+        scope_kind: Set(grant.scope.kind().to_owned()),
+        scope_id: Set(grant.scope.id()),
+        created_at: Set(Utc::now()),
+    }
+    .insert(db)
+    .await;
+    match inserted {
+        Ok(_) => Ok(()),
+        Err(e) if super::is_unique_violation(&e) => Ok(()),
+        Err(e) => Err(e),
+    }
+}

@@ -1,0 +1,167 @@
+//! Building and running the application: connect and migrate the database, resolve the
+//! signing secret, bind the listener, serve until a shutdown signal, then drain and close.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
+use sea_orm::DatabaseConnection;
+
+use crate::auth::tokens::{self, TokenKeys};
+use crate::config::{self, Settings};
+use crate::domain::throttle::LoginThrottle;
+use crate::http::{self, AppState};
+use crate::persistence::{self, Engine};
+
+/// A built application, bound to its port and ready to serve.
+pub struct Application {
+    acceptor: TcpAcceptor,
+    addr: SocketAddr,
+    state: AppState,
+    settings: Settings,
+}
+
+impl Application {
+    /// Connects, migrates, seeds, and binds `settings.bind` (port 0 picks a free port, as the
+    /// tests do).
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let engine = Engine::of(&settings.database.url)?;
+        let secret = resolve_jwt_secret(&settings, &engine)?;
+        let db = persistence::connect(&settings.database).await?;
+        persistence::migrate(&db).await?;
+        persistence::communities::ensure_seeded(&db, &settings.seed_community_name, &settings.seed_community_slug)
+            .await
+            .context("seeding the first community failed")?;
+        let tokens = TokenKeys::new(secret.as_bytes(), &settings.jwt.issuer, &settings.jwt.audience)?;
+        let acceptor = TcpListener::bind(settings.bind.to_string())
+            .into_acceptor()
+            .await
+            .with_context(|| format!("cannot listen on {}", settings.bind))?;
+        let addr = acceptor
+            .local_addr()
+            .first()
+            .and_then(|a| a.as_socket_addr().copied())
+            .context("the listener has no address")?;
+        let state = AppState {
+            db,
+            tokens: Arc::new(tokens),
+            login_throttle: Arc::new(LoginThrottle::default()),
+        };
+        Ok(Self {
+            acceptor,
+            addr,
+            state,
+            settings,
+        })
+    }
+
+    /// The address actually bound.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The database pool (tests use it to simulate outages).
+    pub fn db(&self) -> DatabaseConnection {
+        self.state.db.clone()
+    }
+
+    /// Serves until `shutdown` completes; then stops accepting, lets in-flight requests
+    /// finish (up to the configured timeout) and closes the pool.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let Self {
+            acceptor,
+            addr,
+            state,
+            settings,
+        } = self;
+        // Touch the recorder so /metrics works from the first request.
+        crate::telemetry::metrics();
+        tracing::info!(%addr, docs = %format!("http://{addr}/docs"), "linli is serving");
+        let db = state.db.clone();
+        poem::Server::new_with_acceptor(acceptor)
+            .run_with_graceful_shutdown(http::routes(state), shutdown, Some(settings.shutdown_timeout))
+            .await?;
+        db.close().await?;
+        tracing::info!("stopped; database pool closed");
+        Ok(())
+    }
+}
+
+/// Completes on SIGTERM or SIGINT (Ctrl-C).
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown signal received; finishing in-flight requests");
+}
+
+/// The access-token signing secret: the configured one; or, for a SQLite file, one kept
+/// beside the database (generated with mode 0600 on first start); or for in-memory SQLite a
+/// throwaway one. PostgreSQL deployments must configure it: several instances share one
+/// database and must share the secret too.
+fn resolve_jwt_secret(settings: &Settings, engine: &Engine) -> anyhow::Result<String> {
+    if let Some(secret) = &settings.jwt.secret {
+        anyhow::ensure!(
+            secret.expose().len() >= tokens::MIN_SECRET_BYTES,
+            "LINLI_JWT_SECRET must be at least {} bytes",
+            tokens::MIN_SECRET_BYTES
+        );
+        return Ok(secret.expose().to_owned());
+    }
+    match engine {
+        Engine::Postgres => anyhow::bail!(
+            "LINLI_JWT_SECRET (or --jwt-secret) is required with PostgreSQL; generate one with `openssl rand -base64 48`"
+        ),
+        Engine::Sqlite { file: None } => {
+            tracing::warn!("in-memory database and no JWT secret: using a throwaway one");
+            Ok(tokens::generate_secret())
+        }
+        Engine::Sqlite { file: Some(db_file) } => {
+            let path = config::secret_path_for(db_file);
+            match std::fs::read_to_string(&path) {
+                Ok(existing) if existing.trim().len() >= tokens::MIN_SECRET_BYTES => Ok(existing.trim().to_owned()),
+                Ok(_) => anyhow::bail!("{} is too short to be a JWT secret; delete it to regenerate", path.display()),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    let secret = tokens::generate_secret();
+                    write_private(&path, &secret)
+                        .with_context(|| format!("cannot write the JWT secret to {}", path.display()))?;
+                    tracing::info!(path = %path.display(), "generated a JWT secret and stored it with mode 0600");
+                    Ok(secret)
+                }
+                Err(e) => Err(e).with_context(|| format!("cannot read the JWT secret {}", path.display())),
+            }
+        }
+    }
+}
+
+/// Creates `path` readable by its owner only, failing if it already exists.
+fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    file.write_all(contents.as_bytes())?;
+    file.write_all(b"\n")?;
+    file.sync_all()
+}
