@@ -1,6 +1,7 @@
 //! Logs and metrics. Logs are `tracing` events (text or JSON lines, filtered by `RUST_LOG`);
 //! metrics go to one process-wide Prometheus recorder rendered by `GET /metrics`.
 
+use std::io::IsTerminal;
 use std::sync::OnceLock;
 
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
@@ -16,7 +17,9 @@ pub fn init_logging(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
     let registry = tracing_subscriber::registry().with(filter);
     match format {
-        LogFormat::Text => registry.with(fmt::layer().with_target(false)).init(),
+        LogFormat::Text => registry
+            .with(fmt::layer().with_target(false).with_ansi(std::io::stdout().is_terminal()))
+            .init(),
         LogFormat::Json => registry.with(fmt::layer().json().flatten_event(true)).init(),
     }
 }

@@ -203,7 +203,8 @@ mod tests {
         #[test]
         fn every_mainland_mobile_parses(second in 3u8..=9, rest in "[0-9]{9}") {
             let input = format!("1{second}{rest}");
-            prop_assert_eq!(PhoneNumber::parse(&input).unwrap().as_str(), format!("+86{input}"));
+            let parsed = PhoneNumber::parse(&input).unwrap();
+            prop_assert_eq!(parsed.as_str(), format!("+86{input}"));
         }
     }
 }

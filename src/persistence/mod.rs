@@ -38,7 +38,7 @@ impl Engine {
         if url.starts_with("sqlite:") {
             let opts = SqliteConnectOptions::from_str(url).with_context(|| format!("invalid SQLite URL {url:?}"))?;
             let file = opts.get_filename();
-            let in_memory = file.as_os_str().is_empty() || file.to_string_lossy().contains(":memory:");
+            let in_memory = url.contains(":memory:") || url.contains("mode=memory") || file.as_os_str().is_empty();
             return Ok(Engine::Sqlite {
                 file: (!in_memory).then(|| file.to_path_buf()),
             });

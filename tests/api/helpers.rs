@@ -1,0 +1,221 @@
+//! `spawn_app()`: a running linli on its own port and its own database, plus typed request
+//! helpers.
+
+use std::time::Duration;
+
+use linli::config::{DatabaseSettings, JwtSettings, Secret, Settings};
+use linli::startup::Application;
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+use uuid::Uuid;
+
+pub const TEST_SECRET: &str = "test-secret-for-linli-integration-tests-0123456789";
+pub const PASSWORD: &str = "correct horse battery";
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    /// The app's own pool (closing it simulates a database outage).
+    pub db: DatabaseConnection,
+    pub database_url: String,
+    /// Kept for the test's lifetime: the SQLite file lives here.
+    _dir: tempfile::TempDir,
+    shutdown: Option<oneshot::Sender<()>>,
+    /// Dropped after the app: drops the test's PostgreSQL database.
+    _postgres: Option<PostgresDatabase>,
+}
+
+/// A PostgreSQL database made for one test and dropped after it.
+pub struct PostgresDatabase {
+    admin_url: String,
+    name: String,
+}
+
+impl Drop for PostgresDatabase {
+    fn drop(&mut self) {
+        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
+        // Drop runs inside the test's runtime, which cannot be blocked on; use a thread of
+        // its own with its own runtime.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            rt.block_on(async {
+                if let Ok(admin) = Database::connect(&admin_url).await {
+                    let _ = admin
+                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                        .await;
+                    let _ = admin.close().await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// The database URL a test should use: a fresh PostgreSQL database when
+/// `LINLI_TEST_DATABASE_URL` is set, else a SQLite file in `dir`.
+pub async fn fresh_database(dir: &std::path::Path) -> (String, Option<PostgresDatabase>) {
+    match std::env::var("LINLI_TEST_DATABASE_URL") {
+        Ok(admin_url) if !admin_url.is_empty() => {
+            let name = format!("linli_test_{}", Uuid::new_v4().simple());
+            let admin = Database::connect(&admin_url)
+                .await
+                .expect("LINLI_TEST_DATABASE_URL is set but PostgreSQL cannot be reached");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                .await
+                .expect("cannot create a test database");
+            admin.close().await.unwrap();
+            let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin_url);
+            (format!("{base}/{name}"), Some(PostgresDatabase { admin_url, name }))
+        }
+        _ => (format!("sqlite://{}", dir.join("linli.db").display()), None),
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let (database_url, postgres) = fresh_database(dir.path()).await;
+    let mut settings = Settings {
+        bind: "127.0.0.1:0".parse().unwrap(),
+        database: DatabaseSettings {
+            url: database_url.clone(),
+            max_connections: 5,
+        },
+        jwt: JwtSettings {
+            secret: Some(Secret::new(TEST_SECRET)),
+            issuer: "linli".into(),
+            audience: "linli-app".into(),
+        },
+        seed_community_name: "煤礦新村".into(),
+        seed_community_slug: "meikuang".into(),
+        shutdown_timeout: Duration::from_secs(5),
+    };
+    configure(&mut settings);
+    let app = Application::build(settings).await.expect("the application builds");
+    let address = format!("http://{}", app.addr());
+    let db = app.db();
+    let (tx, rx) = oneshot::channel::<()>();
+    tokio::spawn(app.run_until(async {
+        let _ = rx.await;
+    }));
+    TestApp {
+        address,
+        client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
+        db,
+        database_url,
+        _dir: dir,
+        shutdown: Some(tx),
+        _postgres: postgres,
+    }
+}
+
+/// A registered resident and their session.
+#[derive(Debug, Clone)]
+pub struct Resident {
+    pub id: Uuid,
+    pub phone: String,
+    pub access_token: String,
+    pub refresh_token: String,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> reqwest::Response {
+        let mut req = self.client.get(self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send().await.unwrap()
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> reqwest::Response {
+        self.client.post(self.url(path)).json(body).send().await.unwrap()
+    }
+
+    /// The seeded community's id.
+    pub async fn community_id(&self) -> Uuid {
+        let list: Value = self.get("/api/v1/communities", None).await.json().await.unwrap();
+        list[0]["id"].as_str().unwrap().parse().unwrap()
+    }
+
+    pub async fn register(&self, phone: &str, name: &str) -> reqwest::Response {
+        let community = self.community_id().await;
+        self.register_in(community, phone, name).await
+    }
+
+    pub async fn register_in(&self, community: Uuid, phone: &str, name: &str) -> reqwest::Response {
+        self.post_json(
+            "/api/v1/auth/register",
+            &json!({"phone": phone, "display_name": name, "password": PASSWORD, "community_id": community}),
+        )
+        .await
+    }
+
+    /// Registers a resident and returns their session; panics unless it worked.
+    pub async fn resident(&self, phone: &str, name: &str) -> Resident {
+        let resp = self.register(phone, name).await;
+        assert_eq!(resp.status(), 201, "registration failed: {}", resp.text().await.unwrap());
+        session(resp, phone).await
+    }
+
+    pub async fn login(&self, phone: &str, password: &str) -> reqwest::Response {
+        self.post_json("/api/v1/auth/login", &json!({"phone": phone, "password": password}))
+            .await
+    }
+
+    pub async fn refresh(&self, refresh_token: &str) -> reqwest::Response {
+        self.post_json("/api/v1/auth/refresh", &json!({"refresh_token": refresh_token}))
+            .await
+    }
+}
+
+pub async fn session(resp: reqwest::Response, phone: &str) -> Resident {
+    let body: Value = resp.json().await.unwrap();
+    Resident {
+        id: body["resident_id"].as_str().unwrap().parse().unwrap(),
+        phone: phone.to_owned(),
+        access_token: body["access_token"].as_str().unwrap().to_owned(),
+        refresh_token: body["refresh_token"].as_str().unwrap().to_owned(),
+    }
+}
+
+/// Asserts the response is an RFC 9457 problem with `status` and `code`, and returns it.
+pub async fn assert_problem(resp: reqwest::Response, status: u16, code: &str) -> Value {
+    assert_eq!(resp.status().as_u16(), status, "unexpected status");
+    let content_type = resp
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(content_type, "application/problem+json");
+    let request_id = resp.headers().get("x-request-id").cloned();
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["status"], status, "{body}");
+    assert_eq!(body["code"], code, "{body}");
+    assert_eq!(body["type"], format!("urn:linli:problem:{code}"), "{body}");
+    assert!(body["title"].as_str().is_some_and(|t| !t.is_empty()), "{body}");
+    assert!(body["detail"].as_str().is_some_and(|t| !t.is_empty()), "{body}");
+    assert_eq!(
+        body["request_id"].as_str(),
+        request_id.as_ref().and_then(|v| v.to_str().ok()),
+        "the body's request id is the header's"
+    );
+    body
+}

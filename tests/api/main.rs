@@ -1,0 +1,12 @@
+//! Integration tests: each test starts the real application on 127.0.0.1, port 0, with a
+//! fresh database (SQLite by default; PostgreSQL when `LINLI_TEST_DATABASE_URL` is set) and
+//! talks HTTP to it.
+
+mod accounts;
+mod cli;
+mod communities;
+mod errors;
+mod helpers;
+mod observability;
+mod openapi;
+mod tokens;
