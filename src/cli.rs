@@ -47,7 +47,10 @@ async fn create_user(args: UserCreateArgs) -> anyhow::Result<()> {
         None => {
             eprintln!("password for {}:", phone.as_str());
             let mut line = String::new();
-            std::io::stdin().lock().read_line(&mut line).context("cannot read the password")?;
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .context("cannot read the password")?;
             line.trim_end_matches(['\r', '\n']).to_owned()
         }
     };
@@ -70,7 +73,9 @@ async fn create_user(args: UserCreateArgs) -> anyhow::Result<()> {
         }
     };
     let hash = auth::password::hash(&password).await?;
-    let resident = match persistence::residents::create(&db, community.id, &phone, &name, hash).await {
+    let resident = match persistence::residents::create(&db, community.id, &phone, &name, hash)
+        .await
+    {
         Ok(r) => r,
         Err(CreateError::PhoneTaken) => anyhow::bail!("{} is already registered", phone.as_str()),
         Err(CreateError::Db(e)) => return Err(e.into()),

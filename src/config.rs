@@ -170,7 +170,11 @@ impl From<&ServeArgs> for Settings {
             bind: args.bind,
             database: DatabaseSettings::from(&args.database),
             jwt: JwtSettings {
-                secret: args.jwt_secret.clone().filter(|s| !s.is_empty()).map(Secret::new),
+                secret: args
+                    .jwt_secret
+                    .clone()
+                    .filter(|s| !s.is_empty())
+                    .map(Secret::new),
                 issuer: args.jwt_issuer.clone(),
                 audience: args.jwt_audience.clone(),
             },
@@ -209,6 +213,9 @@ mod tests {
 
     #[test]
     fn the_secret_file_sits_beside_the_database() {
-        assert_eq!(secret_path_for(std::path::Path::new("data/linli.db")), PathBuf::from("data/linli.jwt-secret"));
+        assert_eq!(
+            secret_path_for(std::path::Path::new("data/linli.db")),
+            PathBuf::from("data/linli.jwt-secret")
+        );
     }
 }

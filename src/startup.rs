@@ -31,10 +31,18 @@ impl Application {
         let secret = resolve_jwt_secret(&settings, &engine)?;
         let db = persistence::connect(&settings.database).await?;
         persistence::migrate(&db).await?;
-        persistence::communities::ensure_seeded(&db, &settings.seed_community_name, &settings.seed_community_slug)
-            .await
-            .context("seeding the first community failed")?;
-        let tokens = TokenKeys::new(secret.as_bytes(), &settings.jwt.issuer, &settings.jwt.audience)?;
+        persistence::communities::ensure_seeded(
+            &db,
+            &settings.seed_community_name,
+            &settings.seed_community_slug,
+        )
+        .await
+        .context("seeding the first community failed")?;
+        let tokens = TokenKeys::new(
+            secret.as_bytes(),
+            &settings.jwt.issuer,
+            &settings.jwt.audience,
+        )?;
         let acceptor = TcpListener::bind(settings.bind.to_string())
             .into_acceptor()
             .await
@@ -69,7 +77,10 @@ impl Application {
 
     /// Serves until `shutdown` completes; then stops accepting, lets in-flight requests
     /// finish (up to the configured timeout) and closes the pool.
-    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         let Self {
             acceptor,
             addr,
@@ -81,7 +92,11 @@ impl Application {
         tracing::info!(%addr, docs = %format!("http://{addr}/docs"), "linli is serving");
         let db = state.db.clone();
         poem::Server::new_with_acceptor(acceptor)
-            .run_with_graceful_shutdown(http::routes(state), shutdown, Some(settings.shutdown_timeout))
+            .run_with_graceful_shutdown(
+                http::routes(state),
+                shutdown,
+                Some(settings.shutdown_timeout),
+            )
             .await?;
         db.close().await?;
         tracing::info!("stopped; database pool closed");
@@ -133,19 +148,29 @@ fn resolve_jwt_secret(settings: &Settings, engine: &Engine) -> anyhow::Result<St
             tracing::warn!("in-memory database and no JWT secret: using a throwaway one");
             Ok(tokens::generate_secret())
         }
-        Engine::Sqlite { file: Some(db_file) } => {
+        Engine::Sqlite {
+            file: Some(db_file),
+        } => {
             let path = config::secret_path_for(db_file);
             match std::fs::read_to_string(&path) {
-                Ok(existing) if existing.trim().len() >= tokens::MIN_SECRET_BYTES => Ok(existing.trim().to_owned()),
-                Ok(_) => anyhow::bail!("{} is too short to be a JWT secret; delete it to regenerate", path.display()),
+                Ok(existing) if existing.trim().len() >= tokens::MIN_SECRET_BYTES => {
+                    Ok(existing.trim().to_owned())
+                }
+                Ok(_) => anyhow::bail!(
+                    "{} is too short to be a JWT secret; delete it to regenerate",
+                    path.display()
+                ),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                     let secret = tokens::generate_secret();
-                    write_private(&path, &secret)
-                        .with_context(|| format!("cannot write the JWT secret to {}", path.display()))?;
+                    write_private(&path, &secret).with_context(|| {
+                        format!("cannot write the JWT secret to {}", path.display())
+                    })?;
                     tracing::info!(path = %path.display(), "generated a JWT secret and stored it with mode 0600");
                     Ok(secret)
                 }
-                Err(e) => Err(e).with_context(|| format!("cannot read the JWT secret {}", path.display())),
+                Err(e) => {
+                    Err(e).with_context(|| format!("cannot read the JWT secret {}", path.display()))
+                }
             }
         }
     }

@@ -41,8 +41,11 @@ pub async fn verify(password: &str, stored: Option<String>) -> anyhow::Result<bo
             Some(phc) => (phc.as_str(), true),
             None => (DECOY_HASH.as_str(), false),
         };
-        let parsed = PasswordHash::new(phc).map_err(|e| anyhow::anyhow!("stored password hash is malformed: {e}"))?;
-        let matches = Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok();
+        let parsed = PasswordHash::new(phc)
+            .map_err(|e| anyhow::anyhow!("stored password hash is malformed: {e}"))?;
+        let matches = Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok();
         Ok(real && matches)
     })
     .await?
@@ -63,6 +66,10 @@ mod tests {
 
     #[tokio::test]
     async fn the_decoy_never_matches() {
-        assert!(!verify("linli decoy password, never matches", None).await.unwrap());
+        assert!(
+            !verify("linli decoy password, never matches", None)
+                .await
+                .unwrap()
+        );
     }
 }

@@ -84,7 +84,12 @@ impl TokenKeys {
     }
 
     /// Issues an access token for `resident` of `community`, valid from `now`.
-    pub fn issue(&self, resident: Uuid, community: Uuid, now: DateTime<Utc>) -> anyhow::Result<String> {
+    pub fn issue(
+        &self,
+        resident: Uuid,
+        community: Uuid,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<String> {
         let claims = Claims {
             sub: resident,
             iss: self.issuer.clone(),
@@ -94,7 +99,11 @@ impl TokenKeys {
             jti: Uuid::new_v4(),
             cid: community,
         };
-        Ok(jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?)
+        Ok(jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &self.encoding,
+        )?)
     }
 
     /// Verifies signature, algorithm, issuer, audience and expiry.
@@ -111,7 +120,9 @@ pub struct NewRefreshToken {
 
 impl std::fmt::Debug for NewRefreshToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NewRefreshToken").field("hash", &self.hash).finish_non_exhaustive()
+        f.debug_struct("NewRefreshToken")
+            .field("hash", &self.hash)
+            .finish_non_exhaustive()
     }
 }
 
@@ -146,7 +157,9 @@ mod tests {
     #[test]
     fn an_issued_token_verifies_with_its_claims() {
         let (r, c) = (Uuid::now_v7(), Uuid::now_v7());
-        let claims = keys().verify(&keys().issue(r, c, Utc::now()).unwrap()).unwrap();
+        let claims = keys()
+            .verify(&keys().issue(r, c, Utc::now()).unwrap())
+            .unwrap();
         assert_eq!((claims.sub, claims.cid), (r, c));
         assert_eq!(claims.exp - claims.iat, ACCESS_TOKEN_TTL.num_seconds());
     }
@@ -154,13 +167,17 @@ mod tests {
     #[test]
     fn expired_tokens_are_refused() {
         let issued = Utc::now() - ACCESS_TOKEN_TTL - chrono::Duration::seconds(10);
-        let token = keys().issue(Uuid::now_v7(), Uuid::now_v7(), issued).unwrap();
+        let token = keys()
+            .issue(Uuid::now_v7(), Uuid::now_v7(), issued)
+            .unwrap();
         assert!(keys().verify(&token).is_err());
     }
 
     #[test]
     fn tokens_for_another_audience_or_key_are_refused() {
-        let token = keys().issue(Uuid::now_v7(), Uuid::now_v7(), Utc::now()).unwrap();
+        let token = keys()
+            .issue(Uuid::now_v7(), Uuid::now_v7(), Utc::now())
+            .unwrap();
         let other_aud = TokenKeys::new(&[7u8; 32], "linli", "someone-else").unwrap();
         assert!(other_aud.verify(&token).is_err());
         let other_key = TokenKeys::new(&[8u8; 32], "linli", "linli-app").unwrap();

@@ -85,7 +85,9 @@ pub struct Actor {
 
 impl Actor {
     pub fn holds(&self, role: Role, scope: Scope) -> bool {
-        self.grants.iter().any(|g| g.role == role && g.scope == scope)
+        self.grants
+            .iter()
+            .any(|g| g.role == role && g.scope == scope)
     }
 
     pub fn is_admin_of(&self, community_id: Uuid) -> bool {
@@ -145,7 +147,11 @@ pub fn decide(actor: &Actor, action: Action, target: Target) -> Verdict {
         // An action named on the wrong kind of object is a programming error: refuse it.
         _ => false,
     };
-    if allowed { Verdict::Allowed } else { Verdict::Forbidden }
+    if allowed {
+        Verdict::Allowed
+    } else {
+        Verdict::Forbidden
+    }
 }
 
 #[cfg(test)]
@@ -173,11 +179,23 @@ mod tests {
     fn residents_see_themselves_but_not_their_neighbours() {
         let c = Uuid::new_v4();
         let me = resident(c);
-        let own = Target::Resident { id: me.resident_id, community_id: c };
-        let neighbour = Target::Resident { id: Uuid::new_v4(), community_id: c };
+        let own = Target::Resident {
+            id: me.resident_id,
+            community_id: c,
+        };
+        let neighbour = Target::Resident {
+            id: Uuid::new_v4(),
+            community_id: c,
+        };
         assert_eq!(decide(&me, Action::ViewResident, own), Verdict::Allowed);
-        assert_eq!(decide(&me, Action::ViewResident, neighbour), Verdict::Forbidden);
-        assert_eq!(decide(&me, Action::ListResidents, Target::Community { id: c }), Verdict::Forbidden);
+        assert_eq!(
+            decide(&me, Action::ViewResident, neighbour),
+            Verdict::Forbidden
+        );
+        assert_eq!(
+            decide(&me, Action::ListResidents, Target::Community { id: c }),
+            Verdict::Forbidden
+        );
     }
 
     #[test]
@@ -185,13 +203,34 @@ mod tests {
         let c = Uuid::new_v4();
         let other = Uuid::new_v4();
         let a = admin(c);
-        assert_eq!(decide(&a, Action::ListResidents, Target::Community { id: c }), Verdict::Allowed);
-        assert_eq!(decide(&a, Action::ManageRoles, Target::Community { id: c }), Verdict::Allowed);
-        let neighbour = Target::Resident { id: Uuid::new_v4(), community_id: c };
-        assert_eq!(decide(&a, Action::ViewResident, neighbour), Verdict::Allowed);
-        assert_eq!(decide(&a, Action::ListResidents, Target::Community { id: other }), Verdict::Invisible);
-        let stranger = Target::Resident { id: Uuid::new_v4(), community_id: other };
-        assert_eq!(decide(&a, Action::ViewResident, stranger), Verdict::Invisible);
+        assert_eq!(
+            decide(&a, Action::ListResidents, Target::Community { id: c }),
+            Verdict::Allowed
+        );
+        assert_eq!(
+            decide(&a, Action::ManageRoles, Target::Community { id: c }),
+            Verdict::Allowed
+        );
+        let neighbour = Target::Resident {
+            id: Uuid::new_v4(),
+            community_id: c,
+        };
+        assert_eq!(
+            decide(&a, Action::ViewResident, neighbour),
+            Verdict::Allowed
+        );
+        assert_eq!(
+            decide(&a, Action::ListResidents, Target::Community { id: other }),
+            Verdict::Invisible
+        );
+        let stranger = Target::Resident {
+            id: Uuid::new_v4(),
+            community_id: other,
+        };
+        assert_eq!(
+            decide(&a, Action::ViewResident, stranger),
+            Verdict::Invisible
+        );
     }
 
     #[test]
@@ -199,18 +238,33 @@ mod tests {
         let c = Uuid::new_v4();
         let other = Uuid::new_v4();
         let mut a = resident(c);
-        a.grants.push(Grant { role: Role::Admin, scope: Scope::Community(other) });
-        assert_eq!(decide(&a, Action::ListResidents, Target::Community { id: c }), Verdict::Forbidden);
+        a.grants.push(Grant {
+            role: Role::Admin,
+            scope: Scope::Community(other),
+        });
+        assert_eq!(
+            decide(&a, Action::ListResidents, Target::Community { id: c }),
+            Verdict::Forbidden
+        );
         // Even holding that grant, the other community stays invisible: tenancy comes first.
-        assert_eq!(decide(&a, Action::ListResidents, Target::Community { id: other }), Verdict::Invisible);
+        assert_eq!(
+            decide(&a, Action::ListResidents, Target::Community { id: other }),
+            Verdict::Invisible
+        );
     }
 
     #[test]
     fn group_roles_do_not_make_a_community_admin() {
         let c = Uuid::new_v4();
         let mut leader = resident(c);
-        leader.grants.push(Grant { role: Role::Leader, scope: Scope::Group(Uuid::new_v4()) });
-        assert_eq!(decide(&leader, Action::ManageRoles, Target::Community { id: c }), Verdict::Forbidden);
+        leader.grants.push(Grant {
+            role: Role::Leader,
+            scope: Scope::Group(Uuid::new_v4()),
+        });
+        assert_eq!(
+            decide(&leader, Action::ManageRoles, Target::Community { id: c }),
+            Verdict::Forbidden
+        );
     }
 
     #[test]

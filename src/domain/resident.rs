@@ -29,7 +29,11 @@ impl PhoneNumber {
             match c {
                 ' ' | '-' | '.' | '(' | ')' | '\u{3000}' => {}
                 '0'..='9' | '+' => compact.push(c),
-                _ => return Err(err("may contain only digits, spaces, dashes and a leading +")),
+                _ => {
+                    return Err(err(
+                        "may contain only digits, spaces, dashes and a leading +",
+                    ));
+                }
             }
         }
         let digits = if let Some(rest) = compact.strip_prefix('+') {
@@ -51,12 +55,14 @@ impl PhoneNumber {
         }
         // E.164 allows at most 15 digits; no assigned number is shorter than 7.
         if !(7..=15).contains(&digits.len()) {
-            return Err(err("must have between 7 and 15 digits including the country code"));
+            return Err(err(
+                "must have between 7 and 15 digits including the country code",
+            ));
         }
-        if let Some(national) = digits.strip_prefix("86") {
-            if !is_mainland_number(national) {
-                return Err(err("is not a valid mainland China number"));
-            }
+        if let Some(national) = digits.strip_prefix("86")
+            && !is_mainland_number(national)
+        {
+            return Err(err("is not a valid mainland China number"));
         }
         Ok(Self(format!("+{digits}")))
     }
@@ -69,7 +75,10 @@ impl PhoneNumber {
 /// Mainland mobile numbers: 11 digits, `1` then `3`–`9`.
 fn is_mainland_mobile(national: &str) -> bool {
     let b = national.as_bytes();
-    b.len() == 11 && b[0] == b'1' && (b'3'..=b'9').contains(&b[1]) && b.iter().all(u8::is_ascii_digit)
+    b.len() == 11
+        && b[0] == b'1'
+        && (b'3'..=b'9').contains(&b[1])
+        && b.iter().all(u8::is_ascii_digit)
 }
 
 /// Mainland numbers after `+86`: a mobile, or a landline (area code and subscriber number,
@@ -96,7 +105,10 @@ impl DisplayName {
             ));
         }
         if name.chars().any(char::is_control) {
-            return Err(FieldError::new("display_name", "must not contain control characters"));
+            return Err(FieldError::new(
+                "display_name",
+                "must not contain control characters",
+            ));
         }
         Ok(Self(name.to_owned()))
     }
@@ -149,25 +161,54 @@ mod tests {
 
     #[test]
     fn mainland_mobile_numbers_are_normalised_to_e164() {
-        for input in ["13812345678", "138 1234 5678", "138-1234-5678", "+86 138 1234 5678", "008613812345678"] {
-            assert_eq!(PhoneNumber::parse(input).unwrap().as_str(), "+8613812345678", "{input}");
+        for input in [
+            "13812345678",
+            "138 1234 5678",
+            "138-1234-5678",
+            "+86 138 1234 5678",
+            "008613812345678",
+        ] {
+            assert_eq!(
+                PhoneNumber::parse(input).unwrap().as_str(),
+                "+8613812345678",
+                "{input}"
+            );
         }
     }
 
     #[test]
     fn foreign_numbers_in_e164_are_kept() {
-        assert_eq!(PhoneNumber::parse("+852 9123 4567").unwrap().as_str(), "+85291234567");
-        assert_eq!(PhoneNumber::parse("+1 (415) 555-2671").unwrap().as_str(), "+14155552671");
+        assert_eq!(
+            PhoneNumber::parse("+852 9123 4567").unwrap().as_str(),
+            "+85291234567"
+        );
+        assert_eq!(
+            PhoneNumber::parse("+1 (415) 555-2671").unwrap().as_str(),
+            "+14155552671"
+        );
     }
 
     #[test]
     fn mainland_landlines_are_accepted_with_country_code() {
-        assert_eq!(PhoneNumber::parse("+86 351 1234567").unwrap().as_str(), "+863511234567");
+        assert_eq!(
+            PhoneNumber::parse("+86 351 1234567").unwrap().as_str(),
+            "+863511234567"
+        );
     }
 
     #[test]
     fn ambiguous_or_malformed_numbers_are_refused_with_the_field_named() {
-        for input in ["", "12345", "02012345678", "+0123456789", "+86 123", "+8612812345678", "1381234567a", "+1234567890123456", "++8613812345678"] {
+        for input in [
+            "",
+            "12345",
+            "02012345678",
+            "+0123456789",
+            "+86 123",
+            "+8612812345678",
+            "1381234567a",
+            "+1234567890123456",
+            "++8613812345678",
+        ] {
             let err = PhoneNumber::parse(input).unwrap_err();
             assert_eq!(err.field, "phone", "{input}");
         }
@@ -188,7 +229,10 @@ mod tests {
         assert!(NewPassword::parse("        ").is_err());
         assert!(NewPassword::parse("煤礦社區的密碼很長").is_ok());
         assert!(NewPassword::parse(&"x".repeat(129)).is_err());
-        assert_eq!(format!("{:?}", NewPassword::parse("correct horse").unwrap()), "NewPassword(***)");
+        assert_eq!(
+            format!("{:?}", NewPassword::parse("correct horse").unwrap()),
+            "NewPassword(***)"
+        );
     }
 
     proptest! {

@@ -35,7 +35,11 @@ impl ThrottlePolicy {
 
 /// How long a key must wait before its next attempt, or `None` if it may try now.
 /// `failures` holds the instants of past failures, oldest first.
-pub fn retry_after(failures: &VecDeque<Instant>, policy: ThrottlePolicy, now: Instant) -> Option<Duration> {
+pub fn retry_after(
+    failures: &VecDeque<Instant>,
+    policy: ThrottlePolicy,
+    now: Instant,
+) -> Option<Duration> {
     let recent: Vec<&Instant> = failures
         .iter()
         .filter(|t| now.saturating_duration_since(**t) < policy.window)
@@ -45,7 +49,11 @@ pub fn retry_after(failures: &VecDeque<Instant>, policy: ThrottlePolicy, now: In
     }
     // The attempt is allowed again once enough failures have aged out of the window.
     let unlocking = recent[recent.len() - policy.max_failures];
-    Some((*unlocking + policy.window).saturating_duration_since(now).max(Duration::from_secs(1)))
+    Some(
+        (*unlocking + policy.window)
+            .saturating_duration_since(now)
+            .max(Duration::from_secs(1)),
+    )
 }
 
 /// Failures per key (a phone number or a client address) under one policy.
@@ -73,7 +81,9 @@ impl FailureLedger {
     /// `Some(wait)` if `key` is locked out at `now`.
     pub fn check(&self, key: &str, now: Instant) -> Option<Duration> {
         let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        entries.get(key).and_then(|f| retry_after(f, self.policy, now))
+        entries
+            .get(key)
+            .and_then(|f| retry_after(f, self.policy, now))
     }
 
     /// Records one failure for `key` at `now`.
@@ -81,7 +91,10 @@ impl FailureLedger {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         if entries.len() >= self.prune_above {
             let window = self.policy.window;
-            entries.retain(|_, f| f.back().is_some_and(|t| now.saturating_duration_since(*t) < window));
+            entries.retain(|_, f| {
+                f.back()
+                    .is_some_and(|t| now.saturating_duration_since(*t) < window)
+            });
         }
         let failures = entries.entry(key.to_owned()).or_default();
         while failures
@@ -99,7 +112,10 @@ impl FailureLedger {
 
     /// Forgets `key`'s failures (a successful login for that phone number).
     pub fn clear(&self, key: &str) {
-        self.entries.lock().unwrap_or_else(|e| e.into_inner()).remove(key);
+        self.entries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(key);
     }
 
     pub fn len(&self) -> usize {
@@ -130,7 +146,10 @@ impl Default for LoginThrottle {
 impl LoginThrottle {
     /// The longer wait of the two, if either is locked.
     pub fn check(&self, phone: &str, address: &str, now: Instant) -> Option<Duration> {
-        match (self.by_phone.check(phone, now), self.by_address.check(address, now)) {
+        match (
+            self.by_phone.check(phone, now),
+            self.by_address.check(address, now),
+        ) {
             (Some(a), Some(b)) => Some(a.max(b)),
             (a, b) => a.or(b),
         }
@@ -163,14 +182,25 @@ mod tests {
         let ledger = FailureLedger::new(POLICY);
         let t0 = Instant::now();
         for i in 0..3 {
-            assert_eq!(ledger.check("+8613812345678", t0 + Duration::from_secs(i)), None);
+            assert_eq!(
+                ledger.check("+8613812345678", t0 + Duration::from_secs(i)),
+                None
+            );
             ledger.record_failure("+8613812345678", t0 + Duration::from_secs(i));
         }
-        let wait = ledger.check("+8613812345678", t0 + Duration::from_secs(3)).unwrap();
+        let wait = ledger
+            .check("+8613812345678", t0 + Duration::from_secs(3))
+            .unwrap();
         assert_eq!(wait, Duration::from_secs(57));
-        assert_eq!(ledger.check("+8613812345678", t0 + Duration::from_secs(60)), None);
+        assert_eq!(
+            ledger.check("+8613812345678", t0 + Duration::from_secs(60)),
+            None
+        );
         // Other keys are unaffected.
-        assert_eq!(ledger.check("+8613900000000", t0 + Duration::from_secs(3)), None);
+        assert_eq!(
+            ledger.check("+8613900000000", t0 + Duration::from_secs(3)),
+            None
+        );
     }
 
     #[test]
@@ -206,7 +236,11 @@ mod tests {
             assert_eq!(throttle.check(&phone, "203.0.113.9", t0), None);
             throttle.record_failure(&phone, "203.0.113.9", t0);
         }
-        assert!(throttle.check("+8613912345678", "203.0.113.9", t0).is_some());
+        assert!(
+            throttle
+                .check("+8613912345678", "203.0.113.9", t0)
+                .is_some()
+        );
         assert_eq!(throttle.check("+8613912345678", "198.51.100.1", t0), None);
     }
 

@@ -86,7 +86,10 @@ async fn me(state: &AppState, auth: &BearerAuth) -> Result<Me, ApiError> {
         id: actor.resident_id,
         community_id: actor.community_id,
     };
-    authorize(permissions::decide(&actor, Action::ViewResident, target), "resident")?;
+    authorize(
+        permissions::decide(&actor, Action::ViewResident, target),
+        "resident",
+    )?;
     let resident = persistence::residents::find(&state.db, actor.resident_id)
         .await?
         .ok_or(ApiError::Unauthorized)?;

@@ -8,7 +8,7 @@ use poem_openapi::{ApiResponse, Enum, Object, OpenApi, payload::Json, types::Pas
 use uuid::Uuid;
 
 use super::error::{ApiError, ApiResult, ProblemCode};
-use super::{AppState, ApiTags};
+use super::{ApiTags, AppState};
 use crate::auth::{password, tokens};
 use crate::domain::FieldError;
 use crate::domain::resident::{DisplayName, NewPassword, PhoneNumber};
@@ -93,7 +93,9 @@ impl AuthApi {
         req: &Request,
         body: Json<RegisterRequest>,
     ) -> ApiResult<RegisterResponse> {
-        Ok(RegisterResponse::Created(Json(register(&state, &client_address(req), body.0).await?)))
+        Ok(RegisterResponse::Created(Json(
+            register(&state, &client_address(req), body.0).await?,
+        )))
     }
 
     /// Log in
@@ -102,7 +104,12 @@ impl AuthApi {
     /// password get the same answer. After repeated failures for one phone number or from
     /// one address, attempts are refused with `429` and `Retry-After`.
     #[oai(path = "/login", method = "post", operation_id = "login")]
-    async fn login(&self, state: Data<&AppState>, req: &Request, body: Json<LoginRequest>) -> ApiResult<Json<Session>> {
+    async fn login(
+        &self,
+        state: Data<&AppState>,
+        req: &Request,
+        body: Json<LoginRequest>,
+    ) -> ApiResult<Json<Session>> {
         Ok(Json(login(&state, &client_address(req), body.0).await?))
     }
 
@@ -112,7 +119,11 @@ impl AuthApi {
     /// token works once: presenting a used one again ends the session on every device
     /// (`401 refresh_token_reused`), because it means someone else holds a copy.
     #[oai(path = "/refresh", method = "post", operation_id = "refresh")]
-    async fn refresh(&self, state: Data<&AppState>, body: Json<RefreshRequest>) -> ApiResult<Json<Session>> {
+    async fn refresh(
+        &self,
+        state: Data<&AppState>,
+        body: Json<RefreshRequest>,
+    ) -> ApiResult<Json<Session>> {
         let now = Utc::now();
         match persistence::sessions::refresh(&state.db, &body.refresh_token, now)
             .await
@@ -128,7 +139,9 @@ impl AuthApi {
             }
             Refreshed::Invalid => Err(ApiError::InvalidRefreshToken.into()),
             Refreshed::Reused => {
-                tracing::warn!("a rotated refresh token was presented again; its session was revoked");
+                tracing::warn!(
+                    "a rotated refresh token was presented again; its session was revoked"
+                );
                 Err(ApiError::RefreshTokenReused.into())
             }
         }
@@ -139,7 +152,11 @@ impl AuthApi {
     /// Ends the session the refresh token belongs to, on every device that shares it.
     /// Access tokens already issued stay valid until they expire (at most 15 minutes).
     #[oai(path = "/logout", method = "post", operation_id = "logout")]
-    async fn logout(&self, state: Data<&AppState>, body: Json<RefreshRequest>) -> ApiResult<LogoutResponse> {
+    async fn logout(
+        &self,
+        state: Data<&AppState>,
+        body: Json<RefreshRequest>,
+    ) -> ApiResult<LogoutResponse> {
         persistence::sessions::logout(&state.db, &body.refresh_token, Utc::now())
             .await
             .map_err(ApiError::from)?;
@@ -155,30 +172,47 @@ fn client_address(req: &Request) -> String {
         .unwrap_or_else(|| req.remote_addr().to_string())
 }
 
-async fn register(state: &AppState, address: &str, form: RegisterRequest) -> Result<Session, ApiError> {
+async fn register(
+    state: &AppState,
+    address: &str,
+    form: RegisterRequest,
+) -> Result<Session, ApiError> {
     let phone = PhoneNumber::parse(&form.phone)?;
     let name = DisplayName::parse(&form.display_name)?;
     let password = NewPassword::parse(form.password.as_str())?;
     // Registration reveals whether a number is taken, so probing it counts against the
     // address like a failed login does.
-    if let Some(wait) = state.login_throttle.by_address.check(address, Instant::now()) {
+    if let Some(wait) = state
+        .login_throttle
+        .by_address
+        .check(address, Instant::now())
+    {
         return Err(ApiError::RateLimited(wait));
     }
-    if persistence::communities::find(&state.db, form.community_id).await?.is_none() {
+    if persistence::communities::find(&state.db, form.community_id)
+        .await?
+        .is_none()
+    {
         return Err(FieldError::new("community_id", "no such community").into());
     }
     let hash = password::hash(&password).await?;
-    let resident = match persistence::residents::create(&state.db, form.community_id, &phone, &name, hash).await {
-        Ok(r) => r,
-        Err(CreateError::PhoneTaken) => {
-            state.login_throttle.by_address.record_failure(address, Instant::now());
-            return Err(ApiError::Conflict {
-                code: ProblemCode::PhoneTaken,
-                detail: "this phone number is already registered; log in instead".into(),
-            });
-        }
-        Err(CreateError::Db(e)) => return Err(e.into()),
-    };
+    let resident =
+        match persistence::residents::create(&state.db, form.community_id, &phone, &name, hash)
+            .await
+        {
+            Ok(r) => r,
+            Err(CreateError::PhoneTaken) => {
+                state
+                    .login_throttle
+                    .by_address
+                    .record_failure(address, Instant::now());
+                return Err(ApiError::Conflict {
+                    code: ProblemCode::PhoneTaken,
+                    detail: "this phone number is already registered; log in instead".into(),
+                });
+            }
+            Err(CreateError::Db(e)) => return Err(e.into()),
+        };
     tracing::info!(resident = %resident.id, community = %resident.community_id, "resident registered");
     let refresh = persistence::sessions::start(&state.db, resident.id, Utc::now()).await?;
     session(state, resident.id, resident.community_id, refresh.token)
@@ -186,13 +220,18 @@ async fn register(state: &AppState, address: &str, form: RegisterRequest) -> Res
 
 async fn login(state: &AppState, address: &str, form: LoginRequest) -> Result<Session, ApiError> {
     let phone = PhoneNumber::parse(&form.phone)?;
-    if let Some(wait) = state.login_throttle.check(phone.as_str(), address, Instant::now()) {
+    if let Some(wait) = state
+        .login_throttle
+        .check(phone.as_str(), address, Instant::now())
+    {
         return Err(ApiError::RateLimited(wait));
     }
     let resident = persistence::residents::find_by_phone(&state.db, &phone).await?;
     let stored = resident.as_ref().map(|r| r.password_hash.clone());
     if !password::verify(form.password.as_str(), stored).await? {
-        state.login_throttle.record_failure(phone.as_str(), address, Instant::now());
+        state
+            .login_throttle
+            .record_failure(phone.as_str(), address, Instant::now());
         return Err(ApiError::InvalidCredentials);
     }
     let resident = resident.expect("a password only verifies against a stored hash");
@@ -201,13 +240,19 @@ async fn login(state: &AppState, address: &str, form: LoginRequest) -> Result<Se
     session(state, resident.id, resident.community_id, refresh.token)
 }
 
-fn session(state: &AppState, resident: Uuid, community: Uuid, refresh_token: String) -> Result<Session, ApiError> {
+fn session(
+    state: &AppState,
+    resident: Uuid,
+    community: Uuid,
+    refresh_token: String,
+) -> Result<Session, ApiError> {
     Ok(Session {
         access_token: state.tokens.issue(resident, community, Utc::now())?,
         token_type: TokenType::Bearer,
         expires_in: u32::try_from(tokens::ACCESS_TOKEN_TTL.num_seconds()).unwrap_or(u32::MAX),
         refresh_token,
-        refresh_token_expires_in: u32::try_from(tokens::REFRESH_TOKEN_TTL.num_seconds()).unwrap_or(u32::MAX),
+        refresh_token_expires_in: u32::try_from(tokens::REFRESH_TOKEN_TTL.num_seconds())
+            .unwrap_or(u32::MAX),
         resident_id: resident,
     })
 }

@@ -74,14 +74,20 @@ impl CommunitiesApi {
     /// Every community of this deployment, for the registration screen. Needs no sign-in.
     #[oai(path = "/", method = "get", operation_id = "list_communities")]
     async fn list(&self, state: Data<&AppState>) -> ApiResult<Json<Vec<CommunitySummary>>> {
-        let communities = persistence::communities::list(&state.db).await.map_err(ApiError::from)?;
+        let communities = persistence::communities::list(&state.db)
+            .await
+            .map_err(ApiError::from)?;
         Ok(Json(communities.into_iter().map(Into::into).collect()))
     }
 
     /// List a community's residents
     ///
     /// Admins of the community only. Pages of at most 200, oldest account first.
-    #[oai(path = "/:community_id/residents", method = "get", operation_id = "list_residents")]
+    #[oai(
+        path = "/:community_id/residents",
+        method = "get",
+        operation_id = "list_residents"
+    )]
     async fn residents(
         &self,
         state: Data<&AppState>,
@@ -94,7 +100,9 @@ impl CommunitiesApi {
         limit: Query<Option<u32>>,
     ) -> ApiResult<Json<ResidentPage>> {
         let limit = limit.0.unwrap_or(DEFAULT_PAGE).min(MAX_PAGE);
-        Ok(Json(residents(&state, &auth, community_id.0, after.0, limit).await?))
+        Ok(Json(
+            residents(&state, &auth, community_id.0, after.0, limit).await?,
+        ))
     }
 }
 
@@ -107,14 +115,23 @@ async fn residents(
 ) -> Result<ResidentPage, ApiError> {
     let actor = state.actor(&auth.0).await?;
     authorize(
-        permissions::decide(&actor, Action::ListResidents, Target::Community { id: community_id }),
+        permissions::decide(
+            &actor,
+            Action::ListResidents,
+            Target::Community { id: community_id },
+        ),
         "community",
     )?;
-    let mut page = persistence::residents::page(&state.db, community_id, after, u64::from(limit) + 1).await?;
+    let mut page =
+        persistence::residents::page(&state.db, community_id, after, u64::from(limit) + 1).await?;
     let more = page.len() > limit as usize;
     page.truncate(limit as usize);
     Ok(ResidentPage {
-        next_after: if more { page.last().map(|r| r.id) } else { None },
+        next_after: if more {
+            page.last().map(|r| r.id)
+        } else {
+            None
+        },
         residents: page.into_iter().map(Into::into).collect(),
     })
 }

@@ -241,16 +241,18 @@ fn is_transient(err: &DbErr) -> bool {
     use sea_orm::sqlx::Error as Sqlx;
     match err {
         DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
-        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => match e.as_ref() {
-            Sqlx::Io(_) | Sqlx::PoolClosed | Sqlx::PoolTimedOut | Sqlx::WorkerCrashed => true,
-            Sqlx::Database(db) => matches!(
-                db.code().as_deref(),
-                // PostgreSQL: admin shutdown, crash shutdown, cannot connect now, database gone;
-                // SQLite: SQLITE_BUSY, SQLITE_LOCKED.
-                Some("57P01" | "57P02" | "57P03" | "3D000" | "5" | "6")
-            ),
-            _ => false,
-        },
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
+            match e.as_ref() {
+                Sqlx::Io(_) | Sqlx::PoolClosed | Sqlx::PoolTimedOut | Sqlx::WorkerCrashed => true,
+                Sqlx::Database(db) => matches!(
+                    db.code().as_deref(),
+                    // PostgreSQL: admin shutdown, crash shutdown, cannot connect now, database gone;
+                    // SQLite: SQLITE_BUSY, SQLITE_LOCKED.
+                    Some("57P01" | "57P02" | "57P03" | "3D000" | "5" | "6")
+                ),
+                _ => false,
+            }
+        }
         _ => false,
     }
 }
@@ -258,7 +260,9 @@ fn is_transient(err: &DbErr) -> bool {
 impl From<ApiError> for ErrorResponse {
     fn from(err: ApiError) -> Self {
         use ProblemCode as C;
-        let problem = |status: StatusCode, code: ProblemCode, detail: String| Json(Problem::new(status, code, detail));
+        let problem = |status: StatusCode, code: ProblemCode, detail: String| {
+            Json(Problem::new(status, code, detail))
+        };
         match err {
             ApiError::Validation(e) => {
                 let mut p = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, C::ValidationFailed, e.to_string());
@@ -343,7 +347,9 @@ mod tests {
     async fn internal_errors_never_show_their_cause_but_carry_the_request_id() {
         let resp = REQUEST_ID
             .scope("req-123".into(), async {
-                ErrorResponse::from(ApiError::Internal(anyhow::anyhow!("password=hunter2 at db.rs:42")))
+                ErrorResponse::from(ApiError::Internal(anyhow::anyhow!(
+                    "password=hunter2 at db.rs:42"
+                )))
             })
             .await;
         let ErrorResponse::Internal(Json(p)) = resp else {
@@ -357,7 +363,10 @@ mod tests {
 
     #[test]
     fn validation_errors_name_the_field() {
-        let resp = ErrorResponse::from(ApiError::Validation(FieldError::new("display_name", "must not be empty")));
+        let resp = ErrorResponse::from(ApiError::Validation(FieldError::new(
+            "display_name",
+            "must not be empty",
+        )));
         let ErrorResponse::UnprocessableEntity(Json(p)) = resp else {
             panic!("expected a 422");
         };
@@ -367,7 +376,9 @@ mod tests {
 
     #[test]
     fn every_code_maps_to_its_wire_name() {
-        for status in [400u16, 401, 403, 404, 405, 409, 413, 415, 422, 429, 500, 503] {
+        for status in [
+            400u16, 401, 403, 404, 405, 409, 413, 415, 422, 429, 500, 503,
+        ] {
             let code = ProblemCode::for_status(StatusCode::from_u16(status).unwrap());
             let wire = poem_openapi::types::ToJSON::to_json(&code).unwrap();
             assert_eq!(wire.as_str(), Some(code.as_str()));

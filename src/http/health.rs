@@ -4,7 +4,7 @@ use poem::web::Data;
 use poem_openapi::{ApiResponse, Object, OpenApi, payload::Json, payload::PlainText};
 
 use super::error::{ApiError, ApiResult};
-use super::{AppState, ApiTags};
+use super::{ApiTags, AppState};
 use crate::telemetry;
 
 pub struct HealthApi;
@@ -40,8 +40,10 @@ impl HealthApi {
     /// balancer until it recovers.
     #[oai(path = "/readyz", method = "get", operation_id = "readyz")]
     async fn readyz(&self, state: Data<&AppState>) -> ApiResult<ReadyResponse> {
-        state.db.ping().await.map_err(|e| ApiError::Unavailable(e))?;
-        Ok(ReadyResponse::Ready(Json(Readiness { status: "ready".into() })))
+        state.db.ping().await.map_err(ApiError::Unavailable)?;
+        Ok(ReadyResponse::Ready(Json(Readiness {
+            status: "ready".into(),
+        })))
     }
 
     /// Metrics

@@ -54,7 +54,11 @@ impl AllowTable {
     }
 
     fn add(&mut self, path: &str, methods: Vec<String>) {
-        let segments = path.trim_matches('/').split('/').map(str::to_owned).collect();
+        let segments = path
+            .trim_matches('/')
+            .split('/')
+            .map(str::to_owned)
+            .collect();
         self.routes.push((segments, methods));
     }
 
@@ -63,23 +67,31 @@ impl AllowTable {
         let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
         self.routes.iter().find_map(|(template, methods)| {
             let matches = template.len() == segments.len()
-                && template
-                    .iter()
-                    .zip(&segments)
-                    .all(|(t, s)| t == s || (t.starts_with('{') && t.ends_with('}') && !s.is_empty()));
+                && template.iter().zip(&segments).all(|(t, s)| {
+                    t == s || (t.starts_with('{') && t.ends_with('}') && !s.is_empty())
+                });
             matches.then(|| methods.join(", "))
         })
     }
 }
 
 /// The middleware around every route (see the module docs).
-pub async fn observe<E: Endpoint>(ep: Arc<E>, req: Request, allow: Arc<AllowTable>) -> poem::Result<Response> {
+pub async fn observe<E: Endpoint>(
+    ep: Arc<E>,
+    req: Request,
+    allow: Arc<AllowTable>,
+) -> poem::Result<Response> {
     let started = Instant::now();
     let request_id = req
         .headers()
         .get(REQUEST_ID_HEADER)
         .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)))
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 64
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+        })
         .map(str::to_owned)
         .unwrap_or_else(|| Uuid::now_v7().to_string());
     let method = req.method().clone();
@@ -177,16 +189,25 @@ async fn into_problem(mut resp: Response, path: &str, allow: &AllowTable) -> Res
     // Keep headers that matter to the client (Retry-After, WWW-Authenticate, …).
     for (name, value) in resp.headers() {
         if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
-            problem_resp.headers_mut().insert(name.clone(), value.clone());
+            problem_resp
+                .headers_mut()
+                .insert(name.clone(), value.clone());
         }
     }
     match status {
         StatusCode::METHOD_NOT_ALLOWED => {
-            if let Some(methods) = allow.allow(path).and_then(|m| HeaderValue::from_str(&m).ok()) {
+            if let Some(methods) = allow
+                .allow(path)
+                .and_then(|m| HeaderValue::from_str(&m).ok())
+            {
                 problem_resp.headers_mut().insert(header::ALLOW, methods);
             }
         }
-        StatusCode::UNAUTHORIZED if !problem_resp.headers().contains_key(header::WWW_AUTHENTICATE) => {
+        StatusCode::UNAUTHORIZED
+            if !problem_resp
+                .headers()
+                .contains_key(header::WWW_AUTHENTICATE) =>
+        {
             problem_resp
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
@@ -210,10 +231,16 @@ fn default_detail(code: ProblemCode) -> &'static str {
     match code {
         ProblemCode::Unauthorized => "a valid access token is required",
         ProblemCode::NotFound => "there is nothing at this path",
-        ProblemCode::MethodNotAllowed => "this path does not accept this method; see the Allow header",
+        ProblemCode::MethodNotAllowed => {
+            "this path does not accept this method; see the Allow header"
+        }
         ProblemCode::UnsupportedMediaType => "send the request body as application/json",
-        ProblemCode::ServiceUnavailable => "the service is temporarily unavailable; try again shortly",
-        ProblemCode::Internal => "the server failed to handle this request; quote the request id when reporting it",
+        ProblemCode::ServiceUnavailable => {
+            "the service is temporarily unavailable; try again shortly"
+        }
+        ProblemCode::Internal => {
+            "the server failed to handle this request; quote the request id when reporting it"
+        }
         _ => "the request could not be handled",
     }
 }
@@ -236,7 +263,9 @@ mod tests {
         assert_eq!(table.allow("/api/v1/me").as_deref(), Some("GET, HEAD"));
         assert_eq!(table.allow("/api/v1/auth/login").as_deref(), Some("POST"));
         assert_eq!(
-            table.allow("/api/v1/communities/0193a0c4-7d2e-7c61-9a57-6b1f0e2d4c11/residents").as_deref(),
+            table
+                .allow("/api/v1/communities/0193a0c4-7d2e-7c61-9a57-6b1f0e2d4c11/residents")
+                .as_deref(),
             Some("GET, HEAD")
         );
         assert_eq!(table.allow("/openapi.json").as_deref(), Some("GET, HEAD"));

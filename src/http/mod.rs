@@ -19,14 +19,14 @@ pub mod middleware;
 
 use std::sync::Arc;
 
-use poem::{Endpoint, EndpointExt, Route, get};
-use poem_openapi::{OpenApiService, Tags};
-use sea_orm::DatabaseConnection;
 use crate::auth::tokens::{Claims, TokenKeys};
 use crate::domain::permissions::{Actor, Verdict};
 use crate::domain::throttle::LoginThrottle;
 use crate::persistence;
 use error::ApiError;
+use poem::{Endpoint, EndpointExt, Route, get};
+use poem_openapi::{OpenApiService, Tags};
+use sea_orm::DatabaseConnection;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -63,12 +63,22 @@ pub enum ApiTags {
     Communities,
 }
 
-pub type Apis = (health::HealthApi, auth::AuthApi, account::AccountApi, communities::CommunitiesApi);
+pub type Apis = (
+    health::HealthApi,
+    auth::AuthApi,
+    account::AccountApi,
+    communities::CommunitiesApi,
+);
 
 /// The API and its OpenAPI document.
 pub fn api_service() -> OpenApiService<Apis, ()> {
     OpenApiService::new(
-        (health::HealthApi, auth::AuthApi, account::AccountApi, communities::CommunitiesApi),
+        (
+            health::HealthApi,
+            auth::AuthApi,
+            account::AccountApi,
+            communities::CommunitiesApi,
+        ),
         "linli",
         env!("CARGO_PKG_VERSION"),
     )
@@ -98,7 +108,9 @@ pub fn routes(state: AppState) -> impl Endpoint {
         .at(
             "/openapi.json",
             get(poem::endpoint::make_sync(move |_| {
-                poem::Response::builder().content_type("application/json").body(spec.clone())
+                poem::Response::builder()
+                    .content_type("application/json")
+                    .body(spec.clone())
             })),
         )
         .data(state.tokens.clone())

@@ -1,20 +1,29 @@
 //! Communities: the tenants of a deployment.
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryOrder};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    QueryOrder,
+};
 use uuid::Uuid;
 
 use crate::entity::community;
 
 pub async fn list(db: &impl ConnectionTrait) -> Result<Vec<community::Model>, DbErr> {
-    community::Entity::find().order_by_asc(community::Column::Name).all(db).await
+    community::Entity::find()
+        .order_by_asc(community::Column::Name)
+        .all(db)
+        .await
 }
 
 pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<community::Model>, DbErr> {
     community::Entity::find_by_id(id).one(db).await
 }
 
-pub async fn find_by_slug(db: &impl ConnectionTrait, slug: &str) -> Result<Option<community::Model>, DbErr> {
+pub async fn find_by_slug(
+    db: &impl ConnectionTrait,
+    slug: &str,
+) -> Result<Option<community::Model>, DbErr> {
     use sea_orm::{ColumnTrait, QueryFilter};
     community::Entity::find()
         .filter(community::Column::Slug.eq(slug))

@@ -26,7 +26,9 @@ use crate::config::DatabaseSettings;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Engine {
     /// SQLite; `file` is `None` for an in-memory database.
-    Sqlite { file: Option<PathBuf> },
+    Sqlite {
+        file: Option<PathBuf>,
+    },
     Postgres,
 }
 
@@ -36,9 +38,12 @@ impl Engine {
             return Ok(Engine::Postgres);
         }
         if url.starts_with("sqlite:") {
-            let opts = SqliteConnectOptions::from_str(url).with_context(|| format!("invalid SQLite URL {url:?}"))?;
+            let opts = SqliteConnectOptions::from_str(url)
+                .with_context(|| format!("invalid SQLite URL {url:?}"))?;
             let file = opts.get_filename();
-            let in_memory = url.contains(":memory:") || url.contains("mode=memory") || file.as_os_str().is_empty();
+            let in_memory = url.contains(":memory:")
+                || url.contains("mode=memory")
+                || file.as_os_str().is_empty();
             return Ok(Engine::Sqlite {
                 file: (!in_memory).then(|| file.to_path_buf()),
             });
@@ -67,7 +72,11 @@ pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConn
         });
     if matches!(engine, Engine::Sqlite { file: None }) {
         // Each connection to `:memory:` is its own database; keep exactly one.
-        options.max_connections(1).min_connections(1).idle_timeout(None).max_lifetime(None);
+        options
+            .max_connections(1)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None);
     }
     Database::connect(options)
         .await
@@ -76,7 +85,9 @@ pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConn
 
 /// Applies every pending migration.
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
-    Migrator::up(db, None).await.context("applying database migrations failed")
+    Migrator::up(db, None)
+        .await
+        .context("applying database migrations failed")
 }
 
 /// The URL without its password, for logs and error messages.
@@ -104,20 +115,33 @@ mod tests {
     fn engines_are_recognised_from_their_urls() {
         assert_eq!(
             Engine::of("sqlite://linli.db").unwrap(),
-            Engine::Sqlite { file: Some(PathBuf::from("linli.db")) }
+            Engine::Sqlite {
+                file: Some(PathBuf::from("linli.db"))
+            }
         );
         assert_eq!(
             Engine::of("sqlite://data/x.db?mode=rwc").unwrap(),
-            Engine::Sqlite { file: Some(PathBuf::from("data/x.db")) }
+            Engine::Sqlite {
+                file: Some(PathBuf::from("data/x.db"))
+            }
         );
-        assert_eq!(Engine::of("sqlite::memory:").unwrap(), Engine::Sqlite { file: None });
-        assert_eq!(Engine::of("postgres://postgres@127.0.0.1/linli").unwrap(), Engine::Postgres);
+        assert_eq!(
+            Engine::of("sqlite::memory:").unwrap(),
+            Engine::Sqlite { file: None }
+        );
+        assert_eq!(
+            Engine::of("postgres://postgres@127.0.0.1/linli").unwrap(),
+            Engine::Postgres
+        );
         assert!(Engine::of("mysql://root@localhost/x").is_err());
     }
 
     #[test]
     fn passwords_are_redacted_from_urls() {
-        assert_eq!(redact("postgres://linli:s3cret@db:5432/linli"), "postgres://linli@db:5432/linli");
+        assert_eq!(
+            redact("postgres://linli:s3cret@db:5432/linli"),
+            "postgres://linli@db:5432/linli"
+        );
         assert_eq!(redact("sqlite://linli.db"), "sqlite://linli.db");
     }
 }

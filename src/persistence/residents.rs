@@ -2,8 +2,8 @@
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -49,7 +49,10 @@ pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<resident
     resident::Entity::find_by_id(id).one(db).await
 }
 
-pub async fn find_by_phone(db: &impl ConnectionTrait, phone: &PhoneNumber) -> Result<Option<resident::Model>, DbErr> {
+pub async fn find_by_phone(
+    db: &impl ConnectionTrait,
+    phone: &PhoneNumber,
+) -> Result<Option<resident::Model>, DbErr> {
     resident::Entity::find()
         .filter(resident::Column::Phone.eq(phone.as_str()))
         .one(db)
@@ -68,5 +71,9 @@ pub async fn page(
     if let Some(after) = after {
         query = query.filter(resident::Column::Id.gt(after));
     }
-    query.order_by_asc(resident::Column::Id).limit(limit).all(db).await
+    query
+        .order_by_asc(resident::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await
 }

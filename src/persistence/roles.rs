@@ -1,7 +1,10 @@
 //! Role rows: who is admin of which community, leader or member of which group.
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
+    QueryFilter,
+};
 use uuid::Uuid;
 
 use crate::domain::permissions::{Grant, Role, Scope};

@@ -8,19 +8,24 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
-    TransactionSession, TransactionTrait, sea_query::Expr,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
+    QueryFilter, TransactionSession, TransactionTrait, sea_query::Expr,
 };
 use uuid::Uuid;
 
-use crate::auth::tokens::{NewRefreshToken, REFRESH_TOKEN_TTL, hash_refresh_token, new_refresh_token};
+use crate::auth::tokens::{
+    NewRefreshToken, REFRESH_TOKEN_TTL, hash_refresh_token, new_refresh_token,
+};
 use crate::entity::refresh_token;
 
 /// What a refresh attempt found.
 #[derive(Debug)]
 pub enum Refreshed {
     /// The token was current: here is its successor, for `resident`.
-    Rotated { resident: Uuid, token: NewRefreshToken },
+    Rotated {
+        resident: Uuid,
+        token: NewRefreshToken,
+    },
     /// Unknown, expired, or its family was already revoked.
     Invalid,
     /// An already-rotated token was presented: its family is now revoked.
@@ -28,7 +33,11 @@ pub enum Refreshed {
 }
 
 /// Starts a new family for `resident` and returns its first token.
-pub async fn start(db: &impl ConnectionTrait, resident: Uuid, now: DateTime<Utc>) -> Result<NewRefreshToken, DbErr> {
+pub async fn start(
+    db: &impl ConnectionTrait,
+    resident: Uuid,
+    now: DateTime<Utc>,
+) -> Result<NewRefreshToken, DbErr> {
     let token = new_refresh_token();
     insert(db, Uuid::now_v7(), resident, &token, now).await?;
     Ok(token)
@@ -91,7 +100,14 @@ pub async fn refresh<C: ConnectionTrait + TransactionTrait>(
         return Ok(Refreshed::Reused);
     }
     let successor = new_refresh_token();
-    insert(&txn, current.family_id, current.resident_id, &successor, now).await?;
+    insert(
+        &txn,
+        current.family_id,
+        current.resident_id,
+        &successor,
+        now,
+    )
+    .await?;
     txn.commit().await?;
     Ok(Refreshed::Rotated {
         resident: current.resident_id,
@@ -101,21 +117,32 @@ pub async fn refresh<C: ConnectionTrait + TransactionTrait>(
 
 /// Ends the session `presented` belongs to. Unknown tokens are ignored: logging out twice
 /// is not an error.
-pub async fn logout(db: &impl ConnectionTrait, presented: &str, now: DateTime<Utc>) -> Result<(), DbErr> {
+pub async fn logout(
+    db: &impl ConnectionTrait,
+    presented: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
     if let Some(token) = find(db, presented).await? {
         revoke_family(db, token.family_id, now).await?;
     }
     Ok(())
 }
 
-async fn find(db: &impl ConnectionTrait, presented: &str) -> Result<Option<refresh_token::Model>, DbErr> {
+async fn find(
+    db: &impl ConnectionTrait,
+    presented: &str,
+) -> Result<Option<refresh_token::Model>, DbErr> {
     refresh_token::Entity::find()
         .filter(refresh_token::Column::TokenHash.eq(hash_refresh_token(presented)))
         .one(db)
         .await
 }
 
-async fn revoke_family(db: &impl ConnectionTrait, family: Uuid, now: DateTime<Utc>) -> Result<(), DbErr> {
+async fn revoke_family(
+    db: &impl ConnectionTrait,
+    family: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
     refresh_token::Entity::update_many()
         .col_expr(refresh_token::Column::RevokedAt, Expr::value(now))
         .filter(refresh_token::Column::FamilyId.eq(family))

@@ -9,7 +9,12 @@ async fn a_resident_registers_with_a_mainland_number_and_sees_themselves() {
     let app = spawn_app().await;
     let resident = app.resident("138 1234 5678", "王阿姨").await;
 
-    let me: Value = app.get("/api/v1/me", Some(&resident.access_token)).await.json().await.unwrap();
+    let me: Value = app
+        .get("/api/v1/me", Some(&resident.access_token))
+        .await
+        .json()
+        .await
+        .unwrap();
 
     assert_eq!(me["id"], resident.id.to_string());
     assert_eq!(me["phone"], "+8613812345678");
@@ -33,13 +38,30 @@ async fn registration_names_the_field_that_failed() {
     let app = spawn_app().await;
     let community = app.community_id().await;
     let cases = [
-        (json!({"phone": "12345", "display_name": "李", "password": PASSWORD, "community_id": community}), "phone"),
-        (json!({"phone": "13812345678", "display_name": "字".repeat(65), "password": PASSWORD, "community_id": community}), "display_name"),
-        (json!({"phone": "13812345678", "display_name": "李", "password": "short", "community_id": community}), "password"),
-        (json!({"phone": "13812345678", "display_name": "李", "password": PASSWORD, "community_id": uuid::Uuid::now_v7()}), "community_id"),
+        (
+            json!({"phone": "12345", "display_name": "李", "password": PASSWORD, "community_id": community}),
+            "phone",
+        ),
+        (
+            json!({"phone": "13812345678", "display_name": "字".repeat(65), "password": PASSWORD, "community_id": community}),
+            "display_name",
+        ),
+        (
+            json!({"phone": "13812345678", "display_name": "李", "password": "short", "community_id": community}),
+            "password",
+        ),
+        (
+            json!({"phone": "13812345678", "display_name": "李", "password": PASSWORD, "community_id": uuid::Uuid::now_v7()}),
+            "community_id",
+        ),
     ];
     for (body, field) in cases {
-        let problem = assert_problem(app.post_json("/api/v1/auth/register", &body).await, 422, "validation_failed").await;
+        let problem = assert_problem(
+            app.post_json("/api/v1/auth/register", &body).await,
+            422,
+            "validation_failed",
+        )
+        .await;
         assert_eq!(problem["field"], field, "{problem}");
     }
 }
@@ -76,8 +98,18 @@ async fn a_wrong_password_and_an_unknown_number_get_the_same_answer() {
     let app = spawn_app().await;
     app.resident("13812345678", "王阿姨").await;
 
-    let wrong_password = assert_problem(app.login("13812345678", "not the password").await, 401, "invalid_credentials").await;
-    let unknown_number = assert_problem(app.login("13900000000", PASSWORD).await, 401, "invalid_credentials").await;
+    let wrong_password = assert_problem(
+        app.login("13812345678", "not the password").await,
+        401,
+        "invalid_credentials",
+    )
+    .await;
+    let unknown_number = assert_problem(
+        app.login("13900000000", PASSWORD).await,
+        401,
+        "invalid_credentials",
+    )
+    .await;
 
     assert_eq!(wrong_password["detail"], unknown_number["detail"]);
 }
@@ -93,7 +125,12 @@ async fn refreshing_rotates_the_refresh_token() {
     let second = session(resp, &first.phone).await;
     assert_ne!(second.refresh_token, first.refresh_token);
     assert_eq!(second.id, first.id);
-    assert_eq!(app.get("/api/v1/me", Some(&second.access_token)).await.status(), 200);
+    assert_eq!(
+        app.get("/api/v1/me", Some(&second.access_token))
+            .await
+            .status(),
+        200
+    );
     // The successor works in turn.
     assert_eq!(app.refresh(&second.refresh_token).await.status(), 200);
 }
@@ -105,10 +142,20 @@ async fn reusing_a_rotated_refresh_token_ends_the_whole_session() {
     let rightful = session(app.refresh(&stolen.refresh_token).await, &stolen.phone).await;
 
     // The thief replays the token the resident already used.
-    assert_problem(app.refresh(&stolen.refresh_token).await, 401, "refresh_token_reused").await;
+    assert_problem(
+        app.refresh(&stolen.refresh_token).await,
+        401,
+        "refresh_token_reused",
+    )
+    .await;
 
     // The whole family is revoked: the resident's current token no longer works either.
-    assert_problem(app.refresh(&rightful.refresh_token).await, 401, "invalid_refresh_token").await;
+    assert_problem(
+        app.refresh(&rightful.refresh_token).await,
+        401,
+        "invalid_refresh_token",
+    )
+    .await;
     // Other sessions of the same resident (another phone) are unaffected.
     let other_phone = session(app.login(&stolen.phone, PASSWORD).await, &stolen.phone).await;
     assert_eq!(app.refresh(&other_phone.refresh_token).await.status(), 200);
@@ -119,7 +166,10 @@ async fn concurrent_refreshes_with_one_token_let_exactly_one_through() {
     let app = spawn_app().await;
     let resident = app.resident("13812345678", "王阿姨").await;
 
-    let (a, b) = tokio::join!(app.refresh(&resident.refresh_token), app.refresh(&resident.refresh_token));
+    let (a, b) = tokio::join!(
+        app.refresh(&resident.refresh_token),
+        app.refresh(&resident.refresh_token)
+    );
 
     let mut statuses = [a.status().as_u16(), b.status().as_u16()];
     statuses.sort_unstable();
@@ -132,14 +182,25 @@ async fn logout_ends_the_session() {
     let resident = app.resident("13812345678", "王阿姨").await;
 
     let resp = app
-        .post_json("/api/v1/auth/logout", &json!({"refresh_token": resident.refresh_token}))
+        .post_json(
+            "/api/v1/auth/logout",
+            &json!({"refresh_token": resident.refresh_token}),
+        )
         .await;
 
     assert_eq!(resp.status(), 204);
-    assert_problem(app.refresh(&resident.refresh_token).await, 401, "invalid_refresh_token").await;
+    assert_problem(
+        app.refresh(&resident.refresh_token).await,
+        401,
+        "invalid_refresh_token",
+    )
+    .await;
     // Logging out twice is not an error.
     let again = app
-        .post_json("/api/v1/auth/logout", &json!({"refresh_token": resident.refresh_token}))
+        .post_json(
+            "/api/v1/auth/logout",
+            &json!({"refresh_token": resident.refresh_token}),
+        )
         .await;
     assert_eq!(again.status(), 204);
 }
@@ -147,7 +208,12 @@ async fn logout_ends_the_session() {
 #[tokio::test]
 async fn an_unknown_refresh_token_is_refused() {
     let app = spawn_app().await;
-    assert_problem(app.refresh("not-a-token").await, 401, "invalid_refresh_token").await;
+    assert_problem(
+        app.refresh("not-a-token").await,
+        401,
+        "invalid_refresh_token",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -155,20 +221,34 @@ async fn repeated_failures_for_one_number_are_throttled_without_revealing_the_pa
     let app = spawn_app().await;
     app.resident("13812345678", "王阿姨").await;
     for _ in 0..5 {
-        assert_problem(app.login("13812345678", "guess guess").await, 401, "invalid_credentials").await;
+        assert_problem(
+            app.login("13812345678", "guess guess").await,
+            401,
+            "invalid_credentials",
+        )
+        .await;
     }
 
     // Locked: even the right password is not checked, so the lock is no oracle.
     let resp = app.login("13812345678", PASSWORD).await;
 
-    let retry_after: u64 = resp.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let retry_after: u64 = resp.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=15 * 60).contains(&retry_after), "{retry_after}");
     assert_problem(resp, 429, "rate_limited").await;
     // An unregistered number locks the same way, so locking reveals nothing either.
     for _ in 0..5 {
         app.login("13900000000", "guess guess").await;
     }
-    assert_problem(app.login("13900000000", "guess guess").await, 429, "rate_limited").await;
+    assert_problem(
+        app.login("13900000000", "guess guess").await,
+        429,
+        "rate_limited",
+    )
+    .await;
     // Someone else from the same address is not locked out by one number's failures.
     app.resident("13700000000", "李伯伯").await;
     assert_eq!(app.login("13700000000", PASSWORD).await.status(), 200);
@@ -179,7 +259,10 @@ async fn guessing_across_many_numbers_from_one_address_is_throttled() {
     let app = spawn_app().await;
     app.resident("13812345678", "王阿姨").await;
     for i in 0..30 {
-        let status = app.login(&format!("1390000{i:04}"), "guess guess").await.status();
+        let status = app
+            .login(&format!("1390000{i:04}"), "guess guess")
+            .await
+            .status();
         assert_eq!(status, 401);
     }
 

@@ -32,7 +32,9 @@ async fn start_default(dir: &std::path::Path) -> (Child, String) {
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let addr = tokio::time::timeout(DEADLINE, async {
         while let Some(line) = lines.next_line().await.unwrap() {
-            let Ok(event) = serde_json::from_str::<Value>(&line) else { continue };
+            let Ok(event) = serde_json::from_str::<Value>(&line) else {
+                continue;
+            };
             if event["message"] == "linli is serving" {
                 return event["addr"].as_str().unwrap().to_owned();
             }
@@ -48,7 +50,11 @@ async fn start_default(dir: &std::path::Path) -> (Child, String) {
 
 async fn terminate(child: &mut Child) -> std::process::ExitStatus {
     let pid = child.id().unwrap().to_string();
-    let killed = Command::new("kill").args(["-TERM", &pid]).status().await.unwrap();
+    let killed = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .await
+        .unwrap();
     assert!(killed.success());
     tokio::time::timeout(DEADLINE, child.wait())
         .await
@@ -62,9 +68,32 @@ async fn the_readme_run_command_serves_on_embedded_sqlite_and_stops_cleanly() {
     let (mut child, base) = start_default(dir.path()).await;
     let client = reqwest::Client::new();
 
-    assert_eq!(client.get(format!("{base}/healthz")).send().await.unwrap().status(), 200);
-    assert_eq!(client.get(format!("{base}/docs")).send().await.unwrap().status(), 200);
-    let communities: Value = client.get(format!("{base}/api/v1/communities")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(
+        client
+            .get(format!("{base}/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(
+        client
+            .get(format!("{base}/docs"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let communities: Value = client
+        .get(format!("{base}/api/v1/communities"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let community = communities[0]["id"].as_str().unwrap().to_owned();
     let session: Value = client
         .post(format!("{base}/api/v1/auth/register"))
@@ -79,13 +108,21 @@ async fn the_readme_run_command_serves_on_embedded_sqlite_and_stops_cleanly() {
 
     let secret = dir.path().join("linli.jwt-secret");
     assert!(dir.path().join("linli.db").exists());
-    assert_eq!(std::fs::metadata(&secret).unwrap().permissions().mode() & 0o777, 0o600);
+    assert_eq!(
+        std::fs::metadata(&secret).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
 
     assert!(terminate(&mut child).await.success());
 
     // Restarted, it keeps its secret: a token issued before the restart still works.
     let (mut child, base) = start_default(dir.path()).await;
-    let me = client.get(format!("{base}/api/v1/me")).bearer_auth(&token).send().await.unwrap();
+    let me = client
+        .get(format!("{base}/api/v1/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(me.status(), 200);
     assert!(terminate(&mut child).await.success());
 }
@@ -107,18 +144,35 @@ async fn postgres_without_a_jwt_secret_refuses_to_start() {
 async fn user_create_makes_a_community_admin() {
     let app = spawn_app().await;
     let output = Command::new(BIN)
-        .args(["user", "create", "--phone", "13800000000", "--name", "會長", "--admin"])
+        .args([
+            "user",
+            "create",
+            "--phone",
+            "13800000000",
+            "--name",
+            "會長",
+            "--admin",
+        ])
         .env("DATABASE_URL", &app.database_url)
         .env("LINLI_USER_PASSWORD", PASSWORD)
         .output()
         .await
         .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let created = String::from_utf8_lossy(&output.stdout).trim().to_owned();
 
     let resp = app.login("13800000000", PASSWORD).await;
     let session = crate::helpers::session(resp, "13800000000").await;
-    let me: Value = app.get("/api/v1/me", Some(&session.access_token)).await.json().await.unwrap();
+    let me: Value = app
+        .get("/api/v1/me", Some(&session.access_token))
+        .await
+        .json()
+        .await
+        .unwrap();
 
     assert_eq!(me["id"], created);
     assert_eq!(me["roles"][0]["role"], "admin");
@@ -130,17 +184,29 @@ async fn migrate_applies_every_migration_to_an_empty_database_and_is_repeatable(
     let (url, _guard) = fresh_database(dir.path()).await;
 
     for _ in 0..2 {
-        let status = Command::new(BIN).args(["migrate", "--database-url", &url]).status().await.unwrap();
+        let status = Command::new(BIN)
+            .args(["migrate", "--database-url", &url])
+            .status()
+            .await
+            .unwrap();
         assert!(status.success());
     }
 
     let db = Database::connect(&url).await.unwrap();
     let applied = Migrator::get_applied_migrations(&db).await.unwrap();
     assert_eq!(applied.len(), Migrator::migrations().len());
-    assert!(Migrator::get_pending_migrations(&db).await.unwrap().is_empty());
+    assert!(
+        Migrator::get_pending_migrations(&db)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     // Every migration can be rolled back and applied again.
     Migrator::down(&db, None).await.unwrap();
-    assert_eq!(Migrator::get_pending_migrations(&db).await.unwrap().len(), Migrator::migrations().len());
+    assert_eq!(
+        Migrator::get_pending_migrations(&db).await.unwrap().len(),
+        Migrator::migrations().len()
+    );
     Migrator::up(&db, None).await.unwrap();
     db.close().await.unwrap();
 }

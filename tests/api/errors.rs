@@ -14,11 +14,21 @@ async fn an_unknown_path_is_a_problem() {
 #[tokio::test]
 async fn a_wrong_method_is_a_problem_with_an_allow_header() {
     let app = spawn_app().await;
-    let resp = app.client.delete(app.url("/api/v1/me")).send().await.unwrap();
+    let resp = app
+        .client
+        .delete(app.url("/api/v1/me"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.headers()["allow"], "GET, HEAD");
     assert_problem(resp, 405, "method_not_allowed").await;
 
-    let resp = app.client.get(app.url("/api/v1/auth/login")).send().await.unwrap();
+    let resp = app
+        .client
+        .get(app.url("/api/v1/auth/login"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.headers()["allow"], "POST");
     assert_problem(resp, 405, "method_not_allowed").await;
 }
@@ -40,7 +50,12 @@ async fn malformed_json_is_a_bad_request() {
 #[tokio::test]
 async fn a_wrongly_typed_field_is_a_bad_request() {
     let app = spawn_app().await;
-    let resp = app.post_json("/api/v1/auth/login", &json!({"phone": "13812345678", "password": ["x"]})).await;
+    let resp = app
+        .post_json(
+            "/api/v1/auth/login",
+            &json!({"phone": "13812345678", "password": ["x"]}),
+        )
+        .await;
     assert_problem(resp, 400, "malformed_request").await;
 }
 
@@ -63,7 +78,10 @@ async fn a_body_over_one_mebibyte_is_refused() {
     let app = spawn_app().await;
     let padding = "x".repeat(1024 * 1024);
     let resp = app
-        .post_json("/api/v1/auth/login", &json!({"phone": "13812345678", "password": padding}))
+        .post_json(
+            "/api/v1/auth/login",
+            &json!({"phone": "13812345678", "password": padding}),
+        )
         .await;
     assert_problem(resp, 413, "payload_too_large").await;
 }
@@ -91,7 +109,10 @@ async fn a_chunked_body_over_one_mebibyte_is_refused_too() {
     let response = String::from_utf8_lossy(&response);
     assert!(response.starts_with("HTTP/1.1 413"), "{response}");
     assert!(response.contains("application/problem+json"), "{response}");
-    assert!(response.contains(r#""code":"payload_too_large""#), "{response}");
+    assert!(
+        response.contains(r#""code":"payload_too_large""#),
+        "{response}"
+    );
 }
 
 #[tokio::test]

@@ -38,11 +38,16 @@ impl Drop for PostgresDatabase {
         // Drop runs inside the test's runtime, which cannot be blocked on; use a thread of
         // its own with its own runtime.
         let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
             rt.block_on(async {
                 if let Ok(admin) = Database::connect(&admin_url).await {
                     let _ = admin
-                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                        .execute_unprepared(&format!(
+                            "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                        ))
                         .await;
                     let _ = admin.close().await;
                 }
@@ -74,8 +79,14 @@ pub async fn fresh_database(dir: &std::path::Path) -> (String, Option<PostgresDa
                 .await
                 .expect("cannot create a test database");
             admin.close().await.unwrap();
-            let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin_url);
-            (format!("{base}/{name}"), Some(PostgresDatabase { admin_url, name }))
+            let base = admin_url
+                .rsplit_once('/')
+                .map(|(b, _)| b)
+                .unwrap_or(&admin_url);
+            (
+                format!("{base}/{name}"),
+                Some(PostgresDatabase { admin_url, name }),
+            )
         }
         _ => (format!("sqlite://{}", dir.join("linli.db").display()), None),
     }
@@ -104,7 +115,9 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         shutdown_timeout: Duration::from_secs(5),
     };
     configure(&mut settings);
-    let app = Application::build(settings).await.expect("the application builds");
+    let app = Application::build(settings)
+        .await
+        .expect("the application builds");
     let address = format!("http://{}", app.addr());
     let db = app.db();
     let (tx, rx) = oneshot::channel::<()>();
@@ -113,7 +126,10 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     }));
     TestApp {
         address,
-        client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
         db,
         database_url,
         _dir: dir,
@@ -145,12 +161,22 @@ impl TestApp {
     }
 
     pub async fn post_json(&self, path: &str, body: &Value) -> reqwest::Response {
-        self.client.post(self.url(path)).json(body).send().await.unwrap()
+        self.client
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .unwrap()
     }
 
     /// The seeded community's id.
     pub async fn community_id(&self) -> Uuid {
-        let list: Value = self.get("/api/v1/communities", None).await.json().await.unwrap();
+        let list: Value = self
+            .get("/api/v1/communities", None)
+            .await
+            .json()
+            .await
+            .unwrap();
         list[0]["id"].as_str().unwrap().parse().unwrap()
     }
 
@@ -170,18 +196,29 @@ impl TestApp {
     /// Registers a resident and returns their session; panics unless it worked.
     pub async fn resident(&self, phone: &str, name: &str) -> Resident {
         let resp = self.register(phone, name).await;
-        assert_eq!(resp.status(), 201, "registration failed: {}", resp.text().await.unwrap());
+        assert_eq!(
+            resp.status(),
+            201,
+            "registration failed: {}",
+            resp.text().await.unwrap()
+        );
         session(resp, phone).await
     }
 
     pub async fn login(&self, phone: &str, password: &str) -> reqwest::Response {
-        self.post_json("/api/v1/auth/login", &json!({"phone": phone, "password": password}))
-            .await
+        self.post_json(
+            "/api/v1/auth/login",
+            &json!({"phone": phone, "password": password}),
+        )
+        .await
     }
 
     pub async fn refresh(&self, refresh_token: &str) -> reqwest::Response {
-        self.post_json("/api/v1/auth/refresh", &json!({"refresh_token": refresh_token}))
-            .await
+        self.post_json(
+            "/api/v1/auth/refresh",
+            &json!({"refresh_token": refresh_token}),
+        )
+        .await
     }
 }
 
@@ -210,8 +247,14 @@ pub async fn assert_problem(resp: reqwest::Response, status: u16, code: &str) ->
     assert_eq!(body["status"], status, "{body}");
     assert_eq!(body["code"], code, "{body}");
     assert_eq!(body["type"], format!("urn:linli:problem:{code}"), "{body}");
-    assert!(body["title"].as_str().is_some_and(|t| !t.is_empty()), "{body}");
-    assert!(body["detail"].as_str().is_some_and(|t| !t.is_empty()), "{body}");
+    assert!(
+        body["title"].as_str().is_some_and(|t| !t.is_empty()),
+        "{body}"
+    );
+    assert!(
+        body["detail"].as_str().is_some_and(|t| !t.is_empty()),
+        "{body}"
+    );
     assert_eq!(
         body["request_id"].as_str(),
         request_id.as_ref().and_then(|v| v.to_str().ok()),

@@ -23,7 +23,12 @@ async fn readiness_fails_and_requests_get_503_when_the_database_is_gone() {
     let ready = app.get("/readyz", None).await;
     assert!(ready.headers().contains_key("retry-after"));
     assert_problem(ready, 503, "service_unavailable").await;
-    assert_problem(app.get("/api/v1/me", Some(&resident.access_token)).await, 503, "service_unavailable").await;
+    assert_problem(
+        app.get("/api/v1/me", Some(&resident.access_token)).await,
+        503,
+        "service_unavailable",
+    )
+    .await;
     // The process itself is alive.
     assert_eq!(app.get("/healthz", None).await.status(), 200);
 }
@@ -42,7 +47,10 @@ async fn a_server_failure_shows_a_request_id_and_no_internals() {
 
     let body = assert_problem(resp, 500, "internal").await;
     let detail = body["detail"].as_str().unwrap();
-    assert!(!detail.contains("corrupted") && !detail.contains("hash"), "{detail}");
+    assert!(
+        !detail.contains("corrupted") && !detail.contains("hash"),
+        "{detail}"
+    );
     assert!(body["request_id"].as_str().is_some_and(|id| !id.is_empty()));
 }
 
@@ -62,6 +70,8 @@ async fn metrics_count_requests_by_route_and_status() {
         metrics.contains(r#"http_requests_total{method="GET",route="/api/v1/me",status="401"}"#),
         "{metrics}"
     );
-    assert!(metrics.contains(r#"http_request_duration_seconds_bucket{method="GET",route="/healthz",le="0.005"}"#));
+    assert!(metrics.contains(
+        r#"http_request_duration_seconds_bucket{method="GET",route="/healthz",le="0.005"}"#
+    ));
     assert!(metrics.contains(r#"db_pool_connections{state="idle"}"#));
 }

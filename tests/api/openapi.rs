@@ -6,8 +6,9 @@ const REGENERATE: &str = "cargo run -q -- openapi > openapi/openapi.json";
 
 #[test]
 fn the_committed_spec_matches_the_code() {
-    let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json"))
-        .unwrap_or_default();
+    let committed =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json"))
+            .unwrap_or_default();
     let current = linli::http::spec_json();
     assert!(
         committed == current,
@@ -21,9 +22,18 @@ fn every_operation_has_an_id_a_tag_a_summary_and_problem_responses() {
     for (path, item) in spec["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
             let name = format!("{method} {path}");
-            assert!(op["operationId"].as_str().is_some_and(|s| !s.is_empty()), "{name} has no operationId");
-            assert!(op["tags"].as_array().is_some_and(|t| !t.is_empty()), "{name} has no tag");
-            assert!(op["summary"].as_str().is_some_and(|s| !s.is_empty()), "{name} has no summary");
+            assert!(
+                op["operationId"].as_str().is_some_and(|s| !s.is_empty()),
+                "{name} has no operationId"
+            );
+            assert!(
+                op["tags"].as_array().is_some_and(|t| !t.is_empty()),
+                "{name} has no tag"
+            );
+            assert!(
+                op["summary"].as_str().is_some_and(|s| !s.is_empty()),
+                "{name} has no summary"
+            );
             if !["/healthz", "/metrics"].contains(&path.as_str()) {
                 for status in ["400", "500", "503"] {
                     let content = &op["responses"][status]["content"];

@@ -17,7 +17,12 @@ fn claims(resident: &str, community: &str, exp_offset_secs: i64) -> Value {
 }
 
 fn sign(alg: Algorithm, secret: &str, claims: &Value) -> String {
-    jsonwebtoken::encode(&Header::new(alg), claims, &EncodingKey::from_secret(secret.as_bytes()).unwrap()).unwrap()
+    jsonwebtoken::encode(
+        &Header::new(alg),
+        claims,
+        &EncodingKey::from_secret(secret.as_bytes()).unwrap(),
+    )
+    .unwrap()
 }
 
 async fn resident_ids(app: &TestApp) -> (String, String) {
@@ -43,7 +48,11 @@ async fn a_token_we_signed_is_accepted() {
 async fn an_expired_token_is_refused() {
     let app = spawn_app().await;
     let (sub, cid) = resident_ids(&app).await;
-    assert_refused(&app, &sign(Algorithm::HS256, TEST_SECRET, &claims(&sub, &cid, -60))).await;
+    assert_refused(
+        &app,
+        &sign(Algorithm::HS256, TEST_SECRET, &claims(&sub, &cid, -60)),
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -71,7 +80,11 @@ async fn an_unsigned_alg_none_token_is_refused() {
 async fn another_algorithm_with_our_secret_is_refused() {
     let app = spawn_app().await;
     let (sub, cid) = resident_ids(&app).await;
-    assert_refused(&app, &sign(Algorithm::HS512, TEST_SECRET, &claims(&sub, &cid, 600))).await;
+    assert_refused(
+        &app,
+        &sign(Algorithm::HS512, TEST_SECRET, &claims(&sub, &cid, 600)),
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -83,7 +96,11 @@ async fn tokens_for_another_audience_or_from_another_key_are_refused() {
     assert_refused(&app, &sign(Algorithm::HS256, TEST_SECRET, &other_audience)).await;
     assert_refused(
         &app,
-        &sign(Algorithm::HS256, "a-different-secret-that-is-long-enough-0123", &claims(&sub, &cid, 600)),
+        &sign(
+            Algorithm::HS256,
+            "a-different-secret-that-is-long-enough-0123",
+            &claims(&sub, &cid, 600),
+        ),
     )
     .await;
 }
