@@ -30,6 +30,20 @@ pub async fn run() -> anyhow::Result<()> {
             Ok(())
         }
         Some(Command::User(UserCommand::Create(args))) => create_user(args).await,
+        Some(Command::Compact(args)) => {
+            telemetry::init_logging(Default::default());
+            let db = persistence::connect(&DatabaseSettings::from(&args.database)).await?;
+            persistence::migrate(&db).await?;
+            let cutoff =
+                chrono::Utc::now() - chrono::Duration::days(i64::from(args.retention_days));
+            let done = crate::sync::compact::compact(&db, cutoff).await?;
+            db.close().await?;
+            println!(
+                "purged {} tombstones and {} stored push results older than {cutoff}",
+                done.tombstones, done.results
+            );
+            Ok(())
+        }
     }
 }
 

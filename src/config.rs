@@ -29,6 +29,8 @@ pub enum Command {
     Migrate(DatabaseArgs),
     /// Print the OpenAPI document (JSON) to standard output.
     Openapi,
+    /// Purge sync tombstones older than the retention period.
+    Compact(CompactArgs),
     /// Manage resident accounts.
     #[command(subcommand)]
     User(UserCommand),
@@ -85,9 +87,21 @@ pub struct ServeArgs {
     /// Seconds to let in-flight requests finish after SIGTERM/SIGINT.
     #[arg(long, env = "LINLI_SHUTDOWN_TIMEOUT", default_value_t = 30)]
     pub shutdown_timeout: u64,
+    /// Seconds between heartbeats on the sync event stream.
+    #[arg(long, env = "LINLI_SSE_HEARTBEAT_SECS", default_value_t = 15)]
+    pub sse_heartbeat: u64,
     /// Log format (the level comes from `RUST_LOG`, default `info`).
     #[arg(long, env = "LINLI_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CompactArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// Keep tombstones this many days; phones offline longer must resync from scratch.
+    #[arg(long, env = "LINLI_TOMBSTONE_RETENTION_DAYS", default_value_t = 180)]
+    pub retention_days: u32,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -153,6 +167,7 @@ pub struct Settings {
     pub seed_community_name: String,
     pub seed_community_slug: String,
     pub shutdown_timeout: Duration,
+    pub sse_heartbeat: Duration,
 }
 
 impl From<&DatabaseArgs> for DatabaseSettings {
@@ -181,6 +196,7 @@ impl From<&ServeArgs> for Settings {
             seed_community_name: args.seed_community_name.clone(),
             seed_community_slug: args.seed_community_slug.clone(),
             shutdown_timeout: Duration::from_secs(args.shutdown_timeout),
+            sse_heartbeat: Duration::from_secs(args.sse_heartbeat.max(1)),
         }
     }
 }

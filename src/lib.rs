@@ -10,7 +10,9 @@
 //!   with graceful shutdown.
 //! - [`http`]: the API, one `#[OpenApi]` struct per tag, its errors and middleware.
 //! - [`auth`]: password hashing, access and refresh tokens, the bearer scheme.
-//! - [`domain`]: the rules (input parsing, permissions, login throttling) as plain functions.
+//! - [`domain`]: the rules (input parsing, permissions, login throttling, clocks, merging,
+//!   visibility) as plain functions.
+//! - [`sync`]: the offline-first sync engine: push, pull, cursors, pokes, compaction.
 //! - [`persistence`] and [`entity`]: the database, through sea-orm; the schema lives in the
 //!   `migration` crate under `migrations/`.
 //! - [`telemetry`]: logs and Prometheus metrics.
@@ -28,4 +30,5 @@ pub mod entity;
 pub mod http;
 pub mod persistence;
 pub mod startup;
+pub mod sync;
 pub mod telemetry;

@@ -11,9 +11,12 @@ use sea_orm::DatabaseConnection;
 
 use crate::auth::tokens::{self, TokenKeys};
 use crate::config::{self, Settings};
+use crate::domain::hlc::ServerClock;
 use crate::domain::throttle::LoginThrottle;
 use crate::http::{self, AppState};
 use crate::persistence::{self, Engine};
+use crate::sync::cursor::CursorKey;
+use crate::sync::pokes::{self, Poker};
 
 /// A built application, bound to its port and ready to serve.
 pub struct Application {
@@ -21,6 +24,8 @@ pub struct Application {
     addr: SocketAddr,
     state: AppState,
     settings: Settings,
+    /// Forwards PostgreSQL notifications to local event streams.
+    poke_listener: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Application {
@@ -52,16 +57,30 @@ impl Application {
             .first()
             .and_then(|a| a.as_socket_addr().copied())
             .context("the listener has no address")?;
+        let poker = Arc::new(Poker::new(engine != Engine::Postgres));
+        let poke_listener = match engine {
+            Engine::Postgres => Some(
+                pokes::listen(&settings.database.url, poker.clone())
+                    .await
+                    .context("cannot listen for sync notifications on PostgreSQL")?,
+            ),
+            Engine::Sqlite { .. } => None,
+        };
         let state = AppState {
             db,
             tokens: Arc::new(tokens),
             login_throttle: Arc::new(LoginThrottle::default()),
+            clock: Arc::new(ServerClock::default()),
+            cursor_key: Arc::new(CursorKey::derive(secret.as_bytes())),
+            poker,
+            heartbeat: settings.sse_heartbeat,
         };
         Ok(Self {
             acceptor,
             addr,
             state,
             settings,
+            poke_listener,
         })
     }
 
@@ -86,6 +105,7 @@ impl Application {
             addr,
             state,
             settings,
+            poke_listener,
         } = self;
         // Touch the recorder so /metrics works from the first request.
         crate::telemetry::metrics();
@@ -98,6 +118,9 @@ impl Application {
                 Some(settings.shutdown_timeout),
             )
             .await?;
+        if let Some(listener) = poke_listener {
+            listener.abort();
+        }
         db.close().await?;
         tracing::info!("stopped; database pool closed");
         Ok(())

@@ -15,6 +15,11 @@ mod m20261129_000001_create_community;
 mod m20261129_000002_create_resident;
 mod m20261129_000003_create_role_grant;
 mod m20261129_000004_create_refresh_token;
+mod m20261129_000005_create_sync_client;
+mod m20261129_000006_create_sync_version;
+mod m20261129_000007_create_volunteer_group;
+mod m20261129_000008_create_membership;
+mod m20261129_000009_create_series;
 
 pub struct Migrator;
 
@@ -26,6 +31,11 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000002_create_resident::Migration),
             Box::new(m20261129_000003_create_role_grant::Migration),
             Box::new(m20261129_000004_create_refresh_token::Migration),
+            Box::new(m20261129_000005_create_sync_client::Migration),
+            Box::new(m20261129_000006_create_sync_version::Migration),
+            Box::new(m20261129_000007_create_volunteer_group::Migration),
+            Box::new(m20261129_000008_create_membership::Migration),
+            Box::new(m20261129_000009_create_series::Migration),
         ]
     }
 }

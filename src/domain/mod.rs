@@ -5,10 +5,18 @@
 //!   password) once, into types that cannot hold invalid values.
 //! - [`permissions`]: the one place that decides "may this resident do this to that object".
 //! - [`throttle`]: the login-failure throttle that stops password guessing.
+//! - [`hlc`] and [`merge`]: hybrid logical clocks and per-field last-writer-wins, the rules
+//!   that make offline edits converge.
+//! - [`visibility`]: which synced objects a resident's phone receives.
+//! - [`schedule`]: bounds on groups' and series' fields.
 
+pub mod hlc;
+pub mod merge;
 pub mod permissions;
 pub mod resident;
+pub mod schedule;
 pub mod throttle;
+pub mod visibility;
 
 /// Input that a resident can correct: which field, and why it was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

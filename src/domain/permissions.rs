@@ -104,20 +104,44 @@ pub enum Action {
     ListResidents,
     /// Grant or revoke roles within a community.
     ManageRoles,
+    /// Create a volunteer group in a community.
+    CreateGroup,
+    /// Change a group's name, description, venue or openness.
+    EditGroup,
+    /// Delete a group with its schedule and memberships.
+    DeleteGroup,
+    /// Join a group oneself.
+    JoinGroup,
+    /// Add or remove other residents, or change their role, in a group.
+    ManageMembers,
+    /// Create, change or delete a group's schedule series.
+    ManageSeries,
 }
 
 /// The object acted on, with the facts the decision needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
-    Community { id: Uuid },
-    Resident { id: Uuid, community_id: Uuid },
+    Community {
+        id: Uuid,
+    },
+    Resident {
+        id: Uuid,
+        community_id: Uuid,
+    },
+    Group {
+        id: Uuid,
+        community_id: Uuid,
+        is_open: bool,
+    },
 }
 
 impl Target {
     fn community_id(self) -> Uuid {
         match self {
             Target::Community { id } => id,
-            Target::Resident { community_id, .. } => community_id,
+            Target::Resident { community_id, .. } | Target::Group { community_id, .. } => {
+                community_id
+            }
         }
     }
 }
@@ -141,8 +165,18 @@ pub fn decide(actor: &Actor, action: Action, target: Target) -> Verdict {
         (Action::ViewResident, Target::Resident { id, .. }) => {
             id == actor.resident_id || actor.is_admin_of(community)
         }
-        (Action::ListResidents | Action::ManageRoles, Target::Community { .. }) => {
-            actor.is_admin_of(community)
+        (
+            Action::ListResidents | Action::ManageRoles | Action::CreateGroup,
+            Target::Community { .. },
+        ) => actor.is_admin_of(community),
+        (Action::DeleteGroup, Target::Group { .. }) => actor.is_admin_of(community),
+        // Group leaders run their group; community admins run all groups.
+        (
+            Action::EditGroup | Action::ManageMembers | Action::ManageSeries,
+            Target::Group { id, .. },
+        ) => actor.is_admin_of(community) || actor.holds(Role::Leader, Scope::Group(id)),
+        (Action::JoinGroup, Target::Group { id, is_open, .. }) => {
+            is_open || actor.is_admin_of(community) || actor.holds(Role::Leader, Scope::Group(id))
         }
         // An action named on the wrong kind of object is a programming error: refuse it.
         _ => false,
@@ -264,6 +298,91 @@ mod tests {
         assert_eq!(
             decide(&leader, Action::ManageRoles, Target::Community { id: c }),
             Verdict::Forbidden
+        );
+    }
+
+    #[test]
+    fn leaders_run_their_own_group_and_admins_run_all() {
+        let c = Uuid::new_v4();
+        let (choir, dance) = (Uuid::new_v4(), Uuid::new_v4());
+        let mut leader = resident(c);
+        leader.grants.push(Grant {
+            role: Role::Leader,
+            scope: Scope::Group(choir),
+        });
+        let choir_t = Target::Group {
+            id: choir,
+            community_id: c,
+            is_open: false,
+        };
+        let dance_t = Target::Group {
+            id: dance,
+            community_id: c,
+            is_open: false,
+        };
+        for action in [
+            Action::EditGroup,
+            Action::ManageMembers,
+            Action::ManageSeries,
+            Action::JoinGroup,
+        ] {
+            assert_eq!(
+                decide(&leader, action, choir_t),
+                Verdict::Allowed,
+                "{action:?}"
+            );
+            assert_eq!(
+                decide(&leader, action, dance_t),
+                Verdict::Forbidden,
+                "{action:?}"
+            );
+            assert_eq!(
+                decide(&admin(c), action, dance_t),
+                Verdict::Allowed,
+                "{action:?}"
+            );
+        }
+        assert_eq!(
+            decide(&leader, Action::DeleteGroup, choir_t),
+            Verdict::Forbidden
+        );
+        assert_eq!(
+            decide(&admin(c), Action::DeleteGroup, choir_t),
+            Verdict::Allowed
+        );
+        assert_eq!(
+            decide(&leader, Action::CreateGroup, Target::Community { id: c }),
+            Verdict::Forbidden
+        );
+    }
+
+    #[test]
+    fn anyone_joins_an_open_group_but_an_invite_only_one_needs_its_leader() {
+        let c = Uuid::new_v4();
+        let me = resident(c);
+        let open = Target::Group {
+            id: Uuid::new_v4(),
+            community_id: c,
+            is_open: true,
+        };
+        let invite_only = Target::Group {
+            id: Uuid::new_v4(),
+            community_id: c,
+            is_open: false,
+        };
+        assert_eq!(decide(&me, Action::JoinGroup, open), Verdict::Allowed);
+        assert_eq!(
+            decide(&me, Action::JoinGroup, invite_only),
+            Verdict::Forbidden
+        );
+        let elsewhere = Target::Group {
+            id: Uuid::new_v4(),
+            community_id: Uuid::new_v4(),
+            is_open: true,
+        };
+        assert_eq!(
+            decide(&me, Action::JoinGroup, elsewhere),
+            Verdict::Invisible
         );
     }
 

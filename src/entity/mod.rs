@@ -3,6 +3,12 @@
 //! freshly migrated SQLite and PostgreSQL databases).
 
 pub mod community;
+pub mod membership;
 pub mod refresh_token;
 pub mod resident;
 pub mod role_grant;
+pub mod series;
+pub mod sync_client;
+pub mod sync_mutation;
+pub mod sync_version;
+pub mod volunteer_group;

@@ -60,6 +60,16 @@ pub enum ProblemCode {
     Internal,
     /// The database is unreachable; retry after `Retry-After` seconds.
     ServiceUnavailable,
+    /// The sync `client_id` belongs to another resident.
+    ClientNotOwned,
+    /// A pushed mutation id skips ahead; resend from `expected_mutation_id`.
+    MutationGap,
+    /// The pull cursor is malformed, forged, or from another community.
+    InvalidCursor,
+    /// The pull cursor is older than the tombstone retention: pull again from `null`.
+    ResyncRequired,
+    /// The app's sync schema is too old: update the app.
+    ClientUpgradeRequired,
 }
 
 impl ProblemCode {
@@ -81,6 +91,11 @@ impl ProblemCode {
             Self::RateLimited => "rate_limited",
             Self::Internal => "internal",
             Self::ServiceUnavailable => "service_unavailable",
+            Self::ClientNotOwned => "client_not_owned",
+            Self::MutationGap => "mutation_gap",
+            Self::InvalidCursor => "invalid_cursor",
+            Self::ResyncRequired => "resync_required",
+            Self::ClientUpgradeRequired => "client_upgrade_required",
         }
     }
 
@@ -92,9 +107,11 @@ impl ProblemCode {
             404 => Self::NotFound,
             405 => Self::MethodNotAllowed,
             409 => Self::Conflict,
+            410 => Self::ResyncRequired,
             413 => Self::PayloadTooLarge,
             415 => Self::UnsupportedMediaType,
             422 => Self::ValidationFailed,
+            426 => Self::ClientUpgradeRequired,
             429 => Self::RateLimited,
             503 => Self::ServiceUnavailable,
             400..=499 => Self::MalformedRequest,
@@ -124,6 +141,9 @@ pub struct Problem {
     /// The id of the request, also in the `x-request-id` header and the server's log.
     #[oai(skip_serializing_if_is_none)]
     pub request_id: Option<String>,
+    /// With `mutation_gap`: the mutation id the server expects next.
+    #[oai(skip_serializing_if_is_none)]
+    pub expected_mutation_id: Option<u64>,
 }
 
 impl Problem {
@@ -136,6 +156,7 @@ impl Problem {
             code,
             field: None,
             request_id: REQUEST_ID.try_with(Clone::clone).ok(),
+            expected_mutation_id: None,
         }
     }
 
@@ -173,9 +194,12 @@ pub enum ErrorResponse {
     /// No such object, or none the caller may see.
     #[oai(status = 404, content_type = "application/problem+json")]
     NotFound(Json<Problem>),
-    /// The request conflicts with the current state (`phone_taken`, `conflict`).
+    /// The request conflicts with the current state (`phone_taken`, `mutation_gap`, `conflict`).
     #[oai(status = 409, content_type = "application/problem+json")]
     Conflict(Json<Problem>),
+    /// The sync cursor is too old (`resync_required`): pull again from `null`.
+    #[oai(status = 410, content_type = "application/problem+json")]
+    Gone(Json<Problem>),
     /// The request body is larger than 1 MiB.
     #[oai(status = 413, content_type = "application/problem+json")]
     PayloadTooLarge(Json<Problem>),
@@ -185,6 +209,9 @@ pub enum ErrorResponse {
     /// A field failed validation; `field` names it.
     #[oai(status = 422, content_type = "application/problem+json")]
     UnprocessableEntity(Json<Problem>),
+    /// The app is too old for this server (`client_upgrade_required`).
+    #[oai(status = 426, content_type = "application/problem+json")]
+    UpgradeRequired(Json<Problem>),
     /// Too many attempts.
     #[oai(status = 429, content_type = "application/problem+json")]
     TooManyRequests(Json<Problem>, #[oai(header = "Retry-After")] u64),
@@ -219,6 +246,16 @@ pub enum ApiError {
     RateLimited(Duration),
     #[error("database unavailable: {0}")]
     Unavailable(DbErr),
+    #[error("the sync client belongs to another resident")]
+    ClientNotOwned,
+    #[error("mutation gap; expected {expected}")]
+    MutationGap { expected: u64 },
+    #[error("invalid cursor: {0}")]
+    InvalidCursor(String),
+    #[error("resync required")]
+    ResyncRequired,
+    #[error("client upgrade required (minimum schema {minimum})")]
+    UpgradeRequired { minimum: u32 },
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -302,6 +339,35 @@ impl From<ApiError> for ErrorResponse {
                 Self::NotFound(problem(StatusCode::NOT_FOUND, C::NotFound, format!("{what} not found")))
             }
             ApiError::Conflict { code, detail } => Self::Conflict(problem(StatusCode::CONFLICT, code, detail)),
+            ApiError::ClientNotOwned => Self::Forbidden(problem(
+                StatusCode::FORBIDDEN,
+                C::ClientNotOwned,
+                "this client_id belongs to another resident; make a new one".into(),
+            )),
+            ApiError::MutationGap { expected } => {
+                let mut p = Problem::new(
+                    StatusCode::CONFLICT,
+                    C::MutationGap,
+                    format!("mutation ids must continue from {expected}; resend the queue from there"),
+                );
+                p.expected_mutation_id = Some(expected);
+                Self::Conflict(Json(p))
+            }
+            ApiError::InvalidCursor(why) => Self::BadRequest(problem(
+                StatusCode::BAD_REQUEST,
+                C::InvalidCursor,
+                format!("{why}; pull again with cursor null"),
+            )),
+            ApiError::ResyncRequired => Self::Gone(problem(
+                StatusCode::GONE,
+                C::ResyncRequired,
+                "this cursor is older than the server keeps deletions; discard local data and pull with cursor null".into(),
+            )),
+            ApiError::UpgradeRequired { minimum } => Self::UpgradeRequired(problem(
+                StatusCode::UPGRADE_REQUIRED,
+                C::ClientUpgradeRequired,
+                format!("this app is too old; update it (sync schema {minimum} or newer is needed)"),
+            )),
             ApiError::RateLimited(wait) => {
                 let secs = wait.as_secs().max(1);
                 Self::TooManyRequests(

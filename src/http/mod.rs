@@ -6,6 +6,7 @@
 //! - [`auth`]: registration, login, token refresh and logout.
 //! - [`account`]: the caller's own profile.
 //! - [`communities`]: the communities of this deployment and their residents.
+//! - [`sync`]: push, pull and the poke stream of the sync engine (`crate::sync`).
 //! - [`error`]: the one error type and its problem+json responses.
 //! - [`middleware`]: request ids, one log line and metrics per request, the body limit, and
 //!   the rewrite that makes every error problem+json.
@@ -16,13 +17,17 @@ pub mod communities;
 pub mod error;
 pub mod health;
 pub mod middleware;
+pub mod sync;
 
 use std::sync::Arc;
 
 use crate::auth::tokens::{Claims, TokenKeys};
+use crate::domain::hlc::ServerClock;
 use crate::domain::permissions::{Actor, Verdict};
 use crate::domain::throttle::LoginThrottle;
 use crate::persistence;
+use crate::sync::cursor::CursorKey;
+use crate::sync::pokes::Poker;
 use error::ApiError;
 use poem::{Endpoint, EndpointExt, Route, get};
 use poem_openapi::{OpenApiService, Tags};
@@ -34,13 +39,23 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub tokens: Arc<TokenKeys>,
     pub login_throttle: Arc<LoginThrottle>,
+    /// The server's hybrid logical clock.
+    pub clock: Arc<ServerClock>,
+    pub cursor_key: Arc<CursorKey>,
+    pub poker: Arc<Poker>,
+    /// How often the event stream sends a heartbeat.
+    pub heartbeat: std::time::Duration,
 }
 
 impl AppState {
     /// The caller as the permission rules see them: identity, community and role rows.
     /// A token for a resident who no longer exists is treated as no token at all.
     pub async fn actor(&self, claims: &Claims) -> Result<Actor, ApiError> {
-        let resident = persistence::residents::find(&self.db, claims.sub)
+        self.actor_by_id(claims.sub).await
+    }
+
+    pub async fn actor_by_id(&self, resident_id: uuid::Uuid) -> Result<Actor, ApiError> {
+        let resident = persistence::residents::find(&self.db, resident_id)
             .await?
             .ok_or(ApiError::Unauthorized)?;
         Ok(Actor {
@@ -61,6 +76,8 @@ pub enum ApiTags {
     Account,
     /// The communities served by this deployment, and their residents.
     Communities,
+    /// Offline-first sync: push queued mutations, pull changes, listen for pokes.
+    Sync,
 }
 
 pub type Apis = (
@@ -68,6 +85,7 @@ pub type Apis = (
     auth::AuthApi,
     account::AccountApi,
     communities::CommunitiesApi,
+    sync::SyncApi,
 );
 
 /// The API and its OpenAPI document.
@@ -78,6 +96,7 @@ pub fn api_service() -> OpenApiService<Apis, ()> {
             auth::AuthApi,
             account::AccountApi,
             communities::CommunitiesApi,
+            sync::SyncApi,
         ),
         "linli",
         env!("CARGO_PKG_VERSION"),

@@ -1,4 +1,5 @@
-//! Role rows: who is admin of which community, leader or member of which group.
+//! Role rows: who is admin of which community (`role_grant`), and who is leader or member of
+//! which group (`membership`, the synced rows phones edit).
 
 use chrono::Utc;
 use sea_orm::{
@@ -8,7 +9,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::domain::permissions::{Grant, Role, Scope};
-use crate::entity::role_grant;
+use crate::entity::{membership, role_grant};
 
 /// Every role `resident` holds. Rows with a role or scope this build does not know (written
 /// by a newer version) are skipped rather than failing the request.
@@ -17,7 +18,7 @@ pub async fn grants_of(db: &impl ConnectionTrait, resident: Uuid) -> Result<Vec<
         .filter(role_grant::Column::ResidentId.eq(resident))
         .all(db)
         .await?;
-    Ok(rows
+    let mut grants: Vec<Grant> = rows
         .into_iter()
         .filter_map(|r| {
             Some(Grant {
@@ -25,7 +26,19 @@ pub async fn grants_of(db: &impl ConnectionTrait, resident: Uuid) -> Result<Vec<
                 scope: Scope::parse(&r.scope_kind, r.scope_id)?,
             })
         })
-        .collect())
+        .collect();
+    let memberships = membership::Entity::find()
+        .filter(membership::Column::ResidentId.eq(resident))
+        .filter(membership::Column::DeletedAt.is_null())
+        .all(db)
+        .await?;
+    grants.extend(memberships.into_iter().filter_map(|m| {
+        Some(Grant {
+            role: Role::parse(&m.role)?,
+            scope: Scope::Group(m.group_id),
+        })
+    }));
+    Ok(grants)
 }
 
 /// Grants `role` on `scope` to `resident`; granting a role already held changes nothing.

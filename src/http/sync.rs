@@ -1,0 +1,109 @@
+//! The sync endpoints. The engine is in `crate::sync`; the protocol is described in the
+//! README's "Sync protocol" section.
+
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use futures_util::stream::{self, BoxStream};
+use poem::web::Data;
+use poem::web::sse::Event;
+use poem_openapi::payload::{EventStream, Json};
+use poem_openapi::types::ToJSON;
+use poem_openapi::{ApiResponse, OpenApi};
+
+use super::error::{ApiError, ApiResult};
+use super::{ApiTags, AppState};
+use crate::auth::bearer::BearerAuth;
+use crate::sync::wire::{
+    Heartbeat, Poke, PullRequest, PullResponse, PushRequest, PushResponse, SyncEvent,
+};
+use crate::sync::{pull, push, write};
+
+pub struct SyncApi;
+
+#[derive(ApiResponse)]
+pub enum EventsResponse {
+    /// `text/event-stream`: a `poke` event (data `{"version": n}`) whenever something in the
+    /// caller's community changes, and at once on connecting; a `heartbeat` event every 15
+    /// seconds. The stream ends when the access token expires: reconnect with a fresh one.
+    #[oai(status = 200)]
+    Stream(EventStream<BoxStream<'static, SyncEvent>>),
+}
+
+#[OpenApi(prefix_path = "/api/v1/sync", tag = "ApiTags::Sync")]
+impl SyncApi {
+    /// Push queued mutations
+    ///
+    /// Applies the phone's queued offline edits, in id order, exactly once. Every mutation
+    /// gets a result: `applied`, or `rejected` with a `code`, a `message` and the object's
+    /// current state; both are final, so drop the mutation from the queue either way. Only a
+    /// failed request (5xx, 429, 503) should be retried, with the same mutations.
+    #[oai(path = "/push", method = "post", operation_id = "sync_push")]
+    async fn push(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        body: Json<PushRequest>,
+    ) -> ApiResult<Json<PushResponse>> {
+        let actor = state.actor(&auth.0).await?;
+        Ok(Json(push::push(&state, actor, body.0).await?))
+    }
+
+    /// Pull changes
+    ///
+    /// Returns the changes in the caller's scope since `cursor` (everything when it is null),
+    /// oldest first. Apply them in order, store the new `cursor`, and pull again at once while
+    /// `has_more` is true.
+    #[oai(path = "/pull", method = "post", operation_id = "sync_pull")]
+    async fn pull(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        body: Json<PullRequest>,
+    ) -> ApiResult<Json<PullResponse>> {
+        let actor = state.actor(&auth.0).await?;
+        Ok(Json(pull::pull(&state, &actor, body.0).await?))
+    }
+
+    /// Listen for pokes
+    ///
+    /// A Server-Sent Events stream telling the phone when to pull, so it need not poll.
+    #[oai(path = "/events", method = "get", operation_id = "sync_events")]
+    async fn events(&self, state: Data<&AppState>, auth: BearerAuth) -> ApiResult<EventsResponse> {
+        let community = auth.0.cid;
+        let mut pokes = state.poker.subscribe(community);
+        let (head, _) = write::head(&state.db, community)
+            .await
+            .map_err(ApiError::from)?;
+        state.poker.notify(community, head);
+        pokes.mark_changed();
+        let expires_in = Duration::from_secs(
+            u64::try_from(auth.0.exp - chrono::Utc::now().timestamp()).unwrap_or(0),
+        );
+        let poke_stream = stream::unfold(pokes, |mut rx| async move {
+            rx.changed().await.ok()?;
+            let version = u64::try_from(*rx.borrow_and_update()).unwrap_or_default();
+            Some((SyncEvent::Poke(Poke { version }), rx))
+        });
+        let (every, clock) = (state.heartbeat, state.clock.clone());
+        let heartbeats = stream::unfold(clock, move |clock| async move {
+            tokio::time::sleep(every).await;
+            let beat = SyncEvent::Heartbeat(Heartbeat {
+                server_time: clock.now().to_string(),
+            });
+            Some((beat, clock))
+        });
+        let events = stream::select(poke_stream, heartbeats)
+            .take_until(tokio::time::sleep(expires_in))
+            .boxed();
+        Ok(EventsResponse::Stream(EventStream::new(events).to_event(
+            |event| {
+                let (kind, data) = match &event {
+                    SyncEvent::Poke(p) => ("poke", p.to_json_string()),
+                    SyncEvent::Heartbeat(h) => ("heartbeat", h.to_json_string()),
+                };
+                Event::message(data).event_type(kind)
+            },
+        )))
+    }
+}

@@ -1,0 +1,41 @@
+//! The sync engine: how phones that work offline for days converge with the server and with
+//! each other.
+//!
+//! - [`wire`]: the protocol's request and response types (the OpenAPI contract).
+//! - [`push`]: `POST /api/v1/sync/push`: idempotent, ordered application of a phone's queued
+//!   mutations, each in its own transaction with its stored result.
+//! - [`mutations`]: what each mutation kind does, and its conflict rules.
+//! - [`pull`]: `POST /api/v1/sync/pull`: the scoped change feed from a signed cursor, read in
+//!   one snapshot.
+//! - [`cursor`]: the signed, versioned cursor.
+//! - [`write`]: the write pipeline every change goes through (commit-ordered versions).
+//! - [`pokes`]: waking connected phones after a commit, across processes on PostgreSQL.
+//! - [`compact`]: purging old tombstones.
+//!
+//! The rules themselves (clocks, merging, visibility, permissions) are plain functions in
+//! [`crate::domain`].
+
+pub mod changes;
+pub mod compact;
+pub mod cursor;
+pub mod mutations;
+pub mod pokes;
+pub mod pull;
+pub mod push;
+pub mod wire;
+pub mod write;
+
+/// The sync schema this server speaks. Clients send theirs with every call.
+pub const SCHEMA_VERSION: u32 = 1;
+/// The oldest client schema still served; older clients get `426 client_upgrade_required`.
+pub const MIN_SCHEMA_VERSION: u32 = 1;
+
+/// Refuses clients too old to be served.
+pub fn check_schema(version: u32) -> Result<(), crate::http::error::ApiError> {
+    if version < MIN_SCHEMA_VERSION {
+        return Err(crate::http::error::ApiError::UpgradeRequired {
+            minimum: MIN_SCHEMA_VERSION,
+        });
+    }
+    Ok(())
+}

@@ -1,0 +1,803 @@
+//! Applying one mutation inside its push transaction.
+//!
+//! Each function first decides (reads, permissions, validation) and only then writes, so a
+//! rejection never leaves half a change behind. Writes take the community's next version from
+//! [`write::bump_version`](super::write::bump_version) and stamp every row they touch with it.
+//!
+//! Conflict rules:
+//! - plain fields merge per field, last writer (by HLC stamp) wins;
+//! - a deleted group or series stays deleted: later edits, creates with its id, joins and
+//!   series in a deleted group are rejected with `deleted` (delete wins);
+//! - membership presence is itself a last-writer-wins field, so join and leave from several
+//!   phones end the same way in any order of arrival, and leaving then rejoining works.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
+    QueryFilter,
+};
+use uuid::Uuid;
+
+use super::changes;
+use super::wire::{
+    Change, GroupCreateArgs, GroupUpdateArgs, MemberRole, MemberSetRoleArgs, MembershipArgs,
+    MutationCode, MutationStatus, ObjectRef, SeriesCreateArgs, SeriesUpdateArgs,
+};
+use super::write::bump_version;
+use crate::domain::FieldError;
+use crate::domain::hlc::Stamp;
+use crate::domain::merge::{FieldClocks, merge_field};
+use crate::domain::permissions::{self, Action, Actor, Target, Verdict};
+use crate::domain::schedule as bounds;
+use crate::domain::visibility::membership_id;
+use crate::entity::{membership, resident, series, volunteer_group};
+use poem_openapi::types::MaybeUndefined;
+
+/// Who is writing, and when.
+pub struct Ctx<'a> {
+    pub actor: &'a Actor,
+    pub stamp: Stamp,
+    pub now: DateTime<Utc>,
+}
+
+/// What became of a mutation.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub status: MutationStatus,
+    pub code: Option<MutationCode>,
+    pub message: Option<String>,
+    pub data: Option<Change>,
+    /// The version its writes were stamped with, if it wrote anything.
+    pub version: Option<i64>,
+}
+
+impl Outcome {
+    pub fn applied(data: Option<Change>, version: Option<i64>) -> Self {
+        Self {
+            status: MutationStatus::Applied,
+            code: None,
+            message: None,
+            data,
+            version,
+        }
+    }
+
+    pub fn rejected(code: MutationCode, message: impl Into<String>, data: Option<Change>) -> Self {
+        Self {
+            status: MutationStatus::Rejected,
+            code: Some(code),
+            message: Some(message.into()),
+            data,
+            version: None,
+        }
+    }
+
+    fn invalid(e: FieldError) -> Self {
+        Self::rejected(MutationCode::ValidationFailed, e.to_string(), None)
+    }
+}
+
+type Result<T> = std::result::Result<T, DbErr>;
+
+/// `Err(outcome)` ends the mutation with that outcome.
+type Decision<T> = std::result::Result<T, Outcome>;
+
+fn authorize(actor: &Actor, action: Action, target: Target, data: Option<Change>) -> Decision<()> {
+    match permissions::decide(actor, action, target) {
+        Verdict::Allowed => Ok(()),
+        Verdict::Forbidden => Err(Outcome::rejected(
+            MutationCode::Forbidden,
+            "you are not allowed to do this",
+            data,
+        )),
+        Verdict::Invisible => Err(Outcome::rejected(
+            MutationCode::NotFound,
+            "no such object",
+            None,
+        )),
+    }
+}
+
+fn group_target(g: &volunteer_group::Model) -> Target {
+    Target::Group {
+        id: g.id,
+        community_id: g.community_id,
+        is_open: g.is_open,
+    }
+}
+
+/// The group with `id` in the actor's community, alive.
+async fn live_group(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<Decision<volunteer_group::Model>> {
+    Ok(
+        match volunteer_group::Entity::find_by_id(id).one(conn).await? {
+            Some(g) if g.community_id != actor.community_id => Err(Outcome::rejected(
+                MutationCode::NotFound,
+                "no such group",
+                None,
+            )),
+            Some(g) if g.deleted_at.is_some() => Err(Outcome::rejected(
+                MutationCode::Deleted,
+                "the group was deleted",
+                Some(changes::group(&g)),
+            )),
+            Some(g) => Ok(g),
+            None => Err(Outcome::rejected(
+                MutationCode::NotFound,
+                "no such group",
+                None,
+            )),
+        },
+    )
+}
+
+fn save_error_to_outcome<T>(r: std::result::Result<T, FieldError>) -> Decision<T> {
+    r.map_err(Outcome::invalid)
+}
+
+pub async fn group_create(
+    conn: &impl ConnectionTrait,
+    ctx: &Ctx<'_>,
+    a: &GroupCreateArgs,
+) -> Result<Outcome> {
+    let decided = (|| -> Decision<_> {
+        Ok((
+            save_error_to_outcome(bounds::required_line(
+                "name",
+                &a.name,
+                bounds::GROUP_NAME_MAX,
+            ))?,
+            save_error_to_outcome(bounds::optional_text(
+                "description",
+                a.description.as_deref().unwrap_or_default(),
+                bounds::LONG_TEXT_MAX,
+                true,
+            ))?,
+            save_error_to_outcome(bounds::optional_text(
+                "venue",
+                a.venue.as_deref().unwrap_or_default(),
+                bounds::PLACE_MAX,
+                false,
+            ))?,
+        ))
+    })();
+    let (name, description, venue) = match decided {
+        Ok(v) => v,
+        Err(o) => return Ok(o),
+    };
+    if let Err(o) = authorize(
+        ctx.actor,
+        Action::CreateGroup,
+        Target::Community {
+            id: ctx.actor.community_id,
+        },
+        None,
+    ) {
+        return Ok(o);
+    }
+    match volunteer_group::Entity::find_by_id(a.id).one(conn).await? {
+        Some(g) if g.community_id != ctx.actor.community_id => {
+            return Ok(Outcome::rejected(
+                MutationCode::Conflict,
+                "this id is already in use",
+                None,
+            ));
+        }
+        Some(g) if g.deleted_at.is_some() => {
+            return Ok(Outcome::rejected(
+                MutationCode::Deleted,
+                "a group with this id was deleted",
+                Some(changes::group(&g)),
+            ));
+        }
+        // Created already (by another phone of the committee, say): merge as an edit.
+        Some(_) => {
+            let update = GroupUpdateArgs {
+                id: a.id,
+                name: Some(a.name.clone()),
+                description: a.description.clone(),
+                venue: a.venue.clone(),
+                is_open: a.is_open,
+            };
+            return group_update(conn, ctx, &update).await;
+        }
+        None => {}
+    }
+    if series::Entity::find_by_id(a.id).one(conn).await?.is_some() {
+        return Ok(Outcome::rejected(
+            MutationCode::Conflict,
+            "this id is already in use",
+            None,
+        ));
+    }
+    let mut clocks = FieldClocks::default();
+    for field in ["name", "description", "venue", "is_open"] {
+        clocks.claim(field, ctx.stamp);
+    }
+    let version = bump_version(conn, ctx.actor.community_id).await?;
+    let group = volunteer_group::Model {
+        id: a.id,
+        community_id: ctx.actor.community_id,
+        name,
+        description,
+        venue,
+        is_open: a.is_open.unwrap_or(true),
+        clocks: clocks.to_json(),
+        version,
+        created_at: ctx.now,
+        deleted_at: None,
+    };
+    insert(conn, group.clone().into_active_model()).await?;
+    Ok(Outcome::applied(
+        Some(changes::group(&group)),
+        Some(version),
+    ))
+}
+
+pub async fn group_update(
+    conn: &impl ConnectionTrait,
+    ctx: &Ctx<'_>,
+    a: &GroupUpdateArgs,
+) -> Result<Outcome> {
+    let mut group = match live_group(conn, ctx.actor, a.id).await? {
+        Ok(g) => g,
+        Err(o) => return Ok(o),
+    };
+    if let Err(o) = authorize(
+        ctx.actor,
+        Action::EditGroup,
+        group_target(&group),
+        Some(changes::group(&group)),
+    ) {
+        return Ok(o);
+    }
+    let validated = (|| -> Decision<_> {
+        Ok((
+            a.name
+                .as_deref()
+                .map(|v| bounds::required_line("name", v, bounds::GROUP_NAME_MAX))
+                .transpose()
+                .map_err(Outcome::invalid)?,
+            a.description
+                .as_deref()
+                .map(|v| bounds::optional_text("description", v, bounds::LONG_TEXT_MAX, true))
+                .transpose()
+                .map_err(Outcome::invalid)?,
+            a.venue
+                .as_deref()
+                .map(|v| bounds::optional_text("venue", v, bounds::PLACE_MAX, false))
+                .transpose()
+                .map_err(Outcome::invalid)?,
+        ))
+    })();
+    let (name, description, venue) = match validated {
+        Ok(v) => v,
+        Err(o) => return Ok(o),
+    };
+    let mut clocks = FieldClocks::from_json(&group.clocks);
+    let mut changed = false;
+    if let Some(v) = name {
+        changed |= merge_field(&mut clocks, "name", ctx.stamp, &mut group.name, v);
+    }
+    if let Some(v) = description {
+        changed |= merge_field(
+            &mut clocks,
+            "description",
+            ctx.stamp,
+            &mut group.description,
+            v,
+        );
+    }
+    if let Some(v) = venue {
+        changed |= merge_field(&mut clocks, "venue", ctx.stamp, &mut group.venue, v);
+    }
+    if let Some(v) = a.is_open {
+        changed |= merge_field(&mut clocks, "is_open", ctx.stamp, &mut group.is_open, v);
+    }
+    if !changed {
+        // Lost every field to later edits: accepted, nothing to write.
+        return Ok(Outcome::applied(Some(changes::group(&group)), None));
+    }
+    let version = bump_version(conn, group.community_id).await?;
+    group.clocks = clocks.to_json();
+    group.version = version;
+    update(conn, group.clone().into_active_model()).await?;
+    Ok(Outcome::applied(
+        Some(changes::group(&group)),
+        Some(version),
+    ))
+}
+
+pub async fn group_delete(
+    conn: &impl ConnectionTrait,
+    ctx: &Ctx<'_>,
+    a: &ObjectRef,
+) -> Result<Outcome> {
+    let mut group = match volunteer_group::Entity::find_by_id(a.id).one(conn).await? {
+        Some(g) if g.community_id == ctx.actor.community_id => g,
+        _ => {
+            return Ok(Outcome::rejected(
+                MutationCode::NotFound,
+                "no such group",
+                None,
+            ));
+        }
+    };
+    if let Err(o) = authorize(
+        ctx.actor,
+        Action::DeleteGroup,
+        group_target(&group),
+        Some(changes::group(&group)),
+    ) {
+        return Ok(o);
+    }
+    if group.deleted_at.is_some() {
+        return Ok(Outcome::applied(Some(changes::group(&group)), None));
+    }
+    let version = bump_version(conn, group.community_id).await?;
+    group.deleted_at = Some(ctx.now);
+    group.version = version;
+    update(conn, group.clone().into_active_model()).await?;
+    // The group's schedule and memberships go with it, in the same version.
+    for m in membership::Entity::find()
+        .filter(membership::Column::GroupId.eq(group.id))
+        .filter(membership::Column::DeletedAt.is_null())
+        .all(conn)
+        .await?
+    {
+        let mut m = m;
+        m.deleted_at = Some(ctx.now);
+        m.version = version;
+        update(conn, m.into_active_model()).await?;
+    }
+    for s in series::Entity::find()
+        .filter(series::Column::GroupId.eq(group.id))
+        .filter(series::Column::DeletedAt.is_null())
+        .all(conn)
+        .await?
+    {
+        let mut s = s;
+        s.deleted_at = Some(ctx.now);
+        s.version = version;
+        update(conn, s.into_active_model()).await?;
+    }
+    Ok(Outcome::applied(
+        Some(changes::group(&group)),
+        Some(version),
+    ))
+}
+
+/// What a membership mutation wants.
+enum MembershipIntent {
+    Join,
+    Leave,
+    SetRole(MemberRole),
+}
+
+pub async fn group_join(
+    conn: &impl ConnectionTrait,
+    ctx: &Ctx<'_>,
+    a: &MembershipArgs,
+) -> Result<Outcome> {
+    change_membership(conn, ctx, a.group_id, a.resident_id, MembershipIntent::Join).await
+}
+
+pub async fn group_leave(
+    conn: &impl ConnectionTrait,
+    ctx: &Ctx<'_>,
+    a: &MembershipArgs,
+) -> Result<Outcome> {
+    change_membership(
+        conn,
+        ctx,
+        a.group_id,
+        a.resident_id,
+        MembershipIntent::Leave,
+    )
+    .await
+}
+
+pub async fn member_set_role(
+    conn: &impl ConnectionTrait,
+    ctx: &Ctx<'_>,
+    a: &MemberSetRoleArgs,
+) -> Result<Outcome> {
+    change_membership(
+        conn,
+        ctx,
+        a.group_id,
+        Some(a.resident_id),
+        MembershipIntent::SetRole(a.role),
+    )
+    .await
+}
+
+async fn change_membership(
+    conn: &impl ConnectionTrait,
+    ctx: &Ctx<'_>,
+    group_id: Uuid,
+    who: Option<Uuid>,
+    intent: MembershipIntent,
+) -> Result<Outcome> {
+    let group = match live_group(conn, ctx.actor, group_id).await? {
+        Ok(g) => g,
+        Err(o) => return Ok(o),
+    };
+    let who = who.unwrap_or(ctx.actor.resident_id);
+    let myself = who == ctx.actor.resident_id;
+    let action = match intent {
+        MembershipIntent::Join if myself => Action::JoinGroup,
+        // Leaving is always one's own right.
+        MembershipIntent::Leave if myself => Action::JoinGroup,
+        _ => Action::ManageMembers,
+    };
+    let target = if matches!(intent, MembershipIntent::Leave) && myself {
+        Target::Group {
+            id: group.id,
+            community_id: group.community_id,
+            is_open: true,
+        }
+    } else {
+        group_target(&group)
+    };
+    if let Err(o) = authorize(ctx.actor, action, target, None) {
+        return Ok(o);
+    }
+    let Some(person) = resident::Entity::find_by_id(who).one(conn).await? else {
+        return Ok(Outcome::rejected(
+            MutationCode::NotFound,
+            "no such resident",
+            None,
+        ));
+    };
+    if person.community_id != group.community_id {
+        return Ok(Outcome::rejected(
+            MutationCode::NotFound,
+            "no such resident",
+            None,
+        ));
+    }
+    let id = membership_id(group.id, who);
+    let existing = membership::Entity::find_by_id(id).one(conn).await?;
+    let is_new = existing.is_none();
+    let mut m = existing.unwrap_or_else(|| membership::Model {
+        id,
+        community_id: group.community_id,
+        group_id: group.id,
+        resident_id: who,
+        role: MemberRole::Member.as_str().to_owned(),
+        clocks: "{}".into(),
+        version: 0,
+        created_at: ctx.now,
+        // A row that has never been joined is absent until a join wins.
+        deleted_at: Some(ctx.now),
+    });
+    let mut clocks = FieldClocks::from_json(&m.clocks);
+    let mut present = m.deleted_at.is_none();
+    let mut changed = match intent {
+        MembershipIntent::Join => {
+            merge_field(&mut clocks, "present", ctx.stamp, &mut present, true)
+        }
+        MembershipIntent::Leave => {
+            merge_field(&mut clocks, "present", ctx.stamp, &mut present, false)
+        }
+        MembershipIntent::SetRole(role) => {
+            merge_field(&mut clocks, "present", ctx.stamp, &mut present, true)
+                | merge_field(
+                    &mut clocks,
+                    "role",
+                    ctx.stamp,
+                    &mut m.role,
+                    role.as_str().to_owned(),
+                )
+        }
+    };
+    // A leave that arrives before any join still records its stamp, so an older join that
+    // arrives later loses to it.
+    changed |= is_new && clocks.get("present").is_some();
+    if !changed {
+        return Ok(Outcome::applied(
+            Some(changes::membership(&m, &person.display_name)),
+            None,
+        ));
+    }
+    let version = bump_version(conn, group.community_id).await?;
+    m.deleted_at = if present {
+        None
+    } else {
+        m.deleted_at.or(Some(ctx.now))
+    };
+    m.clocks = clocks.to_json();
+    m.version = version;
+    if is_new {
+        insert(conn, m.clone().into_active_model()).await?;
+    } else {
+        update(conn, m.clone().into_active_model()).await?;
+    }
+    Ok(Outcome::applied(
+        Some(changes::membership(&m, &person.display_name)),
+        Some(version),
+    ))
+}
+
+pub async fn series_create(
+    conn: &impl ConnectionTrait,
+    ctx: &Ctx<'_>,
+    a: &SeriesCreateArgs,
+) -> Result<Outcome> {
+    let group = match live_group(conn, ctx.actor, a.group_id).await? {
+        Ok(g) => g,
+        Err(o) => return Ok(o),
+    };
+    if let Err(o) = authorize(ctx.actor, Action::ManageSeries, group_target(&group), None) {
+        return Ok(o);
+    }
+    let validated = (|| -> std::result::Result<_, FieldError> {
+        Ok((
+            bounds::required_line("title", &a.title, bounds::SERIES_TITLE_MAX)?,
+            bounds::optional_text(
+                "description",
+                a.description.as_deref().unwrap_or_default(),
+                bounds::LONG_TEXT_MAX,
+                true,
+            )?,
+            bounds::optional_text(
+                "location",
+                a.location.as_deref().unwrap_or_default(),
+                bounds::PLACE_MAX,
+                false,
+            )?,
+            bounds::duration_minutes(a.duration_minutes)?,
+            bounds::capacity(a.capacity)?,
+            bounds::optional_text(
+                "notes",
+                a.notes.as_deref().unwrap_or_default(),
+                bounds::LONG_TEXT_MAX,
+                true,
+            )?,
+        ))
+    })();
+    let (title, description, location, duration, capacity, notes) = match validated {
+        Ok(v) => v,
+        Err(e) => return Ok(Outcome::invalid(e)),
+    };
+    match series::Entity::find_by_id(a.id).one(conn).await? {
+        Some(s) if s.community_id != group.community_id || s.group_id != group.id => {
+            return Ok(Outcome::rejected(
+                MutationCode::Conflict,
+                "this id is already in use",
+                None,
+            ));
+        }
+        Some(s) if s.deleted_at.is_some() => {
+            return Ok(Outcome::rejected(
+                MutationCode::Deleted,
+                "a series with this id was deleted",
+                Some(changes::series(&s)),
+            ));
+        }
+        Some(_) => {
+            let update = SeriesUpdateArgs {
+                id: a.id,
+                title: Some(a.title.clone()),
+                description: a.description.clone(),
+                location: a.location.clone(),
+                starts_at: Some(a.starts_at),
+                duration_minutes: Some(a.duration_minutes),
+                capacity: a
+                    .capacity
+                    .map_or(MaybeUndefined::Null, MaybeUndefined::Value),
+                notes: a.notes.clone(),
+            };
+            return series_update(conn, ctx, &update).await;
+        }
+        None => {}
+    }
+    if volunteer_group::Entity::find_by_id(a.id)
+        .one(conn)
+        .await?
+        .is_some()
+    {
+        return Ok(Outcome::rejected(
+            MutationCode::Conflict,
+            "this id is already in use",
+            None,
+        ));
+    }
+    let mut clocks = FieldClocks::default();
+    for field in [
+        "title",
+        "description",
+        "location",
+        "starts_at",
+        "duration_minutes",
+        "capacity",
+        "notes",
+    ] {
+        clocks.claim(field, ctx.stamp);
+    }
+    let version = bump_version(conn, group.community_id).await?;
+    let s = series::Model {
+        id: a.id,
+        community_id: group.community_id,
+        group_id: group.id,
+        title,
+        description,
+        location,
+        starts_at: a.starts_at,
+        duration_minutes: duration,
+        capacity,
+        notes,
+        clocks: clocks.to_json(),
+        version,
+        created_at: ctx.now,
+        deleted_at: None,
+    };
+    insert(conn, s.clone().into_active_model()).await?;
+    Ok(Outcome::applied(Some(changes::series(&s)), Some(version)))
+}
+
+/// The series with `id` in the actor's community and its group, if the actor may manage it.
+async fn managed_series(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<Decision<series::Model>> {
+    let s = match series::Entity::find_by_id(id).one(conn).await? {
+        Some(s) if s.community_id == actor.community_id => s,
+        _ => {
+            return Ok(Err(Outcome::rejected(
+                MutationCode::NotFound,
+                "no such series",
+                None,
+            )));
+        }
+    };
+    let Some(group) = volunteer_group::Entity::find_by_id(s.group_id)
+        .one(conn)
+        .await?
+    else {
+        return Ok(Err(Outcome::rejected(
+            MutationCode::NotFound,
+            "no such series",
+            None,
+        )));
+    };
+    if let Err(o) = authorize(
+        actor,
+        Action::ManageSeries,
+        group_target(&group),
+        Some(changes::series(&s)),
+    ) {
+        return Ok(Err(o));
+    }
+    Ok(Ok(s))
+}
+
+pub async fn series_update(
+    conn: &impl ConnectionTrait,
+    ctx: &Ctx<'_>,
+    a: &SeriesUpdateArgs,
+) -> Result<Outcome> {
+    let mut s = match managed_series(conn, ctx.actor, a.id).await? {
+        Ok(s) => s,
+        Err(o) => return Ok(o),
+    };
+    if s.deleted_at.is_some() {
+        return Ok(Outcome::rejected(
+            MutationCode::Deleted,
+            "the series was deleted",
+            Some(changes::series(&s)),
+        ));
+    }
+    let validated = (|| -> std::result::Result<_, FieldError> {
+        Ok((
+            a.title
+                .as_deref()
+                .map(|v| bounds::required_line("title", v, bounds::SERIES_TITLE_MAX))
+                .transpose()?,
+            a.description
+                .as_deref()
+                .map(|v| bounds::optional_text("description", v, bounds::LONG_TEXT_MAX, true))
+                .transpose()?,
+            a.location
+                .as_deref()
+                .map(|v| bounds::optional_text("location", v, bounds::PLACE_MAX, false))
+                .transpose()?,
+            a.duration_minutes
+                .map(bounds::duration_minutes)
+                .transpose()?,
+            match &a.capacity {
+                MaybeUndefined::Undefined => None,
+                MaybeUndefined::Null => Some(None),
+                MaybeUndefined::Value(c) => Some(bounds::capacity(Some(*c))?),
+            },
+            a.notes
+                .as_deref()
+                .map(|v| bounds::optional_text("notes", v, bounds::LONG_TEXT_MAX, true))
+                .transpose()?,
+        ))
+    })();
+    let (title, description, location, duration, capacity, notes) = match validated {
+        Ok(v) => v,
+        Err(e) => return Ok(Outcome::invalid(e)),
+    };
+    let mut clocks = FieldClocks::from_json(&s.clocks);
+    let st = ctx.stamp;
+    let mut changed = false;
+    if let Some(v) = title {
+        changed |= merge_field(&mut clocks, "title", st, &mut s.title, v);
+    }
+    if let Some(v) = description {
+        changed |= merge_field(&mut clocks, "description", st, &mut s.description, v);
+    }
+    if let Some(v) = location {
+        changed |= merge_field(&mut clocks, "location", st, &mut s.location, v);
+    }
+    if let Some(v) = a.starts_at {
+        changed |= merge_field(&mut clocks, "starts_at", st, &mut s.starts_at, v);
+    }
+    if let Some(v) = duration {
+        changed |= merge_field(
+            &mut clocks,
+            "duration_minutes",
+            st,
+            &mut s.duration_minutes,
+            v,
+        );
+    }
+    if let Some(v) = capacity {
+        changed |= merge_field(&mut clocks, "capacity", st, &mut s.capacity, v);
+    }
+    if let Some(v) = notes {
+        changed |= merge_field(&mut clocks, "notes", st, &mut s.notes, v);
+    }
+    if !changed {
+        return Ok(Outcome::applied(Some(changes::series(&s)), None));
+    }
+    let version = bump_version(conn, s.community_id).await?;
+    s.clocks = clocks.to_json();
+    s.version = version;
+    update(conn, s.clone().into_active_model()).await?;
+    Ok(Outcome::applied(Some(changes::series(&s)), Some(version)))
+}
+
+pub async fn series_delete(
+    conn: &impl ConnectionTrait,
+    ctx: &Ctx<'_>,
+    a: &ObjectRef,
+) -> Result<Outcome> {
+    let mut s = match managed_series(conn, ctx.actor, a.id).await? {
+        Ok(s) => s,
+        Err(o) => return Ok(o),
+    };
+    if s.deleted_at.is_some() {
+        return Ok(Outcome::applied(Some(changes::series(&s)), None));
+    }
+    let version = bump_version(conn, s.community_id).await?;
+    s.deleted_at = Some(ctx.now);
+    s.version = version;
+    update(conn, s.clone().into_active_model()).await?;
+    Ok(Outcome::applied(Some(changes::series(&s)), Some(version)))
+}
+
+async fn insert<A>(conn: &impl ConnectionTrait, active: A) -> Result<()>
+where
+    A: ActiveModelTrait + sea_orm::ActiveModelBehavior + Send,
+    <A::Entity as EntityTrait>::Model: IntoActiveModel<A>,
+{
+    active.reset_all().insert(conn).await?;
+    Ok(())
+}
+
+async fn update<A>(conn: &impl ConnectionTrait, active: A) -> Result<()>
+where
+    A: ActiveModelTrait + sea_orm::ActiveModelBehavior + Send,
+    <A::Entity as EntityTrait>::Model: IntoActiveModel<A>,
+{
+    active.reset_all().update(conn).await?;
+    Ok(())
+}

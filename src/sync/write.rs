@@ -1,0 +1,75 @@
+//! The write pipeline. Every change to synced data, whether it comes from a push, a REST
+//! endpoint or a CLI command, runs in a transaction opened by [`begin`] and takes its version
+//! from [`bump_version`], which increments the community's version row. That row stays locked
+//! until commit, so versions are handed out in commit order and a pull cursor can never pass
+//! a change that commits later. On PostgreSQL the bump also queues the poke, which PostgreSQL
+//! delivers only if the transaction commits.
+
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
+};
+use uuid::Uuid;
+
+use crate::entity::sync_version;
+
+/// Opens a writing transaction. On SQLite it takes the write lock up front (`BEGIN
+/// IMMEDIATE`), so two writers queue instead of deadlocking when they upgrade.
+pub async fn begin(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
+}
+
+/// Takes the community's next version (locking its row until commit).
+pub async fn bump_version(txn: &impl ConnectionTrait, community: Uuid) -> Result<i64, DbErr> {
+    let backend = txn.get_database_backend();
+    let insert = Query::insert()
+        .into_table(sync_version::Entity)
+        .columns([
+            sync_version::Column::CommunityId,
+            sync_version::Column::Version,
+            sync_version::Column::PurgedThrough,
+        ])
+        .values_panic([community.into(), 1i64.into(), 0i64.into()])
+        .on_conflict(
+            OnConflict::column(sync_version::Column::CommunityId)
+                .value(
+                    sync_version::Column::Version,
+                    Expr::col((sync_version::Entity, sync_version::Column::Version)).add(1),
+                )
+                .to_owned(),
+        )
+        .returning_col(sync_version::Column::Version)
+        .to_owned();
+    let row = txn
+        .query_one(&insert)
+        .await?
+        .ok_or_else(|| DbErr::Custom("bumping the sync version returned nothing".into()))?;
+    let version: i64 = row.try_get("", "version")?;
+    if backend == DbBackend::Postgres {
+        txn.execute_raw(Statement::from_sql_and_values(
+            backend,
+            "SELECT pg_notify($1, $2)",
+            [
+                super::pokes::CHANNEL.into(),
+                format!("{community}:{version}").into(),
+            ],
+        ))
+        .await?;
+    }
+    Ok(version)
+}
+
+/// The community's newest version and purge floor, as seen by `conn`'s snapshot.
+pub async fn head(conn: &impl ConnectionTrait, community: Uuid) -> Result<(i64, i64), DbErr> {
+    use sea_orm::EntityTrait;
+    Ok(sync_version::Entity::find_by_id(community)
+        .one(conn)
+        .await?
+        .map(|v| (v.version, v.purged_through))
+        .unwrap_or((0, 0)))
+}
