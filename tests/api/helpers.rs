@@ -99,6 +99,26 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let (database_url, postgres) = fresh_database(dir.path()).await;
+    start(dir, database_url, postgres, configure).await
+}
+
+/// A second server process on `app`'s database, as behind a load balancer.
+pub async fn spawn_second_instance(app: &TestApp) -> TestApp {
+    start(
+        tempfile::tempdir().unwrap(),
+        app.database_url.clone(),
+        None,
+        |_| {},
+    )
+    .await
+}
+
+async fn start(
+    dir: tempfile::TempDir,
+    database_url: String,
+    postgres: Option<PostgresDatabase>,
+    configure: impl FnOnce(&mut Settings),
+) -> TestApp {
     let mut settings = Settings {
         bind: "127.0.0.1:0".parse().unwrap(),
         database: DatabaseSettings {
@@ -113,6 +133,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         seed_community_name: "煤礦新村".into(),
         seed_community_slug: "meikuang".into(),
         shutdown_timeout: Duration::from_secs(5),
+        sse_heartbeat: Duration::from_millis(300),
     };
     configure(&mut settings);
     let app = Application::build(settings)
@@ -191,6 +212,23 @@ impl TestApp {
             &json!({"phone": phone, "display_name": name, "password": PASSWORD, "community_id": community}),
         )
         .await
+    }
+
+    /// Registers a resident who is an admin of the seeded community.
+    pub async fn admin(&self, phone: &str, name: &str) -> Resident {
+        let admin = self.resident(phone, name).await;
+        let community = self.community_id().await;
+        linli::persistence::roles::grant(
+            &self.db,
+            admin.id,
+            linli::domain::permissions::Grant {
+                role: linli::domain::permissions::Role::Admin,
+                scope: linli::domain::permissions::Scope::Community(community),
+            },
+        )
+        .await
+        .unwrap();
+        admin
     }
 
     /// Registers a resident and returns their session; panics unless it worked.

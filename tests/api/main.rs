@@ -9,4 +9,6 @@ mod errors;
 mod helpers;
 mod observability;
 mod openapi;
+mod phone;
+mod sync;
 mod tokens;

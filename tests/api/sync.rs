@@ -1,0 +1,613 @@
+//! The sync protocol's guarantees, each over real HTTP.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::helpers::{TestApp, assert_problem, spawn_app};
+use crate::phone::Phone;
+
+fn group_args(id: Uuid, name: &str) -> Value {
+    json!({"id": id, "name": name, "description": "每週二、四上午", "venue": "活動室", "is_open": true})
+}
+
+fn series_args(id: Uuid, group: Uuid, title: &str) -> Value {
+    json!({"id": id, "group_id": group, "title": title, "starts_at": "2026-12-01T01:30:00Z", "duration_minutes": 90, "capacity": 40})
+}
+
+/// An admin's phone that has created a group with one series, synced.
+async fn committee(app: &TestApp) -> (Phone, Uuid, Uuid) {
+    let admin = app.admin("13800000000", "會長").await;
+    let mut phone = Phone::new(app, &admin);
+    let (group, series) = (Uuid::now_v7(), Uuid::now_v7());
+    phone.mutate("group.create", group_args(group, "書畫社"));
+    phone.mutate("series.create", series_args(series, group, "書法練習"));
+    let out = phone.push().await;
+    assert!(
+        out["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["status"] == "applied"),
+        "{out}"
+    );
+    phone.pull().await;
+    (phone, group, series)
+}
+
+fn statuses(out: &Value) -> Vec<String> {
+    out["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| match r["code"].as_str() {
+            Some(code) => format!("{}:{code}", r["status"].as_str().unwrap()),
+            None => r["status"].as_str().unwrap().to_owned(),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_pushed_group_and_series_reach_every_phone_in_the_community() {
+    let app = spawn_app().await;
+    let (_admin, group, series) = committee(&app).await;
+    let resident = app.resident("13812345678", "王阿姨").await;
+    let mut phone = Phone::new(&app, &resident);
+
+    phone.pull().await;
+
+    assert_eq!(phone.get("group", group).unwrap()["name"], "書畫社");
+    let s = phone.get("series", series).unwrap();
+    assert_eq!(s["title"], "書法練習");
+    assert_eq!(s["capacity"], 40);
+    assert_eq!(s["group_id"], group.to_string());
+}
+
+#[tokio::test]
+async fn a_resent_batch_gets_the_same_results_and_is_not_applied_twice() {
+    let app = spawn_app().await;
+    let admin = app.admin("13800000000", "會長").await;
+    let mut phone = Phone::new(&app, &admin);
+    let group = Uuid::now_v7();
+    phone.mutate("group.create", group_args(group, "合唱團"));
+    phone.mutate("group.update", json!({"id": group, "name": "夕陽紅合唱團"}));
+    phone.mutate("group.create", json!({"id": Uuid::now_v7(), "name": ""}));
+    let batch =
+        json!({"client_id": phone.client_id, "schema_version": 1, "mutations": phone.queue});
+    let first: Value = phone.push_raw(&batch).await.json().await.unwrap();
+    phone.pull().await;
+
+    // The response was lost on the bus; the phone sends the same batch again.
+    let second: Value = phone.push_raw(&batch).await.json().await.unwrap();
+
+    assert_eq!(first["results"], second["results"]);
+    assert_eq!(second["last_mutation_id"], 3);
+    assert_eq!(
+        statuses(&second),
+        ["applied", "applied", "rejected:validation_failed"]
+    );
+    assert!(
+        phone.pull().await.is_empty(),
+        "nothing changed on the server"
+    );
+}
+
+#[tokio::test]
+async fn a_gap_in_mutation_ids_is_refused_with_the_expected_id() {
+    let app = spawn_app().await;
+    let admin = app.admin("13800000000", "會長").await;
+    let mut phone = Phone::new(&app, &admin);
+    phone.mutate("group.create", group_args(Uuid::now_v7(), "合唱團"));
+    phone.push().await;
+
+    let hlc = phone.tick();
+    let resp = phone
+        .push_raw(&json!({"client_id": phone.client_id, "schema_version": 1, "mutations": [
+            {"id": 3, "hlc": hlc, "name": "group.create", "args": group_args(Uuid::now_v7(), "舞蹈隊")}
+        ]}))
+        .await;
+
+    let problem = assert_problem(resp, 409, "mutation_gap").await;
+    assert_eq!(problem["expected_mutation_id"], 2);
+    assert_eq!(
+        phone.pull().await.len(),
+        1,
+        "the refused mutation left nothing behind"
+    );
+}
+
+#[tokio::test]
+async fn a_client_id_belongs_to_the_resident_who_used_it_first() {
+    let app = spawn_app().await;
+    let (admin_phone, _, _) = committee(&app).await;
+    let other = app.resident("13812345678", "王阿姨").await;
+    let mut thief = Phone::new(&app, &other);
+    thief.client_id = admin_phone.client_id;
+
+    let push = thief
+        .push_raw(&json!({"client_id": thief.client_id, "schema_version": 1, "mutations": []}))
+        .await;
+    assert_problem(push, 403, "client_not_owned").await;
+    assert_problem(thief.pull_raw(None, None).await, 403, "client_not_owned").await;
+}
+
+#[tokio::test]
+async fn mutations_that_can_never_succeed_are_acknowledged_not_retried() {
+    let app = spawn_app().await;
+    let (mut admin, group, series) = committee(&app).await;
+    admin.mutate("series.delete", json!({"id": series}));
+    admin.push().await;
+    let resident = app.resident("13812345678", "王阿姨").await;
+    let mut phone = Phone::new(&app, &resident);
+
+    phone.mutate("poster.print", json!({}));
+    phone.mutate("group.update", json!({"id": "not-a-uuid"}));
+    phone.mutate_with_hlc("group.join", json!({"group_id": group}), "last tuesday");
+    phone.mutate("group.create", group_args(Uuid::now_v7(), "私人團"));
+    phone.mutate("series.update", json!({"id": series, "title": "新標題"}));
+    phone.mutate("group.update", json!({"id": Uuid::now_v7(), "name": "無"}));
+    phone.mutate("group.join", json!({"group_id": group}));
+    let out = phone.push().await;
+
+    assert_eq!(
+        statuses(&out),
+        [
+            "rejected:invalid_mutation",
+            "rejected:invalid_mutation",
+            "rejected:invalid_mutation",
+            "rejected:forbidden",
+            "rejected:forbidden",
+            "rejected:not_found",
+            "applied",
+        ]
+    );
+    assert_eq!(out["last_mutation_id"], 7);
+    assert!(phone.queue.is_empty(), "every mutation was acknowledged");
+    for r in out["results"].as_array().unwrap() {
+        if r["status"] == "rejected" {
+            assert!(r["message"].as_str().is_some_and(|m| !m.is_empty()), "{r}");
+        }
+    }
+    // A rejected edit of a deleted object carries the tombstone (for an admin: the state now).
+    admin.mutate("series.update", json!({"id": series, "title": "新標題"}));
+    let out = admin.push().await;
+    assert_eq!(statuses(&out), ["rejected:deleted"]);
+    assert_eq!(
+        out["results"][0]["data"],
+        json!({"entity": "series", "id": series, "op": "delete"})
+    );
+}
+
+#[tokio::test]
+async fn offline_edits_to_different_fields_both_survive() {
+    let app = spawn_app().await;
+    let (mut a, _, series) = committee(&app).await;
+    let mut b = a.second_device();
+
+    a.mutate(
+        "series.update",
+        json!({"id": series, "title": "書法與國畫"}),
+    );
+    b.mutate(
+        "series.update",
+        json!({"id": series, "location": "老年大學二樓"}),
+    );
+    a.push().await;
+    b.push().await;
+    a.pull().await;
+    b.pull().await;
+
+    for phone in [&a, &b] {
+        let s = phone.get("series", series).unwrap();
+        assert_eq!(
+            (s["title"].as_str(), s["location"].as_str()),
+            (Some("書法與國畫"), Some("老年大學二樓"))
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_later_edit_of_a_field_wins_whatever_order_the_pushes_arrive_in() {
+    let app = spawn_app().await;
+    let (mut a, _, series) = committee(&app).await;
+    let mut b = a.second_device();
+
+    a.mutate("series.update", json!({"id": series, "title": "early"}));
+    tokio::task::yield_now().await;
+    b.skew_ms = 5; // b's edit is later on any clock
+    b.mutate("series.update", json!({"id": series, "title": "late"}));
+    // The later edit reaches the server first.
+    b.push().await;
+    let out = a.push().await;
+    a.pull().await;
+    b.pull().await;
+
+    assert_eq!(
+        statuses(&out),
+        ["applied"],
+        "a losing edit is still applied, not rejected"
+    );
+    assert_eq!(a.get("series", series).unwrap()["title"], "late");
+    assert_eq!(b.get("series", series).unwrap()["title"], "late");
+}
+
+#[tokio::test]
+async fn a_phone_hours_fast_still_syncs_but_cannot_win_forever() {
+    let app = spawn_app().await;
+    let (mut honest, _, series) = committee(&app).await;
+    let mut fast = honest.second_device();
+    fast.skew_ms = 3 * 3600 * 1000;
+
+    fast.mutate(
+        "series.update",
+        json!({"id": series, "title": "from the fast phone"}),
+    );
+    let out = fast.push().await;
+    assert_eq!(statuses(&out), ["applied:clock_adjusted"]);
+
+    // A correct phone edits the same field afterwards: it wins, though its clock is hours
+    // "behind" the fast phone's.
+    honest.mutate(
+        "series.update",
+        json!({"id": series, "title": "from the honest phone"}),
+    );
+    honest.push().await;
+    honest.pull().await;
+    fast.pull().await;
+    assert_eq!(
+        honest.get("series", series).unwrap()["title"],
+        "from the honest phone"
+    );
+    assert_eq!(
+        fast.get("series", series).unwrap()["title"],
+        "from the honest phone"
+    );
+}
+
+#[tokio::test]
+async fn delete_wins_over_a_concurrent_edit_in_either_order() {
+    let app = spawn_app().await;
+    let (mut a, group, _) = committee(&app).await;
+    let mut b = a.second_device();
+    let (s1, s2) = (Uuid::now_v7(), Uuid::now_v7());
+    a.mutate("series.create", series_args(s1, group, "週三合唱"));
+    a.mutate("series.create", series_args(s2, group, "週五合唱"));
+    a.sync().await;
+    b.pull().await;
+
+    // s1: the delete arrives first, the (later) edit second.
+    a.mutate("series.delete", json!({"id": s1}));
+    b.skew_ms = 1000;
+    b.mutate("series.update", json!({"id": s1, "title": "edited after"}));
+    a.push().await;
+    let edit = b.push().await;
+    assert_eq!(statuses(&edit), ["rejected:deleted"]);
+    // s2: the edit arrives first, the delete second.
+    b.mutate("series.update", json!({"id": s2, "title": "edited before"}));
+    b.push().await;
+    a.mutate("series.delete", json!({"id": s2}));
+    a.push().await;
+
+    let mut fresh = Phone::new(&app, &app.resident("13812345678", "王阿姨").await);
+    for phone in [&mut a, &mut b, &mut fresh] {
+        phone.pull().await;
+        assert!(phone.get("series", s1).is_none());
+        assert!(phone.get("series", s2).is_none());
+    }
+}
+
+#[tokio::test]
+async fn deletes_reach_phones_as_tombstones_and_take_the_groups_series_along() {
+    let app = spawn_app().await;
+    let (mut admin, group, series) = committee(&app).await;
+    let mut phone = Phone::new(&app, &app.resident("13812345678", "王阿姨").await);
+    phone.pull().await;
+    assert!(phone.get("series", series).is_some());
+
+    admin.mutate("group.delete", json!({"id": group}));
+    admin.push().await;
+    let changes = phone.pull().await;
+
+    let ops: Vec<(String, String)> = changes
+        .iter()
+        .map(|c| {
+            (
+                c["entity"].as_str().unwrap().to_owned(),
+                c["op"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert!(ops.contains(&("group".into(), "delete".into())), "{ops:?}");
+    assert!(ops.contains(&("series".into(), "delete".into())), "{ops:?}");
+    assert_eq!(phone.count("group") + phone.count("series"), 0);
+    // A series cannot be added to the deleted group, nor the group revived by a create.
+    admin.mutate(
+        "series.create",
+        series_args(Uuid::now_v7(), group, "遲到的"),
+    );
+    admin.mutate("group.create", group_args(group, "復活"));
+    assert_eq!(
+        statuses(&admin.push().await),
+        ["rejected:deleted", "rejected:deleted"]
+    );
+}
+
+#[tokio::test]
+async fn memberships_are_private_to_the_member_the_leaders_and_the_admins() {
+    let app = spawn_app().await;
+    let (mut admin, group, _) = committee(&app).await;
+    let wang = app.resident("13812345678", "王阿姨").await;
+    let li = app.resident("13912345678", "李伯伯").await;
+    let mut wang_phone = Phone::new(&app, &wang);
+    let mut li_phone = Phone::new(&app, &li);
+    wang_phone.mutate("group.join", json!({"group_id": group}));
+    li_phone.mutate("group.join", json!({"group_id": group}));
+    wang_phone.sync().await;
+    li_phone.sync().await;
+    wang_phone.pull().await;
+
+    assert_eq!(
+        wang_phone.count("membership"),
+        1,
+        "王阿姨 sees only her own membership"
+    );
+    admin.pull().await;
+    assert_eq!(
+        admin.count("membership"),
+        2,
+        "the admin sees every membership"
+    );
+
+    // 王阿姨 becomes the group's leader: her next pull brings the roster.
+    admin.mutate(
+        "member.set_role",
+        json!({"group_id": group, "resident_id": wang.id, "role": "leader"}),
+    );
+    admin.push().await;
+    wang_phone.pull().await;
+    assert_eq!(wang_phone.count("membership"), 2);
+    let li_membership = wang_phone
+        .replica
+        .iter()
+        .find(|((e, _), v)| e == "membership" && v["resident_id"] == li.id.to_string())
+        .map(|(_, v)| v.clone())
+        .expect("李伯伯's membership is visible to the leader");
+    assert_eq!(li_membership["display_name"], "李伯伯");
+    assert_eq!(li_membership["role"], "member");
+
+    // Stepping down shrinks her scope again: the roster is deleted from her phone.
+    admin.mutate(
+        "member.set_role",
+        json!({"group_id": group, "resident_id": wang.id, "role": "member"}),
+    );
+    admin.push().await;
+    wang_phone.pull().await;
+    assert_eq!(wang_phone.count("membership"), 1);
+    // And 李伯伯 never saw 王阿姨's membership.
+    li_phone.pull().await;
+    assert_eq!(li_phone.count("membership"), 1);
+}
+
+#[tokio::test]
+async fn join_and_leave_from_two_phones_converge_and_rejoining_works() {
+    let app = spawn_app().await;
+    let (_admin, group, _) = committee(&app).await;
+    let wang = app.resident("13812345678", "王阿姨").await;
+    let mut tablet = Phone::new(&app, &wang);
+    let mut mobile = Phone::new(&app, &wang);
+
+    // Both of her devices join offline: one membership.
+    tablet.mutate("group.join", json!({"group_id": group}));
+    mobile.mutate("group.join", json!({"group_id": group}));
+    tablet.sync().await;
+    mobile.sync().await;
+    tablet.pull().await;
+    assert_eq!(
+        (tablet.count("membership"), mobile.count("membership")),
+        (1, 1)
+    );
+
+    // She leaves on the tablet; an older join from the mobile arrives later and loses.
+    tablet.mutate("group.leave", json!({"group_id": group}));
+    mobile.skew_ms = -60_000;
+    mobile.mutate("group.join", json!({"group_id": group}));
+    tablet.push().await;
+    mobile.push().await;
+    tablet.pull().await;
+    mobile.pull().await;
+    assert_eq!(
+        (tablet.count("membership"), mobile.count("membership")),
+        (0, 0)
+    );
+
+    // Joining again later revives the same membership.
+    mobile.skew_ms = 0;
+    mobile.mutate("group.join", json!({"group_id": group}));
+    mobile.push().await;
+    tablet.pull().await;
+    assert_eq!(tablet.count("membership"), 1);
+}
+
+#[tokio::test]
+async fn pulls_page_through_everything_with_has_more() {
+    let app = spawn_app().await;
+    let admin = app.admin("13800000000", "會長").await;
+    let mut phone = Phone::new(&app, &admin);
+    let ids: Vec<Uuid> = (0..7).map(|_| Uuid::now_v7()).collect();
+    for (i, id) in ids.iter().enumerate() {
+        phone.mutate("group.create", group_args(*id, &format!("小組{i}")));
+    }
+    phone.push().await;
+    let mut reader = Phone::new(&app, &app.resident("13812345678", "王阿姨").await);
+
+    let mut pages = 0;
+    loop {
+        let page = reader.pull_page(Some(3)).await;
+        pages += 1;
+        assert!(page["changes"].as_array().unwrap().len() <= 3);
+        if !page["has_more"].as_bool().unwrap() {
+            break;
+        }
+    }
+
+    assert_eq!(pages, 3);
+    assert_eq!(reader.count("group"), 7);
+}
+
+#[tokio::test]
+async fn a_pull_reports_the_phones_own_last_mutation_with_its_effects() {
+    let app = spawn_app().await;
+    let (mut admin, _, _) = committee(&app).await;
+    assert_eq!(admin.last_mutation_id, 2);
+    admin.mutate("group.create", group_args(Uuid::now_v7(), "舞蹈隊"));
+    admin.push().await;
+    let changes = admin.pull().await;
+    assert_eq!(admin.last_mutation_id, 3);
+    assert_eq!(changes.len(), 1, "just the new group: {changes:?}");
+}
+
+#[tokio::test]
+async fn forged_and_foreign_cursors_are_refused() {
+    let app = spawn_app().await;
+    let (mut admin, _, _) = committee(&app).await;
+    let cursor = admin.cursor.clone().unwrap();
+    let (payload, _) = cursor.split_once('.').unwrap();
+
+    for bad in [
+        format!("{payload}.AAAA"),
+        "garbage".to_owned(),
+        format!("{payload}"),
+    ] {
+        let resp = admin.pull_raw(Some(&bad), None).await;
+        assert_problem(resp, 400, "invalid_cursor").await;
+    }
+    admin.cursor = Some(cursor);
+    assert!(admin.pull().await.is_empty());
+}
+
+#[tokio::test]
+async fn a_cursor_older_than_the_tombstone_retention_must_resync() {
+    let app = spawn_app().await;
+    let (mut admin, group, series) = committee(&app).await;
+    let old_cursor = admin.cursor.clone();
+    admin.mutate("series.delete", json!({"id": series}));
+    admin.push().await;
+
+    let compacted = linli::sync::compact::compact(&app.db, Utc::now() + chrono::Duration::days(1))
+        .await
+        .unwrap();
+    assert_eq!(compacted.tombstones, 1);
+
+    let resp = admin.pull_raw(old_cursor.as_deref(), None).await;
+    assert_problem(resp, 410, "resync_required").await;
+    // Starting over works and no longer mentions the purged series.
+    admin.cursor = None;
+    admin.replica.clear();
+    admin.pull().await;
+    assert!(admin.get("group", group).is_some());
+    assert!(admin.get("series", series).is_none());
+}
+
+#[tokio::test]
+async fn an_outdated_app_is_told_to_upgrade() {
+    let app = spawn_app().await;
+    let admin = app.admin("13800000000", "會長").await;
+    let phone = Phone::new(&app, &admin);
+    let resp = phone
+        .push_raw(&json!({"client_id": phone.client_id, "schema_version": 0, "mutations": []}))
+        .await;
+    assert_problem(resp, 426, "client_upgrade_required").await;
+}
+
+#[tokio::test]
+async fn sync_needs_a_valid_access_token() {
+    let app = spawn_app().await;
+    let resp = app
+        .client
+        .post(app.url("/api/v1/sync/pull"))
+        .json(&json!({"client_id": Uuid::now_v7(), "schema_version": 1, "cursor": null}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(resp, 401, "unauthorized").await;
+}
+
+/// Reads SSE events from `resp` until `want` returns true or the deadline passes.
+pub async fn wait_for_event(
+    resp: &mut reqwest::Response,
+    mut want: impl FnMut(&str, &Value) -> bool,
+) -> bool {
+    let mut buffer = String::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let chunk = match tokio::time::timeout_at(deadline, resp.chunk()).await {
+            Ok(Ok(Some(chunk))) => chunk,
+            _ => return false,
+        };
+        buffer.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(end) = buffer.find("\n\n") {
+            let block: String = buffer.drain(..end + 2).collect();
+            let mut event = "message";
+            let mut data = Value::Null;
+            for line in block.lines() {
+                if let Some(e) = line.strip_prefix("event: ") {
+                    event = e;
+                } else if let Some(d) = line.strip_prefix("data: ") {
+                    data = serde_json::from_str(d).unwrap_or(Value::Null);
+                }
+            }
+            if want(event, &data) {
+                return true;
+            }
+        }
+    }
+}
+
+pub async fn open_events(base: &str, client: &reqwest::Client, token: &str) -> reqwest::Response {
+    let resp = client
+        .get(format!("{base}/api/v1/sync/events"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(
+        resp.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/event-stream")
+    );
+    resp
+}
+
+#[tokio::test]
+async fn a_connected_phone_is_poked_after_a_change_and_hears_heartbeats() {
+    let app = spawn_app().await;
+    let (mut admin, _, _) = committee(&app).await;
+    let resident = app.resident("13812345678", "王阿姨").await;
+    let mut events = open_events(&app.address, &app.client, &resident.access_token).await;
+    let mut first = 0;
+    assert!(
+        wait_for_event(&mut events, |e, d| {
+            first = d["version"].as_u64().unwrap_or_default();
+            e == "poke"
+        })
+        .await
+    );
+
+    admin.mutate("group.create", group_args(Uuid::now_v7(), "舞蹈隊"));
+    admin.push().await;
+
+    assert!(
+        wait_for_event(&mut events, |e, d| e == "poke"
+            && d["version"].as_u64().unwrap() > first)
+        .await
+    );
+    assert!(
+        wait_for_event(&mut events, |e, d| e == "heartbeat"
+            && d["server_time"].is_string())
+        .await
+    );
+}
