@@ -52,15 +52,18 @@ impl FieldClocks {
     }
 }
 
-/// Applies `value` to `slot` if the write at `stamp` wins `field`; says whether it changed.
-pub fn merge_field<T: PartialEq>(
+/// Applies `value` to `slot` if the write at `stamp` wins `field`, and says whether it won.
+///
+/// A winning write must be stored even when the value is unchanged: its stamp is now the
+/// one later writes must beat. (Forgetting it lets an older write that arrives later win.)
+pub fn merge_field<T>(
     clocks: &mut FieldClocks,
     field: &str,
     stamp: Stamp,
     slot: &mut T,
     value: T,
 ) -> bool {
-    if clocks.claim(field, stamp) && *slot != value {
+    if clocks.claim(field, stamp) {
         *slot = value;
         return true;
     }
@@ -140,6 +143,36 @@ mod tests {
             "from client 3".to_owned(),
         );
         assert_eq!(v, "from client 9");
+    }
+
+    #[test]
+    fn a_winning_write_of_the_same_value_still_raises_the_bar() {
+        let mut clocks = FieldClocks::default();
+        let mut role = "member".to_owned();
+        assert!(merge_field(
+            &mut clocks,
+            "role",
+            stamp(10, 1),
+            &mut role,
+            "leader".to_owned()
+        ));
+        // Re-asserting "leader" later must win, and be remembered...
+        assert!(merge_field(
+            &mut clocks,
+            "role",
+            stamp(30, 1),
+            &mut role,
+            "leader".to_owned()
+        ));
+        // ...so an edit made in between, arriving late, loses.
+        assert!(!merge_field(
+            &mut clocks,
+            "role",
+            stamp(20, 2),
+            &mut role,
+            "member".to_owned()
+        ));
+        assert_eq!(role, "leader");
     }
 
     #[test]

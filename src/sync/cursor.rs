@@ -41,16 +41,15 @@ impl Position {
     }
 }
 
-/// A re-scan of memberships after the phone's scope changed.
+/// A re-scan of memberships after the phone's scope changed. It runs to the head of the
+/// feed, with no upper bound: a membership changed while the re-scan is under way moves to a
+/// later version and is met again, so none escapes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reconcile {
     /// Everything the phone may have seen before: memberships visible under it but not now
     /// are sent as deletes.
     #[serde(rename = "s")]
     pub before: SyncScope,
-    /// Memberships up to this version are re-scanned; later ones come through the feed.
-    #[serde(rename = "u")]
-    pub until: i64,
     #[serde(rename = "p")]
     pub position: Position,
 }
@@ -163,7 +162,6 @@ mod tests {
             },
             reconcile: Some(Reconcile {
                 before: SyncScope::default(),
-                until: 40,
                 position: Position::default(),
             }),
         }

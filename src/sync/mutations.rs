@@ -477,7 +477,7 @@ async fn change_membership(
     });
     let mut clocks = FieldClocks::from_json(&m.clocks);
     let mut present = m.deleted_at.is_none();
-    let mut changed = match intent {
+    let changed = match intent {
         MembershipIntent::Join => {
             merge_field(&mut clocks, "present", ctx.stamp, &mut present, true)
         }
@@ -495,9 +495,8 @@ async fn change_membership(
                 )
         }
     };
-    // A leave that arrives before any join still records its stamp, so an older join that
-    // arrives later loses to it.
-    changed |= is_new && clocks.get("present").is_some();
+    // A leave that arrives before any join still wins "present" and is stored (as a
+    // tombstone), so an older join that arrives later loses to it.
     if !changed {
         return Ok(Outcome::applied(
             Some(changes::membership(&m, &person.display_name)),

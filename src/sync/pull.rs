@@ -79,14 +79,13 @@ pub async fn pull(
     };
     if cursor.scope != scope {
         // What the phone may hold was granted under every scope it has had since its last
-        // finished reconciliation; re-scan memberships up to where it is.
+        // finished reconciliation; re-scan the memberships visible under any of them.
         let before = match &cursor.reconcile {
             Some(r) => r.before.union(&cursor.scope),
             None => cursor.scope.clone(),
         };
         cursor.reconcile = Some(Reconcile {
             before,
-            until: cursor.position.version,
             position: Position::default(),
         });
         cursor.scope = scope.clone();
@@ -284,7 +283,9 @@ async fn feed_page(
     Ok((rows.into_iter().map(|(_, c)| c).collect(), more, last))
 }
 
-/// One page of the membership re-scan after a change of scope.
+/// One page of the membership re-scan after a change of scope: memberships visible now are
+/// sent as they are, those visible only before as deletes. The re-scan sends memberships the
+/// feed will send again; applying a change twice is harmless.
 async fn reconcile_page(
     txn: &DatabaseTransaction,
     actor: &Actor,
@@ -295,7 +296,6 @@ async fn reconcile_page(
     let either = rec.before.union(now);
     let rows = membership::Entity::find()
         .filter(membership::Column::CommunityId.eq(actor.community_id))
-        .filter(membership::Column::Version.lte(rec.until))
         .filter(after(
             membership::Column::Version,
             membership::Column::Id,

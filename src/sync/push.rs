@@ -321,7 +321,7 @@ mod tests {
     #[test]
     fn out_of_order_ids_are_refused() {
         assert!(matches!(
-            check_sequence(0, &[unreadable(2), unreadable(1)]),
+            check_sequence(3, &[unreadable(2), unreadable(1)]),
             Err(ApiError::Validation(_))
         ));
     }

@@ -11,4 +11,5 @@ mod observability;
 mod openapi;
 mod phone;
 mod sync;
+mod sync_model;
 mod tokens;
