@@ -1,51 +1,19 @@
 //! The `linli` binary itself: the README's run command, shutdown, `user create`, `migrate`.
 
 use std::os::unix::fs::PermissionsExt;
-use std::process::Stdio;
-use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::Database;
 use serde_json::Value;
-use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
-use crate::helpers::{PASSWORD, fresh_database, spawn_app};
+use crate::helpers::{DEADLINE, PASSWORD, fresh_database, spawn_app, spawn_process};
 
 const BIN: &str = env!("CARGO_BIN_EXE_linli");
-const DEADLINE: Duration = Duration::from_secs(30);
 
-/// Starts `linli` with no arguments in `dir`, on a free port; returns the child and its address
-/// once it logs that it is serving.
+/// Starts `linli` with no arguments in `dir`, on a free port, on the embedded default.
 async fn start_default(dir: &std::path::Path) -> (Child, String) {
-    let mut child = Command::new(BIN)
-        .current_dir(dir)
-        .env("LINLI_BIND", "127.0.0.1:0")
-        .env("LINLI_LOG_FORMAT", "json")
-        .env_remove("DATABASE_URL")
-        .env_remove("LINLI_JWT_SECRET")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let addr = tokio::time::timeout(DEADLINE, async {
-        while let Some(line) = lines.next_line().await.unwrap() {
-            let Ok(event) = serde_json::from_str::<Value>(&line) else {
-                continue;
-            };
-            if event["message"] == "linli is serving" {
-                return event["addr"].as_str().unwrap().to_owned();
-            }
-        }
-        panic!("linli exited before serving");
-    })
-    .await
-    .expect("linli did not start in time");
-    // Keep draining the log so the child never blocks on a full pipe.
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    (child, format!("http://{addr}"))
+    spawn_process(dir, &[], &["DATABASE_URL", "LINLI_JWT_SECRET"]).await
 }
 
 async fn terminate(child: &mut Child) -> std::process::ExitStatus {

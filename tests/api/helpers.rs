@@ -102,17 +102,6 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     start(dir, database_url, postgres, configure).await
 }
 
-/// A second server process on `app`'s database, as behind a load balancer.
-pub async fn spawn_second_instance(app: &TestApp) -> TestApp {
-    start(
-        tempfile::tempdir().unwrap(),
-        app.database_url.clone(),
-        None,
-        |_| {},
-    )
-    .await
-}
-
 async fn start(
     dir: tempfile::TempDir,
     database_url: String,
@@ -299,4 +288,53 @@ pub async fn assert_problem(resp: reqwest::Response, status: u16, code: &str) ->
         "the body's request id is the header's"
     );
     body
+}
+
+/// How long tests wait for a process or an event before failing.
+pub const DEADLINE: Duration = Duration::from_secs(30);
+
+/// Starts the `linli` binary in `dir` on a free port with `env` set and `unset` removed;
+/// returns it and its base URL once it logs that it is serving.
+pub async fn spawn_process(
+    dir: &std::path::Path,
+    env: &[(&str, &str)],
+    unset: &[&str],
+) -> (tokio::process::Child, String) {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_linli"));
+    command
+        .current_dir(dir)
+        .env("LINLI_BIND", "127.0.0.1:0")
+        .env("LINLI_LOG_FORMAT", "json")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit())
+        .kill_on_drop(true);
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    for k in unset {
+        command.env_remove(k);
+    }
+    let mut child = command.spawn().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let addr = tokio::time::timeout(DEADLINE, async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            let Ok(event) = serde_json::from_str::<Value>(&line) else {
+                continue;
+            };
+            if event["message"] == "linli is serving" {
+                return event["addr"].as_str().unwrap().to_owned();
+            }
+        }
+        panic!("linli exited before serving");
+    })
+    .await
+    .expect("linli did not start in time");
+    // Keep draining the log so the child never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    (child, format!("http://{addr}"))
+}
+
+pub fn is_postgres() -> bool {
+    std::env::var("LINLI_TEST_DATABASE_URL").is_ok_and(|u| !u.is_empty())
 }

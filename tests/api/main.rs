@@ -11,5 +11,6 @@ mod observability;
 mod openapi;
 mod phone;
 mod sync;
+mod sync_concurrency;
 mod sync_model;
 mod tokens;

@@ -1,0 +1,140 @@
+//! Guarantees that need concurrency or several server processes.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::helpers::{TEST_SECRET, is_postgres, spawn_app_with, spawn_process};
+use crate::phone::Phone;
+use crate::sync::{open_events, wait_for_event};
+
+const WRITERS: usize = 6;
+const GROUPS_PER_WRITER: usize = 20;
+const PULLERS: usize = 3;
+
+/// Writers commit concurrently while pullers pull in small pages; a cursor built on values
+/// assigned before commit would step past a slow writer's change and never see it. Every
+/// puller must end with every group.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn no_change_slips_behind_a_cursor_under_concurrent_writers() {
+    let app = spawn_app_with(|s| s.database.max_connections = 16).await;
+    let mut writers = Vec::new();
+    for w in 0..WRITERS {
+        writers.push(Phone::new(
+            &app,
+            &app.admin(&format!("1380000000{w}"), &format!("委員{w}"))
+                .await,
+        ));
+    }
+    let mut pullers = Vec::new();
+    for p in 0..PULLERS {
+        pullers.push(Phone::new(
+            &app,
+            &app.resident(&format!("1390000000{p}"), &format!("居民{p}"))
+                .await,
+        ));
+    }
+    let done = Arc::new(AtomicBool::new(false));
+
+    let puller_tasks: Vec<_> = pullers
+        .into_iter()
+        .map(|mut phone| {
+            let done = done.clone();
+            tokio::spawn(async move {
+                let mut pulls = 0;
+                while !done.load(Ordering::Acquire) {
+                    phone.pull_page(Some(7)).await;
+                    pulls += 1;
+                }
+                phone.pull().await;
+                (phone, pulls)
+            })
+        })
+        .collect();
+    let writer_tasks: Vec<_> = writers
+        .into_iter()
+        .map(|mut phone| {
+            tokio::spawn(async move {
+                let mut created = Vec::new();
+                for i in 0..GROUPS_PER_WRITER {
+                    let id = Uuid::now_v7();
+                    phone.mutate("group.create", json!({"id": id, "name": format!("組{i}")}));
+                    let out = phone.push().await;
+                    assert_eq!(out["results"][0]["status"], "applied");
+                    created.push(id);
+                }
+                created
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for t in writer_tasks {
+        all.extend(t.await.unwrap());
+    }
+    done.store(true, Ordering::Release);
+
+    for t in puller_tasks {
+        let (phone, pulls) = t.await.unwrap();
+        assert!(pulls > 0);
+        let missing: Vec<&Uuid> = all
+            .iter()
+            .filter(|id| phone.get("group", **id).is_none())
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "a puller missed {} of {} groups after {pulls} pulls",
+            missing.len(),
+            all.len()
+        );
+    }
+}
+
+/// Pokes cross processes through PostgreSQL: a phone connected to one process hears about a
+/// change pushed to another.
+#[tokio::test]
+async fn a_poke_reaches_phones_connected_to_another_server_process() {
+    if !is_postgres() {
+        eprintln!("skipped: pokes between processes need PostgreSQL (set LINLI_TEST_DATABASE_URL)");
+        return;
+    }
+    let app = spawn_app_with(|_| {}).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (_other, other_base) = spawn_process(
+        dir.path(),
+        &[
+            ("DATABASE_URL", &app.database_url),
+            ("LINLI_JWT_SECRET", TEST_SECRET),
+        ],
+        &[],
+    )
+    .await;
+    let admin = app.admin("13800000000", "會長").await;
+    let resident = app.resident("13812345678", "王阿姨").await;
+    let mut events = open_events(&other_base, &app.client, &resident.access_token).await;
+    assert!(
+        wait_for_event(&mut events, |e, _| e == "poke").await,
+        "the stream opens with a poke"
+    );
+
+    let mut phone = Phone::new(&app, &admin);
+    phone.mutate(
+        "group.create",
+        json!({"id": Uuid::now_v7(), "name": "合唱團"}),
+    );
+    let pushed = Instant::now();
+    phone.push().await;
+
+    assert!(
+        wait_for_event(&mut events, |e, d| e == "poke"
+            && d["version"].as_u64().unwrap_or_default() >= 1)
+        .await,
+        "no poke reached the other process"
+    );
+    eprintln!(
+        "poke crossed processes {:?} after the push",
+        pushed.elapsed()
+    );
+}
