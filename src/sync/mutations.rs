@@ -79,22 +79,22 @@ impl Outcome {
 
 type Result<T> = std::result::Result<T, DbErr>;
 
-/// `Err(outcome)` ends the mutation with that outcome.
-type Decision<T> = std::result::Result<T, Outcome>;
+/// `Err(outcome)` ends the mutation with that outcome (boxed: outcomes are large).
+type Decision<T> = std::result::Result<T, Box<Outcome>>;
 
 fn authorize(actor: &Actor, action: Action, target: Target, data: Option<Change>) -> Decision<()> {
     match permissions::decide(actor, action, target) {
         Verdict::Allowed => Ok(()),
-        Verdict::Forbidden => Err(Outcome::rejected(
+        Verdict::Forbidden => Err(Box::new(Outcome::rejected(
             MutationCode::Forbidden,
             "you are not allowed to do this",
             data,
-        )),
-        Verdict::Invisible => Err(Outcome::rejected(
+        ))),
+        Verdict::Invisible => Err(Box::new(Outcome::rejected(
             MutationCode::NotFound,
             "no such object",
             None,
-        )),
+        ))),
     }
 }
 
@@ -114,28 +114,28 @@ async fn live_group(
 ) -> Result<Decision<volunteer_group::Model>> {
     Ok(
         match volunteer_group::Entity::find_by_id(id).one(conn).await? {
-            Some(g) if g.community_id != actor.community_id => Err(Outcome::rejected(
+            Some(g) if g.community_id != actor.community_id => Err(Box::new(Outcome::rejected(
                 MutationCode::NotFound,
                 "no such group",
                 None,
-            )),
-            Some(g) if g.deleted_at.is_some() => Err(Outcome::rejected(
+            ))),
+            Some(g) if g.deleted_at.is_some() => Err(Box::new(Outcome::rejected(
                 MutationCode::Deleted,
                 "the group was deleted",
                 Some(changes::group(&g)),
-            )),
+            ))),
             Some(g) => Ok(g),
-            None => Err(Outcome::rejected(
+            None => Err(Box::new(Outcome::rejected(
                 MutationCode::NotFound,
                 "no such group",
                 None,
-            )),
+            ))),
         },
     )
 }
 
 fn save_error_to_outcome<T>(r: std::result::Result<T, FieldError>) -> Decision<T> {
-    r.map_err(Outcome::invalid)
+    r.map_err(|e| Box::new(Outcome::invalid(e)))
 }
 
 pub async fn group_create(
@@ -166,7 +166,7 @@ pub async fn group_create(
     })();
     let (name, description, venue) = match decided {
         Ok(v) => v,
-        Err(o) => return Ok(o),
+        Err(o) => return Ok(*o),
     };
     if let Err(o) = authorize(
         ctx.actor,
@@ -176,7 +176,7 @@ pub async fn group_create(
         },
         None,
     ) {
-        return Ok(o);
+        return Ok(*o);
     }
     match volunteer_group::Entity::find_by_id(a.id).one(conn).await? {
         Some(g) if g.community_id != ctx.actor.community_id => {
@@ -244,7 +244,7 @@ pub async fn group_update(
 ) -> Result<Outcome> {
     let mut group = match live_group(conn, ctx.actor, a.id).await? {
         Ok(g) => g,
-        Err(o) => return Ok(o),
+        Err(o) => return Ok(*o),
     };
     if let Err(o) = authorize(
         ctx.actor,
@@ -252,7 +252,7 @@ pub async fn group_update(
         group_target(&group),
         Some(changes::group(&group)),
     ) {
-        return Ok(o);
+        return Ok(*o);
     }
     let validated = (|| -> Decision<_> {
         Ok((
@@ -260,22 +260,22 @@ pub async fn group_update(
                 .as_deref()
                 .map(|v| bounds::required_line("name", v, bounds::GROUP_NAME_MAX))
                 .transpose()
-                .map_err(Outcome::invalid)?,
+                .map_err(|e| Box::new(Outcome::invalid(e)))?,
             a.description
                 .as_deref()
                 .map(|v| bounds::optional_text("description", v, bounds::LONG_TEXT_MAX, true))
                 .transpose()
-                .map_err(Outcome::invalid)?,
+                .map_err(|e| Box::new(Outcome::invalid(e)))?,
             a.venue
                 .as_deref()
                 .map(|v| bounds::optional_text("venue", v, bounds::PLACE_MAX, false))
                 .transpose()
-                .map_err(Outcome::invalid)?,
+                .map_err(|e| Box::new(Outcome::invalid(e)))?,
         ))
     })();
     let (name, description, venue) = match validated {
         Ok(v) => v,
-        Err(o) => return Ok(o),
+        Err(o) => return Ok(*o),
     };
     let mut clocks = FieldClocks::from_json(&group.clocks);
     let mut changed = false;
@@ -332,7 +332,7 @@ pub async fn group_delete(
         group_target(&group),
         Some(changes::group(&group)),
     ) {
-        return Ok(o);
+        return Ok(*o);
     }
     if group.deleted_at.is_some() {
         return Ok(Outcome::applied(Some(changes::group(&group)), None));
@@ -424,7 +424,7 @@ async fn change_membership(
 ) -> Result<Outcome> {
     let group = match live_group(conn, ctx.actor, group_id).await? {
         Ok(g) => g,
-        Err(o) => return Ok(o),
+        Err(o) => return Ok(*o),
     };
     let who = who.unwrap_or(ctx.actor.resident_id);
     let myself = who == ctx.actor.resident_id;
@@ -444,7 +444,7 @@ async fn change_membership(
         group_target(&group)
     };
     if let Err(o) = authorize(ctx.actor, action, target, None) {
-        return Ok(o);
+        return Ok(*o);
     }
     let Some(person) = resident::Entity::find_by_id(who).one(conn).await? else {
         return Ok(Outcome::rejected(
@@ -529,10 +529,10 @@ pub async fn series_create(
 ) -> Result<Outcome> {
     let group = match live_group(conn, ctx.actor, a.group_id).await? {
         Ok(g) => g,
-        Err(o) => return Ok(o),
+        Err(o) => return Ok(*o),
     };
     if let Err(o) = authorize(ctx.actor, Action::ManageSeries, group_target(&group), None) {
-        return Ok(o);
+        return Ok(*o);
     }
     let validated = (|| -> std::result::Result<_, FieldError> {
         Ok((
@@ -648,22 +648,22 @@ async fn managed_series(
     let s = match series::Entity::find_by_id(id).one(conn).await? {
         Some(s) if s.community_id == actor.community_id => s,
         _ => {
-            return Ok(Err(Outcome::rejected(
+            return Ok(Err(Box::new(Outcome::rejected(
                 MutationCode::NotFound,
                 "no such series",
                 None,
-            )));
+            ))));
         }
     };
     let Some(group) = volunteer_group::Entity::find_by_id(s.group_id)
         .one(conn)
         .await?
     else {
-        return Ok(Err(Outcome::rejected(
+        return Ok(Err(Box::new(Outcome::rejected(
             MutationCode::NotFound,
             "no such series",
             None,
-        )));
+        ))));
     };
     if let Err(o) = authorize(
         actor,
@@ -683,7 +683,7 @@ pub async fn series_update(
 ) -> Result<Outcome> {
     let mut s = match managed_series(conn, ctx.actor, a.id).await? {
         Ok(s) => s,
-        Err(o) => return Ok(o),
+        Err(o) => return Ok(*o),
     };
     if s.deleted_at.is_some() {
         return Ok(Outcome::rejected(
@@ -771,7 +771,7 @@ pub async fn series_delete(
 ) -> Result<Outcome> {
     let mut s = match managed_series(conn, ctx.actor, a.id).await? {
         Ok(s) => s,
-        Err(o) => return Ok(o),
+        Err(o) => return Ok(*o),
     };
     if s.deleted_at.is_some() {
         return Ok(Outcome::applied(Some(changes::series(&s)), None));

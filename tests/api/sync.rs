@@ -478,7 +478,7 @@ async fn forged_and_foreign_cursors_are_refused() {
     for bad in [
         format!("{payload}.AAAA"),
         "garbage".to_owned(),
-        format!("{payload}"),
+        payload.to_string(),
     ] {
         let resp = admin.pull_raw(Some(&bad), None).await;
         assert_problem(resp, 400, "invalid_cursor").await;

@@ -139,7 +139,11 @@ impl World {
             _ => match pick_from(&groups) {
                 Some(g) => {
                     let who = self.owners[2 + (pick as usize % 2)];
-                    let role = if text % 2 == 0 { "leader" } else { "member" };
+                    let role = if text.is_multiple_of(2) {
+                        "leader"
+                    } else {
+                        "member"
+                    };
                     (
                         "member.set_role",
                         json!({"group_id": g, "resident_id": who, "role": role}),
