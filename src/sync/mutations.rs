@@ -134,39 +134,31 @@ async fn live_group(
     )
 }
 
-fn save_error_to_outcome<T>(r: std::result::Result<T, FieldError>) -> Decision<T> {
-    r.map_err(|e| Box::new(Outcome::invalid(e)))
-}
-
 pub async fn group_create(
     conn: &impl ConnectionTrait,
     ctx: &Ctx<'_>,
     a: &GroupCreateArgs,
 ) -> Result<Outcome> {
-    let decided = (|| -> Decision<_> {
+    let validated = (|| -> std::result::Result<_, FieldError> {
         Ok((
-            save_error_to_outcome(bounds::required_line(
-                "name",
-                &a.name,
-                bounds::GROUP_NAME_MAX,
-            ))?,
-            save_error_to_outcome(bounds::optional_text(
+            bounds::required_line("name", &a.name, bounds::GROUP_NAME_MAX)?,
+            bounds::optional_text(
                 "description",
                 a.description.as_deref().unwrap_or_default(),
                 bounds::LONG_TEXT_MAX,
                 true,
-            ))?,
-            save_error_to_outcome(bounds::optional_text(
+            )?,
+            bounds::optional_text(
                 "venue",
                 a.venue.as_deref().unwrap_or_default(),
                 bounds::PLACE_MAX,
                 false,
-            ))?,
+            )?,
         ))
     })();
-    let (name, description, venue) = match decided {
+    let (name, description, venue) = match validated {
         Ok(v) => v,
-        Err(o) => return Ok(*o),
+        Err(e) => return Ok(Outcome::invalid(e)),
     };
     if let Err(o) = authorize(
         ctx.actor,
@@ -254,28 +246,25 @@ pub async fn group_update(
     ) {
         return Ok(*o);
     }
-    let validated = (|| -> Decision<_> {
+    let validated = (|| -> std::result::Result<_, FieldError> {
         Ok((
             a.name
                 .as_deref()
                 .map(|v| bounds::required_line("name", v, bounds::GROUP_NAME_MAX))
-                .transpose()
-                .map_err(|e| Box::new(Outcome::invalid(e)))?,
+                .transpose()?,
             a.description
                 .as_deref()
                 .map(|v| bounds::optional_text("description", v, bounds::LONG_TEXT_MAX, true))
-                .transpose()
-                .map_err(|e| Box::new(Outcome::invalid(e)))?,
+                .transpose()?,
             a.venue
                 .as_deref()
                 .map(|v| bounds::optional_text("venue", v, bounds::PLACE_MAX, false))
-                .transpose()
-                .map_err(|e| Box::new(Outcome::invalid(e)))?,
+                .transpose()?,
         ))
     })();
     let (name, description, venue) = match validated {
         Ok(v) => v,
-        Err(o) => return Ok(*o),
+        Err(e) => return Ok(Outcome::invalid(e)),
     };
     let mut clocks = FieldClocks::from_json(&group.clocks);
     let mut changed = false;
