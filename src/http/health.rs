@@ -50,10 +50,11 @@ impl HealthApi {
     ///
     /// Prometheus text format: `http_requests_total` by method, route and status,
     /// `http_request_duration_seconds` (histogram) by method and route, and the database
-    /// pool's `db_pool_connections` by state.
+    /// pool's `db_pool_connections` by state, and `sync_event_streams`, the open poke streams.
     #[oai(path = "/metrics", method = "get", operation_id = "metrics")]
     async fn metrics(&self, state: Data<&AppState>) -> PlainText<String> {
         record_pool_usage(&state.db);
+        metrics::gauge!("sync_event_streams").set(state.poker.listeners() as f64);
         PlainText(telemetry::metrics().render())
     }
 }

@@ -178,3 +178,37 @@ async fn migrate_applies_every_migration_to_an_empty_database_and_is_repeatable(
     Migrator::up(&db, None).await.unwrap();
     db.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn compact_purges_old_tombstones_and_old_cursors_must_resync() {
+    use crate::phone::Phone;
+    use serde_json::json;
+
+    let app = spawn_app().await;
+    let admin = app.admin("13800000000", "會長").await;
+    let mut phone = Phone::new(&app, &admin);
+    let group = uuid::Uuid::now_v7();
+    phone.mutate("group.create", json!({"id": group, "name": "法律講座"}));
+    phone.sync().await;
+    let before_delete = phone.cursor.clone();
+    phone.mutate("group.delete", json!({"id": group}));
+    phone.sync().await;
+
+    let output = Command::new(BIN)
+        .args(["compact", "--retention-days", "0"])
+        .env("DATABASE_URL", &app.database_url)
+        .output()
+        .await
+        .unwrap();
+
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).starts_with("purged 1 tombstones"));
+    let resp = phone.pull_raw(before_delete.as_deref(), None).await;
+    crate::helpers::assert_problem(resp, 410, "resync_required").await;
+    // The cursor taken after the delete is still good.
+    assert!(phone.pull().await.is_empty());
+}
