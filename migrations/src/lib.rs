@@ -20,6 +20,11 @@ mod m20261129_000006_create_sync_version;
 mod m20261129_000007_create_volunteer_group;
 mod m20261129_000008_create_membership;
 mod m20261129_000009_create_series;
+mod m20261129_000010_create_occurrence_override;
+mod m20261129_000011_create_signup;
+mod m20261129_000012_create_occurrence_tally;
+mod m20261129_000013_create_attendance;
+mod m20261129_000014_create_calendar_token;
 
 pub struct Migrator;
 
@@ -36,6 +41,11 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000007_create_volunteer_group::Migration),
             Box::new(m20261129_000008_create_membership::Migration),
             Box::new(m20261129_000009_create_series::Migration),
+            Box::new(m20261129_000010_create_occurrence_override::Migration),
+            Box::new(m20261129_000011_create_signup::Migration),
+            Box::new(m20261129_000012_create_occurrence_tally::Migration),
+            Box::new(m20261129_000013_create_attendance::Migration),
+            Box::new(m20261129_000014_create_calendar_token::Migration),
         ]
     }
 }

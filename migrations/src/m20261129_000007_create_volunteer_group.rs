@@ -19,9 +19,11 @@ impl MigrationTrait for Migration {
                     .col(pk_uuid(VolunteerGroup::Id))
                     .col(uuid(VolunteerGroup::CommunityId))
                     .col(string_len(VolunteerGroup::Name, 80))
+                    .col(string_len(VolunteerGroup::Kind, 32))
                     .col(text(VolunteerGroup::Description))
                     .col(string_len(VolunteerGroup::Venue, 200))
                     .col(boolean(VolunteerGroup::IsOpen))
+                    .col(uuid_null(VolunteerGroup::ContactLeaderId))
                     .col(text(VolunteerGroup::Clocks))
                     .col(big_integer(VolunteerGroup::Version))
                     .col(timestamp_with_time_zone(VolunteerGroup::CreatedAt))
@@ -62,9 +64,11 @@ pub enum VolunteerGroup {
     Id,
     CommunityId,
     Name,
+    Kind,
     Description,
     Venue,
     IsOpen,
+    ContactLeaderId,
     Clocks,
     Version,
     CreatedAt,

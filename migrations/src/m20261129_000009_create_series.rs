@@ -1,5 +1,6 @@
-//! A group's schedule series (the scheduling issue adds recurrence). Synced like groups:
-//! per-field clocks, a version, and a tombstone when deleted.
+//! A group's schedule series: a first local start time in an IANA time zone, an optional
+//! RFC 5545 RRULE, sign-up rules. Synced like groups: per-field clocks, a version, and a
+//! tombstone when deleted. Occurrences are not stored; they are computed from the rule.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -21,9 +22,15 @@ impl MigrationTrait for Migration {
                     .col(string_len(Series::Title, 120))
                     .col(text(Series::Description))
                     .col(string_len(Series::Location, 200))
-                    .col(timestamp_with_time_zone(Series::StartsAt))
+                    .col(string_len(Series::StartLocal, 19))
+                    .col(string_len(Series::Timezone, 64))
+                    .col(string_len_null(Series::Rrule, 500))
                     .col(integer(Series::DurationMinutes))
                     .col(integer_null(Series::Capacity))
+                    .col(integer_null(Series::SignupOpensDaysBefore))
+                    .col(integer(Series::SignupClosesMinutesBefore))
+                    .col(integer(Series::CancelCutoffMinutesBefore))
+                    .col(integer(Series::WaitlistLimit))
                     .col(text(Series::Notes))
                     .col(text(Series::Clocks))
                     .col(big_integer(Series::Version))
@@ -68,9 +75,15 @@ pub enum Series {
     Title,
     Description,
     Location,
-    StartsAt,
+    StartLocal,
+    Timezone,
+    Rrule,
     DurationMinutes,
     Capacity,
+    SignupOpensDaysBefore,
+    SignupClosesMinutesBefore,
+    CancelCutoffMinutesBefore,
+    WaitlistLimit,
     Notes,
     Clocks,
     Version,

@@ -9,12 +9,16 @@
 //!   that make offline edits converge.
 //! - [`visibility`]: which synced objects a resident's phone receives.
 //! - [`schedule`]: bounds on groups' and series' fields.
+//! - [`recurrence`]: occurrences of recurring series, and their ids.
+//! - [`signup`]: seats, waitlists and cut-offs.
 
 pub mod hlc;
 pub mod merge;
 pub mod permissions;
+pub mod recurrence;
 pub mod resident;
 pub mod schedule;
+pub mod signup;
 pub mod throttle;
 pub mod visibility;
 

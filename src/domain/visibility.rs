@@ -2,8 +2,9 @@
 //!
 //! Groups and their series are the community's notice board: every resident of the
 //! community sees them (invite-only decides who may join, not who may read the schedule).
-//! Memberships say who belongs where, which is personal: a resident sees their own, a group's
-//! leaders see their group's, and the community's admins see all.
+//! Memberships, sign-ups and attendance say who belongs, comes and serves where, which is
+//! personal: a resident sees their own, a group's leaders see their group's, and the
+//! community's admins see all. Seat counts (tallies) are for everyone.
 //!
 //! A resident's [`SyncScope`] is everything beyond their own rows that widens what they see.
 //! Pull cursors carry the scope they were made under; when it differs from the resident's
@@ -50,8 +51,9 @@ impl SyncScope {
         }
     }
 
-    /// Whether `viewer` with this scope sees the membership of `member` in `group`.
-    pub fn sees_membership(&self, viewer: Uuid, member: Uuid, group: Uuid) -> bool {
+    /// Whether `viewer` with this scope sees a personal row (a membership, sign-up or
+    /// attendance) of `member` in `group`.
+    pub fn sees_personal(&self, viewer: Uuid, member: Uuid, group: Uuid) -> bool {
         viewer == member || self.admin || self.leads.contains(&group)
     }
 }
@@ -71,19 +73,19 @@ mod tests {
         let (me, neighbour) = (Uuid::now_v7(), Uuid::now_v7());
         let (choir, dance) = (Uuid::now_v7(), Uuid::now_v7());
         let plain = SyncScope::default();
-        assert!(plain.sees_membership(me, me, choir));
-        assert!(!plain.sees_membership(me, neighbour, choir));
+        assert!(plain.sees_personal(me, me, choir));
+        assert!(!plain.sees_personal(me, neighbour, choir));
         let leader = SyncScope {
             admin: false,
             leads: [choir].into(),
         };
-        assert!(leader.sees_membership(me, neighbour, choir));
-        assert!(!leader.sees_membership(me, neighbour, dance));
+        assert!(leader.sees_personal(me, neighbour, choir));
+        assert!(!leader.sees_personal(me, neighbour, dance));
         let admin = SyncScope {
             admin: true,
             leads: BTreeSet::new(),
         };
-        assert!(admin.sees_membership(me, neighbour, dance));
+        assert!(admin.sees_personal(me, neighbour, dance));
     }
 
     #[test]

@@ -7,10 +7,15 @@ pub struct Model {
     pub id: Uuid,
     pub community_id: Uuid,
     pub name: String,
+    /// `calligraphy_painting`, `choir`, `fitness`, `dance`, `elder_mutual_aid`,
+    /// `legal_corner` or `other`.
+    pub kind: String,
     pub description: String,
     pub venue: String,
     /// Open groups take anyone who joins; invite-only groups are joined through a leader.
     pub is_open: bool,
+    /// The leader residents should contact about the group.
+    pub contact_leader_id: Option<Uuid>,
     /// JSON map field → HLC stamp of its last write.
     pub clocks: String,
     pub version: i64,

@@ -5,6 +5,7 @@
 //! - [`push`]: `POST /api/v1/sync/push`: idempotent, ordered application of a phone's queued
 //!   mutations, each in its own transaction with its stored result.
 //! - [`mutations`]: what each mutation kind does, and its conflict rules.
+//! - [`seats`]: occurrences, overrides, sign-ups (reservations with a waitlist), attendance.
 //! - [`pull`]: `POST /api/v1/sync/pull`: the scoped change feed from a signed cursor, read in
 //!   one snapshot.
 //! - [`cursor`]: the signed, versioned cursor.
@@ -22,6 +23,7 @@ pub mod mutations;
 pub mod pokes;
 pub mod pull;
 pub mod push;
+pub mod seats;
 pub mod wire;
 pub mod write;
 

@@ -18,17 +18,19 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::changes;
 use super::wire::{
-    Change, GroupCreateArgs, GroupUpdateArgs, MemberRole, MemberSetRoleArgs, MembershipArgs,
-    MutationCode, MutationStatus, ObjectRef, SeriesCreateArgs, SeriesUpdateArgs,
+    Change, GroupCreateArgs, GroupKind, GroupUpdateArgs, MemberRole, MemberSetRoleArgs,
+    MembershipArgs, MutationCode, MutationStatus, ObjectRef, SeriesCreateArgs, SeriesUpdateArgs,
 };
 use super::write::bump_version;
+use super::{changes, seats};
 use crate::domain::FieldError;
 use crate::domain::hlc::Stamp;
 use crate::domain::merge::{FieldClocks, merge_field};
 use crate::domain::permissions::{self, Action, Actor, Target, Verdict};
+use crate::domain::recurrence::{DEFAULT_TIMEZONE, Schedule, format_start_local};
 use crate::domain::schedule as bounds;
+use crate::domain::signup::DEFAULT_WAITLIST_LIMIT;
 use crate::domain::visibility::membership_id;
 use crate::entity::{membership, resident, series, volunteer_group};
 use poem_openapi::types::MaybeUndefined;
@@ -72,7 +74,7 @@ impl Outcome {
         }
     }
 
-    fn invalid(e: FieldError) -> Self {
+    pub fn invalid(e: FieldError) -> Self {
         Self::rejected(MutationCode::ValidationFailed, e.to_string(), None)
     }
 }
@@ -80,9 +82,14 @@ impl Outcome {
 type Result<T> = std::result::Result<T, DbErr>;
 
 /// `Err(outcome)` ends the mutation with that outcome (boxed: outcomes are large).
-type Decision<T> = std::result::Result<T, Box<Outcome>>;
+pub(super) type Decision<T> = std::result::Result<T, Box<Outcome>>;
 
-fn authorize(actor: &Actor, action: Action, target: Target, data: Option<Change>) -> Decision<()> {
+pub(super) fn authorize(
+    actor: &Actor,
+    action: Action,
+    target: Target,
+    data: Option<Change>,
+) -> Decision<()> {
     match permissions::decide(actor, action, target) {
         Verdict::Allowed => Ok(()),
         Verdict::Forbidden => Err(Box::new(Outcome::rejected(
@@ -98,7 +105,7 @@ fn authorize(actor: &Actor, action: Action, target: Target, data: Option<Change>
     }
 }
 
-fn group_target(g: &volunteer_group::Model) -> Target {
+pub(super) fn group_target(g: &volunteer_group::Model) -> Target {
     Target::Group {
         id: g.id,
         community_id: g.community_id,
@@ -107,7 +114,7 @@ fn group_target(g: &volunteer_group::Model) -> Target {
 }
 
 /// The group with `id` in the actor's community, alive.
-async fn live_group(
+pub(super) async fn live_group(
     conn: &impl ConnectionTrait,
     actor: &Actor,
     id: Uuid,
@@ -170,6 +177,14 @@ pub async fn group_create(
     ) {
         return Ok(*o);
     }
+    if let Some(leader) = a.contact_leader_id
+        && !is_neighbour(conn, ctx.actor, leader).await?
+    {
+        return Ok(Outcome::invalid(FieldError::new(
+            "contact_leader_id",
+            "no such resident",
+        )));
+    }
     match volunteer_group::Entity::find_by_id(a.id).one(conn).await? {
         Some(g) if g.community_id != ctx.actor.community_id => {
             return Ok(Outcome::rejected(
@@ -190,6 +205,10 @@ pub async fn group_create(
             let update = GroupUpdateArgs {
                 id: a.id,
                 name: Some(a.name.clone()),
+                kind: a.kind,
+                contact_leader_id: a
+                    .contact_leader_id
+                    .map_or(MaybeUndefined::Undefined, MaybeUndefined::Value),
                 description: a.description.clone(),
                 venue: a.venue.clone(),
                 is_open: a.is_open,
@@ -206,7 +225,14 @@ pub async fn group_create(
         ));
     }
     let mut clocks = FieldClocks::default();
-    for field in ["name", "description", "venue", "is_open"] {
+    for field in [
+        "name",
+        "kind",
+        "contact_leader_id",
+        "description",
+        "venue",
+        "is_open",
+    ] {
         clocks.claim(field, ctx.stamp);
     }
     let version = bump_version(conn, ctx.actor.community_id).await?;
@@ -214,9 +240,11 @@ pub async fn group_create(
         id: a.id,
         community_id: ctx.actor.community_id,
         name,
+        kind: a.kind.unwrap_or(GroupKind::Other).as_str().to_owned(),
         description,
         venue,
         is_open: a.is_open.unwrap_or(true),
+        contact_leader_id: a.contact_leader_id,
         clocks: clocks.to_json(),
         version,
         created_at: ctx.now,
@@ -227,6 +255,18 @@ pub async fn group_create(
         Some(changes::group(&group)),
         Some(version),
     ))
+}
+
+/// Whether `resident` lives in the actor's community.
+pub(super) async fn is_neighbour(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    resident: Uuid,
+) -> Result<bool> {
+    Ok(resident::Entity::find_by_id(resident)
+        .one(conn)
+        .await?
+        .is_some_and(|r| r.community_id == actor.community_id))
 }
 
 pub async fn group_update(
@@ -266,27 +306,60 @@ pub async fn group_update(
         Ok(v) => v,
         Err(e) => return Ok(Outcome::invalid(e)),
     };
-    let mut clocks = FieldClocks::from_json(&group.clocks);
-    let mut changed = false;
-    if let Some(v) = name {
-        changed |= merge_field(&mut clocks, "name", ctx.stamp, &mut group.name, v);
+    if let MaybeUndefined::Value(leader) = a.contact_leader_id
+        && !is_neighbour(conn, ctx.actor, leader).await?
+    {
+        return Ok(Outcome::invalid(FieldError::new(
+            "contact_leader_id",
+            "no such resident",
+        )));
     }
-    if let Some(v) = description {
-        changed |= merge_field(
+    let mut clocks = FieldClocks::from_json(&group.clocks);
+    let st = ctx.stamp;
+    let mut won = false;
+    if let Some(v) = name {
+        won |= merge_field(&mut clocks, "name", st, &mut group.name, v);
+    }
+    if let Some(v) = a.kind {
+        won |= merge_field(
             &mut clocks,
-            "description",
-            ctx.stamp,
-            &mut group.description,
-            v,
+            "kind",
+            st,
+            &mut group.kind,
+            v.as_str().to_owned(),
         );
     }
+    match a.contact_leader_id {
+        MaybeUndefined::Undefined => {}
+        MaybeUndefined::Null => {
+            won |= merge_field(
+                &mut clocks,
+                "contact_leader_id",
+                st,
+                &mut group.contact_leader_id,
+                None,
+            )
+        }
+        MaybeUndefined::Value(v) => {
+            won |= merge_field(
+                &mut clocks,
+                "contact_leader_id",
+                st,
+                &mut group.contact_leader_id,
+                Some(v),
+            );
+        }
+    }
+    if let Some(v) = description {
+        won |= merge_field(&mut clocks, "description", st, &mut group.description, v);
+    }
     if let Some(v) = venue {
-        changed |= merge_field(&mut clocks, "venue", ctx.stamp, &mut group.venue, v);
+        won |= merge_field(&mut clocks, "venue", st, &mut group.venue, v);
     }
     if let Some(v) = a.is_open {
-        changed |= merge_field(&mut clocks, "is_open", ctx.stamp, &mut group.is_open, v);
+        won |= merge_field(&mut clocks, "is_open", st, &mut group.is_open, v);
     }
-    if !changed {
+    if !won {
         // Lost every field to later edits: accepted, nothing to write.
         return Ok(Outcome::applied(Some(changes::group(&group)), None));
     }
@@ -351,7 +424,8 @@ pub async fn group_delete(
         let mut s = s;
         s.deleted_at = Some(ctx.now);
         s.version = version;
-        update(conn, s.into_active_model()).await?;
+        update(conn, s.clone().into_active_model()).await?;
+        seats::cancel_vanished(conn, version, &s, ctx.now).await?;
     }
     Ok(Outcome::applied(
         Some(changes::group(&group)),
@@ -511,6 +585,127 @@ async fn change_membership(
     ))
 }
 
+/// A series' fields after validation (`None`: not given).
+struct SeriesFields {
+    title: Option<String>,
+    description: Option<String>,
+    location: Option<String>,
+    duration: Option<i32>,
+    capacity: Option<Option<i32>>,
+    notes: Option<String>,
+    opens: Option<Option<i32>>,
+    closes: Option<i32>,
+    cutoff: Option<i32>,
+    waitlist: Option<i32>,
+}
+
+fn bounded(field: &'static str, v: u32, max: u32) -> std::result::Result<i32, FieldError> {
+    if v > max {
+        return Err(FieldError::new(field, format!("must be at most {max}")));
+    }
+    Ok(i32::try_from(v).unwrap_or(i32::MAX))
+}
+
+fn series_fields(a: &SeriesUpdateArgs) -> std::result::Result<SeriesFields, FieldError> {
+    const WEEK_MINUTES: u32 = 7 * 24 * 60;
+    Ok(SeriesFields {
+        title: a
+            .title
+            .as_deref()
+            .map(|v| bounds::required_line("title", v, bounds::SERIES_TITLE_MAX))
+            .transpose()?,
+        description: a
+            .description
+            .as_deref()
+            .map(|v| bounds::optional_text("description", v, bounds::LONG_TEXT_MAX, true))
+            .transpose()?,
+        location: a
+            .location
+            .as_deref()
+            .map(|v| bounds::optional_text("location", v, bounds::PLACE_MAX, false))
+            .transpose()?,
+        duration: a
+            .duration_minutes
+            .map(bounds::duration_minutes)
+            .transpose()?,
+        capacity: match &a.capacity {
+            MaybeUndefined::Undefined => None,
+            MaybeUndefined::Null => Some(None),
+            MaybeUndefined::Value(c) => Some(bounds::capacity(Some(*c))?),
+        },
+        notes: a
+            .notes
+            .as_deref()
+            .map(|v| bounds::optional_text("notes", v, bounds::LONG_TEXT_MAX, true))
+            .transpose()?,
+        opens: match &a.signup_opens_days_before {
+            MaybeUndefined::Undefined => None,
+            MaybeUndefined::Null => Some(None),
+            MaybeUndefined::Value(d) => Some(Some(bounded("signup_opens_days_before", *d, 365)?)),
+        },
+        closes: a
+            .signup_closes_minutes_before
+            .map(|v| bounded("signup_closes_minutes_before", v, WEEK_MINUTES))
+            .transpose()?,
+        cutoff: a
+            .cancel_cutoff_minutes_before
+            .map(|v| bounded("cancel_cutoff_minutes_before", v, WEEK_MINUTES))
+            .transpose()?,
+        waitlist: a
+            .waitlist_limit
+            .map(|v| bounded("waitlist_limit", v, 1000))
+            .transpose()?,
+    })
+}
+
+/// A create, as the edit that sets every field (used when the series exists already).
+fn as_update(a: &SeriesCreateArgs) -> SeriesUpdateArgs {
+    let maybe = |v: Option<u32>| v.map_or(MaybeUndefined::Null, MaybeUndefined::Value);
+    SeriesUpdateArgs {
+        id: a.id,
+        title: Some(a.title.clone()),
+        description: Some(a.description.clone().unwrap_or_default()),
+        location: Some(a.location.clone().unwrap_or_default()),
+        start_local: Some(a.start_local.clone()),
+        timezone: Some(
+            a.timezone
+                .clone()
+                .unwrap_or_else(|| DEFAULT_TIMEZONE.to_owned()),
+        ),
+        rrule: a
+            .rrule
+            .clone()
+            .map_or(MaybeUndefined::Null, MaybeUndefined::Value),
+        duration_minutes: Some(a.duration_minutes),
+        capacity: maybe(a.capacity),
+        notes: Some(a.notes.clone().unwrap_or_default()),
+        signup_opens_days_before: maybe(a.signup_opens_days_before),
+        signup_closes_minutes_before: Some(a.signup_closes_minutes_before.unwrap_or(0)),
+        cancel_cutoff_minutes_before: Some(a.cancel_cutoff_minutes_before.unwrap_or(0)),
+        waitlist_limit: Some(
+            a.waitlist_limit
+                .unwrap_or(DEFAULT_WAITLIST_LIMIT.unsigned_abs()),
+        ),
+    }
+}
+
+/// The series' fields, as stamped in its clocks.
+const SERIES_FIELDS: [&str; 13] = [
+    "title",
+    "description",
+    "location",
+    "start_local",
+    "timezone",
+    "rrule",
+    "duration_minutes",
+    "capacity",
+    "notes",
+    "signup_opens_days_before",
+    "signup_closes_minutes_before",
+    "cancel_cutoff_minutes_before",
+    "waitlist_limit",
+];
+
 pub async fn series_create(
     conn: &impl ConnectionTrait,
     ctx: &Ctx<'_>,
@@ -523,33 +718,15 @@ pub async fn series_create(
     if let Err(o) = authorize(ctx.actor, Action::ManageSeries, group_target(&group), None) {
         return Ok(*o);
     }
-    let validated = (|| -> std::result::Result<_, FieldError> {
-        Ok((
-            bounds::required_line("title", &a.title, bounds::SERIES_TITLE_MAX)?,
-            bounds::optional_text(
-                "description",
-                a.description.as_deref().unwrap_or_default(),
-                bounds::LONG_TEXT_MAX,
-                true,
-            )?,
-            bounds::optional_text(
-                "location",
-                a.location.as_deref().unwrap_or_default(),
-                bounds::PLACE_MAX,
-                false,
-            )?,
-            bounds::duration_minutes(a.duration_minutes)?,
-            bounds::capacity(a.capacity)?,
-            bounds::optional_text(
-                "notes",
-                a.notes.as_deref().unwrap_or_default(),
-                bounds::LONG_TEXT_MAX,
-                true,
-            )?,
-        ))
-    })();
-    let (title, description, location, duration, capacity, notes) = match validated {
-        Ok(v) => v,
+    let all = as_update(a);
+    let fields = match series_fields(&all) {
+        Ok(f) => f,
+        Err(e) => return Ok(Outcome::invalid(e)),
+    };
+    let timezone = all.timezone.clone().unwrap_or_default();
+    let duration = fields.duration.unwrap_or(60);
+    let schedule = match Schedule::parse(&a.start_local, &timezone, a.rrule.as_deref(), duration) {
+        Ok(s) => s,
         Err(e) => return Ok(Outcome::invalid(e)),
     };
     match series::Entity::find_by_id(a.id).one(conn).await? {
@@ -567,21 +744,7 @@ pub async fn series_create(
                 Some(changes::series(&s)),
             ));
         }
-        Some(_) => {
-            let update = SeriesUpdateArgs {
-                id: a.id,
-                title: Some(a.title.clone()),
-                description: a.description.clone(),
-                location: a.location.clone(),
-                starts_at: Some(a.starts_at),
-                duration_minutes: Some(a.duration_minutes),
-                capacity: a
-                    .capacity
-                    .map_or(MaybeUndefined::Null, MaybeUndefined::Value),
-                notes: a.notes.clone(),
-            };
-            return series_update(conn, ctx, &update).await;
-        }
+        Some(_) => return series_update(conn, ctx, &all).await,
         None => {}
     }
     if volunteer_group::Entity::find_by_id(a.id)
@@ -596,15 +759,7 @@ pub async fn series_create(
         ));
     }
     let mut clocks = FieldClocks::default();
-    for field in [
-        "title",
-        "description",
-        "location",
-        "starts_at",
-        "duration_minutes",
-        "capacity",
-        "notes",
-    ] {
+    for field in SERIES_FIELDS {
         clocks.claim(field, ctx.stamp);
     }
     let version = bump_version(conn, group.community_id).await?;
@@ -612,13 +767,19 @@ pub async fn series_create(
         id: a.id,
         community_id: group.community_id,
         group_id: group.id,
-        title,
-        description,
-        location,
-        starts_at: a.starts_at,
+        title: fields.title.unwrap_or_default(),
+        description: fields.description.unwrap_or_default(),
+        location: fields.location.unwrap_or_default(),
+        start_local: format_start_local(schedule.start_local),
+        timezone,
+        rrule: schedule.rrule,
         duration_minutes: duration,
-        capacity,
-        notes,
+        capacity: fields.capacity.flatten(),
+        notes: fields.notes.unwrap_or_default(),
+        signup_opens_days_before: fields.opens.flatten(),
+        signup_closes_minutes_before: fields.closes.unwrap_or(0),
+        cancel_cutoff_minutes_before: fields.cutoff.unwrap_or(0),
+        waitlist_limit: fields.waitlist.unwrap_or(DEFAULT_WAITLIST_LIMIT),
         clocks: clocks.to_json(),
         version,
         created_at: ctx.now,
@@ -629,11 +790,11 @@ pub async fn series_create(
 }
 
 /// The series with `id` in the actor's community and its group, if the actor may manage it.
-async fn managed_series(
+pub(super) async fn managed_series(
     conn: &impl ConnectionTrait,
     actor: &Actor,
     id: Uuid,
-) -> Result<Decision<series::Model>> {
+) -> Result<Decision<(series::Model, volunteer_group::Model)>> {
     let s = match series::Entity::find_by_id(id).one(conn).await? {
         Some(s) if s.community_id == actor.community_id => s,
         _ => {
@@ -662,7 +823,7 @@ async fn managed_series(
     ) {
         return Ok(Err(o));
     }
-    Ok(Ok(s))
+    Ok(Ok((s, group)))
 }
 
 pub async fn series_update(
@@ -670,8 +831,8 @@ pub async fn series_update(
     ctx: &Ctx<'_>,
     a: &SeriesUpdateArgs,
 ) -> Result<Outcome> {
-    let mut s = match managed_series(conn, ctx.actor, a.id).await? {
-        Ok(s) => s,
+    let (mut s, _) = match managed_series(conn, ctx.actor, a.id).await? {
+        Ok(found) => found,
         Err(o) => return Ok(*o),
     };
     if s.deleted_at.is_some() {
@@ -681,75 +842,79 @@ pub async fn series_update(
             Some(changes::series(&s)),
         ));
     }
-    let validated = (|| -> std::result::Result<_, FieldError> {
-        Ok((
-            a.title
-                .as_deref()
-                .map(|v| bounds::required_line("title", v, bounds::SERIES_TITLE_MAX))
-                .transpose()?,
-            a.description
-                .as_deref()
-                .map(|v| bounds::optional_text("description", v, bounds::LONG_TEXT_MAX, true))
-                .transpose()?,
-            a.location
-                .as_deref()
-                .map(|v| bounds::optional_text("location", v, bounds::PLACE_MAX, false))
-                .transpose()?,
-            a.duration_minutes
-                .map(bounds::duration_minutes)
-                .transpose()?,
-            match &a.capacity {
-                MaybeUndefined::Undefined => None,
-                MaybeUndefined::Null => Some(None),
-                MaybeUndefined::Value(c) => Some(bounds::capacity(Some(*c))?),
-            },
-            a.notes
-                .as_deref()
-                .map(|v| bounds::optional_text("notes", v, bounds::LONG_TEXT_MAX, true))
-                .transpose()?,
-        ))
-    })();
-    let (title, description, location, duration, capacity, notes) = match validated {
-        Ok(v) => v,
+    let fields = match series_fields(a) {
+        Ok(f) => f,
         Err(e) => return Ok(Outcome::invalid(e)),
     };
+    let before = s.clone();
     let mut clocks = FieldClocks::from_json(&s.clocks);
     let st = ctx.stamp;
-    let mut changed = false;
-    if let Some(v) = title {
-        changed |= merge_field(&mut clocks, "title", st, &mut s.title, v);
+    let mut won = false;
+    macro_rules! merge {
+        ($field:literal, $slot:expr, $value:expr) => {
+            if let Some(v) = $value {
+                won |= merge_field(&mut clocks, $field, st, &mut $slot, v);
+            }
+        };
     }
-    if let Some(v) = description {
-        changed |= merge_field(&mut clocks, "description", st, &mut s.description, v);
+    merge!("title", s.title, fields.title);
+    merge!("description", s.description, fields.description);
+    merge!("location", s.location, fields.location);
+    merge!("duration_minutes", s.duration_minutes, fields.duration);
+    merge!("capacity", s.capacity, fields.capacity);
+    merge!("notes", s.notes, fields.notes);
+    merge!(
+        "signup_opens_days_before",
+        s.signup_opens_days_before,
+        fields.opens
+    );
+    merge!(
+        "signup_closes_minutes_before",
+        s.signup_closes_minutes_before,
+        fields.closes
+    );
+    merge!(
+        "cancel_cutoff_minutes_before",
+        s.cancel_cutoff_minutes_before,
+        fields.cutoff
+    );
+    merge!("waitlist_limit", s.waitlist_limit, fields.waitlist);
+    merge!("start_local", s.start_local, a.start_local.clone());
+    merge!("timezone", s.timezone, a.timezone.clone());
+    match &a.rrule {
+        MaybeUndefined::Undefined => {}
+        MaybeUndefined::Null => won |= merge_field(&mut clocks, "rrule", st, &mut s.rrule, None),
+        MaybeUndefined::Value(r) => {
+            won |= merge_field(&mut clocks, "rrule", st, &mut s.rrule, Some(r.clone()))
+        }
     }
-    if let Some(v) = location {
-        changed |= merge_field(&mut clocks, "location", st, &mut s.location, v);
-    }
-    if let Some(v) = a.starts_at {
-        changed |= merge_field(&mut clocks, "starts_at", st, &mut s.starts_at, v);
-    }
-    if let Some(v) = duration {
-        changed |= merge_field(
-            &mut clocks,
-            "duration_minutes",
-            st,
-            &mut s.duration_minutes,
-            v,
-        );
-    }
-    if let Some(v) = capacity {
-        changed |= merge_field(&mut clocks, "capacity", st, &mut s.capacity, v);
-    }
-    if let Some(v) = notes {
-        changed |= merge_field(&mut clocks, "notes", st, &mut s.notes, v);
-    }
-    if !changed {
+    if !won {
         return Ok(Outcome::applied(Some(changes::series(&s)), None));
     }
+    // The merged timing must still make sense, and stay bounded, as a whole.
+    let schedule = match Schedule::parse(
+        &s.start_local,
+        &s.timezone,
+        s.rrule.as_deref(),
+        s.duration_minutes,
+    ) {
+        Ok(schedule) => schedule,
+        Err(e) => return Ok(Outcome::invalid(e)),
+    };
+    s.start_local = format_start_local(schedule.start_local);
+    s.rrule = schedule.rrule;
     let version = bump_version(conn, s.community_id).await?;
     s.clocks = clocks.to_json();
     s.version = version;
     update(conn, s.clone().into_active_model()).await?;
+    let timing_changed = (&before.start_local, &before.timezone, &before.rrule)
+        != (&s.start_local, &s.timezone, &s.rrule);
+    if timing_changed {
+        seats::cancel_vanished(conn, version, &s, ctx.now).await?;
+    }
+    if before.capacity != s.capacity || before.waitlist_limit != s.waitlist_limit {
+        seats::rebalance_series(conn, version, &s).await?;
+    }
     Ok(Outcome::applied(Some(changes::series(&s)), Some(version)))
 }
 
@@ -758,8 +923,8 @@ pub async fn series_delete(
     ctx: &Ctx<'_>,
     a: &ObjectRef,
 ) -> Result<Outcome> {
-    let mut s = match managed_series(conn, ctx.actor, a.id).await? {
-        Ok(s) => s,
+    let (mut s, _) = match managed_series(conn, ctx.actor, a.id).await? {
+        Ok(found) => found,
         Err(o) => return Ok(*o),
     };
     if s.deleted_at.is_some() {
@@ -769,10 +934,11 @@ pub async fn series_delete(
     s.deleted_at = Some(ctx.now);
     s.version = version;
     update(conn, s.clone().into_active_model()).await?;
+    seats::cancel_vanished(conn, version, &s, ctx.now).await?;
     Ok(Outcome::applied(Some(changes::series(&s)), Some(version)))
 }
 
-async fn insert<A>(conn: &impl ConnectionTrait, active: A) -> Result<()>
+pub(super) async fn insert<A>(conn: &impl ConnectionTrait, active: A) -> Result<()>
 where
     A: ActiveModelTrait + sea_orm::ActiveModelBehavior + Send,
     <A::Entity as EntityTrait>::Model: IntoActiveModel<A>,
@@ -781,7 +947,7 @@ where
     Ok(())
 }
 
-async fn update<A>(conn: &impl ConnectionTrait, active: A) -> Result<()>
+pub(super) async fn update<A>(conn: &impl ConnectionTrait, active: A) -> Result<()>
 where
     A: ActiveModelTrait + sea_orm::ActiveModelBehavior + Send,
     <A::Entity as EntityTrait>::Model: IntoActiveModel<A>,

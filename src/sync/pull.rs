@@ -17,13 +17,20 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::changes::{self, GROUP_RANK, MEMBERSHIP_RANK, SERIES_RANK};
+use super::changes::{
+    self, ATTENDANCE_RANK, GROUP_RANK, MEMBERSHIP_RANK, OVERRIDE_RANK, SERIES_RANK, SIGNUP_RANK,
+    TALLY_RANK,
+};
 use super::cursor::{Cursor, CursorError, FORMAT, Position, Reconcile};
 use super::wire::{Change, PullRequest, PullResponse};
 use super::{check_schema, write};
 use crate::domain::permissions::Actor;
+use crate::domain::signup::Status;
 use crate::domain::visibility::SyncScope;
-use crate::entity::{membership, resident, series, sync_client, volunteer_group};
+use crate::entity::{
+    attendance, membership, occurrence_override, occurrence_tally, resident, series, signup,
+    sync_client, volunteer_group,
+};
 use crate::http::AppState;
 use crate::http::error::ApiError;
 
@@ -161,16 +168,88 @@ fn not_skipped<C: ColumnTrait>(deleted_at: C, version: C, skip_through: i64) -> 
         .add(version.gt(skip_through))
 }
 
-/// Memberships visible under `scope` to `viewer`, in SQL.
-fn memberships_visible(scope: &SyncScope, viewer: Uuid) -> Condition {
+/// Personal rows (memberships, sign-ups, attendance) visible under `scope` to `viewer`: their
+/// own, their led groups', or all for an admin.
+fn personal_visible<C: ColumnTrait>(
+    resident: C,
+    group: C,
+    scope: &SyncScope,
+    viewer: Uuid,
+) -> Condition {
     if scope.admin {
         return Condition::all();
     }
-    let mut c = Condition::any().add(membership::Column::ResidentId.eq(viewer));
+    let mut c = Condition::any().add(resident.eq(viewer));
     if !scope.leads.is_empty() {
-        c = c.add(membership::Column::GroupId.is_in(scope.leads.iter().copied()));
+        c = c.add(group.is_in(scope.leads.iter().copied()));
     }
     c
+}
+
+/// One row of the feed, before it is turned into a change for the viewer.
+enum Row {
+    Group(volunteer_group::Model),
+    Membership(membership::Model),
+    Series(series::Model),
+    Override(occurrence_override::Model),
+    Tally(occurrence_tally::Model),
+    Signup(signup::Model),
+    Attendance(attendance::Model),
+}
+
+impl Row {
+    fn position(&self) -> Position {
+        let (version, rank, id) = match self {
+            Row::Group(r) => (r.version, GROUP_RANK, r.id),
+            Row::Membership(r) => (r.version, MEMBERSHIP_RANK, r.id),
+            Row::Series(r) => (r.version, SERIES_RANK, r.id),
+            Row::Override(r) => (r.version, OVERRIDE_RANK, r.id),
+            Row::Tally(r) => (r.version, TALLY_RANK, r.id),
+            Row::Signup(r) => (r.version, SIGNUP_RANK, r.id),
+            Row::Attendance(r) => (r.version, ATTENDANCE_RANK, r.id),
+        };
+        Position { version, rank, id }
+    }
+
+    /// The owner and group of a personal row.
+    fn personal(&self) -> Option<(&'static str, Uuid, Uuid, Uuid)> {
+        match self {
+            Row::Membership(r) => Some(("membership", r.id, r.resident_id, r.group_id)),
+            Row::Signup(r) => Some(("signup", r.id, r.resident_id, r.group_id)),
+            Row::Attendance(r) => Some(("attendance", r.id, r.resident_id, r.group_id)),
+            _ => None,
+        }
+    }
+}
+
+/// Reads up to `fetch` rows of one table in feed order, after `pos`, with `filter`.
+macro_rules! read_table {
+    ($txn:expr, $entity:ident, $rank:expr, $community:expr, $pos:expr, $filter:expr, $fetch:expr, $variant:ident) => {
+        $entity::Entity::find()
+            .filter($entity::Column::CommunityId.eq($community))
+            .filter(after(
+                $entity::Column::Version,
+                $entity::Column::Id,
+                $rank,
+                $pos,
+            ))
+            .filter($filter)
+            .order_by_asc($entity::Column::Version)
+            .order_by_asc($entity::Column::Id)
+            .limit($fetch)
+            .all($txn)
+            .await?
+            .into_iter()
+            .map(Row::$variant)
+    };
+}
+
+/// Merges per-table runs (each in feed order) and keeps the first `limit`; says if more.
+fn first_rows(mut rows: Vec<Row>, limit: usize) -> (Vec<Row>, bool) {
+    rows.sort_by_key(Row::position);
+    let more = rows.len() > limit;
+    rows.truncate(limit);
+    (rows, more)
 }
 
 async fn feed_page(
@@ -181,111 +260,137 @@ async fn feed_page(
     limit: usize,
 ) -> Result<(Vec<Change>, bool, Position), DbErr> {
     let fetch = (limit + 1) as u64;
-    let pos = cursor.position;
-    let skip = cursor.skip_tombstones_through;
-    let groups = volunteer_group::Entity::find()
-        .filter(volunteer_group::Column::CommunityId.eq(actor.community_id))
-        .filter(after(
-            volunteer_group::Column::Version,
-            volunteer_group::Column::Id,
-            GROUP_RANK,
-            pos,
-        ))
-        .filter(not_skipped(
+    let (pos, skip, c, me) = (
+        cursor.position,
+        cursor.skip_tombstones_through,
+        actor.community_id,
+        actor.resident_id,
+    );
+    let mut rows = Vec::new();
+    rows.extend(read_table!(
+        txn,
+        volunteer_group,
+        GROUP_RANK,
+        c,
+        pos,
+        not_skipped(
             volunteer_group::Column::DeletedAt,
             volunteer_group::Column::Version,
-            skip,
-        ))
-        .order_by_asc(volunteer_group::Column::Version)
-        .order_by_asc(volunteer_group::Column::Id)
-        .limit(fetch)
-        .all(txn)
-        .await?;
-    let memberships = membership::Entity::find()
-        .filter(membership::Column::CommunityId.eq(actor.community_id))
-        .filter(after(
-            membership::Column::Version,
-            membership::Column::Id,
-            MEMBERSHIP_RANK,
-            pos,
-        ))
-        .filter(not_skipped(
-            membership::Column::DeletedAt,
-            membership::Column::Version,
-            skip,
-        ))
-        .filter(memberships_visible(scope, actor.resident_id))
-        .order_by_asc(membership::Column::Version)
-        .order_by_asc(membership::Column::Id)
-        .limit(fetch)
-        .all(txn)
-        .await?;
-    let series = series::Entity::find()
-        .filter(series::Column::CommunityId.eq(actor.community_id))
-        .filter(after(
-            series::Column::Version,
-            series::Column::Id,
-            SERIES_RANK,
-            pos,
-        ))
-        .filter(not_skipped(
-            series::Column::DeletedAt,
-            series::Column::Version,
-            skip,
-        ))
-        .order_by_asc(series::Column::Version)
-        .order_by_asc(series::Column::Id)
-        .limit(fetch)
-        .all(txn)
-        .await?;
-    let names = display_names(txn, memberships.iter().map(|m| m.resident_id)).await?;
-
-    let mut rows: Vec<(Position, Change)> =
-        Vec::with_capacity(groups.len() + memberships.len() + series.len());
-    rows.extend(groups.iter().map(|g| {
-        (
-            Position {
-                version: g.version,
-                rank: GROUP_RANK,
-                id: g.id,
-            },
-            changes::group(g),
-        )
-    }));
-    rows.extend(memberships.iter().map(|m| {
-        let name = names
-            .get(&m.resident_id)
-            .map(String::as_str)
-            .unwrap_or_default();
-        (
-            Position {
-                version: m.version,
-                rank: MEMBERSHIP_RANK,
-                id: m.id,
-            },
-            changes::membership(m, name),
-        )
-    }));
-    rows.extend(series.iter().map(|s| {
-        (
-            Position {
-                version: s.version,
-                rank: SERIES_RANK,
-                id: s.id,
-            },
-            changes::series(s),
-        )
-    }));
-    rows.sort_by_key(|(p, _)| *p);
-    let more = rows.len() > limit;
-    rows.truncate(limit);
-    let last = rows.last().map_or(pos, |(p, _)| *p);
-    Ok((rows.into_iter().map(|(_, c)| c).collect(), more, last))
+            skip
+        ),
+        fetch,
+        Group
+    ));
+    rows.extend(read_table!(
+        txn,
+        membership,
+        MEMBERSHIP_RANK,
+        c,
+        pos,
+        Condition::all()
+            .add(not_skipped(
+                membership::Column::DeletedAt,
+                membership::Column::Version,
+                skip
+            ))
+            .add(personal_visible(
+                membership::Column::ResidentId,
+                membership::Column::GroupId,
+                scope,
+                me
+            )),
+        fetch,
+        Membership
+    ));
+    rows.extend(read_table!(
+        txn,
+        series,
+        SERIES_RANK,
+        c,
+        pos,
+        not_skipped(series::Column::DeletedAt, series::Column::Version, skip),
+        fetch,
+        Series
+    ));
+    rows.extend(read_table!(
+        txn,
+        occurrence_override,
+        OVERRIDE_RANK,
+        c,
+        pos,
+        not_skipped(
+            occurrence_override::Column::DeletedAt,
+            occurrence_override::Column::Version,
+            skip
+        ),
+        fetch,
+        Override
+    ));
+    rows.extend(read_table!(
+        txn,
+        occurrence_tally,
+        TALLY_RANK,
+        c,
+        pos,
+        not_skipped(
+            occurrence_tally::Column::DeletedAt,
+            occurrence_tally::Column::Version,
+            skip
+        ),
+        fetch,
+        Tally
+    ));
+    rows.extend(read_table!(
+        txn,
+        signup,
+        SIGNUP_RANK,
+        c,
+        pos,
+        Condition::all()
+            .add(not_skipped(
+                signup::Column::DeletedAt,
+                signup::Column::Version,
+                skip
+            ))
+            .add(personal_visible(
+                signup::Column::ResidentId,
+                signup::Column::GroupId,
+                scope,
+                me
+            )),
+        fetch,
+        Signup
+    ));
+    rows.extend(read_table!(
+        txn,
+        attendance,
+        ATTENDANCE_RANK,
+        c,
+        pos,
+        Condition::all()
+            .add(not_skipped(
+                attendance::Column::DeletedAt,
+                attendance::Column::Version,
+                skip
+            ))
+            .add(personal_visible(
+                attendance::Column::ResidentId,
+                attendance::Column::GroupId,
+                scope,
+                me
+            )),
+        fetch,
+        Attendance
+    ));
+    let (rows, more) = first_rows(rows, limit);
+    let last = rows.last().map_or(pos, Row::position);
+    let changes = to_changes(txn, actor, scope, rows, None).await?;
+    Ok((changes, more, last))
 }
 
-/// One page of the membership re-scan after a change of scope: memberships visible now are
-/// sent as they are, those visible only before as deletes. The re-scan sends memberships the
-/// feed will send again; applying a change twice is harmless.
+/// One page of the re-scan of personal rows after a change of scope: rows visible now are
+/// sent as they are, rows visible only before as deletes. The re-scan sends rows the feed
+/// will send again; applying a change twice is harmless.
 async fn reconcile_page(
     txn: &DatabaseTransaction,
     actor: &Actor,
@@ -294,53 +399,159 @@ async fn reconcile_page(
     limit: usize,
 ) -> Result<(Vec<Change>, bool), DbErr> {
     let either = rec.before.union(now);
-    let rows = membership::Entity::find()
-        .filter(membership::Column::CommunityId.eq(actor.community_id))
-        .filter(after(
-            membership::Column::Version,
-            membership::Column::Id,
-            MEMBERSHIP_RANK,
-            rec.position,
-        ))
-        .filter(memberships_visible(&either, actor.resident_id))
-        .order_by_asc(membership::Column::Version)
-        .order_by_asc(membership::Column::Id)
-        .limit((limit + 1) as u64)
-        .all(txn)
-        .await?;
-    let more = rows.len() > limit;
-    let rows = &rows[..rows.len().min(limit)];
-    let names = display_names(txn, rows.iter().map(|m| m.resident_id)).await?;
-    let page = rows
-        .iter()
-        .map(|m| {
-            if now.sees_membership(actor.resident_id, m.resident_id, m.group_id) {
-                changes::membership(
-                    m,
-                    names
-                        .get(&m.resident_id)
-                        .map(String::as_str)
-                        .unwrap_or_default(),
-                )
-            } else {
-                changes::membership_gone(m)
-            }
-        })
-        .collect();
-    if let Some(m) = rows.last() {
-        rec.position = Position {
-            version: m.version,
-            rank: MEMBERSHIP_RANK,
-            id: m.id,
-        };
+    let fetch = (limit + 1) as u64;
+    let (pos, c, me) = (rec.position, actor.community_id, actor.resident_id);
+    let mut rows = Vec::new();
+    rows.extend(read_table!(
+        txn,
+        membership,
+        MEMBERSHIP_RANK,
+        c,
+        pos,
+        personal_visible(
+            membership::Column::ResidentId,
+            membership::Column::GroupId,
+            &either,
+            me
+        ),
+        fetch,
+        Membership
+    ));
+    rows.extend(read_table!(
+        txn,
+        signup,
+        SIGNUP_RANK,
+        c,
+        pos,
+        personal_visible(
+            signup::Column::ResidentId,
+            signup::Column::GroupId,
+            &either,
+            me
+        ),
+        fetch,
+        Signup
+    ));
+    rows.extend(read_table!(
+        txn,
+        attendance,
+        ATTENDANCE_RANK,
+        c,
+        pos,
+        personal_visible(
+            attendance::Column::ResidentId,
+            attendance::Column::GroupId,
+            &either,
+            me
+        ),
+        fetch,
+        Attendance
+    ));
+    let (rows, more) = first_rows(rows, limit);
+    if let Some(last) = rows.last() {
+        rec.position = last.position();
     }
-    Ok((page, more))
+    Ok((to_changes(txn, actor, now, rows, Some(now)).await?, more))
 }
 
-async fn display_names(
+/// Turns rows into the viewer's changes. With `only_if_visible`, personal rows the viewer
+/// no longer sees become deletes.
+async fn to_changes(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    scope: &SyncScope,
+    rows: Vec<Row>,
+    only_if_visible: Option<&SyncScope>,
+) -> Result<Vec<Change>, DbErr> {
+    let people: Vec<Uuid> = rows
+        .iter()
+        .filter_map(|r| match r {
+            Row::Membership(m) => Some(m.resident_id),
+            Row::Signup(s) => Some(s.resident_id),
+            _ => None,
+        })
+        .collect();
+    let people = residents(conn, people.into_iter()).await?;
+    let positions = waitlist_positions(
+        conn,
+        rows.iter().filter_map(|r| match r {
+            Row::Signup(s) if s.status == Status::Waitlisted.as_str() => Some(s.occurrence_id),
+            _ => None,
+        }),
+    )
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        if let (Some(now), Some((entity, id, owner, group))) = (only_if_visible, row.personal())
+            && !now.sees_personal(actor.resident_id, owner, group)
+        {
+            out.push(changes::gone(entity, id));
+            continue;
+        }
+        let name = |id: &Uuid| {
+            people
+                .get(id)
+                .map(|p| p.display_name.as_str())
+                .unwrap_or_default()
+        };
+        out.push(match &row {
+            Row::Group(g) => changes::group(g),
+            Row::Membership(m) => changes::membership(m, name(&m.resident_id)),
+            Row::Series(s) => changes::series(s),
+            Row::Override(o) => changes::occurrence_override(o),
+            Row::Tally(t) => changes::tally(t),
+            Row::Signup(s) => {
+                // Phone numbers are for the group's leaders, who call volunteers.
+                let phone = scope
+                    .leads
+                    .contains(&s.group_id)
+                    .then(|| people.get(&s.resident_id).map(|p| p.phone.as_str()))
+                    .flatten();
+                changes::signup(
+                    s,
+                    positions.get(&s.id).copied(),
+                    name(&s.resident_id),
+                    phone,
+                )
+            }
+            Row::Attendance(a) => changes::attendance(a),
+        });
+    }
+    Ok(out)
+}
+
+/// Waitlist positions of every waitlisted sign-up in `occurrences`.
+async fn waitlist_positions(
+    conn: &impl ConnectionTrait,
+    occurrences: impl Iterator<Item = Uuid>,
+) -> Result<HashMap<Uuid, u32>, DbErr> {
+    let mut ids: Vec<Uuid> = occurrences.collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let waiting = signup::Entity::find()
+        .filter(signup::Column::OccurrenceId.is_in(ids))
+        .filter(signup::Column::Status.eq(Status::Waitlisted.as_str()))
+        .order_by_asc(signup::Column::RequestedVersion)
+        .all(conn)
+        .await?;
+    let mut next: HashMap<Uuid, u32> = HashMap::new();
+    Ok(waiting
+        .into_iter()
+        .map(|s| {
+            let p = next.entry(s.occurrence_id).or_insert(0);
+            *p += 1;
+            (s.id, *p)
+        })
+        .collect())
+}
+
+async fn residents(
     conn: &impl ConnectionTrait,
     ids: impl Iterator<Item = Uuid>,
-) -> Result<HashMap<Uuid, String>, DbErr> {
+) -> Result<HashMap<Uuid, resident::Model>, DbErr> {
     let mut ids: Vec<Uuid> = ids.collect();
     ids.sort_unstable();
     ids.dedup();
@@ -352,6 +563,6 @@ async fn display_names(
         .all(conn)
         .await?
         .into_iter()
-        .map(|r| (r.id, r.display_name))
+        .map(|r| (r.id, r))
         .collect())
 }

@@ -17,7 +17,7 @@ use super::wire::{
     Change, Mutation, MutationCode, MutationResult, MutationStatus, PushRequest, PushResponse,
     PushedMutation,
 };
-use super::{check_schema, write};
+use super::{check_schema, seats, write};
 use crate::domain::FieldError;
 use crate::domain::hlc::{Hlc, Stamp};
 use crate::domain::permissions::Actor;
@@ -217,7 +217,7 @@ async fn apply_one(
                     ));
                 }
                 let changes_roles = matches!(
-                    mutation,
+                    mutation.as_ref(),
                     Mutation::GroupJoin(_)
                         | Mutation::GroupLeave(_)
                         | Mutation::MemberSetRole(_)
@@ -279,6 +279,11 @@ async fn dispatch(
         Mutation::SeriesCreate(m) => mutations::series_create(conn, ctx, &m.args).await,
         Mutation::SeriesUpdate(m) => mutations::series_update(conn, ctx, &m.args).await,
         Mutation::SeriesDelete(m) => mutations::series_delete(conn, ctx, &m.args).await,
+        Mutation::OccurrenceOverride(m) => seats::override_occurrence(conn, ctx, &m.args).await,
+        Mutation::OccurrenceClearOverride(m) => seats::clear_override(conn, ctx, &m.args).await,
+        Mutation::SignupRequest(m) => seats::request(conn, ctx, &m.args).await,
+        Mutation::SignupCancel(m) => seats::cancel(conn, ctx, &m.args).await,
+        Mutation::AttendanceMark(m) => seats::mark_attendance(conn, ctx, &m.args).await,
     }
 }
 

@@ -63,6 +63,28 @@ mutation!(
     /// Delete a series. Delete wins over concurrent edits.
     SeriesDeleteMutation(ObjectRef)
 );
+mutation!(
+    /// Change one occurrence without touching its series: cancel it, move it, give it another
+    /// place, capacity or note (its leaders and admins).
+    OccurrenceOverrideMutation(OccurrenceOverrideArgs)
+);
+mutation!(
+    /// Undo an occurrence's override: it follows its series again.
+    OccurrenceClearOverrideMutation(OccurrenceRef)
+);
+mutation!(
+    /// Ask for a seat in an occurrence. The result says `confirmed` or `waitlisted` (with the
+    /// position); show "pending" until it arrives.
+    SignupRequestMutation(SignupRequestArgs)
+);
+mutation!(
+    /// Give up a seat (or a waitlist place); the head of the waitlist moves up.
+    SignupCancelMutation(SignupCancelArgs)
+);
+mutation!(
+    /// Record whether a volunteer came, and the hours served (its leaders and admins).
+    AttendanceMarkMutation(AttendanceMarkArgs)
+);
 
 /// One offline edit, named by `name`.
 #[derive(Debug, Clone, Union)]
@@ -86,35 +108,47 @@ pub enum Mutation {
     SeriesUpdate(SeriesUpdateMutation),
     #[oai(mapping = "series.delete")]
     SeriesDelete(SeriesDeleteMutation),
+    #[oai(mapping = "occurrence.override")]
+    OccurrenceOverride(OccurrenceOverrideMutation),
+    #[oai(mapping = "occurrence.clear_override")]
+    OccurrenceClearOverride(OccurrenceClearOverrideMutation),
+    #[oai(mapping = "signup.request")]
+    SignupRequest(SignupRequestMutation),
+    #[oai(mapping = "signup.cancel")]
+    SignupCancel(SignupCancelMutation),
+    #[oai(mapping = "attendance.mark")]
+    AttendanceMark(AttendanceMarkMutation),
+}
+
+/// Expands to `$body` with `$m` bound to whichever mutation `$self` is.
+macro_rules! each_mutation {
+    ($self:expr, $m:ident => $body:expr) => {
+        match $self {
+            Mutation::GroupCreate($m) => $body,
+            Mutation::GroupUpdate($m) => $body,
+            Mutation::GroupDelete($m) => $body,
+            Mutation::GroupJoin($m) => $body,
+            Mutation::GroupLeave($m) => $body,
+            Mutation::MemberSetRole($m) => $body,
+            Mutation::SeriesCreate($m) => $body,
+            Mutation::SeriesUpdate($m) => $body,
+            Mutation::SeriesDelete($m) => $body,
+            Mutation::OccurrenceOverride($m) => $body,
+            Mutation::OccurrenceClearOverride($m) => $body,
+            Mutation::SignupRequest($m) => $body,
+            Mutation::SignupCancel($m) => $body,
+            Mutation::AttendanceMark($m) => $body,
+        }
+    };
 }
 
 impl Mutation {
     pub fn id(&self) -> u64 {
-        match self {
-            Mutation::GroupCreate(m) => m.id,
-            Mutation::GroupUpdate(m) => m.id,
-            Mutation::GroupDelete(m) => m.id,
-            Mutation::GroupJoin(m) => m.id,
-            Mutation::GroupLeave(m) => m.id,
-            Mutation::MemberSetRole(m) => m.id,
-            Mutation::SeriesCreate(m) => m.id,
-            Mutation::SeriesUpdate(m) => m.id,
-            Mutation::SeriesDelete(m) => m.id,
-        }
+        each_mutation!(self, m => m.id)
     }
 
     pub fn hlc(&self) -> &str {
-        match self {
-            Mutation::GroupCreate(m) => &m.hlc,
-            Mutation::GroupUpdate(m) => &m.hlc,
-            Mutation::GroupDelete(m) => &m.hlc,
-            Mutation::GroupJoin(m) => &m.hlc,
-            Mutation::GroupLeave(m) => &m.hlc,
-            Mutation::MemberSetRole(m) => &m.hlc,
-            Mutation::SeriesCreate(m) => &m.hlc,
-            Mutation::SeriesUpdate(m) => &m.hlc,
-            Mutation::SeriesDelete(m) => &m.hlc,
-        }
+        each_mutation!(self, m => &m.hlc)
     }
 
     pub fn name(&self) -> &'static str {
@@ -128,6 +162,11 @@ impl Mutation {
             Mutation::SeriesCreate(_) => "series.create",
             Mutation::SeriesUpdate(_) => "series.update",
             Mutation::SeriesDelete(_) => "series.delete",
+            Mutation::OccurrenceOverride(_) => "occurrence.override",
+            Mutation::OccurrenceClearOverride(_) => "occurrence.clear_override",
+            Mutation::SignupRequest(_) => "signup.request",
+            Mutation::SignupCancel(_) => "signup.cancel",
+            Mutation::AttendanceMark(_) => "attendance.mark",
         }
     }
 }
@@ -137,7 +176,7 @@ impl Mutation {
 /// can never block the phone's queue; only a mutation without an integer `id` fails the push.
 #[derive(Debug, Clone)]
 pub enum PushedMutation {
-    Known(Mutation),
+    Known(Box<Mutation>),
     Unreadable {
         id: u64,
         name: String,
@@ -186,7 +225,7 @@ impl ParseFromJSON for PushedMutation {
     fn parse_from_json(value: Option<Value>) -> ParseResult<Self> {
         let value = value.unwrap_or_default();
         match Mutation::parse_from_json(Some(value.clone())) {
-            Ok(m) => Ok(PushedMutation::Known(m)),
+            Ok(m) => Ok(PushedMutation::Known(Box::new(m))),
             Err(err) => {
                 let id = value
                     .get("id")
@@ -223,12 +262,57 @@ pub struct ObjectRef {
     pub id: Uuid,
 }
 
+/// What a volunteer group does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum GroupKind {
+    CalligraphyPainting,
+    Choir,
+    Fitness,
+    Dance,
+    ElderMutualAid,
+    LegalCorner,
+    Other,
+}
+
+impl GroupKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GroupKind::CalligraphyPainting => "calligraphy_painting",
+            GroupKind::Choir => "choir",
+            GroupKind::Fitness => "fitness",
+            GroupKind::Dance => "dance",
+            GroupKind::ElderMutualAid => "elder_mutual_aid",
+            GroupKind::LegalCorner => "legal_corner",
+            GroupKind::Other => "other",
+        }
+    }
+
+    pub fn parse(s: &str) -> Self {
+        [
+            GroupKind::CalligraphyPainting,
+            GroupKind::Choir,
+            GroupKind::Fitness,
+            GroupKind::Dance,
+            GroupKind::ElderMutualAid,
+            GroupKind::LegalCorner,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+        .unwrap_or(GroupKind::Other)
+    }
+}
+
 #[derive(Debug, Clone, Object)]
 pub struct GroupCreateArgs {
     /// A UUIDv7 the phone generated.
     pub id: Uuid,
     /// 1 to 80 characters.
     pub name: String,
+    /// Default `other`.
+    pub kind: Option<GroupKind>,
+    /// The leader residents should contact.
+    pub contact_leader_id: Option<Uuid>,
     /// At most 2000 characters.
     pub description: Option<String>,
     /// Where the group usually meets; at most 200 characters.
@@ -241,6 +325,9 @@ pub struct GroupCreateArgs {
 pub struct GroupUpdateArgs {
     pub id: Uuid,
     pub name: Option<String>,
+    pub kind: Option<GroupKind>,
+    /// A resident, or null for none; absent leaves it alone.
+    pub contact_leader_id: MaybeUndefined<Uuid>,
     pub description: Option<String>,
     pub venue: Option<String>,
     pub is_open: Option<bool>,
@@ -295,13 +382,27 @@ pub struct SeriesCreateArgs {
     pub description: Option<String>,
     /// At most 200 characters.
     pub location: Option<String>,
-    pub starts_at: DateTime<Utc>,
+    /// The first occurrence's local start, like `2026-12-01T09:30`.
+    pub start_local: String,
+    /// IANA time zone; default `Asia/Shanghai`.
+    pub timezone: Option<String>,
+    /// RFC 5545 RRULE value, like `FREQ=WEEKLY;BYDAY=TU,TH`; absent for a single session.
+    /// At most 800 occurrences a year.
+    pub rrule: Option<String>,
     /// 1 to 1440.
     pub duration_minutes: u32,
     /// Seats; absent or null for unlimited. 1 to 100000.
     pub capacity: Option<u32>,
     /// At most 2000 characters.
     pub notes: Option<String>,
+    /// Sign-ups open this many days before each occurrence; absent: as soon as published.
+    pub signup_opens_days_before: Option<u32>,
+    /// Sign-ups close this many minutes before the start (default 0).
+    pub signup_closes_minutes_before: Option<u32>,
+    /// Cancelling is possible until this many minutes before the start (default 0).
+    pub cancel_cutoff_minutes_before: Option<u32>,
+    /// Most people on one occurrence's waitlist (default 20).
+    pub waitlist_limit: Option<u32>,
 }
 
 #[derive(Debug, Clone, Object)]
@@ -310,11 +411,104 @@ pub struct SeriesUpdateArgs {
     pub title: Option<String>,
     pub description: Option<String>,
     pub location: Option<String>,
-    pub starts_at: Option<DateTime<Utc>>,
+    pub start_local: Option<String>,
+    pub timezone: Option<String>,
+    /// A rule, or null to make it a single session; absent leaves it alone.
+    pub rrule: MaybeUndefined<String>,
     pub duration_minutes: Option<u32>,
     /// A number of seats, or null for unlimited; absent leaves it alone.
     pub capacity: MaybeUndefined<u32>,
     pub notes: Option<String>,
+    pub signup_opens_days_before: MaybeUndefined<u32>,
+    pub signup_closes_minutes_before: Option<u32>,
+    pub cancel_cutoff_minutes_before: Option<u32>,
+    pub waitlist_limit: Option<u32>,
+}
+
+/// Names one occurrence: its id, and (so the server need not search) its series and
+/// original start. The id is `UUIDv5(namespace = series id, name = original start as
+/// "YYYY-MM-DDTHH:MM:SSZ")`.
+#[derive(Debug, Clone, Object)]
+pub struct OccurrenceRef {
+    pub series_id: Uuid,
+    /// The start the series' rule gives this occurrence, before any move.
+    pub original_start: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Object)]
+pub struct OccurrenceOverrideArgs {
+    pub series_id: Uuid,
+    pub original_start: DateTime<Utc>,
+    /// Cancel (true) or reinstate (false) this occurrence.
+    pub cancelled: Option<bool>,
+    /// Move it: a new start, or null to put it back.
+    pub starts_at: MaybeUndefined<DateTime<Utc>>,
+    /// Another place, or null for the series' own.
+    pub location: MaybeUndefined<String>,
+    /// Another capacity, or null for the series' own.
+    pub capacity: MaybeUndefined<u32>,
+    /// A note for this occurrence only; at most 2000 characters.
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Object)]
+pub struct SignupRequestArgs {
+    pub occurrence_id: Uuid,
+    /// The occurrence's series (recommended: spares the server a search).
+    pub series_id: Option<Uuid>,
+    /// The occurrence's original start (recommended, with `series_id`).
+    pub original_start: Option<DateTime<Utc>>,
+    /// Seats for the volunteer and companions, 1 to 4 (default 1).
+    pub party_size: Option<u32>,
+    /// Sign up a resident without a smartphone (group leaders and admins).
+    pub on_behalf_of: Option<Uuid>,
+}
+
+#[derive(Debug, Clone, Object)]
+pub struct SignupCancelArgs {
+    pub occurrence_id: Uuid,
+    pub series_id: Option<Uuid>,
+    pub original_start: Option<DateTime<Utc>>,
+    /// Cancel for another resident (group leaders and admins).
+    pub on_behalf_of: Option<Uuid>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum AttendanceStatus {
+    Present,
+    Absent,
+    Excused,
+}
+
+impl AttendanceStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AttendanceStatus::Present => "present",
+            AttendanceStatus::Absent => "absent",
+            AttendanceStatus::Excused => "excused",
+        }
+    }
+
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "present" => AttendanceStatus::Present,
+            "excused" => AttendanceStatus::Excused,
+            _ => AttendanceStatus::Absent,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Object)]
+pub struct AttendanceMarkArgs {
+    pub occurrence_id: Uuid,
+    pub series_id: Option<Uuid>,
+    pub original_start: Option<DateTime<Utc>>,
+    /// The volunteer.
+    pub user_id: Uuid,
+    pub status: AttendanceStatus,
+    /// Service hours (0 to 24); default the session's length when present, else 0.
+    pub hours: Option<f64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -328,6 +522,9 @@ pub enum ChangeOp {
 pub struct GroupData {
     pub id: Uuid,
     pub name: String,
+    pub kind: GroupKind,
+    #[oai(skip_serializing_if_is_none)]
+    pub contact_leader_id: Option<Uuid>,
     pub description: String,
     pub venue: String,
     pub is_open: bool,
@@ -350,12 +547,92 @@ pub struct SeriesData {
     pub title: String,
     pub description: String,
     pub location: String,
-    pub starts_at: DateTime<Utc>,
+    /// The first occurrence's local start, `YYYY-MM-DDTHH:MM:SS`.
+    pub start_local: String,
+    pub timezone: String,
+    /// Absent: a single session.
+    #[oai(skip_serializing_if_is_none)]
+    pub rrule: Option<String>,
     pub duration_minutes: u32,
     /// Absent: unlimited.
     #[oai(skip_serializing_if_is_none)]
     pub capacity: Option<u32>,
     pub notes: String,
+    #[oai(skip_serializing_if_is_none)]
+    pub signup_opens_days_before: Option<u32>,
+    pub signup_closes_minutes_before: u32,
+    pub cancel_cutoff_minutes_before: u32,
+    pub waitlist_limit: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Object)]
+pub struct OccurrenceOverrideData {
+    /// The occurrence id.
+    pub id: Uuid,
+    pub series_id: Uuid,
+    pub original_start: DateTime<Utc>,
+    pub cancelled: bool,
+    #[oai(skip_serializing_if_is_none)]
+    pub starts_at: Option<DateTime<Utc>>,
+    #[oai(skip_serializing_if_is_none)]
+    pub location: Option<String>,
+    #[oai(skip_serializing_if_is_none)]
+    pub capacity: Option<u32>,
+    pub note: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum SignupStatus {
+    Confirmed,
+    Waitlisted,
+    Cancelled,
+    /// The occurrence was cancelled or no longer exists.
+    OccurrenceCancelled,
+}
+
+#[derive(Debug, Clone, PartialEq, Object)]
+pub struct SignupData {
+    pub id: Uuid,
+    pub occurrence_id: Uuid,
+    pub series_id: Uuid,
+    pub original_start: DateTime<Utc>,
+    pub resident_id: Uuid,
+    pub party_size: u32,
+    pub status: SignupStatus,
+    /// With `waitlisted`: 1 for the head of the waitlist.
+    #[oai(skip_serializing_if_is_none)]
+    pub waitlist_position: Option<u32>,
+    pub display_name: String,
+    /// Only for the group's leaders, to call the volunteer.
+    #[oai(skip_serializing_if_is_none)]
+    pub phone: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Object)]
+pub struct OccurrenceTallyData {
+    /// The occurrence id.
+    pub id: Uuid,
+    pub series_id: Uuid,
+    pub original_start: DateTime<Utc>,
+    /// Seats confirmed.
+    pub confirmed: u32,
+    /// People waiting.
+    pub waitlisted: u32,
+    /// Absent: unlimited.
+    #[oai(skip_serializing_if_is_none)]
+    pub capacity: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Object)]
+pub struct AttendanceData {
+    pub id: Uuid,
+    pub occurrence_id: Uuid,
+    pub series_id: Uuid,
+    pub original_start: DateTime<Utc>,
+    pub resident_id: Uuid,
+    pub status: AttendanceStatus,
+    pub hours: f64,
 }
 
 /// Declares a change of one entity kind.
@@ -385,6 +662,22 @@ change!(
     /// A series was created or changed (`put`), or deleted.
     SeriesChange(SeriesData)
 );
+change!(
+    /// An occurrence was changed by an override (`put`), or the override was cleared.
+    OccurrenceOverrideChange(OccurrenceOverrideData)
+);
+change!(
+    /// A sign-up the caller may see was made or changed (`put`), or is no longer visible.
+    SignupChange(SignupData)
+);
+change!(
+    /// An occurrence's seat counts changed.
+    OccurrenceTallyChange(OccurrenceTallyData)
+);
+change!(
+    /// Attendance the caller may see was marked (`put`), or is no longer visible.
+    AttendanceChange(AttendanceData)
+);
 
 /// One object's new state, named by `entity`. Apply in order: `put` replaces the object,
 /// `delete` removes it (deleting an unknown id is a no-op).
@@ -397,6 +690,14 @@ pub enum Change {
     Membership(MembershipChange),
     #[oai(mapping = "series")]
     Series(SeriesChange),
+    #[oai(mapping = "occurrence_override")]
+    OccurrenceOverride(OccurrenceOverrideChange),
+    #[oai(mapping = "signup")]
+    Signup(SignupChange),
+    #[oai(mapping = "occurrence_tally")]
+    OccurrenceTally(OccurrenceTallyChange),
+    #[oai(mapping = "attendance")]
+    Attendance(AttendanceChange),
 }
 
 impl Change {
@@ -405,14 +706,10 @@ impl Change {
             Change::Group(c) => c.id,
             Change::Membership(c) => c.id,
             Change::Series(c) => c.id,
-        }
-    }
-
-    pub fn entity(&self) -> &'static str {
-        match self {
-            Change::Group(_) => "group",
-            Change::Membership(_) => "membership",
-            Change::Series(_) => "series",
+            Change::OccurrenceOverride(c) => c.id,
+            Change::Signup(c) => c.id,
+            Change::OccurrenceTally(c) => c.id,
+            Change::Attendance(c) => c.id,
         }
     }
 }
@@ -447,6 +744,16 @@ pub enum MutationCode {
     ClockAdjusted,
     /// Processed long ago; its result is no longer kept.
     AlreadyProcessed,
+    /// Sign-ups for this occurrence have not opened yet.
+    SignupsNotOpen,
+    /// Sign-ups for this occurrence have closed.
+    SignupsClosed,
+    /// The occurrence is full and so is its waitlist.
+    WaitlistFull,
+    /// Too close to the start to cancel.
+    PastCutoff,
+    /// The occurrence was cancelled or no longer exists.
+    OccurrenceCancelled,
 }
 
 impl MutationCode {
@@ -460,6 +767,11 @@ impl MutationCode {
             Self::Conflict => "conflict",
             Self::ClockAdjusted => "clock_adjusted",
             Self::AlreadyProcessed => "already_processed",
+            Self::SignupsNotOpen => "signups_not_open",
+            Self::SignupsClosed => "signups_closed",
+            Self::WaitlistFull => "waitlist_full",
+            Self::PastCutoff => "past_cutoff",
+            Self::OccurrenceCancelled => "occurrence_cancelled",
         }
     }
 
@@ -473,6 +785,11 @@ impl MutationCode {
             Self::Conflict,
             Self::ClockAdjusted,
             Self::AlreadyProcessed,
+            Self::SignupsNotOpen,
+            Self::SignupsClosed,
+            Self::WaitlistFull,
+            Self::PastCutoff,
+            Self::OccurrenceCancelled,
         ]
         .into_iter()
         .find(|c| c.as_str() == s)
@@ -570,27 +887,29 @@ impl poem_openapi::types::Example for PushRequest {
             client_id: Uuid::from_u128(0x0193_a0c4_0000_7000_8000_0000_0000_0001),
             schema_version: 1,
             mutations: vec![
-                PushedMutation::Known(Mutation::GroupCreate(GroupCreateMutation {
+                PushedMutation::Known(Box::new(Mutation::GroupCreate(GroupCreateMutation {
                     id: 1,
                     hlc: "2026-11-29T08:20:37.808Z-0000".into(),
                     args: GroupCreateArgs {
                         id: group,
                         name: "書畫社".into(),
+                        kind: Some(GroupKind::CalligraphyPainting),
+                        contact_leader_id: None,
                         description: Some(
                             "Calligraphy and painting, Tuesdays and Thursdays".into(),
                         ),
                         venue: Some("Activity room 2".into()),
                         is_open: Some(true),
                     },
-                })),
-                PushedMutation::Known(Mutation::GroupJoin(GroupJoinMutation {
+                }))),
+                PushedMutation::Known(Box::new(Mutation::GroupJoin(GroupJoinMutation {
                     id: 2,
                     hlc: "2026-11-29T08:20:38.002Z-0000".into(),
                     args: MembershipArgs {
                         group_id: group,
                         resident_id: None,
                     },
-                })),
+                }))),
             ],
         }
     }
@@ -632,6 +951,8 @@ impl poem_openapi::types::Example for PullResponse {
                 data: Some(GroupData {
                     id: Uuid::from_u128(0x0193_a0c4_7d2e_7c61_9a57_6b1f_0e2d_4c11),
                     name: "書畫社".into(),
+                    kind: GroupKind::CalligraphyPainting,
+                    contact_leader_id: None,
                     description: "Calligraphy and painting, Tuesdays and Thursdays".into(),
                     venue: "Activity room 2".into(),
                     is_open: true,

@@ -14,7 +14,7 @@ fn group_args(id: Uuid, name: &str) -> Value {
 }
 
 fn series_args(id: Uuid, group: Uuid, title: &str) -> Value {
-    json!({"id": id, "group_id": group, "title": title, "starts_at": "2026-12-01T01:30:00Z", "duration_minutes": 90, "capacity": 40})
+    json!({"id": id, "group_id": group, "title": title, "start_local": "2026-12-01T09:30", "duration_minutes": 90, "capacity": 40})
 }
 
 /// An admin's phone that has created a group with one series, synced.

@@ -112,7 +112,7 @@ impl World {
                     self.made[phone].entry("series").or_default().insert(id);
                     (
                         "series.create",
-                        json!({"id": id, "group_id": g, "title": word, "starts_at": "2026-12-01T01:30:00Z", "duration_minutes": 60}),
+                        json!({"id": id, "group_id": g, "title": word, "start_local": "2026-12-01T09:30", "duration_minutes": 60}),
                     )
                 }
                 None => return,

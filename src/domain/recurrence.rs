@@ -1,0 +1,322 @@
+//! Recurring schedules: when a series' occurrences fall, and what identifies each one.
+//!
+//! A series starts at a local date and time in an IANA time zone (default `Asia/Shanghai`)
+//! and may repeat by an RFC 5545 `RRULE`, expanded by the `rrule` crate with `chrono-tz`, so
+//! "Tuesdays 09:30" stays 09:30 local across daylight-saving changes elsewhere in the world.
+//!
+//! Each occurrence is identified by a UUIDv5 of the series id and its *original* start
+//! instant (the one the rule gives, in UTC, `YYYY-MM-DDTHH:MM:SSZ`). A phone computes it
+//! offline; moving an occurrence (an override) does not change its identity.
+
+use chrono::{DateTime, Duration, NaiveDateTime, SecondsFormat, TimeZone, Utc};
+use chrono_tz::Tz;
+use rrule::{RRule, RRuleSet, Unvalidated};
+use uuid::Uuid;
+
+use super::FieldError;
+
+/// The time zone of the communities linli was built for.
+pub const DEFAULT_TIMEZONE: &str = "Asia/Shanghai";
+/// Most occurrences a rule may produce in a year (twice a day is 730).
+pub const MAX_OCCURRENCES_PER_YEAR: usize = 800;
+/// Largest window an occurrence query may ask for.
+pub const MAX_WINDOW_DAYS: i64 = 92;
+
+/// A series' timing, parsed and checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Schedule {
+    pub start_local: NaiveDateTime,
+    pub timezone: Tz,
+    /// The RRULE value, if the series repeats.
+    pub rrule: Option<String>,
+    pub duration: Duration,
+}
+
+pub fn parse_timezone(s: &str) -> Result<Tz, FieldError> {
+    s.parse::<Tz>().map_err(|_| {
+        FieldError::new(
+            "timezone",
+            "must be an IANA time zone such as Asia/Shanghai",
+        )
+    })
+}
+
+pub fn parse_start_local(s: &str) -> Result<NaiveDateTime, FieldError> {
+    NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S")
+        .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M"))
+        .map_err(|_| {
+            FieldError::new(
+                "start_local",
+                "must be a local date and time like 2026-12-01T09:30",
+            )
+        })
+}
+
+/// Formats a local start the way it is stored.
+pub fn format_start_local(t: NaiveDateTime) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S").to_string()
+}
+
+impl Schedule {
+    /// Parses and checks a series' timing: the start must exist in its zone, the rule must be
+    /// valid RFC 5545 and produce at most [`MAX_OCCURRENCES_PER_YEAR`] occurrences a year.
+    pub fn parse(
+        start_local: &str,
+        timezone: &str,
+        rrule: Option<&str>,
+        duration_minutes: i32,
+    ) -> Result<Self, FieldError> {
+        let schedule = Self {
+            start_local: parse_start_local(start_local)?,
+            timezone: parse_timezone(timezone)?,
+            rrule: rrule
+                .map(str::trim)
+                .filter(|r| !r.is_empty())
+                .map(|r| r.trim_start_matches("RRULE:").to_owned()),
+            duration: Duration::minutes(i64::from(duration_minutes)),
+        };
+        let first = schedule.first_start()?;
+        if let Some(set) = schedule.rule_set()? {
+            let year = set
+                .after(rrule_time(first))
+                .before(rrule_time(first + Duration::days(366)));
+            let result = year.all(u16::try_from(MAX_OCCURRENCES_PER_YEAR + 1).unwrap_or(u16::MAX));
+            if result.dates.len() > MAX_OCCURRENCES_PER_YEAR {
+                return Err(FieldError::new(
+                    "rrule",
+                    format!("repeats more than {MAX_OCCURRENCES_PER_YEAR} times a year"),
+                ));
+            }
+        }
+        Ok(schedule)
+    }
+
+    /// The first occurrence's start as an instant.
+    pub fn first_start(&self) -> Result<DateTime<Utc>, FieldError> {
+        self.timezone
+            .from_local_datetime(&self.start_local)
+            .earliest()
+            .map(|t| t.with_timezone(&Utc))
+            .ok_or_else(|| {
+                FieldError::new(
+                    "start_local",
+                    "does not exist in this time zone (a clock change skips it)",
+                )
+            })
+    }
+
+    fn rule_set(&self) -> Result<Option<RRuleSet>, FieldError> {
+        let Some(rule) = &self.rrule else {
+            return Ok(None);
+        };
+        let start = self
+            .first_start()?
+            .with_timezone(&rrule::Tz::from(self.timezone));
+        let parsed: RRule<Unvalidated> = rule
+            .parse()
+            .map_err(|e| FieldError::new("rrule", format!("is not a valid RRULE: {e}")))?;
+        let validated = parsed
+            .validate(start)
+            .map_err(|e| FieldError::new("rrule", format!("is not a valid RRULE: {e}")))?;
+        Ok(Some(RRuleSet::new(start).rrule(validated)))
+    }
+
+    /// Original starts of the occurrences in `[from, to)`, in order.
+    pub fn occurrences(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<DateTime<Utc>> {
+        let Ok(first) = self.first_start() else {
+            return Vec::new();
+        };
+        match self.rule_set() {
+            Ok(Some(set)) => set
+                .after(rrule_time(from))
+                .before(rrule_time(to))
+                .all(u16::MAX)
+                .dates
+                .into_iter()
+                .map(|t| t.with_timezone(&Utc))
+                .filter(|t| *t >= from && *t < to)
+                .collect(),
+            Ok(None) if first >= from && first < to => vec![first],
+            _ => Vec::new(),
+        }
+    }
+
+    /// Whether `original` is one of the rule's starts.
+    pub fn is_occurrence(&self, original: DateTime<Utc>) -> bool {
+        self.occurrences(original, original + Duration::seconds(1))
+            .contains(&original)
+    }
+}
+
+fn rrule_time(t: DateTime<Utc>) -> DateTime<rrule::Tz> {
+    t.with_timezone(&rrule::Tz::UTC)
+}
+
+/// The wire form of an occurrence's original start, also what its id is derived from.
+pub fn instant_key(original: DateTime<Utc>) -> String {
+    original.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// The identity of the occurrence of `series` originally starting at `original`.
+pub fn occurrence_id(series: Uuid, original: DateTime<Utc>) -> Uuid {
+    Uuid::new_v5(&series, instant_key(original).as_bytes())
+}
+
+/// Checks a query window: `from` before `to`, at most [`MAX_WINDOW_DAYS`] long.
+pub fn check_window(from: DateTime<Utc>, to: DateTime<Utc>) -> Result<(), FieldError> {
+    if to <= from {
+        return Err(FieldError::new("to", "must be after from"));
+    }
+    if to - from > Duration::days(MAX_WINDOW_DAYS) {
+        return Err(FieldError::new(
+            "to",
+            format!("the window may span at most {MAX_WINDOW_DAYS} days"),
+        ));
+    }
+    Ok(())
+}
+
+/// The month (`YYYY-MM`) an instant falls in, in `tz`.
+pub fn local_month(t: DateTime<Utc>, tz: Tz) -> String {
+    t.with_timezone(&tz).format("%Y-%m").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn calligraphy_meets_tuesdays_and_thursdays_across_a_month_boundary() {
+        let s = Schedule::parse(
+            "2026-11-24T09:30",
+            "Asia/Shanghai",
+            Some("FREQ=WEEKLY;BYDAY=TU,TH"),
+            120,
+        )
+        .unwrap();
+        let got = s.occurrences(utc("2026-11-26T00:00:00Z"), utc("2026-12-04T00:00:00Z"));
+        // 09:30 in Shanghai is 01:30 UTC.
+        assert_eq!(
+            got,
+            vec![
+                utc("2026-11-26T01:30:00Z"),
+                utc("2026-12-01T01:30:00Z"),
+                utc("2026-12-03T01:30:00Z")
+            ]
+        );
+    }
+
+    #[test]
+    fn local_time_holds_across_a_daylight_saving_change() {
+        // A choir abroad: 19:00 in Berlin is 18:00 UTC in summer and 17:00 UTC in winter.
+        let s =
+            Schedule::parse("2026-10-21T19:00", "Europe/Berlin", Some("FREQ=WEEKLY"), 90).unwrap();
+        let got = s.occurrences(utc("2026-10-20T00:00:00Z"), utc("2026-11-01T00:00:00Z"));
+        assert_eq!(
+            got,
+            vec![utc("2026-10-21T17:00:00Z"), utc("2026-10-28T18:00:00Z")]
+        );
+    }
+
+    #[test]
+    fn a_single_session_has_one_occurrence() {
+        let s = Schedule::parse("2026-12-05T14:00", "Asia/Shanghai", None, 60).unwrap();
+        assert_eq!(
+            s.occurrences(utc("2026-12-01T00:00:00Z"), utc("2026-12-31T00:00:00Z")),
+            vec![utc("2026-12-05T06:00:00Z")]
+        );
+        assert!(s.is_occurrence(utc("2026-12-05T06:00:00Z")));
+        assert!(!s.is_occurrence(utc("2026-12-05T06:00:01Z")));
+    }
+
+    #[test]
+    fn rules_that_expand_too_far_are_refused_with_the_reason() {
+        let err = Schedule::parse("2026-12-01T08:00", "Asia/Shanghai", Some("FREQ=HOURLY"), 30)
+            .unwrap_err();
+        assert_eq!(err.field, "rrule");
+        assert!(err.reason.contains("800"));
+        // Twice a day is fine.
+        assert!(
+            Schedule::parse(
+                "2026-12-01T08:00",
+                "Asia/Shanghai",
+                Some("FREQ=DAILY;BYHOUR=8,18"),
+                30
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn bad_input_names_its_field() {
+        assert_eq!(
+            Schedule::parse("tomorrow", "Asia/Shanghai", None, 60)
+                .unwrap_err()
+                .field,
+            "start_local"
+        );
+        assert_eq!(
+            Schedule::parse("2026-12-01T08:00", "Mars/Olympus", None, 60)
+                .unwrap_err()
+                .field,
+            "timezone"
+        );
+        assert_eq!(
+            Schedule::parse(
+                "2026-12-01T08:00",
+                "Asia/Shanghai",
+                Some("FREQ=SOMETIMES"),
+                60
+            )
+            .unwrap_err()
+            .field,
+            "rrule"
+        );
+        // 02:30 does not exist in Berlin on the spring-forward night.
+        assert_eq!(
+            Schedule::parse("2026-03-29T02:30", "Europe/Berlin", None, 60)
+                .unwrap_err()
+                .field,
+            "start_local"
+        );
+    }
+
+    #[test]
+    fn occurrence_ids_are_stable_and_distinct() {
+        let series = Uuid::now_v7();
+        let a = utc("2026-12-01T01:30:00Z");
+        assert_eq!(occurrence_id(series, a), occurrence_id(series, a));
+        assert_ne!(
+            occurrence_id(series, a),
+            occurrence_id(series, a + Duration::days(7))
+        );
+        assert_ne!(occurrence_id(series, a), occurrence_id(Uuid::now_v7(), a));
+        // Pinned: phones compute the same id from the same inputs.
+        let fixed = Uuid::parse_str("0193a0c4-7d2e-7c61-9a57-6b1f0e2d4c11").unwrap();
+        assert_eq!(
+            occurrence_id(fixed, a),
+            Uuid::new_v5(&fixed, b"2026-12-01T01:30:00Z")
+        );
+    }
+
+    #[test]
+    fn windows_are_bounded() {
+        let from = utc("2026-12-01T00:00:00Z");
+        assert!(check_window(from, from + Duration::days(92)).is_ok());
+        assert!(check_window(from, from + Duration::days(93)).is_err());
+        assert!(check_window(from, from).is_err());
+    }
+
+    #[test]
+    fn months_are_local() {
+        // 20:00 UTC on 30 November is already December in Shanghai.
+        assert_eq!(
+            local_month(utc("2026-11-30T20:00:00Z"), chrono_tz::Asia::Shanghai),
+            "2026-12"
+        );
+    }
+}
