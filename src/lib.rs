@@ -15,6 +15,7 @@
 //! - [`sync`]: the offline-first sync engine: push, pull, cursors, pokes, compaction.
 //! - [`persistence`] and [`entity`]: the database, through sea-orm; the schema lives in the
 //!   `migration` crate under `migrations/`.
+//! - [`calendar`]: iCalendar feeds of series and sessions.
 //! - [`telemetry`]: logs and Prometheus metrics.
 //! - [`cli`]: the `linli` subcommands.
 //!
@@ -23,6 +24,7 @@
 //! with every error mapped once by [`http::error`].
 
 pub mod auth;
+pub mod calendar;
 pub mod cli;
 pub mod config;
 pub mod domain;

@@ -7,6 +7,7 @@
 //! - [`account`]: the caller's own profile.
 //! - [`communities`]: the communities of this deployment and their residents.
 //! - [`sync`]: push, pull and the poke stream of the sync engine (`crate::sync`).
+//! - [`schedule`]: reads of groups, series, occurrences, sign-ups, hours; calendar feeds.
 //! - [`error`]: the one error type and its problem+json responses.
 //! - [`middleware`]: request ids, one log line and metrics per request, the body limit, and
 //!   the rewrite that makes every error problem+json.
@@ -17,6 +18,7 @@ pub mod communities;
 pub mod error;
 pub mod health;
 pub mod middleware;
+pub mod schedule;
 pub mod sync;
 
 use std::sync::Arc;
@@ -78,6 +80,8 @@ pub enum ApiTags {
     Communities,
     /// Offline-first sync: push queued mutations, pull changes, listen for pokes.
     Sync,
+    /// Groups' schedules, sessions, sign-ups and service hours; calendar feeds.
+    Schedule,
 }
 
 pub type Apis = (
@@ -86,6 +90,7 @@ pub type Apis = (
     account::AccountApi,
     communities::CommunitiesApi,
     sync::SyncApi,
+    schedule::ScheduleApi,
 );
 
 /// The API and its OpenAPI document.
@@ -97,6 +102,7 @@ pub fn api_service() -> OpenApiService<Apis, ()> {
             account::AccountApi,
             communities::CommunitiesApi,
             sync::SyncApi,
+            schedule::ScheduleApi,
         ),
         "linli",
         env!("CARGO_PKG_VERSION"),

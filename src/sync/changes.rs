@@ -120,6 +120,15 @@ pub fn tally(t: &occurrence_tally::Model) -> Change {
     })
 }
 
+pub fn signup_status(s: Status) -> SignupStatus {
+    match s {
+        Status::Confirmed => SignupStatus::Confirmed,
+        Status::Waitlisted => SignupStatus::Waitlisted,
+        Status::Cancelled => SignupStatus::Cancelled,
+        Status::OccurrenceCancelled => SignupStatus::OccurrenceCancelled,
+    }
+}
+
 /// A sign-up as one viewer sees it: the phone number only for the group's leaders.
 pub fn signup(
     s: &signup::Model,
@@ -137,12 +146,7 @@ pub fn signup(
             original_start: s.original_start,
             resident_id: s.resident_id,
             party_size: count(s.party_size),
-            status: match Status::parse(&s.status) {
-                Status::Confirmed => SignupStatus::Confirmed,
-                Status::Waitlisted => SignupStatus::Waitlisted,
-                Status::Cancelled => SignupStatus::Cancelled,
-                Status::OccurrenceCancelled => SignupStatus::OccurrenceCancelled,
-            },
+            status: signup_status(Status::parse(&s.status)),
             waitlist_position,
             display_name: display_name.to_owned(),
             phone: phone.map(str::to_owned),

@@ -10,6 +10,7 @@ mod helpers;
 mod observability;
 mod openapi;
 mod phone;
+mod schedule;
 mod sync;
 mod sync_concurrency;
 mod sync_model;

@@ -1,0 +1,717 @@
+//! Recurring schedules, sign-ups with capacity and waitlist, overrides, attendance and hours,
+//! and calendar feeds, over HTTP.
+
+use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Asia::Shanghai;
+use linli::domain::recurrence::occurrence_id;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::helpers::{Resident, TestApp, assert_problem, spawn_app};
+use crate::phone::Phone;
+
+/// A local start `days` from now at 09:30 Shanghai time, and that first occurrence's instant.
+fn start_in(days: i64) -> (String, DateTime<Utc>) {
+    let day = (Utc::now() + Duration::days(days))
+        .with_timezone(&Shanghai)
+        .date_naive();
+    let local = day.and_hms_opt(9, 30, 0).unwrap();
+    let instant = local
+        .and_local_timezone(Shanghai)
+        .unwrap()
+        .with_timezone(&Utc);
+    (local.format("%Y-%m-%dT%H:%M").to_string(), instant)
+}
+
+struct Society {
+    app: TestApp,
+    admin: Phone,
+    leader: Resident,
+    group: Uuid,
+    series: Uuid,
+    /// The first occurrence.
+    first: DateTime<Utc>,
+}
+
+impl Society {
+    /// A weekly legal-advice lecture starting in `days` days with `capacity` seats.
+    async fn new(days: i64, capacity: u32, extra: Value) -> Self {
+        let app = spawn_app().await;
+        let admin_r = app.admin("13800000000", "會長").await;
+        let leader = app.resident("13700000000", "張律師").await;
+        let mut admin = Phone::new(&app, &admin_r);
+        let (group, series) = (Uuid::now_v7(), Uuid::now_v7());
+        let (start_local, first) = start_in(days);
+        admin.mutate(
+            "group.create",
+            json!({"id": group, "name": "法律講座", "kind": "legal_corner", "is_open": true}),
+        );
+        admin.mutate(
+            "member.set_role",
+            json!({"group_id": group, "resident_id": leader.id, "role": "leader"}),
+        );
+        let mut args = json!({"id": series, "group_id": group, "title": "週六法律講座", "start_local": start_local,
+            "rrule": "FREQ=WEEKLY", "duration_minutes": 90, "capacity": capacity});
+        args.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        admin.mutate("series.create", args);
+        let out = admin.push().await;
+        assert!(
+            out["results"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|r| r["status"] == "applied"),
+            "{out}"
+        );
+        Self {
+            app,
+            admin,
+            leader,
+            group,
+            series,
+            first,
+        }
+    }
+
+    fn occurrence(&self, week: i64) -> (Uuid, DateTime<Utc>) {
+        let t = self.first + Duration::weeks(week);
+        (occurrence_id(self.series, t), t)
+    }
+
+    fn request(&self, week: i64) -> Value {
+        let (id, t) = self.occurrence(week);
+        json!({"occurrence_id": id, "series_id": self.series, "original_start": t})
+    }
+
+    async fn volunteer(&self, n: u32) -> Phone {
+        let r = self
+            .app
+            .resident(&format!("139000000{n:02}"), &format!("志願者{n}"))
+            .await;
+        Phone::new(&self.app, &r)
+    }
+}
+
+fn result(out: &Value) -> &Value {
+    &out["results"][0]
+}
+
+fn status(out: &Value) -> String {
+    let r = result(out);
+    match r["status"].as_str().unwrap() {
+        "rejected" => format!("rejected:{}", r["code"].as_str().unwrap()),
+        _ => r["data"]["data"]["status"]
+            .as_str()
+            .unwrap_or("applied")
+            .to_owned(),
+    }
+}
+
+async fn sign_up(phone: &mut Phone, args: Value) -> Value {
+    phone.mutate("signup.request", args);
+    phone.push().await
+}
+
+#[tokio::test]
+async fn seats_are_confirmed_in_arrival_order_then_waitlisted_with_a_position() {
+    let s = Society::new(3, 2, json!({})).await;
+    let mut outcomes = Vec::new();
+    let mut phones = Vec::new();
+    for n in 0..3 {
+        let mut p = s.volunteer(n).await;
+        outcomes.push(sign_up(&mut p, s.request(0)).await);
+        phones.push(p);
+    }
+
+    assert_eq!(
+        outcomes.iter().map(status).collect::<Vec<_>>(),
+        ["confirmed", "confirmed", "waitlisted"]
+    );
+    assert_eq!(result(&outcomes[2])["data"]["data"]["waitlist_position"], 1);
+    // Everyone sees the tally; nobody sees the others' sign-ups.
+    phones[0].pull().await;
+    let (occ, _) = s.occurrence(0);
+    let tally = phones[0].get("occurrence_tally", occ).unwrap();
+    assert_eq!(
+        (
+            tally["confirmed"].as_u64(),
+            tally["waitlisted"].as_u64(),
+            tally["capacity"].as_u64()
+        ),
+        (Some(2), Some(1), Some(2))
+    );
+    assert_eq!(phones[0].count("signup"), 1);
+}
+
+#[tokio::test]
+async fn a_cancellation_promotes_the_head_of_the_waitlist() {
+    let s = Society::new(3, 1, json!({})).await;
+    let (mut a, mut b, mut c) = (
+        s.volunteer(0).await,
+        s.volunteer(1).await,
+        s.volunteer(2).await,
+    );
+    sign_up(&mut a, s.request(0)).await;
+    sign_up(&mut b, s.request(0)).await;
+    let c_out = sign_up(&mut c, s.request(0)).await;
+    assert_eq!(result(&c_out)["data"]["data"]["waitlist_position"], 2);
+
+    let (occ, _) = s.occurrence(0);
+    a.mutate("signup.cancel", json!({"occurrence_id": occ}));
+    let out = a.push().await;
+    assert_eq!(status(&out), "cancelled");
+
+    b.pull().await;
+    c.pull().await;
+    let mine = |p: &Phone| {
+        p.replica
+            .iter()
+            .find(|((e, _), _)| e == "signup")
+            .map(|(_, v)| v.clone())
+            .unwrap()
+    };
+    assert_eq!(mine(&b)["status"], "confirmed");
+    assert_eq!(mine(&c)["status"], "waitlisted");
+    assert_eq!(mine(&c)["waitlist_position"], 1);
+}
+
+#[tokio::test]
+async fn a_confirmed_volunteer_is_never_bumped_by_a_request_with_an_earlier_clock() {
+    let s = Society::new(3, 1, json!({})).await;
+    let (mut early_but_offline, mut online) = (s.volunteer(0).await, s.volunteer(1).await);
+    early_but_offline.skew_ms = -60_000;
+    early_but_offline.mutate("signup.request", s.request(0));
+    let online_out = sign_up(&mut online, s.request(0)).await;
+    let late_out = early_but_offline.push().await;
+
+    assert_eq!(status(&online_out), "confirmed");
+    assert_eq!(status(&late_out), "waitlisted");
+}
+
+#[tokio::test]
+async fn asking_twice_from_two_phones_makes_one_sign_up() {
+    let s = Society::new(3, 5, json!({})).await;
+    let mut phone = s.volunteer(0).await;
+    let mut tablet = phone.second_device();
+    sign_up(&mut phone, s.request(0)).await;
+    let again = sign_up(&mut tablet, s.request(0)).await;
+
+    assert_eq!(status(&again), "confirmed");
+    phone.pull().await;
+    assert_eq!(phone.count("signup"), 1);
+    let (occ, _) = s.occurrence(0);
+    assert_eq!(phone.get("occurrence_tally", occ).unwrap()["confirmed"], 1);
+}
+
+#[tokio::test]
+async fn raising_the_capacity_promotes_and_lowering_it_keeps_the_confirmed() {
+    let mut s = Society::new(3, 1, json!({})).await;
+    let (mut a, mut b, mut c) = (
+        s.volunteer(0).await,
+        s.volunteer(1).await,
+        s.volunteer(2).await,
+    );
+    sign_up(&mut a, s.request(0)).await;
+    sign_up(&mut b, s.request(0)).await;
+
+    s.admin
+        .mutate("series.update", json!({"id": s.series, "capacity": 2}));
+    s.admin.push().await;
+    b.pull().await;
+    let b_signup = b
+        .replica
+        .iter()
+        .find(|((e, _), _)| e == "signup")
+        .unwrap()
+        .1
+        .clone();
+    assert_eq!(b_signup["status"], "confirmed");
+
+    s.admin
+        .mutate("series.update", json!({"id": s.series, "capacity": 1}));
+    s.admin.push().await;
+    let c_out = sign_up(&mut c, s.request(0)).await;
+    assert_eq!(status(&c_out), "waitlisted");
+    a.pull().await;
+    let (occ, _) = s.occurrence(0);
+    let tally = a.get("occurrence_tally", occ).unwrap();
+    assert_eq!(
+        (tally["confirmed"].as_u64(), tally["capacity"].as_u64()),
+        (Some(2), Some(1))
+    );
+}
+
+#[tokio::test]
+async fn requests_outside_the_rules_are_rejected_with_a_code() {
+    let s = Society::new(3, 1, json!({"signup_opens_days_before": 14, "waitlist_limit": 1, "cancel_cutoff_minutes_before": 10080})).await;
+    let (mut a, mut b, mut c) = (
+        s.volunteer(0).await,
+        s.volunteer(1).await,
+        s.volunteer(2).await,
+    );
+    // Week 3 is more than 14 days away: not open yet.
+    assert_eq!(
+        status(&sign_up(&mut a, s.request(3)).await),
+        "rejected:signups_not_open"
+    );
+    sign_up(&mut a, s.request(0)).await;
+    sign_up(&mut b, s.request(0)).await;
+    assert_eq!(
+        status(&sign_up(&mut c, s.request(0)).await),
+        "rejected:waitlist_full"
+    );
+    // The cutoff is a week before: too late to cancel a session three days away.
+    let (occ, _) = s.occurrence(0);
+    a.mutate("signup.cancel", json!({"occurrence_id": occ}));
+    assert_eq!(status(&a.push().await), "rejected:past_cutoff");
+    // Not an occurrence of the series at all.
+    let bogus = s.first + Duration::hours(1);
+    let out = sign_up(&mut c, json!({"occurrence_id": occurrence_id(s.series, bogus), "series_id": s.series, "original_start": bogus})).await;
+    assert_eq!(status(&out), "rejected:occurrence_cancelled");
+}
+
+#[tokio::test]
+async fn a_phone_signs_up_with_just_the_occurrence_id_it_computed_offline() {
+    let s = Society::new(3, 5, json!({})).await;
+    let mut phone = s.volunteer(0).await;
+    let (occ, _) = s.occurrence(1);
+    let out = sign_up(&mut phone, json!({"occurrence_id": occ})).await;
+    assert_eq!(status(&out), "confirmed");
+    assert_eq!(
+        result(&out)["data"]["data"]["occurrence_id"],
+        occ.to_string()
+    );
+}
+
+#[tokio::test]
+async fn cancelling_or_removing_occurrences_never_drops_sign_ups_silently() {
+    let mut s = Society::new(3, 5, json!({})).await;
+    let mut a = s.volunteer(0).await;
+    sign_up(&mut a, s.request(0)).await;
+    sign_up(&mut a, s.request(1)).await;
+    let (occ0, t0) = s.occurrence(0);
+
+    // The committee cancels this Saturday's lecture.
+    s.admin.mutate(
+        "occurrence.override",
+        json!({"series_id": s.series, "original_start": t0, "cancelled": true, "note": "講師生病"}),
+    );
+    s.admin.push().await;
+    // Then moves the series to Sundays: every Saturday occurrence disappears.
+    let (sunday, _) = start_in(4);
+    s.admin.mutate(
+        "series.update",
+        json!({"id": s.series, "start_local": sunday}),
+    );
+    s.admin.push().await;
+
+    a.pull().await;
+    let statuses: Vec<String> = a
+        .replica
+        .iter()
+        .filter(|((e, _), _)| e == "signup")
+        .map(|(_, v)| v["status"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(statuses, ["occurrence_cancelled", "occurrence_cancelled"]);
+    let o = a.get("occurrence_override", occ0).unwrap();
+    assert_eq!(
+        (o["cancelled"].as_bool(), o["note"].as_str()),
+        (Some(true), Some("講師生病"))
+    );
+    // And a request for a cancelled occurrence is refused.
+    s.admin.mutate(
+        "series.update",
+        json!({"id": s.series, "start_local": start_in(3).0}),
+    );
+    s.admin.push().await;
+    assert_eq!(
+        status(&sign_up(&mut a, s.request(0)).await),
+        "rejected:occurrence_cancelled"
+    );
+}
+
+#[tokio::test]
+async fn a_moved_occurrence_keeps_its_identity_and_its_sign_ups() {
+    let mut s = Society::new(3, 5, json!({})).await;
+    let mut a = s.volunteer(0).await;
+    sign_up(&mut a, s.request(0)).await;
+    let (occ, t0) = s.occurrence(0);
+    let moved = t0 + Duration::hours(2);
+    s.admin.mutate("occurrence.override", json!({"series_id": s.series, "original_start": t0, "starts_at": moved, "location": "社區禮堂"}));
+    s.admin.push().await;
+
+    let list: Value = s
+        .app
+        .get(
+            &format!(
+                "/api/v1/occurrences?from={}&to={}",
+                enc(t0 - Duration::hours(1)),
+                enc(t0 + Duration::days(15))
+            ),
+            Some(&a.token),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let first = &list[0];
+    assert_eq!(first["occurrence_id"], occ.to_string());
+    assert_eq!(
+        first["starts_at"]
+            .as_str()
+            .unwrap()
+            .parse::<DateTime<Utc>>()
+            .unwrap(),
+        moved
+    );
+    assert_eq!(first["location"], "社區禮堂");
+    assert_eq!(first["my_signup"], "confirmed");
+    assert_eq!(first["confirmed"], 1);
+    assert_eq!(
+        list.as_array().unwrap().len(),
+        3,
+        "three Saturdays in the window: {list}"
+    );
+}
+
+fn enc(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        .replace('+', "%2B")
+}
+
+#[tokio::test]
+async fn occurrence_windows_are_bounded() {
+    let s = Society::new(3, 5, json!({})).await;
+    let resp = s
+        .app
+        .get(
+            &format!(
+                "/api/v1/occurrences?from={}&to={}",
+                enc(s.first),
+                enc(s.first + Duration::days(120))
+            ),
+            Some(&s.admin.token),
+        )
+        .await;
+    let problem = assert_problem(resp, 422, "validation_failed").await;
+    assert_eq!(problem["field"], "to");
+}
+
+#[tokio::test]
+async fn rules_that_repeat_too_often_are_rejected_with_the_reason() {
+    let mut s = Society::new(3, 5, json!({})).await;
+    s.admin.mutate("series.create", json!({"id": Uuid::now_v7(), "group_id": s.group, "title": "每小時", "start_local": start_in(1).0, "rrule": "FREQ=HOURLY", "duration_minutes": 30}));
+    let out = s.admin.push().await;
+    assert_eq!(status(&out), "rejected:validation_failed");
+    assert!(result(&out)["message"].as_str().unwrap().contains("rrule"));
+}
+
+#[tokio::test]
+async fn leaders_sign_up_residents_without_phones_and_see_who_signed_up() {
+    let s = Society::new(3, 5, json!({})).await;
+    let elder = s.app.resident("13600000000", "劉奶奶").await;
+    let mut leader = Phone::new(&s.app, &s.leader);
+    let mut args = s.request(0);
+    args["on_behalf_of"] = json!(elder.id);
+    assert_eq!(
+        status(&sign_up(&mut leader, args.clone()).await),
+        "confirmed"
+    );
+    // A plain resident may not sign up someone else.
+    let mut neighbour = s.volunteer(0).await;
+    args["on_behalf_of"] = json!(s.leader.id);
+    assert_eq!(
+        status(&sign_up(&mut neighbour, args).await),
+        "rejected:forbidden"
+    );
+
+    leader.pull().await;
+    let seen = leader
+        .replica
+        .iter()
+        .find(|((e, _), _)| e == "signup")
+        .unwrap()
+        .1
+        .clone();
+    assert_eq!(
+        (seen["display_name"].as_str(), seen["phone"].as_str()),
+        (Some("劉奶奶"), Some("+8613600000000"))
+    );
+    // The admin sees the name, not the phone; other residents see nothing of it.
+    let mut admin = s.admin.second_device();
+    admin.cursor = None;
+    admin.replica.clear();
+    admin.pull().await;
+    let seen = admin
+        .replica
+        .iter()
+        .find(|((e, _), _)| e == "signup")
+        .unwrap()
+        .1
+        .clone();
+    assert_eq!(seen["display_name"], "劉奶奶");
+    assert!(seen.get("phone").is_none());
+    neighbour.pull().await;
+    assert_eq!(neighbour.count("signup"), 0);
+    // The roster: leaders get phone numbers, members get 403.
+    let roster: Value = s
+        .app
+        .get(
+            &format!("/api/v1/groups/{}/roster", s.group),
+            Some(&leader.token),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(roster[0]["phone"], "+8613700000000");
+    assert_problem(
+        s.app
+            .get(
+                &format!("/api/v1/groups/{}/roster", s.group),
+                Some(&neighbour.token),
+            )
+            .await,
+        403,
+        "forbidden",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn attendance_counts_service_hours_per_group_and_month() {
+    let s = Society::new(3, 5, json!({})).await;
+    let mut volunteer = s.volunteer(0).await;
+    let mut leader = Phone::new(&s.app, &s.leader);
+    let (occ, t0) = s.occurrence(0);
+    let who = volunteer_id(&s.app, &volunteer).await;
+    leader.mutate("attendance.mark", json!({"occurrence_id": occ, "series_id": s.series, "original_start": t0, "user_id": who, "status": "present", "hours": 2.5}));
+    let out = leader.push().await;
+    assert_eq!(result(&out)["status"], "applied", "{out}");
+    // Marking is for leaders.
+    volunteer.mutate("attendance.mark", json!({"occurrence_id": occ, "series_id": s.series, "original_start": t0, "user_id": who, "status": "present"}));
+    assert_eq!(status(&volunteer.push().await), "rejected:forbidden");
+
+    let month = t0.with_timezone(&Shanghai).format("%Y-%m").to_string();
+    let group_hours: Value = s
+        .app
+        .get(
+            &format!("/api/v1/groups/{}/hours?month={month}", s.group),
+            Some(&leader.token),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            group_hours[0]["hours"].as_f64(),
+            group_hours[0]["sessions"].as_u64()
+        ),
+        (Some(2.5), Some(1))
+    );
+    let mine: Value = s
+        .app
+        .get(
+            &format!("/api/v1/me/hours?month={month}"),
+            Some(&volunteer.token),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(mine[0]["hours"], 2.5);
+    assert_eq!(mine[0]["name"], "法律講座");
+    volunteer.pull().await;
+    assert_eq!(volunteer.count("attendance"), 1);
+    assert_problem(
+        s.app
+            .get(
+                &format!("/api/v1/groups/{}/hours?month={month}", s.group),
+                Some(&volunteer.token),
+            )
+            .await,
+        403,
+        "forbidden",
+    )
+    .await;
+}
+
+async fn volunteer_id(app: &TestApp, phone: &Phone) -> Uuid {
+    let me: Value = app
+        .get("/api/v1/me", Some(&phone.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    me["id"].as_str().unwrap().parse().unwrap()
+}
+
+/// Parses an iCalendar document with an independent parser (the `ical` crate) and returns
+/// its events' properties.
+/// An iCalendar property: name, value, parameters.
+type IcsProperty = (String, String, Vec<(String, Vec<String>)>);
+
+fn parse_ics(text: &str) -> Vec<Vec<IcsProperty>> {
+    let mut reader = ical::IcalParser::new(std::io::BufReader::new(text.as_bytes()));
+    let cal = reader
+        .next()
+        .expect("one calendar")
+        .expect("a valid calendar");
+    assert!(reader.next().is_none());
+    cal.events
+        .into_iter()
+        .map(|e| {
+            e.properties
+                .into_iter()
+                .map(|p| {
+                    (
+                        p.name,
+                        p.value.unwrap_or_default(),
+                        p.params.unwrap_or_default(),
+                    )
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn prop<'a>(event: &'a [IcsProperty], name: &str) -> Vec<&'a str> {
+    event
+        .iter()
+        .filter(|(n, _, _)| n == name)
+        .map(|(_, v, _)| v.as_str())
+        .collect()
+}
+
+#[tokio::test]
+async fn calendar_feeds_carry_rrule_exdate_and_recurrence_id_with_stable_uids() {
+    let mut s = Society::new(3, 5, json!({})).await;
+    let (_, t1) = s.occurrence(1);
+    let (_, t2) = s.occurrence(2);
+    s.admin.mutate(
+        "occurrence.override",
+        json!({"series_id": s.series, "original_start": t1, "cancelled": true}),
+    );
+    s.admin.mutate(
+        "occurrence.override",
+        json!({"series_id": s.series, "original_start": t2, "starts_at": t2 + Duration::hours(1)}),
+    );
+    s.admin.push().await;
+
+    let text = s
+        .app
+        .get(&format!("/api/v1/groups/{}/calendar.ics", s.group), None)
+        .await
+        .text()
+        .await
+        .unwrap();
+    let events = parse_ics(&text);
+
+    assert_eq!(events.len(), 2, "{text}");
+    let uid = format!("series-{}@linli", s.series);
+    assert_eq!(prop(&events[0], "UID"), [uid.as_str()]);
+    assert_eq!(prop(&events[0], "RRULE"), ["FREQ=WEEKLY"]);
+    let local = |t: DateTime<Utc>| {
+        t.with_timezone(&Shanghai)
+            .format("%Y%m%dT%H%M%S")
+            .to_string()
+    };
+    assert_eq!(prop(&events[0], "EXDATE"), [local(t1).as_str()]);
+    assert_eq!(prop(&events[1], "UID"), [uid.as_str()]);
+    assert_eq!(prop(&events[1], "RECURRENCE-ID"), [local(t2).as_str()]);
+    assert_eq!(
+        prop(&events[1], "DTSTART"),
+        [local(t2 + Duration::hours(1)).as_str()]
+    );
+    // The same UID tomorrow: calendar apps update instead of duplicating.
+    let again = s
+        .app
+        .get(&format!("/api/v1/groups/{}/calendar.ics", s.group), None)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(prop(&parse_ics(&again)[0], "UID"), [uid.as_str()]);
+}
+
+#[tokio::test]
+async fn a_personal_feed_is_secret_rotatable_and_revocable() {
+    let s = Society::new(3, 5, json!({})).await;
+    let mut a = s.volunteer(0).await;
+    sign_up(&mut a, s.request(0)).await;
+    let feed: Value = s
+        .app
+        .client
+        .post(s.app.url("/api/v1/me/calendar-token"))
+        .bearer_auth(&a.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let path = feed["path"].as_str().unwrap().to_owned();
+
+    let resp = s.app.get(&path, None).await;
+    assert!(
+        resp.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/calendar")
+    );
+    let events = parse_ics(&resp.text().await.unwrap());
+    let (occ, _) = s.occurrence(0);
+    assert_eq!(
+        prop(&events[0], "UID"),
+        [format!("occurrence-{occ}@linli").as_str()]
+    );
+
+    let rotated: Value = s
+        .app
+        .client
+        .post(s.app.url("/api/v1/me/calendar-token"))
+        .bearer_auth(&a.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_problem(s.app.get(&path, None).await, 404, "not_found").await;
+    let new_path = rotated["path"].as_str().unwrap().to_owned();
+    assert_eq!(s.app.get(&new_path, None).await.status(), 200);
+    let revoked = s
+        .app
+        .client
+        .delete(s.app.url("/api/v1/me/calendar-token"))
+        .bearer_auth(&a.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), 204);
+    assert_problem(s.app.get(&new_path, None).await, 404, "not_found").await;
+}
+
+#[tokio::test]
+async fn invite_only_groups_have_no_public_feed_and_take_sign_ups_from_members_only() {
+    let mut s = Society::new(3, 5, json!({})).await;
+    s.admin
+        .mutate("group.update", json!({"id": s.group, "is_open": false}));
+    s.admin.push().await;
+    assert_problem(
+        s.app
+            .get(&format!("/api/v1/groups/{}/calendar.ics", s.group), None)
+            .await,
+        404,
+        "not_found",
+    )
+    .await;
+    let mut outsider = s.volunteer(0).await;
+    assert_eq!(
+        status(&sign_up(&mut outsider, s.request(0)).await),
+        "rejected:forbidden"
+    );
+}
