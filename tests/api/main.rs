@@ -11,6 +11,7 @@ mod observability;
 mod openapi;
 mod phone;
 mod schedule;
+mod signup_model;
 mod sync;
 mod sync_concurrency;
 mod sync_model;
