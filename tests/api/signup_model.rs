@@ -242,7 +242,7 @@ async fn run(ops: Vec<Op>, capacity: u32) {
     }
 
     // Replay what the server received through the rules.
-    let mut seats = vec![Seats::default(), Seats::default()];
+    let mut seats = [Seats::default(), Seats::default()];
     let mut capacity_model = capacity;
     for (client, id, what, occ, who, party) in &received {
         let s = &mut seats[*occ];
