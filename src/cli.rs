@@ -30,6 +30,13 @@ pub async fn run() -> anyhow::Result<()> {
             Ok(())
         }
         Some(Command::User(UserCommand::Create(args))) => create_user(args).await,
+        Some(Command::Demo(args)) => {
+            let db = persistence::connect(&DatabaseSettings::from(&args.database)).await?;
+            persistence::migrate(&db).await?;
+            crate::demo::run(db.clone(), args.residents).await?;
+            db.close().await?;
+            Ok(())
+        }
         Some(Command::Compact(args)) => {
             telemetry::init_logging(Default::default());
             let db = persistence::connect(&DatabaseSettings::from(&args.database)).await?;

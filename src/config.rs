@@ -31,6 +31,8 @@ pub enum Command {
     Openapi,
     /// Purge sync tombstones older than the retention period.
     Compact(CompactArgs),
+    /// Fill an empty database with the Sun Village demo community.
+    Demo(DemoArgs),
     /// Manage resident accounts.
     #[command(subcommand)]
     User(UserCommand),
@@ -102,6 +104,15 @@ pub struct CompactArgs {
     /// Keep tombstones this many days; phones offline longer must resync from scratch.
     #[arg(long, env = "LINLI_TOMBSTONE_RETENTION_DAYS", default_value_t = 180)]
     pub retention_days: u32,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DemoArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// How many residents to create.
+    #[arg(long, default_value_t = 300)]
+    pub residents: usize,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -17,7 +17,7 @@
 //!   `migration` crate under `migrations/`.
 //! - [`calendar`]: iCalendar feeds of series and sessions.
 //! - [`telemetry`]: logs and Prometheus metrics.
-//! - [`cli`]: the `linli` subcommands.
+//! - [`cli`]: the `linli` subcommands; [`demo`]: the Sun Village demo data.
 //!
 //! A request flows: middleware (request id, body limit) → handler in [`http`] → parse input
 //! into [`domain`] types → ask [`domain::permissions`] → queries in [`persistence`] → response,
@@ -27,6 +27,7 @@ pub mod auth;
 pub mod calendar;
 pub mod cli;
 pub mod config;
+pub mod demo;
 pub mod domain;
 pub mod entity;
 pub mod http;

@@ -212,3 +212,64 @@ async fn compact_purges_old_tombstones_and_old_cursors_must_resync() {
     // The cursor taken after the delete is still good.
     assert!(phone.pull().await.is_empty());
 }
+
+#[tokio::test]
+async fn demo_fills_an_empty_database_with_sun_village() {
+    let app = spawn_app().await;
+    let output = Command::new(BIN)
+        .args(["demo", "--residents", "60"])
+        .env("DATABASE_URL", &app.database_url)
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let printed = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        printed.contains("[4/4] done: 61 residents, 6 groups"),
+        "{printed}"
+    );
+
+    let session = crate::helpers::session(
+        app.login("13800000000", linli::demo::DEMO_PASSWORD).await,
+        "13800000000",
+    )
+    .await;
+    let groups: Value = app
+        .get("/api/v1/groups", Some(&session.access_token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(groups.as_array().unwrap().len(), 6);
+    // The Saturday lecture has more requests than seats: a waitlist.
+    let mut phone = crate::phone::Phone::new(&app, &session);
+    phone.pull().await;
+    let tallies: Vec<&Value> = phone
+        .replica
+        .iter()
+        .filter(|((e, _), _)| e == "occurrence_tally")
+        .map(|(_, v)| v)
+        .collect();
+    assert!(
+        tallies
+            .iter()
+            .any(|t| t["waitlisted"].as_u64().unwrap() > 0),
+        "{tallies:?}"
+    );
+    assert!(tallies.iter().all(|t| {
+        t.get("capacity")
+            .is_none_or(|c| t["confirmed"].as_u64() <= c.as_u64())
+    }));
+    // It refuses to run twice.
+    let again = Command::new(BIN)
+        .args(["demo"])
+        .env("DATABASE_URL", &app.database_url)
+        .output()
+        .await
+        .unwrap();
+    assert!(!again.status.success());
+}
