@@ -42,14 +42,22 @@ pub fn parse_timezone(s: &str) -> Result<Tz, FieldError> {
 }
 
 pub fn parse_start_local(s: &str) -> Result<NaiveDateTime, FieldError> {
-    NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S")
+    let t = NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S")
         .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M"))
         .map_err(|_| {
             FieldError::new(
                 "start_local",
                 "must be a local date and time like 2026-12-01T09:30",
             )
-        })
+        })?;
+    // Keeps date arithmetic (and rule expansion) far from chrono's limits.
+    if !(2000..=2100).contains(&chrono::Datelike::year(&t)) {
+        return Err(FieldError::new(
+            "start_local",
+            "must be between the years 2000 and 2100",
+        ));
+    }
+    Ok(t)
 }
 
 /// Formats a local start the way it is stored.
@@ -253,6 +261,12 @@ mod tests {
 
     #[test]
     fn bad_input_names_its_field() {
+        assert_eq!(
+            Schedule::parse("+262142-12-31T23:30", "Asia/Shanghai", None, 60)
+                .unwrap_err()
+                .field,
+            "start_local"
+        );
         assert_eq!(
             Schedule::parse("tomorrow", "Asia/Shanghai", None, 60)
                 .unwrap_err()

@@ -533,6 +533,14 @@ async fn occurrences(
     group: Option<Uuid>,
 ) -> Result<Vec<OccurrenceView>, ApiError> {
     check_window(from, to)?;
+    let now = Utc::now();
+    if from < now - Duration::days(2 * 366) || to > now + Duration::days(3 * 366) {
+        return Err(FieldError::new(
+            "from",
+            "the window must lie within two years back and three ahead",
+        )
+        .into());
+    }
     let actor = state.actor(&auth.0).await?;
     let mut query = series::Entity::find()
         .filter(series::Column::CommunityId.eq(actor.community_id))
@@ -565,6 +573,7 @@ async fn occurrences(
                 .collect();
         let tallies: HashMap<Uuid, occurrence_tally::Model> = occurrence_tally::Entity::find()
             .filter(occurrence_tally::Column::Id.is_in(ids.clone()))
+            .filter(occurrence_tally::Column::DeletedAt.is_null())
             .all(&state.db)
             .await?
             .into_iter()

@@ -81,7 +81,11 @@ pub async fn pull(
             scope: scope.clone(),
             reconcile: None,
         },
-        Some(c) if c.position.version < purged_through => return Err(ApiError::ResyncRequired),
+        // Deletions the phone has not seen were purged. (Tombstones at or below
+        // `skip_tombstones_through` were never going to be sent to it anyway.)
+        Some(c) if purged_through > c.position.version.max(c.skip_tombstones_through) => {
+            return Err(ApiError::ResyncRequired);
+        }
         Some(c) => c,
     };
     if cursor.scope != scope {
@@ -109,7 +113,10 @@ pub async fn pull(
             cursor.reconcile = None;
         }
     }
-    if !has_more && changes.len() < limit {
+    if !has_more && changes.len() >= limit {
+        // The re-scan filled the page: the feed is still to be read.
+        has_more = true;
+    } else if !has_more {
         let remaining = limit - changes.len();
         let (page, more, last) = feed_page(&txn, actor, &scope, &cursor, remaining).await?;
         changes.extend(page);

@@ -179,6 +179,8 @@ async fn apply_one(
         });
     }
 
+    // Decide on what is committed now, and keep it so until this mutation commits.
+    write::lock(&txn, actor.community_id).await?;
     let now = Utc::now();
     let (name, outcome, grants_changed) = match m {
         PushedMutation::Unreadable { name, reason, .. } => (

@@ -93,6 +93,13 @@ pub async fn resolve(
 ) -> Result<Decision<Occurrence>> {
     let (s, original) = match (series_hint, start_hint) {
         (Some(sid), Some(start)) => {
+            // Expanding a rule walks from its first occurrence: keep the walk bounded.
+            if start < now - Duration::days(400) || start > now + Duration::days(800) {
+                return Ok(Err(reject(
+                    MutationCode::NotFound,
+                    "no such occurrence within a year back or two ahead",
+                )));
+            }
             if occurrence_id(sid, start) != id {
                 return Ok(Err(reject(
                     MutationCode::InvalidMutation,
@@ -284,8 +291,7 @@ pub async fn request(
             format!("must be between 1 and {}", rules::MAX_PARTY),
         )));
     }
-    // Decide under the community's write lock: arrival order is decision order.
-    let version = bump_version(conn, occ.series.community_id).await?;
+    // The push holds the community's lock (`write::lock`): arrival order is decision order.
     if occ.cancelled() {
         return Ok(refusal_outcome(Refusal::OccurrenceCancelled));
     }
@@ -327,6 +333,7 @@ pub async fn request(
         SeatDecision::Waitlisted(_) => Status::Waitlisted,
         SeatDecision::Refused(r) => return Ok(refusal_outcome(r)),
     };
+    let version = bump_version(conn, occ.series.community_id).await?;
     let row = signup::Model {
         id,
         community_id: occ.series.community_id,
@@ -383,6 +390,21 @@ pub async fn cancel(
             ));
         }
     };
+    // Someone else's sign-up: only the group's leaders and admins, before anything is shown.
+    let staff = match volunteer_group::Entity::find_by_id(existing.group_id)
+        .one(conn)
+        .await?
+    {
+        Some(g) => authorize(ctx.actor, Action::ManageMembers, group_target(&g), None).is_ok(),
+        None => false,
+    };
+    if who != ctx.actor.resident_id && !staff {
+        return Ok(Outcome::rejected(
+            MutationCode::Forbidden,
+            "you are not allowed to do this",
+            None,
+        ));
+    }
     if !Status::parse(&existing.status).is_active() {
         // Already cancelled, by the volunteer or with the occurrence: nothing to do.
         return Ok(Outcome::applied(
@@ -403,14 +425,14 @@ pub async fn cancel(
         Ok(o) => o,
         Err(o) => return Ok(*o),
     };
-    if let Err(o) = volunteer(conn, ctx.actor, &occ, a.on_behalf_of).await? {
-        return Ok(*o);
-    }
-    if let Err(r) = rules::check_cancel_cutoff(
-        ctx.now,
-        occ.start(),
-        occ.series.cancel_cutoff_minutes_before,
-    ) {
+    // Leaders and admins may cancel after the cutoff (the volunteer called them).
+    if !staff
+        && let Err(r) = rules::check_cancel_cutoff(
+            ctx.now,
+            occ.start(),
+            occ.series.cancel_cutoff_minutes_before,
+        )
+    {
         return Ok(refusal_outcome(r));
     }
     let version = bump_version(conn, occ.series.community_id).await?;
@@ -689,7 +711,16 @@ pub async fn override_occurrence(
     let mut clocks = FieldClocks::from_json(&o.clocks);
     let st = ctx.stamp;
     let mut present = o.deleted_at.is_none() || is_new;
+    let was_cleared = o.deleted_at.is_some();
     let mut won = merge_field(&mut clocks, "present", st, &mut present, true);
+    if won && was_cleared {
+        // A cleared override comes back as a fresh one, not with what was cleared.
+        o.cancelled = false;
+        o.starts_at = None;
+        o.location = None;
+        o.capacity = None;
+        o.note = String::new();
+    }
     if let Some(c) = a.cancelled {
         won |= merge_field(&mut clocks, "cancelled", st, &mut o.cancelled, c);
     }

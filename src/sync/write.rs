@@ -24,6 +24,39 @@ pub async fn begin(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr
     .await
 }
 
+/// Locks the community's version row until commit, without taking a version: a writer
+/// calls this before reading what it will decide on, so on PostgreSQL (READ COMMITTED) every
+/// read after it sees all earlier writers' commits and no later writer can slip in between.
+/// SQLite needs nothing: `BEGIN IMMEDIATE` already holds the database's write lock.
+pub async fn lock(txn: &impl ConnectionTrait, community: Uuid) -> Result<(), DbErr> {
+    let backend = txn.get_database_backend();
+    if backend != DbBackend::Postgres {
+        return Ok(());
+    }
+    let ensure = Query::insert()
+        .into_table(sync_version::Entity)
+        .columns([
+            sync_version::Column::CommunityId,
+            sync_version::Column::Version,
+            sync_version::Column::PurgedThrough,
+        ])
+        .values_panic([community.into(), 0i64.into(), 0i64.into()])
+        .on_conflict(
+            OnConflict::column(sync_version::Column::CommunityId)
+                .do_nothing()
+                .to_owned(),
+        )
+        .to_owned();
+    txn.execute(&ensure).await?;
+    txn.execute_raw(Statement::from_sql_and_values(
+        backend,
+        "SELECT version FROM sync_version WHERE community_id = $1 FOR UPDATE",
+        [community.into()],
+    ))
+    .await?;
+    Ok(())
+}
+
 /// Takes the community's next version (locking its row until commit).
 pub async fn bump_version(txn: &impl ConnectionTrait, community: Uuid) -> Result<i64, DbErr> {
     let backend = txn.get_database_backend();

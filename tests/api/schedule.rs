@@ -715,3 +715,76 @@ async fn invite_only_groups_have_no_public_feed_and_take_sign_ups_from_members_o
         "rejected:forbidden"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_rush_for_the_last_seats_never_oversells() {
+    let s = Society::new(3, 5, json!({"waitlist_limit": 6})).await;
+    let mut phones = Vec::new();
+    for n in 0..16 {
+        phones.push(s.volunteer(n).await);
+    }
+    let tasks: Vec<_> = phones
+        .into_iter()
+        .map(|mut p| {
+            let args = s.request(0);
+            tokio::spawn(async move { status(&sign_up(&mut p, args).await) })
+        })
+        .collect();
+    let mut outcomes = Vec::new();
+    for t in tasks {
+        outcomes.push(t.await.unwrap());
+    }
+    let count = |what: &str| outcomes.iter().filter(|o| *o == what).count();
+    assert_eq!((count("confirmed"), count("waitlisted"), count("rejected:waitlist_full")), (5, 6, 5), "{outcomes:?}");
+}
+
+#[tokio::test]
+async fn refused_requests_change_nothing_that_phones_must_pull() {
+    let s = Society::new(3, 1, json!({"waitlist_limit": 0})).await;
+    let mut a = s.volunteer(0).await;
+    let mut b = s.volunteer(1).await;
+    sign_up(&mut a, s.request(0)).await;
+    b.pull().await;
+    assert_eq!(status(&sign_up(&mut b, s.request(0)).await), "rejected:waitlist_full");
+    assert!(b.pull().await.is_empty(), "a refusal must not move the feed");
+}
+
+#[tokio::test]
+async fn an_override_made_again_after_clearing_starts_fresh() {
+    let mut s = Society::new(3, 5, json!({})).await;
+    let (_, t0) = s.occurrence(0);
+    s.admin.mutate("occurrence.override", json!({"series_id": s.series, "original_start": t0, "cancelled": true}));
+    s.admin.mutate("occurrence.clear_override", json!({"series_id": s.series, "original_start": t0}));
+    s.admin.push().await;
+    let mut a = s.volunteer(0).await;
+    assert_eq!(status(&sign_up(&mut a, s.request(0)).await), "confirmed");
+
+    s.admin.mutate("occurrence.override", json!({"series_id": s.series, "original_start": t0, "location": "禮堂"}));
+    let out = s.admin.push().await;
+
+    assert_eq!(result(&out)["data"]["data"]["cancelled"], false);
+    a.pull().await;
+    let mine = a.replica.iter().find(|((e, _), _)| e == "signup").unwrap().1.clone();
+    assert_eq!(mine["status"], "confirmed");
+}
+
+#[tokio::test]
+async fn cancelling_for_someone_else_needs_a_leader_and_shows_nothing_otherwise() {
+    let s = Society::new(3, 5, json!({"cancel_cutoff_minutes_before": 10080})).await;
+    let mut a = s.volunteer(0).await;
+    let mut nosy = s.volunteer(1).await;
+    sign_up(&mut a, s.request(0)).await;
+    let a_id = volunteer_id(&s.app, &a).await;
+    let (occ, _) = s.occurrence(0);
+
+    nosy.mutate("signup.cancel", json!({"occurrence_id": occ, "on_behalf_of": a_id}));
+    let out = nosy.push().await;
+    assert_eq!(status(&out), "rejected:forbidden");
+    assert!(result(&out).get("data").is_none());
+    // Past the cutoff the volunteer cannot cancel, but the leader they call can.
+    a.mutate("signup.cancel", json!({"occurrence_id": occ}));
+    assert_eq!(status(&a.push().await), "rejected:past_cutoff");
+    let mut leader = Phone::new(&s.app, &s.leader);
+    leader.mutate("signup.cancel", json!({"occurrence_id": occ, "on_behalf_of": a_id}));
+    assert_eq!(status(&leader.push().await), "cancelled");
+}

@@ -611,3 +611,27 @@ async fn a_connected_phone_is_poked_after_a_change_and_hears_heartbeats() {
         .await
     );
 }
+
+#[tokio::test]
+async fn a_first_sync_in_many_pages_survives_compaction() {
+    let app = spawn_app().await;
+    let admin = app.admin("13800000000", "會長").await;
+    let mut phone = Phone::new(&app, &admin);
+    let doomed = Uuid::now_v7();
+    phone.mutate("group.create", group_args(doomed, "臨時組"));
+    for i in 0..5 {
+        phone.mutate("group.create", group_args(Uuid::now_v7(), &format!("小組{i}")));
+    }
+    phone.mutate("group.delete", json!({"id": doomed}));
+    phone.push().await;
+    linli::sync::compact::compact(&app.db, Utc::now() + chrono::Duration::days(1)).await.unwrap();
+
+    let mut fresh = Phone::new(&app, &app.resident("13812345678", "王阿姨").await);
+    loop {
+        let page = fresh.pull_page(Some(1)).await;
+        if !page["has_more"].as_bool().unwrap() {
+            break;
+        }
+    }
+    assert_eq!(fresh.count("group"), 5);
+}
