@@ -735,7 +735,15 @@ async fn a_rush_for_the_last_seats_never_oversells() {
         outcomes.push(t.await.unwrap());
     }
     let count = |what: &str| outcomes.iter().filter(|o| *o == what).count();
-    assert_eq!((count("confirmed"), count("waitlisted"), count("rejected:waitlist_full")), (5, 6, 5), "{outcomes:?}");
+    assert_eq!(
+        (
+            count("confirmed"),
+            count("waitlisted"),
+            count("rejected:waitlist_full")
+        ),
+        (5, 6, 5),
+        "{outcomes:?}"
+    );
 }
 
 #[tokio::test]
@@ -745,26 +753,47 @@ async fn refused_requests_change_nothing_that_phones_must_pull() {
     let mut b = s.volunteer(1).await;
     sign_up(&mut a, s.request(0)).await;
     b.pull().await;
-    assert_eq!(status(&sign_up(&mut b, s.request(0)).await), "rejected:waitlist_full");
-    assert!(b.pull().await.is_empty(), "a refusal must not move the feed");
+    assert_eq!(
+        status(&sign_up(&mut b, s.request(0)).await),
+        "rejected:waitlist_full"
+    );
+    assert!(
+        b.pull().await.is_empty(),
+        "a refusal must not move the feed"
+    );
 }
 
 #[tokio::test]
 async fn an_override_made_again_after_clearing_starts_fresh() {
     let mut s = Society::new(3, 5, json!({})).await;
     let (_, t0) = s.occurrence(0);
-    s.admin.mutate("occurrence.override", json!({"series_id": s.series, "original_start": t0, "cancelled": true}));
-    s.admin.mutate("occurrence.clear_override", json!({"series_id": s.series, "original_start": t0}));
+    s.admin.mutate(
+        "occurrence.override",
+        json!({"series_id": s.series, "original_start": t0, "cancelled": true}),
+    );
+    s.admin.mutate(
+        "occurrence.clear_override",
+        json!({"series_id": s.series, "original_start": t0}),
+    );
     s.admin.push().await;
     let mut a = s.volunteer(0).await;
     assert_eq!(status(&sign_up(&mut a, s.request(0)).await), "confirmed");
 
-    s.admin.mutate("occurrence.override", json!({"series_id": s.series, "original_start": t0, "location": "禮堂"}));
+    s.admin.mutate(
+        "occurrence.override",
+        json!({"series_id": s.series, "original_start": t0, "location": "禮堂"}),
+    );
     let out = s.admin.push().await;
 
     assert_eq!(result(&out)["data"]["data"]["cancelled"], false);
     a.pull().await;
-    let mine = a.replica.iter().find(|((e, _), _)| e == "signup").unwrap().1.clone();
+    let mine = a
+        .replica
+        .iter()
+        .find(|((e, _), _)| e == "signup")
+        .unwrap()
+        .1
+        .clone();
     assert_eq!(mine["status"], "confirmed");
 }
 
@@ -777,7 +806,10 @@ async fn cancelling_for_someone_else_needs_a_leader_and_shows_nothing_otherwise(
     let a_id = volunteer_id(&s.app, &a).await;
     let (occ, _) = s.occurrence(0);
 
-    nosy.mutate("signup.cancel", json!({"occurrence_id": occ, "on_behalf_of": a_id}));
+    nosy.mutate(
+        "signup.cancel",
+        json!({"occurrence_id": occ, "on_behalf_of": a_id}),
+    );
     let out = nosy.push().await;
     assert_eq!(status(&out), "rejected:forbidden");
     assert!(result(&out).get("data").is_none());
@@ -785,6 +817,9 @@ async fn cancelling_for_someone_else_needs_a_leader_and_shows_nothing_otherwise(
     a.mutate("signup.cancel", json!({"occurrence_id": occ}));
     assert_eq!(status(&a.push().await), "rejected:past_cutoff");
     let mut leader = Phone::new(&s.app, &s.leader);
-    leader.mutate("signup.cancel", json!({"occurrence_id": occ, "on_behalf_of": a_id}));
+    leader.mutate(
+        "signup.cancel",
+        json!({"occurrence_id": occ, "on_behalf_of": a_id}),
+    );
     assert_eq!(status(&leader.push().await), "cancelled");
 }

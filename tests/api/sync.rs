@@ -620,11 +620,16 @@ async fn a_first_sync_in_many_pages_survives_compaction() {
     let doomed = Uuid::now_v7();
     phone.mutate("group.create", group_args(doomed, "臨時組"));
     for i in 0..5 {
-        phone.mutate("group.create", group_args(Uuid::now_v7(), &format!("小組{i}")));
+        phone.mutate(
+            "group.create",
+            group_args(Uuid::now_v7(), &format!("小組{i}")),
+        );
     }
     phone.mutate("group.delete", json!({"id": doomed}));
     phone.push().await;
-    linli::sync::compact::compact(&app.db, Utc::now() + chrono::Duration::days(1)).await.unwrap();
+    linli::sync::compact::compact(&app.db, Utc::now() + chrono::Duration::days(1))
+        .await
+        .unwrap();
 
     let mut fresh = Phone::new(&app, &app.resident("13812345678", "王阿姨").await);
     loop {
