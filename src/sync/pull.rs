@@ -116,7 +116,8 @@ pub async fn pull(
     if !has_more && changes.len() >= limit {
         // The re-scan filled the page: the feed is still to be read.
         has_more = true;
-    } else if !has_more {
+    } else if !has_more && cursor.position < Position::end_of(head) {
+        // (A phone already at the head has nothing to read: "anything new?" costs no scan.)
         let remaining = limit - changes.len();
         let (page, more, last) = feed_page(&txn, actor, &scope, &cursor, remaining).await?;
         changes.extend(page);
