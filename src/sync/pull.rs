@@ -252,6 +252,64 @@ macro_rules! read_table {
     };
 }
 
+/// Where a page is read from: one community, after one position.
+struct Scan<'a> {
+    txn: &'a DatabaseTransaction,
+    community: Uuid,
+    viewer: Uuid,
+    pos: Position,
+    /// Tombstones at or below this version are left out (`i64::MIN`: none).
+    skip: i64,
+    fetch: u64,
+}
+
+/// Rows every resident of the community sees.
+macro_rules! public_rows {
+    ($scan:expr, $entity:ident, $rank:expr, $variant:ident) => {
+        read_table!(
+            $scan.txn,
+            $entity,
+            $rank,
+            $scan.community,
+            $scan.pos,
+            not_skipped(
+                $entity::Column::DeletedAt,
+                $entity::Column::Version,
+                $scan.skip
+            ),
+            $scan.fetch,
+            $variant
+        )
+    };
+}
+
+/// Personal rows, as far as `$scope` lets the viewer see them.
+macro_rules! personal_rows {
+    ($scan:expr, $entity:ident, $rank:expr, $variant:ident, $scope:expr) => {
+        read_table!(
+            $scan.txn,
+            $entity,
+            $rank,
+            $scan.community,
+            $scan.pos,
+            Condition::all()
+                .add(not_skipped(
+                    $entity::Column::DeletedAt,
+                    $entity::Column::Version,
+                    $scan.skip
+                ))
+                .add(personal_visible(
+                    $entity::Column::ResidentId,
+                    $entity::Column::GroupId,
+                    $scope,
+                    $scan.viewer
+                )),
+            $scan.fetch,
+            $variant
+        )
+    };
+}
+
 /// Merges per-table runs (each in feed order) and keeps the first `limit`; says if more.
 fn first_rows(mut rows: Vec<Row>, limit: usize) -> (Vec<Row>, bool) {
     rows.sort_by_key(Row::position);
@@ -267,131 +325,41 @@ async fn feed_page(
     cursor: &Cursor,
     limit: usize,
 ) -> Result<(Vec<Change>, bool, Position), DbErr> {
-    let fetch = (limit + 1) as u64;
-    let (pos, skip, c, me) = (
-        cursor.position,
-        cursor.skip_tombstones_through,
-        actor.community_id,
-        actor.resident_id,
-    );
+    let scan = Scan {
+        txn,
+        community: actor.community_id,
+        viewer: actor.resident_id,
+        pos: cursor.position,
+        skip: cursor.skip_tombstones_through,
+        fetch: (limit + 1) as u64,
+    };
     let mut rows = Vec::new();
-    rows.extend(read_table!(
-        txn,
-        volunteer_group,
-        GROUP_RANK,
-        c,
-        pos,
-        not_skipped(
-            volunteer_group::Column::DeletedAt,
-            volunteer_group::Column::Version,
-            skip
-        ),
-        fetch,
-        Group
-    ));
-    rows.extend(read_table!(
-        txn,
+    rows.extend(public_rows!(scan, volunteer_group, GROUP_RANK, Group));
+    rows.extend(personal_rows!(
+        scan,
         membership,
         MEMBERSHIP_RANK,
-        c,
-        pos,
-        Condition::all()
-            .add(not_skipped(
-                membership::Column::DeletedAt,
-                membership::Column::Version,
-                skip
-            ))
-            .add(personal_visible(
-                membership::Column::ResidentId,
-                membership::Column::GroupId,
-                scope,
-                me
-            )),
-        fetch,
-        Membership
+        Membership,
+        scope
     ));
-    rows.extend(read_table!(
-        txn,
-        series,
-        SERIES_RANK,
-        c,
-        pos,
-        not_skipped(series::Column::DeletedAt, series::Column::Version, skip),
-        fetch,
-        Series
-    ));
-    rows.extend(read_table!(
-        txn,
+    rows.extend(public_rows!(scan, series, SERIES_RANK, Series));
+    rows.extend(public_rows!(
+        scan,
         occurrence_override,
         OVERRIDE_RANK,
-        c,
-        pos,
-        not_skipped(
-            occurrence_override::Column::DeletedAt,
-            occurrence_override::Column::Version,
-            skip
-        ),
-        fetch,
         Override
     ));
-    rows.extend(read_table!(
-        txn,
-        occurrence_tally,
-        TALLY_RANK,
-        c,
-        pos,
-        not_skipped(
-            occurrence_tally::Column::DeletedAt,
-            occurrence_tally::Column::Version,
-            skip
-        ),
-        fetch,
-        Tally
-    ));
-    rows.extend(read_table!(
-        txn,
-        signup,
-        SIGNUP_RANK,
-        c,
-        pos,
-        Condition::all()
-            .add(not_skipped(
-                signup::Column::DeletedAt,
-                signup::Column::Version,
-                skip
-            ))
-            .add(personal_visible(
-                signup::Column::ResidentId,
-                signup::Column::GroupId,
-                scope,
-                me
-            )),
-        fetch,
-        Signup
-    ));
-    rows.extend(read_table!(
-        txn,
+    rows.extend(public_rows!(scan, occurrence_tally, TALLY_RANK, Tally));
+    rows.extend(personal_rows!(scan, signup, SIGNUP_RANK, Signup, scope));
+    rows.extend(personal_rows!(
+        scan,
         attendance,
         ATTENDANCE_RANK,
-        c,
-        pos,
-        Condition::all()
-            .add(not_skipped(
-                attendance::Column::DeletedAt,
-                attendance::Column::Version,
-                skip
-            ))
-            .add(personal_visible(
-                attendance::Column::ResidentId,
-                attendance::Column::GroupId,
-                scope,
-                me
-            )),
-        fetch,
-        Attendance
+        Attendance,
+        scope
     ));
     let (rows, more) = first_rows(rows, limit);
-    let last = rows.last().map_or(pos, Row::position);
+    let last = rows.last().map_or(cursor.position, Row::position);
     let changes = to_changes(txn, actor, scope, rows, None).await?;
     Ok((changes, more, last))
 }
@@ -407,53 +375,29 @@ async fn reconcile_page(
     limit: usize,
 ) -> Result<(Vec<Change>, bool), DbErr> {
     let either = rec.before.union(now);
-    let fetch = (limit + 1) as u64;
-    let (pos, c, me) = (rec.position, actor.community_id, actor.resident_id);
-    let mut rows = Vec::new();
-    rows.extend(read_table!(
+    let scan = Scan {
         txn,
+        community: actor.community_id,
+        viewer: actor.resident_id,
+        pos: rec.position,
+        skip: i64::MIN,
+        fetch: (limit + 1) as u64,
+    };
+    let mut rows = Vec::new();
+    rows.extend(personal_rows!(
+        scan,
         membership,
         MEMBERSHIP_RANK,
-        c,
-        pos,
-        personal_visible(
-            membership::Column::ResidentId,
-            membership::Column::GroupId,
-            &either,
-            me
-        ),
-        fetch,
-        Membership
+        Membership,
+        &either
     ));
-    rows.extend(read_table!(
-        txn,
-        signup,
-        SIGNUP_RANK,
-        c,
-        pos,
-        personal_visible(
-            signup::Column::ResidentId,
-            signup::Column::GroupId,
-            &either,
-            me
-        ),
-        fetch,
-        Signup
-    ));
-    rows.extend(read_table!(
-        txn,
+    rows.extend(personal_rows!(scan, signup, SIGNUP_RANK, Signup, &either));
+    rows.extend(personal_rows!(
+        scan,
         attendance,
         ATTENDANCE_RANK,
-        c,
-        pos,
-        personal_visible(
-            attendance::Column::ResidentId,
-            attendance::Column::GroupId,
-            &either,
-            me
-        ),
-        fetch,
-        Attendance
+        Attendance,
+        &either
     ));
     let (rows, more) = first_rows(rows, limit);
     if let Some(last) = rows.last() {
