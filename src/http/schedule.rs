@@ -28,7 +28,8 @@ use crate::entity::{
     series, signup, volunteer_group,
 };
 use crate::sync::changes;
-use crate::sync::seats::{schedule_of, waitlist_position};
+use crate::sync::pull::waitlist_positions;
+use crate::sync::seats::schedule_of;
 use crate::sync::wire::{Change, GroupData, MemberRole, SeriesData, SignupData, SignupStatus};
 
 pub struct ScheduleApi;
@@ -121,6 +122,21 @@ async fn group_in_community(
         Some(g) if g.community_id == actor.community_id && g.deleted_at.is_none() => Ok(g),
         _ => Err(ApiError::NotFound("group")),
     }
+}
+
+/// The caller and a group of their community they lead or administer.
+async fn managed_group(
+    state: &AppState,
+    auth: &BearerAuth,
+    id: Uuid,
+) -> Result<(Actor, volunteer_group::Model), ApiError> {
+    let actor = state.actor(&auth.0).await?;
+    let group = group_in_community(state, &actor, id).await?;
+    authorize(
+        permissions::decide(&actor, Action::ManageMembers, group_target(&group)),
+        "group",
+    )?;
+    Ok((actor, group))
 }
 
 fn group_target(g: &volunteer_group::Model) -> Target {
@@ -244,19 +260,25 @@ impl ScheduleApi {
             .all(&state.db)
             .await
             .map_err(ApiError::from)?;
-        let mut out = Vec::with_capacity(rows.len());
-        for s in rows {
-            let position = waitlist_position(&state.db, &s)
-                .await
-                .map_err(ApiError::from)?;
-            if let Change::Signup(c) = changes::signup(&s, position, "", None)
-                && let Some(mut d) = c.data
-            {
-                d.display_name = String::new();
-                out.push(d);
-            }
-        }
-        Ok(Json(out))
+        // One query for every waitlist position, not one per sign-up.
+        let positions = waitlist_positions(
+            &state.db,
+            rows.iter()
+                .filter(|s| s.status == Status::Waitlisted.as_str())
+                .map(|s| s.occurrence_id),
+        )
+        .await
+        .map_err(ApiError::from)?;
+        Ok(Json(
+            rows.iter()
+                .filter_map(
+                    |s| match changes::signup(s, positions.get(&s.id).copied(), "", None) {
+                        Change::Signup(c) => c.data,
+                        _ => None,
+                    },
+                )
+                .collect(),
+        ))
     }
 
     /// A group's roster
@@ -274,12 +296,7 @@ impl ScheduleApi {
         auth: BearerAuth,
         group_id: Path<Uuid>,
     ) -> ApiResult<Json<Vec<RosterEntry>>> {
-        let actor = state.actor(&auth.0).await?;
-        let group = group_in_community(&state, &actor, group_id.0).await?;
-        authorize(
-            permissions::decide(&actor, Action::ManageMembers, group_target(&group)),
-            "group",
-        )?;
+        let (actor, group) = managed_group(&state, &auth, group_id.0).await?;
         let leads = actor.holds(Role::Leader, Scope::Group(group.id));
         let members = membership::Entity::find()
             .filter(membership::Column::GroupId.eq(group.id))
@@ -320,12 +337,7 @@ impl ScheduleApi {
         group_id: Path<Uuid>,
         month: Query<String>,
     ) -> ApiResult<Json<Vec<HoursEntry>>> {
-        let actor = state.actor(&auth.0).await?;
-        let group = group_in_community(&state, &actor, group_id.0).await?;
-        authorize(
-            permissions::decide(&actor, Action::ManageMembers, group_target(&group)),
-            "group",
-        )?;
+        let (_, group) = managed_group(&state, &auth, group_id.0).await?;
         let month = month_param(&month.0)?;
         let rows = attendance::Entity::find()
             .filter(attendance::Column::GroupId.eq(group.id))

@@ -473,7 +473,7 @@ async fn to_changes(
 }
 
 /// Waitlist positions of every waitlisted sign-up in `occurrences`.
-async fn waitlist_positions(
+pub(crate) async fn waitlist_positions(
     conn: &impl ConnectionTrait,
     occurrences: impl Iterator<Item = Uuid>,
 ) -> Result<HashMap<Uuid, u32>, DbErr> {

@@ -175,6 +175,31 @@ async fn a_cancellation_promotes_the_head_of_the_waitlist() {
     assert_eq!(mine(&b)["status"], "confirmed");
     assert_eq!(mine(&c)["status"], "waitlisted");
     assert_eq!(mine(&c)["waitlist_position"], 1);
+    // The REST list of one's own sign-ups agrees.
+    let listed: Value = s
+        .app
+        .get("/api/v1/me/signups", Some(&c.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert_eq!(
+        (
+            listed[0]["status"].as_str(),
+            listed[0]["waitlist_position"].as_u64()
+        ),
+        (Some("waitlisted"), Some(1))
+    );
+    let listed: Value = s
+        .app
+        .get("/api/v1/me/signups", Some(&b.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed[0]["status"], "confirmed");
+    assert!(listed[0].get("waitlist_position").is_none());
 }
 
 #[tokio::test]
