@@ -170,18 +170,31 @@ pub fn occurrence_id(series: Uuid, original: DateTime<Utc>) -> Uuid {
     Uuid::new_v5(&series, instant_key(original).as_bytes())
 }
 
-/// Checks a query window: `from` before `to`, at most [`MAX_WINDOW_DAYS`] long.
-pub fn check_window(from: DateTime<Utc>, to: DateTime<Utc>) -> Result<(), FieldError> {
-    if to <= from {
-        return Err(FieldError::new("to", "must be after from"));
+/// A span of time asked about: `[from, to)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+}
+
+impl Window {
+    /// `days` days from `from`, at least 1 and at most [`MAX_WINDOW_DAYS`].
+    pub fn starting(from: DateTime<Utc>, days: u32) -> Self {
+        let days = i64::from(days).clamp(1, MAX_WINDOW_DAYS);
+        let to = from
+            .checked_add_signed(Duration::days(days))
+            .unwrap_or(DateTime::<Utc>::MAX_UTC);
+        Self { from, to }
     }
-    if to - from > Duration::days(MAX_WINDOW_DAYS) {
-        return Err(FieldError::new(
-            "to",
-            format!("the window may span at most {MAX_WINDOW_DAYS} days"),
-        ));
+
+    /// The part of the window that schedules are expanded for: two years before `now` to
+    /// three after (expanding a rule far from its start costs time for nothing anyone uses).
+    /// `None` when nothing of the window is left.
+    pub fn within_horizon(self, now: DateTime<Utc>) -> Option<Self> {
+        let from = self.from.max(now - Duration::days(2 * 366));
+        let to = self.to.min(now + Duration::days(3 * 366));
+        (from < to).then_some(Self { from, to })
     }
-    Ok(())
 }
 
 /// The month (`YYYY-MM`) an instant falls in, in `tz`.
@@ -320,9 +333,27 @@ mod tests {
     #[test]
     fn windows_are_bounded() {
         let from = utc("2026-12-01T00:00:00Z");
-        assert!(check_window(from, from + Duration::days(92)).is_ok());
-        assert!(check_window(from, from + Duration::days(93)).is_err());
-        assert!(check_window(from, from).is_err());
+        assert_eq!(Window::starting(from, 7).to, from + Duration::days(7));
+        assert_eq!(Window::starting(from, 500).to, from + Duration::days(92));
+        assert_eq!(Window::starting(from, 0).to, from + Duration::days(1));
+        assert_eq!(
+            Window::starting(DateTime::<Utc>::MAX_UTC, 7).to,
+            DateTime::<Utc>::MAX_UTC
+        );
+    }
+
+    #[test]
+    fn windows_far_from_now_are_cut_to_the_horizon() {
+        let now = utc("2026-12-01T00:00:00Z");
+        let week = Window::starting(now, 7);
+        assert_eq!(week.within_horizon(now), Some(week));
+        let far = Window::starting(utc("2040-01-01T00:00:00Z"), 7);
+        assert_eq!(far.within_horizon(now), None);
+        let straddling = Window::starting(now + Duration::days(3 * 366 - 1), 7);
+        assert_eq!(
+            straddling.within_horizon(now).map(|w| w.to),
+            Some(now + Duration::days(3 * 366))
+        );
     }
 
     #[test]

@@ -14,6 +14,10 @@ pub const PASSWORD_MAX_CHARS: usize = 128;
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PhoneNumber(String);
 
+/// Exactly the spellings [`PhoneNumber::parse`] accepts, as a regular expression for the
+/// OpenAPI document (generated apps and the request contract check it before the server does).
+pub const PHONE_PATTERN: &str = "^[ .()\u{3000}-]*(?:(?:\\+|0[ .()\u{3000}-]*0)[ .()\u{3000}-]*(?:[1-79](?:[ .()\u{3000}-]*[0-9]){6,14}|8[ .()\u{3000}-]*[0-57-9](?:[ .()\u{3000}-]*[0-9]){5,13}|8[ .()\u{3000}-]*6[ .()\u{3000}-]*1[ .()\u{3000}-]*[3-9](?:[ .()\u{3000}-]*[0-9]){9}|8[ .()\u{3000}-]*6[ .()\u{3000}-]*[2-9](?:[ .()\u{3000}-]*[0-9]){8,10})|1[ .()\u{3000}-]*[3-9](?:[ .()\u{3000}-]*[0-9]){9})[ .()\u{3000}-]*$";
+
 impl PhoneNumber {
     /// Accepts E.164 (`+86 138 1234 5678`, with spaces, dashes, dots or brackets), the `00`
     /// international prefix, or a bare mainland mobile number (`13812345678`), which is
@@ -158,6 +162,50 @@ impl std::fmt::Debug for NewPassword {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    proptest! {
+        /// The OpenAPI pattern and the parser agree on every string of phone-number
+        /// characters: apps that check the pattern never send what the server refuses.
+        #[test]
+        fn the_phone_pattern_is_exactly_what_parse_accepts(
+            s in "[0-9+ ().\u{3000}-]{0,33}",
+            digits in "(\\+|00)?[0-9]{5,16}",
+        ) {
+            let pattern = regex::Regex::new(PHONE_PATTERN).unwrap();
+            for input in [s.as_str(), digits.as_str()] {
+                prop_assert_eq!(
+                    pattern.is_match(input),
+                    PhoneNumber::parse(input).is_ok(),
+                    "{:?}", input
+                );
+            }
+        }
+
+        #[test]
+        fn every_spelling_the_pattern_allows_parses(
+            s in proptest::string::string_regex(
+                PHONE_PATTERN.trim_start_matches('^').trim_end_matches('$'),
+            )
+            .unwrap(),
+        ) {
+            // Without the separators, length aside (the document also says `maxLength: 32`).
+            let compact: String = s.chars().filter(|c| c.is_ascii_digit() || *c == '+').collect();
+            prop_assert!(pattern_matches(&compact) && PhoneNumber::parse(&compact).is_ok(), "{:?}", s);
+            prop_assert!(s.chars().count() > 32 || PhoneNumber::parse(&s).is_ok(), "{:?}", s);
+        }
+    }
+
+    fn pattern_matches(s: &str) -> bool {
+        regex::Regex::new(PHONE_PATTERN).unwrap().is_match(s)
+    }
+
+    #[test]
+    fn the_documented_phone_pattern_is_the_one_checked() {
+        let spec: serde_json::Value = serde_json::from_str(&crate::http::spec_json()).unwrap();
+        let phone = &spec["components"]["schemas"]["RegisterRequest"]["properties"]["phone"];
+        assert_eq!(phone["pattern"], PHONE_PATTERN);
+        assert_eq!(phone["maxLength"], 32);
+    }
 
     #[test]
     fn mainland_mobile_numbers_are_normalised_to_e164() {

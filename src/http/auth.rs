@@ -19,12 +19,25 @@ pub struct AuthApi;
 /// A new resident's registration.
 #[derive(Debug, Object)]
 pub struct RegisterRequest {
-    /// Phone number, used to log in: E.164 (`+8613812345678`) or a mainland mobile number
-    /// (`13812345678`). Spaces and dashes are ignored. At most 32 characters.
+    /// Phone number, used to log in: E.164 (`+8613812345678`), `00` and the country code, or
+    /// a mainland mobile number (`13812345678`). Spaces, dashes, dots and brackets between the
+    /// digits are ignored. At most 32 characters. The pattern is exactly what the server
+    /// accepts (`domain::resident::PHONE_PATTERN`, checked by a test).
+    #[oai(validator(
+        max_length = 32,
+        pattern = "^[ .()\u{3000}-]*(?:(?:\\+|0[ .()\u{3000}-]*0)[ .()\u{3000}-]*(?:[1-79](?:[ .()\u{3000}-]*[0-9]){6,14}|8[ .()\u{3000}-]*[0-57-9](?:[ .()\u{3000}-]*[0-9]){5,13}|8[ .()\u{3000}-]*6[ .()\u{3000}-]*1[ .()\u{3000}-]*[3-9](?:[ .()\u{3000}-]*[0-9]){9}|8[ .()\u{3000}-]*6[ .()\u{3000}-]*[2-9](?:[ .()\u{3000}-]*[0-9]){8,10})|1[ .()\u{3000}-]*[3-9](?:[ .()\u{3000}-]*[0-9]){9})[ .()\u{3000}-]*$"
+    ))]
     pub phone: String,
-    /// Name shown to other residents: 1 to 64 characters after trimming.
+    /// Name shown to other residents: 1 to 64 characters, not only spaces, no control
+    /// characters.
+    #[oai(validator(
+        min_length = 1,
+        max_length = 64,
+        pattern = "^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$"
+    ))]
     pub display_name: String,
-    /// 8 to 128 characters.
+    /// 8 to 128 characters, not only spaces.
+    #[oai(validator(min_length = 8, max_length = 128, pattern = "\\S"))]
     pub password: Password,
     /// The community to join, from `GET /api/v1/communities`.
     pub community_id: Uuid,
@@ -219,7 +232,10 @@ async fn register(
 }
 
 async fn login(state: &AppState, address: &str, form: LoginRequest) -> Result<Session, ApiError> {
-    let phone = PhoneNumber::parse(&form.phone)?;
+    // A number that cannot be registered has no account: the same answer as a wrong password.
+    let Ok(phone) = PhoneNumber::parse(&form.phone) else {
+        return Err(ApiError::InvalidCredentials);
+    };
     if let Some(wait) = state
         .login_throttle
         .check(phone.as_str(), address, Instant::now())

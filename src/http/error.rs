@@ -64,6 +64,8 @@ pub enum ProblemCode {
     ClientNotOwned,
     /// A pushed mutation id skips ahead; resend from `expected_mutation_id`.
     MutationGap,
+    /// A pushed mutation does not match the schema (see `mutation_id`); nothing was applied.
+    InvalidMutation,
     /// The pull cursor is malformed, forged, or from another community.
     InvalidCursor,
     /// The pull cursor is older than the tombstone retention: pull again from `null`.
@@ -93,6 +95,7 @@ impl ProblemCode {
             Self::ServiceUnavailable => "service_unavailable",
             Self::ClientNotOwned => "client_not_owned",
             Self::MutationGap => "mutation_gap",
+            Self::InvalidMutation => "invalid_mutation",
             Self::InvalidCursor => "invalid_cursor",
             Self::ResyncRequired => "resync_required",
             Self::ClientUpgradeRequired => "client_upgrade_required",
@@ -144,6 +147,9 @@ pub struct Problem {
     /// With `mutation_gap`: the mutation id the server expects next.
     #[oai(skip_serializing_if_is_none)]
     pub expected_mutation_id: Option<u64>,
+    /// With `invalid_mutation`: the id of the mutation the server could not read.
+    #[oai(skip_serializing_if_is_none)]
+    pub mutation_id: Option<u64>,
 }
 
 impl Problem {
@@ -157,6 +163,7 @@ impl Problem {
             field: None,
             request_id: REQUEST_ID.try_with(Clone::clone).ok(),
             expected_mutation_id: None,
+            mutation_id: None,
         }
     }
 
@@ -250,6 +257,8 @@ pub enum ApiError {
     ClientNotOwned,
     #[error("mutation gap; expected {expected}")]
     MutationGap { expected: u64 },
+    #[error("mutation {mutation_id} cannot be read: {reason}")]
+    InvalidMutation { mutation_id: u64, reason: String },
     #[error("invalid cursor: {0}")]
     InvalidCursor(String),
     #[error("resync required")]
@@ -352,6 +361,18 @@ impl From<ApiError> for ErrorResponse {
                 );
                 p.expected_mutation_id = Some(expected);
                 Self::Conflict(Json(p))
+            }
+            ApiError::InvalidMutation { mutation_id, reason } => {
+                let mut p = Problem::new(
+                    StatusCode::BAD_REQUEST,
+                    C::InvalidMutation,
+                    format!(
+                        "mutation {mutation_id} does not match sync schema {}: {reason}; nothing was applied",
+                        crate::sync::SCHEMA_VERSION
+                    ),
+                );
+                p.mutation_id = Some(mutation_id);
+                Self::BadRequest(Json(p))
             }
             ApiError::InvalidCursor(why) => Self::BadRequest(problem(
                 StatusCode::BAD_REQUEST,

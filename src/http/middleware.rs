@@ -3,7 +3,8 @@
 //! 1. a request id is taken from `x-request-id` (if sane) or minted, echoed in the response
 //!    and bound to the logs and problem bodies of the request;
 //! 2. bodies over [`MAX_BODY_BYTES`] are refused with `413` before a handler reads them,
-//!    whether or not the client sent a `Content-Length`;
+//!    whether or not the client sent a `Content-Length`, and JSON bodies that break the
+//!    OpenAPI document's schema with `400` (see [`super::contract`]);
 //! 3. any error response that is not yet `application/problem+json` (a malformed body, an
 //!    unknown route, a wrong method, a panic) is rewritten into one, with an `Allow` header
 //!    on `405`;
@@ -17,6 +18,7 @@ use poem::{Endpoint, IntoResponse, PathPattern, Request, Response};
 use tracing::Instrument;
 use uuid::Uuid;
 
+use super::contract::{self, BodyContract};
 use super::error::{PROBLEM_CONTENT_TYPE, Problem, ProblemCode, REQUEST_ID};
 
 /// Largest accepted request body: 1 MiB.
@@ -80,6 +82,7 @@ pub async fn observe<E: Endpoint>(
     ep: Arc<E>,
     req: Request,
     allow: Arc<AllowTable>,
+    bodies: Arc<BodyContract>,
 ) -> poem::Result<Response> {
     let started = Instant::now();
     let request_id = req
@@ -100,7 +103,11 @@ pub async fn observe<E: Endpoint>(
 
     let mut resp = REQUEST_ID
         .scope(request_id.clone(), async {
-            let resp = match limit_body(req).await {
+            let checked = match limit_body(req).await {
+                Ok(req) => check_body(req, &bodies).await,
+                Err(resp) => Err(resp),
+            };
+            let resp = match checked {
                 Ok(req) => match ep.call(req).await {
                     Ok(resp) => resp.into_response(),
                     Err(err) => err.into_response(),
@@ -135,20 +142,15 @@ pub async fn observe<E: Endpoint>(
 /// Refuses bodies over [`MAX_BODY_BYTES`]. A declared length is checked up front; a
 /// streamed (chunked) body is read up to the limit, so it is refused without being stored.
 async fn limit_body(mut req: Request) -> Result<Request, Response> {
-    let too_large = || {
-        problem_response(Problem::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            ProblemCode::PayloadTooLarge,
-            format!("the request body is larger than {MAX_BODY_BYTES} bytes"),
-        ))
-    };
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     match declared {
-        Some(len) if len > MAX_BODY_BYTES as u64 => Err(too_large()),
+        Some(len) if len > MAX_BODY_BYTES as u64 => {
+            Err(unreadable_body(poem::error::ReadBodyError::PayloadTooLarge))
+        }
         // The server enforces a declared length, so the body cannot exceed it.
         Some(_) => Ok(req),
         None if req.method() == Method::GET || req.method() == Method::HEAD => Ok(req),
@@ -157,13 +159,47 @@ async fn limit_body(mut req: Request) -> Result<Request, Response> {
                 req.set_body(bytes);
                 Ok(req)
             }
-            Err(poem::error::ReadBodyError::PayloadTooLarge) => Err(too_large()),
-            Err(e) => Err(problem_response(Problem::new(
-                StatusCode::BAD_REQUEST,
-                ProblemCode::MalformedRequest,
-                format!("the request body could not be read: {e}"),
-            ))),
+            Err(e) => Err(unreadable_body(e)),
         },
+    }
+}
+
+/// Checks a JSON body against the OpenAPI document; a body that is not JSON at all is left
+/// to the handler, whose parse error says so.
+async fn check_body(mut req: Request, bodies: &BodyContract) -> Result<Request, Response> {
+    let path = req.uri().path().to_owned();
+    if !bodies.covers(req.method(), &path) || !contract::is_json(&req) {
+        return Ok(req);
+    }
+    let bytes = req
+        .take_body()
+        .into_bytes_limit(MAX_BODY_BYTES)
+        .await
+        .map_err(unreadable_body)?;
+    let parsed = serde_json::from_slice::<serde_json::Value>(&bytes);
+    req.set_body(bytes);
+    if let Ok(body) = parsed
+        && let Err(violation) = bodies.check(req.method(), &path, &body)
+    {
+        return Err(problem_response(BodyContract::problem(
+            &path, &body, &violation,
+        )));
+    }
+    Ok(req)
+}
+
+fn unreadable_body(e: poem::error::ReadBodyError) -> Response {
+    match e {
+        poem::error::ReadBodyError::PayloadTooLarge => problem_response(Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ProblemCode::PayloadTooLarge,
+            format!("the request body is larger than {MAX_BODY_BYTES} bytes"),
+        )),
+        e => problem_response(Problem::new(
+            StatusCode::BAD_REQUEST,
+            ProblemCode::MalformedRequest,
+            format!("the request body could not be read: {e}"),
+        )),
     }
 }
 

@@ -15,6 +15,7 @@
 pub mod account;
 pub mod auth;
 pub mod communities;
+pub mod contract;
 pub mod error;
 pub mod health;
 pub mod middleware;
@@ -116,9 +117,96 @@ pub fn api_service() -> OpenApiService<Apis, ()> {
 
 /// The OpenAPI document as committed in `openapi/openapi.json` (with a final newline).
 pub fn spec_json() -> String {
-    let mut spec = api_service().spec();
+    let mut spec: serde_json::Value =
+        serde_json::from_str(&api_service().spec()).expect("poem-openapi writes valid JSON");
+    declare_integer_ranges(&mut spec);
+    declare_null_as_absent(&mut spec);
+    let mut spec = serde_json::to_string_pretty(&spec).expect("a JSON value serialises");
     spec.push('\n');
     spec
+}
+
+/// poem-openapi marks Rust's unsigned integers only with `format: uint32`/`uint64`, which
+/// JSON Schema validators ignore (a client could send `-1` or `2^40` and believe it valid)
+/// and SDK generators do not know (Kotlin made them a 32-bit `Int`). Declare the range the
+/// server parses, as the standard `int64` (an explicit validator on a field wins). `uint64` is
+/// capped at 2^53 - 1 so that JavaScript clients represent it exactly.
+fn declare_integer_ranges(node: &mut serde_json::Value) {
+    use serde_json::{Value, json};
+    match node {
+        Value::Object(map) => {
+            let range = match map.get("format").and_then(Value::as_str) {
+                Some("uint32") => Some((json!(0), json!(u32::MAX))),
+                Some("uint64") => Some((json!(0), json!(9_007_199_254_740_991_u64))),
+                _ => None,
+            };
+            if let Some((min, max)) = range
+                && map.get("type").and_then(Value::as_str) == Some("integer")
+            {
+                map.insert("format".into(), json!("int64"));
+                map.entry("minimum").or_insert(min);
+                map.entry("maximum").or_insert(max);
+            }
+            map.values_mut().for_each(declare_integer_ranges);
+        }
+        Value::Array(items) => items.iter_mut().for_each(declare_integer_ranges),
+        _ => {}
+    }
+}
+
+/// In a request body, poem-openapi reads `null` for an optional field as "absent" (or, for the
+/// fields whose docs say so, as "clear this value"); declare it, so that clients whose JSON
+/// library writes `null` for unset fields (Kotlin's, by default) match the document.
+fn declare_null_as_absent(spec: &mut serde_json::Value) {
+    use serde_json::Value;
+    fn refs(node: &Value, out: &mut Vec<String>) {
+        match node {
+            Value::Object(map) => {
+                if let Some(r) = map.get("$ref").and_then(Value::as_str) {
+                    out.push(r.trim_start_matches("#/components/schemas/").to_owned());
+                }
+                map.values().for_each(|v| refs(v, out));
+            }
+            Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+    let mut pending = Vec::new();
+    for operations in spec["paths"]
+        .as_object()
+        .into_iter()
+        .flat_map(|p| p.values())
+    {
+        for operation in operations.as_object().into_iter().flat_map(|o| o.values()) {
+            refs(&operation["requestBody"], &mut pending);
+        }
+    }
+    let mut request_schemas = std::collections::BTreeSet::new();
+    while let Some(name) = pending.pop() {
+        if request_schemas.insert(name.clone()) {
+            refs(&spec["components"]["schemas"][&name], &mut pending);
+        }
+    }
+    for name in request_schemas {
+        let Some(schema) = spec["components"]["schemas"].get_mut(&name) else {
+            continue;
+        };
+        let required: Vec<Value> = schema["required"].as_array().cloned().unwrap_or_default();
+        if let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) {
+            for (field, property) in properties {
+                if required.contains(&Value::String(field.clone())) {
+                    continue;
+                }
+                // A `$ref` ignores its siblings: wrap it to say more.
+                if let Some(target) = property.get("$ref").cloned() {
+                    *property = serde_json::json!({"allOf": [{"$ref": target}]});
+                }
+                if let Some(property) = property.as_object_mut() {
+                    property.insert("nullable".into(), Value::Bool(true));
+                }
+            }
+        }
+    }
 }
 
 /// Every route of the service, with its middleware.
@@ -127,6 +215,7 @@ pub fn routes(state: AppState) -> impl Endpoint {
     let docs = api.swagger_ui();
     let spec = spec_json();
     let allow = Arc::new(middleware::AllowTable::from_spec(&spec));
+    let bodies = Arc::new(contract::BodyContract::from_spec(&spec));
     Route::new()
         .nest("/", api)
         .nest("/docs", docs)
@@ -141,7 +230,7 @@ pub fn routes(state: AppState) -> impl Endpoint {
         .data(state.tokens.clone())
         .data(state)
         .with(poem::middleware::CatchPanic::new())
-        .around(move |ep, req| middleware::observe(ep, req, allow.clone()))
+        .around(move |ep, req| middleware::observe(ep, req, allow.clone(), bodies.clone()))
 }
 
 /// Turns a permission verdict into the answer the client gets: objects outside the caller's

@@ -21,7 +21,7 @@ use crate::auth::tokens::hash_refresh_token as hash_token;
 use crate::calendar;
 use crate::domain::FieldError;
 use crate::domain::permissions::{self, Action, Actor, Role, Scope, Target};
-use crate::domain::recurrence::{check_window, occurrence_id};
+use crate::domain::recurrence::{Window, occurrence_id};
 use crate::domain::signup::Status;
 use crate::entity::{
     attendance, calendar_token, membership, occurrence_override, occurrence_tally, resident,
@@ -223,8 +223,9 @@ impl ScheduleApi {
 
     /// Occurrences in a window
     ///
-    /// Every occurrence whose original start falls in `[from, to)` (at most 92 days), with
-    /// overrides applied, seat counts, and the caller's own sign-up.
+    /// Every occurrence whose original start falls in the `days` days from `from`, with
+    /// overrides applied, seat counts, and the caller's own sign-up. Schedules are expanded
+    /// from two years back to three years ahead; a window outside that is empty.
     #[oai(
         path = "/occurrences",
         method = "get",
@@ -234,14 +235,16 @@ impl ScheduleApi {
         &self,
         state: Data<&AppState>,
         auth: BearerAuth,
+        /// Start of the window.
         from: Query<DateTime<Utc>>,
-        to: Query<DateTime<Utc>>,
+        /// Length of the window in days, 1 to 92 (default 7).
+        #[oai(validator(minimum(value = "1"), maximum(value = "92")))]
+        days: Query<Option<u32>>,
         /// Only this group's.
         group_id: Query<Option<Uuid>>,
     ) -> ApiResult<Json<Vec<OccurrenceView>>> {
-        Ok(Json(
-            occurrences(&state, &auth, from.0, to.0, group_id.0).await?,
-        ))
+        let window = Window::starting(from.0, days.0.unwrap_or(7));
+        Ok(Json(occurrences(&state, &auth, window, group_id.0).await?))
     }
 
     /// My sign-ups
@@ -335,6 +338,8 @@ impl ScheduleApi {
         state: Data<&AppState>,
         auth: BearerAuth,
         group_id: Path<Uuid>,
+        /// `YYYY-MM`.
+        #[oai(validator(pattern = "^[0-9]{4}-(0[1-9]|1[0-2])$"))]
         month: Query<String>,
     ) -> ApiResult<Json<Vec<HoursEntry>>> {
         let (_, group) = managed_group(&state, &auth, group_id.0).await?;
@@ -372,6 +377,8 @@ impl ScheduleApi {
         &self,
         state: Data<&AppState>,
         auth: BearerAuth,
+        /// `YYYY-MM`.
+        #[oai(validator(pattern = "^[0-9]{4}-(0[1-9]|1[0-2])$"))]
         month: Query<String>,
     ) -> ApiResult<Json<Vec<HoursEntry>>> {
         let month = month_param(&month.0)?;
@@ -540,19 +547,9 @@ async fn people(
 async fn occurrences(
     state: &AppState,
     auth: &BearerAuth,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
+    window: Window,
     group: Option<Uuid>,
 ) -> Result<Vec<OccurrenceView>, ApiError> {
-    check_window(from, to)?;
-    let now = Utc::now();
-    if from < now - Duration::days(2 * 366) || to > now + Duration::days(3 * 366) {
-        return Err(FieldError::new(
-            "from",
-            "the window must lie within two years back and three ahead",
-        )
-        .into());
-    }
     let actor = state.actor(&auth.0).await?;
     let mut query = series::Entity::find()
         .filter(series::Column::CommunityId.eq(actor.community_id))
@@ -561,6 +558,9 @@ async fn occurrences(
         group_in_community(state, &actor, g).await?;
         query = query.filter(series::Column::GroupId.eq(g));
     }
+    let Some(Window { from, to }) = window.within_horizon(Utc::now()) else {
+        return Ok(Vec::new());
+    };
     let all_series = query.all(&state.db).await?;
     let mut found: Vec<(series::Model, DateTime<Utc>, Uuid)> = Vec::new();
     for s in &all_series {

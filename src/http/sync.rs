@@ -5,17 +5,20 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use futures_util::stream::{self, BoxStream};
+use poem::IntoResponse;
 use poem::web::Data;
-use poem::web::sse::Event;
-use poem_openapi::payload::{EventStream, Json};
-use poem_openapi::types::ToJSON;
+use poem::web::sse::{Event, SSE};
+use poem_openapi::payload::{Json, Payload};
+use poem_openapi::registry::{MetaSchemaRef, Registry};
+use poem_openapi::types::Type;
 use poem_openapi::{ApiResponse, OpenApi};
 
 use super::error::{ApiError, ApiResult};
 use super::{ApiTags, AppState};
 use crate::auth::bearer::BearerAuth;
 use crate::sync::wire::{
-    Heartbeat, Poke, PullRequest, PullResponse, PushRequest, PushResponse, SyncEvent,
+    Heartbeat, Poke, PullRequest, PullResponse, PushRequest, PushResponse, ServerSentEvent,
+    SyncEvent,
 };
 use crate::sync::{pull, push, write};
 
@@ -26,8 +29,37 @@ pub enum EventsResponse {
     /// `text/event-stream`: a `poke` event (data `{"version": n}`) whenever something in the
     /// caller's community changes, and at once on connecting; a `heartbeat` event every 15
     /// seconds. The stream ends when the access token expires: reconnect with a fresh one.
+    /// The schema describes one event, as OpenAPI 3.0 does for event streams.
     #[oai(status = 200)]
-    Stream(EventStream<BoxStream<'static, SyncEvent>>),
+    Stream(SyncEventStream),
+}
+
+/// The event stream as a payload whose schema is one [`ServerSentEvent`]. (poem-openapi's
+/// `EventStream` documents a JSON array, which no client or contract checker reads as SSE.)
+pub struct SyncEventStream(BoxStream<'static, SyncEvent>);
+
+impl Payload for SyncEventStream {
+    const CONTENT_TYPE: &'static str = "text/event-stream";
+
+    fn schema_ref() -> MetaSchemaRef {
+        <ServerSentEvent as Type>::schema_ref()
+    }
+
+    fn register(registry: &mut Registry) {
+        <ServerSentEvent as Type>::register(registry);
+        <Poke as Type>::register(registry);
+        <Heartbeat as Type>::register(registry);
+    }
+}
+
+impl IntoResponse for SyncEventStream {
+    fn into_response(self) -> poem::Response {
+        SSE::new(self.0.map(|event| {
+            let frame = event.frame();
+            Event::message(frame.data).event_type(frame.event.as_str())
+        }))
+        .into_response()
+    }
 }
 
 #[OpenApi(prefix_path = "/api/v1/sync", tag = "ApiTags::Sync")]
@@ -96,14 +128,6 @@ impl SyncApi {
         let events = stream::select(poke_stream, heartbeats)
             .take_until(tokio::time::sleep(expires_in))
             .boxed();
-        Ok(EventsResponse::Stream(EventStream::new(events).to_event(
-            |event| {
-                let (kind, data) = match &event {
-                    SyncEvent::Poke(p) => ("poke", p.to_json_string()),
-                    SyncEvent::Heartbeat(h) => ("heartbeat", h.to_json_string()),
-                };
-                Event::message(data).event_type(kind)
-            },
-        )))
+        Ok(EventsResponse::Stream(SyncEventStream(events)))
     }
 }

@@ -5,6 +5,12 @@
 //! `id - 1`, (2) applies the mutation, and (3) stores its result; all three commit together.
 //! Mutations at or below the last processed id are answered from their stored results;
 //! a gap is refused with `409 mutation_gap` before anything is applied.
+//!
+//! A mutation that does not match the schema (an unknown `name`, `args` of the wrong shape)
+//! refuses the whole push with `400 invalid_mutation` naming it, before anything is applied:
+//! the OpenAPI document promises exactly what is accepted. Everything that *is* readable but
+//! can never succeed (forbidden, deleted, full, a malformed clock) is acknowledged as
+//! `rejected`, so it never blocks the phone's queue.
 
 use chrono::Utc;
 use poem_openapi::types::{ParseFromJSON, ToJSON};
@@ -39,13 +45,14 @@ pub async fn push(
             FieldError::new("mutations", format!("at most {MAX_MUTATIONS} per push")).into(),
         );
     }
+    let mutations = readable(&req.mutations)?;
     let client = bind_client(&state.db, req.client_id, actor.resident_id).await?;
     let mut last = u64::try_from(client.last_mutation_id).unwrap_or_default();
-    check_sequence(last, &req.mutations)?;
+    check_sequence(last, mutations.iter().map(|m| m.id()))?;
 
     let mut actor = actor;
     let mut results = Vec::with_capacity(req.mutations.len());
-    for m in &req.mutations {
+    for m in mutations {
         if m.id() <= last {
             results.push(stored_result(&state.db, req.client_id, m.id()).await?);
             continue;
@@ -65,14 +72,28 @@ pub async fn push(
     })
 }
 
+/// The pushed mutations, if the server can read every one of them.
+fn readable(pushed: &[PushedMutation]) -> Result<Vec<&Mutation>, ApiError> {
+    pushed
+        .iter()
+        .map(|m| match m {
+            PushedMutation::Known(m) => Ok(m.as_ref()),
+            PushedMutation::Unreadable { id, name, reason } => Err(ApiError::InvalidMutation {
+                mutation_id: *id,
+                reason: format!("{name:?}: {reason}"),
+            }),
+        })
+        .collect()
+}
+
 /// Ids must increase; the first new one must be `last + 1`, and new ones must be consecutive.
-fn check_sequence(last: u64, mutations: &[PushedMutation]) -> Result<(), ApiError> {
+/// Anything else is answered like a gap: resend the queue from the expected id.
+fn check_sequence(last: u64, ids: impl IntoIterator<Item = u64>) -> Result<(), ApiError> {
     let mut expected = last + 1;
     let mut previous = None;
-    for m in mutations {
-        let id = m.id();
+    for id in ids {
         if previous.is_some_and(|p| id <= p) {
-            return Err(FieldError::new("mutations", "must be in increasing id order").into());
+            return Err(ApiError::MutationGap { expected });
         }
         previous = Some(id);
         if id > last {
@@ -152,8 +173,9 @@ async fn apply_one(
     state: &AppState,
     actor: &Actor,
     client: Uuid,
-    m: &PushedMutation,
+    mutation: &Mutation,
 ) -> Result<(MutationResult, bool), ApiError> {
+    let m = mutation;
     let id = m.id();
     let id_db =
         i64::try_from(id).map_err(|_| FieldError::new("mutations", "ids must fit in 63 bits"))?;
@@ -182,17 +204,8 @@ async fn apply_one(
     // Decide on what is committed now, and keep it so until this mutation commits.
     write::lock(&txn, actor.community_id).await?;
     let now = Utc::now();
-    let (name, outcome, grants_changed) = match m {
-        PushedMutation::Unreadable { name, reason, .. } => (
-            name.clone(),
-            Outcome::rejected(
-                MutationCode::InvalidMutation,
-                format!("cannot read this mutation: {reason}"),
-                None,
-            ),
-            false,
-        ),
-        PushedMutation::Known(mutation) => match mutation.hlc().parse::<Hlc>() {
+    let (name, outcome, grants_changed) = {
+        match mutation.hlc().parse::<Hlc>() {
             Err(e) => (
                 mutation.name().to_owned(),
                 Outcome::rejected(MutationCode::InvalidMutation, e.to_string(), None),
@@ -219,7 +232,7 @@ async fn apply_one(
                     ));
                 }
                 let changes_roles = matches!(
-                    mutation.as_ref(),
+                    mutation,
                     Mutation::GroupJoin(_)
                         | Mutation::GroupLeave(_)
                         | Mutation::MemberSetRole(_)
@@ -227,7 +240,7 @@ async fn apply_one(
                 );
                 (mutation.name().to_owned(), outcome, changes_roles)
             }
-        },
+        }
     };
 
     let result = MutationResult {
@@ -293,43 +306,44 @@ async fn dispatch(
 mod tests {
     use super::*;
 
-    fn unreadable(id: u64) -> PushedMutation {
-        PushedMutation::Unreadable {
-            id,
-            name: "x".into(),
-            reason: String::new(),
-        }
-    }
-
     #[test]
     fn replays_then_the_next_id_are_in_sequence() {
-        assert!(
-            check_sequence(
-                3,
-                &[unreadable(2), unreadable(3), unreadable(4), unreadable(5)]
-            )
-            .is_ok()
-        );
-        assert!(check_sequence(0, &[]).is_ok());
+        assert!(check_sequence(3, [2, 3, 4, 5]).is_ok());
+        assert!(check_sequence(0, []).is_ok());
     }
 
     #[test]
     fn a_gap_names_the_expected_id() {
-        match check_sequence(3, &[unreadable(5)]) {
+        match check_sequence(3, [5]) {
             Err(ApiError::MutationGap { expected }) => assert_eq!(expected, 4),
             other => panic!("{other:?}"),
         }
-        match check_sequence(3, &[unreadable(4), unreadable(6)]) {
+        match check_sequence(3, [4, 6]) {
             Err(ApiError::MutationGap { expected }) => assert_eq!(expected, 5),
             other => panic!("{other:?}"),
         }
     }
 
     #[test]
-    fn out_of_order_ids_are_refused() {
-        assert!(matches!(
-            check_sequence(3, &[unreadable(2), unreadable(1)]),
-            Err(ApiError::Validation(_))
-        ));
+    fn out_of_order_or_repeated_ids_ask_for_the_queue_again() {
+        for ids in [vec![2, 1], vec![4, 4], vec![4, 5, 5]] {
+            match check_sequence(3, ids.clone()) {
+                Err(ApiError::MutationGap { expected }) => assert!(expected >= 4, "{ids:?}"),
+                other => panic!("{ids:?}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn an_unreadable_mutation_is_named() {
+        let pushed = [PushedMutation::Unreadable {
+            id: 7,
+            name: "poster.print".into(),
+            reason: "unknown name".into(),
+        }];
+        match readable(&pushed) {
+            Err(ApiError::InvalidMutation { mutation_id, .. }) => assert_eq!(mutation_id, 7),
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -18,6 +18,7 @@ macro_rules! mutation {
         #[derive(Debug, Clone, Object)]
         pub struct $name {
             /// This client's mutation id: 1 for its first mutation, then one more each time.
+            #[oai(validator(minimum(value = "1"), maximum(value = "9007199254740991")))]
             pub id: u64,
             /// The phone's hybrid logical clock when the edit was made, like
             /// `2026-11-29T08:20:37.808Z-0001`.
@@ -172,8 +173,8 @@ impl Mutation {
 }
 
 /// A pushed mutation as received. One the server cannot read (an unknown `name` from a newer
-/// app, malformed `args`) is still acknowledged, as `rejected` with `invalid_mutation`, so it
-/// can never block the phone's queue; only a mutation without an integer `id` fails the push.
+/// app, malformed `args`) is kept with its id, so that the push can be refused with
+/// `400 invalid_mutation` naming it rather than with a bare parse error.
 #[derive(Debug, Clone)]
 pub enum PushedMutation {
     Known(Box<Mutation>),
@@ -804,7 +805,9 @@ pub struct MutationResult {
     pub code: Option<MutationCode>,
     #[oai(skip_serializing_if_is_none)]
     pub message: Option<String>,
-    /// The object's state on the server after this mutation (for rejections: as it is now).
+    // The object's state on the server after this mutation (for rejections: as it is now).
+    // No doc comment: poem-openapi would wrap the `$ref` in an `allOf`, which generators read
+    // as a new type without the discriminator. The struct's docs say it instead.
     #[oai(skip_serializing_if_is_none)]
     pub data: Option<Change>,
 }
@@ -815,8 +818,10 @@ pub struct PushRequest {
     /// A UUID the app made at installation; bound to the first resident who pushes with it.
     pub client_id: Uuid,
     /// The app's sync schema version (currently 1).
+    #[oai(validator(minimum(value = "1")))]
     pub schema_version: u32,
     /// In id order, starting at most at the last acknowledged id + 1. At most 500.
+    #[oai(validator(max_items = 500))]
     pub mutations: Vec<PushedMutation>,
 }
 
@@ -835,6 +840,8 @@ pub struct PushResponse {
 #[oai(example)]
 pub struct PullRequest {
     pub client_id: Uuid,
+    /// The app's sync schema version (currently 1).
+    #[oai(validator(minimum(value = "1")))]
     pub schema_version: u32,
     /// The `cursor` of the previous pull; null for everything.
     pub cursor: Option<String>,
@@ -870,14 +877,56 @@ pub struct Heartbeat {
     pub server_time: String,
 }
 
-/// An event on the sync event stream; the SSE event type is `type`.
-#[derive(Debug, Clone, Union)]
-#[oai(discriminator_name = "type", one_of)]
+/// An event on the sync event stream.
+#[derive(Debug, Clone)]
 pub enum SyncEvent {
-    #[oai(mapping = "poke")]
     Poke(Poke),
-    #[oai(mapping = "heartbeat")]
     Heartbeat(Heartbeat),
+}
+
+impl SyncEvent {
+    /// The event as Server-Sent Events frames it.
+    pub fn frame(&self) -> ServerSentEvent {
+        match self {
+            SyncEvent::Poke(p) => ServerSentEvent {
+                event: SyncEventKind::Poke,
+                data: p.to_json_string(),
+            },
+            SyncEvent::Heartbeat(h) => ServerSentEvent {
+                event: SyncEventKind::Heartbeat,
+                data: h.to_json_string(),
+            },
+        }
+    }
+}
+
+/// What an event on the sync event stream says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum SyncEventKind {
+    /// Something changed: pull now.
+    Poke,
+    /// The stream is alive.
+    Heartbeat,
+}
+
+impl SyncEventKind {
+    /// The SSE `event:` field.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Poke => "poke",
+            Self::Heartbeat => "heartbeat",
+        }
+    }
+}
+
+/// One event of the sync event stream (`text/event-stream`), as an SSE client library hands
+/// it over: the `event:` field and the `data:` field.
+#[derive(Debug, Clone, Object)]
+pub struct ServerSentEvent {
+    pub event: SyncEventKind,
+    /// JSON: a `Poke` for `poke`, a `Heartbeat` for `heartbeat`.
+    pub data: String,
 }
 
 impl poem_openapi::types::Example for PushRequest {

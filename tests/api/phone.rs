@@ -16,7 +16,7 @@ pub struct Phone {
     pub client: reqwest::Client,
     pub token: String,
     pub client_id: Uuid,
-    next_id: u64,
+    pub next_id: u64,
     pub queue: Vec<Value>,
     pub cursor: Option<String>,
     /// (entity, id) → data, as pulled.

@@ -371,9 +371,8 @@ async fn a_moved_occurrence_keeps_its_identity_and_its_sign_ups() {
         .app
         .get(
             &format!(
-                "/api/v1/occurrences?from={}&to={}",
+                "/api/v1/occurrences?from={}&days=15",
                 enc(t0 - Duration::hours(1)),
-                enc(t0 + Duration::days(15))
             ),
             Some(&a.token),
         )
@@ -409,19 +408,34 @@ fn enc(t: DateTime<Utc>) -> String {
 #[tokio::test]
 async fn occurrence_windows_are_bounded() {
     let s = Society::new(3, 5, json!({})).await;
-    let resp = s
+    let window = |from: DateTime<Utc>, days: u32| {
+        format!("/api/v1/occurrences?from={}&days={days}", enc(from))
+    };
+    let resp = s.app.get(&window(s.first, 120), Some(&s.admin.token)).await;
+    let problem = assert_problem(resp, 400, "malformed_request").await;
+    assert!(
+        problem["detail"].as_str().unwrap().contains("days"),
+        "{problem}"
+    );
+
+    // Far beyond the horizon schedules are expanded for, a window is empty, not an error.
+    let far = s.first + Duration::days(20 * 366);
+    let list: Value = s
         .app
-        .get(
-            &format!(
-                "/api/v1/occurrences?from={}&to={}",
-                enc(s.first),
-                enc(s.first + Duration::days(120))
-            ),
-            Some(&s.admin.token),
-        )
-        .await;
-    let problem = assert_problem(resp, 422, "validation_failed").await;
-    assert_eq!(problem["field"], "to");
+        .get(&window(far, 7), Some(&s.admin.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list, json!([]));
+    let near: Value = s
+        .app
+        .get(&window(s.first, 7), Some(&s.admin.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(!near.as_array().unwrap().is_empty(), "{near}");
 }
 
 #[tokio::test]
