@@ -10,7 +10,6 @@ use uuid::Uuid;
 use super::error::{ApiError, ApiResult, ProblemCode};
 use super::{ApiTags, AppState};
 use crate::auth::{password, tokens};
-use crate::domain::FieldError;
 use crate::domain::resident::{DisplayName, NewPassword, PhoneNumber};
 use crate::persistence::{self, residents::CreateError, sessions::Refreshed};
 
@@ -206,7 +205,7 @@ async fn register(
         .await?
         .is_none()
     {
-        return Err(FieldError::new("community_id", "no such community").into());
+        return Err(ApiError::NotFound("community"));
     }
     let hash = password::hash(&password).await?;
     let resident =

@@ -105,6 +105,7 @@ impl BodyContract {
                 .and_then(|rest| rest.split('/').next())
                 .and_then(|n| n.parse::<usize>().ok())
             && let Some(id) = body["mutations"][index]["id"].as_u64()
+            && (1..=crate::sync::wire::MAX_MUTATION_ID).contains(&id)
         {
             let mut p = Problem::new(
                 StatusCode::BAD_REQUEST,

@@ -374,8 +374,10 @@ impl From<ApiError> for ErrorResponse {
                 p.mutation_id = Some(mutation_id);
                 Self::BadRequest(Json(p))
             }
-            ApiError::InvalidCursor(why) => Self::BadRequest(problem(
-                StatusCode::BAD_REQUEST,
+            // 409, not 400: the request is well-formed, but names a state this server does
+            // not recognise (forged, foreign, or signed with a key since rotated).
+            ApiError::InvalidCursor(why) => Self::Conflict(problem(
+                StatusCode::CONFLICT,
                 C::InvalidCursor,
                 format!("{why}; pull again with cursor null"),
             )),

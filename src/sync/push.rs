@@ -20,8 +20,8 @@ use uuid::Uuid;
 
 use super::mutations::{self, Ctx, Outcome};
 use super::wire::{
-    Change, Mutation, MutationCode, MutationResult, MutationStatus, PushRequest, PushResponse,
-    PushedMutation,
+    Change, MAX_MUTATION_ID, Mutation, MutationCode, MutationResult, MutationStatus, PushRequest,
+    PushResponse, PushedMutation,
 };
 use super::{check_schema, seats, write};
 use crate::domain::FieldError;
@@ -78,10 +78,17 @@ fn readable(pushed: &[PushedMutation]) -> Result<Vec<&Mutation>, ApiError> {
         .iter()
         .map(|m| match m {
             PushedMutation::Known(m) => Ok(m.as_ref()),
-            PushedMutation::Unreadable { id, name, reason } => Err(ApiError::InvalidMutation {
-                mutation_id: *id,
-                reason: format!("{name:?}: {reason}"),
-            }),
+            PushedMutation::Unreadable { id, name, reason }
+                if (1..=MAX_MUTATION_ID).contains(id) =>
+            {
+                Err(ApiError::InvalidMutation {
+                    mutation_id: *id,
+                    reason: format!("{name:?}: {reason}"),
+                })
+            }
+            PushedMutation::Unreadable { reason, .. } => {
+                Err(FieldError::new("mutations", format!("an id is out of range: {reason}")).into())
+            }
         })
         .collect()
 }

@@ -11,6 +11,10 @@ use poem_openapi::{Enum, Object, Union};
 use serde_json::Value;
 use uuid::Uuid;
 
+/// The largest mutation id: 2^53 - 1, so that JavaScript clients represent every id exactly.
+/// (The validator below spells it out: poem-openapi takes only literals there.)
+pub const MAX_MUTATION_ID: u64 = 9_007_199_254_740_991;
+
 /// Declares a mutation: its envelope (`id`, `hlc`) around its `args`.
 macro_rules! mutation {
     ($(#[$doc:meta])* $name:ident($args:ty)) => {

@@ -515,7 +515,7 @@ async fn forged_and_foreign_cursors_are_refused() {
         payload.to_string(),
     ] {
         let resp = admin.pull_raw(Some(&bad), None).await;
-        assert_problem(resp, 400, "invalid_cursor").await;
+        assert_problem(resp, 409, "invalid_cursor").await;
     }
     admin.cursor = Some(cursor);
     assert!(admin.pull().await.is_empty());

@@ -490,12 +490,12 @@ test("a refused call brings an RFC 9457 problem with a stable code", async () =>
   const forged = await phone.api.POST("/api/v1/sync/pull", {
     body: { client_id: phone.clientId, schema_version: SCHEMA_VERSION, cursor: "forged.cursor" },
   });
-  assert.equal(forged.response.status, 400);
+  assert.equal(forged.response.status, 409);
   assert.equal(forged.response.headers.get("content-type"), "application/problem+json");
   assert.equal(forged.data, undefined);
   assert.equal(forged.error?.code, "invalid_cursor");
   assert.equal(forged.error?.type, "urn:linli:problem:invalid_cursor");
-  assert.equal(forged.error?.status, 400);
+  assert.equal(forged.error?.status, 409);
   assert.equal(forged.error?.request_id, forged.response.headers.get("x-request-id"));
 
   // A mutation id past the next expected one: the server says where to resume.
