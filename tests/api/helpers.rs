@@ -179,15 +179,15 @@ impl TestApp {
             .unwrap()
     }
 
+    /// The generated SDK, signed out.
+    pub fn sdk(&self) -> linli_client::Client {
+        linli_client::Client::new_with_client(&self.address, self.client.clone())
+    }
+
     /// The seeded community's id.
     pub async fn community_id(&self) -> Uuid {
-        let list: Value = self
-            .get("/api/v1/communities", None)
-            .await
-            .json()
-            .await
-            .unwrap();
-        list[0]["id"].as_str().unwrap().parse().unwrap()
+        let list = self.sdk().list_communities().await.unwrap().into_inner();
+        list[0].id
     }
 
     pub async fn register(&self, phone: &str, name: &str) -> reqwest::Response {
@@ -220,16 +220,24 @@ impl TestApp {
         admin
     }
 
-    /// Registers a resident and returns their session; panics unless it worked.
+    /// Registers a resident (through the SDK) and returns their session; panics unless it
+    /// worked.
     pub async fn resident(&self, phone: &str, name: &str) -> Resident {
-        let resp = self.register(phone, name).await;
-        assert_eq!(
-            resp.status(),
-            201,
-            "registration failed: {}",
-            resp.text().await.unwrap()
-        );
-        session(resp, phone).await
+        let form: linli_client::types::RegisterRequest = serde_json::from_value(json!({
+            "phone": phone, "display_name": name, "password": PASSWORD,
+            "community_id": self.community_id().await,
+        }))
+        .expect("a registration fits the SDK's types");
+        let session = match self.sdk().register(&form).await {
+            Ok(s) => s.into_inner(),
+            Err(e) => panic!("registration failed: {}", crate::phone::describe(e)),
+        };
+        Resident {
+            id: session.resident_id,
+            phone: phone.to_owned(),
+            access_token: session.access_token,
+            refresh_token: session.refresh_token,
+        }
     }
 
     pub async fn login(&self, phone: &str, password: &str) -> reqwest::Response {

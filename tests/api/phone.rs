@@ -1,5 +1,8 @@
 //! A simulated phone: an offline queue of mutations, a replica of what it pulled, and its
-//! own hybrid logical clock, speaking the sync protocol over HTTP like the apps do.
+//! own hybrid logical clock, speaking the sync protocol over HTTP like the apps do: through
+//! the generated Rust SDK (`linli-client`), so every push and pull of the suite also checks
+//! that requests fit the SDK's types and responses parse into them. `push_raw`/`pull_raw`
+//! stay raw for the tests that send what no SDK would.
 
 use std::collections::BTreeMap;
 
@@ -9,11 +12,13 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::helpers::{Resident, TestApp};
+use linli_client::types;
 
 #[derive(Debug, Clone)]
 pub struct Phone {
     pub base: String,
     pub client: reqwest::Client,
+    pub sdk: linli_client::Client,
     pub token: String,
     pub client_id: Uuid,
     pub next_id: u64,
@@ -32,6 +37,7 @@ impl Phone {
         Self {
             base: app.address.clone(),
             client: app.client.clone(),
+            sdk: linli_client::with_token(&app.address, &who.access_token),
             token: who.access_token.clone(),
             client_id: Uuid::now_v7(),
             next_id: 1,
@@ -93,16 +99,14 @@ impl Phone {
     /// Pushes the whole queue; on success drops what the server acknowledged and moves the
     /// phone's clock past the server's. Returns the response body.
     pub async fn push(&mut self) -> Value {
-        let body =
-            json!({"client_id": self.client_id, "schema_version": 1, "mutations": self.queue});
-        let resp = self.push_raw(&body).await;
-        assert_eq!(
-            resp.status(),
-            200,
-            "push failed: {}",
-            resp.text().await.unwrap()
-        );
-        let out: Value = resp.json().await.unwrap();
+        let body: types::PushRequest = serde_json::from_value(
+            json!({"client_id": self.client_id, "schema_version": 1, "mutations": self.queue}),
+        )
+        .expect("the queue fits the SDK's mutation types");
+        let out = match self.sdk.sync_push(&body).await {
+            Ok(resp) => serde_json::to_value(resp.into_inner()).unwrap(),
+            Err(e) => panic!("push failed: {}", describe(e)),
+        };
         let acked = out["last_mutation_id"].as_u64().unwrap();
         self.queue.retain(|m| m["id"].as_u64().unwrap() > acked);
         if let Ok(server) = out["server_time"].as_str().unwrap().parse::<Hlc>() {
@@ -127,14 +131,15 @@ impl Phone {
 
     /// Pulls one page and applies it; returns the response body.
     pub async fn pull_page(&mut self, limit: Option<u32>) -> Value {
-        let resp = self.pull_raw(self.cursor.clone().as_deref(), limit).await;
-        assert_eq!(
-            resp.status(),
-            200,
-            "pull failed: {}",
-            resp.text().await.unwrap()
-        );
-        let out: Value = resp.json().await.unwrap();
+        let body: types::PullRequest = serde_json::from_value(json!({
+            "client_id": self.client_id, "schema_version": 1,
+            "cursor": self.cursor, "limit": limit,
+        }))
+        .expect("a pull fits the SDK's types");
+        let out = match self.sdk.sync_pull(&body).await {
+            Ok(resp) => serde_json::to_value(resp.into_inner()).unwrap(),
+            Err(e) => panic!("pull failed: {}", describe(e)),
+        };
         for change in out["changes"].as_array().unwrap() {
             apply(&mut self.replica, change);
         }
@@ -166,6 +171,26 @@ impl Phone {
 
     pub fn count(&self, entity: &str) -> usize {
         self.replica.keys().filter(|(e, _)| e == entity).count()
+    }
+}
+
+/// An SDK call's result as JSON, for assertions; panics with the problem on an error.
+pub fn ok_json<T: serde::Serialize>(
+    result: Result<linli_client::ResponseValue<T>, linli_client::Error<types::Problem>>,
+) -> Value {
+    match result {
+        Ok(resp) => serde_json::to_value(resp.into_inner()).unwrap(),
+        Err(e) => panic!("call failed: {}", describe(e)),
+    }
+}
+
+/// An SDK error as a test failure message: the problem body when the server sent one.
+pub fn describe(e: linli_client::Error<types::Problem>) -> String {
+    match e {
+        linli_client::Error::ErrorResponse(problem) => {
+            format!("{} {:?}", problem.status(), problem.into_inner())
+        }
+        other => other.to_string(),
     }
 }
 

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::helpers::{Resident, TestApp, assert_problem, spawn_app};
-use crate::phone::Phone;
+use crate::phone::{Phone, ok_json};
 
 /// A local start `days` from now at 09:30 Shanghai time, and that first occurrence's instant.
 fn start_in(days: i64) -> (String, DateTime<Utc>) {
@@ -176,13 +176,7 @@ async fn a_cancellation_promotes_the_head_of_the_waitlist() {
     assert_eq!(mine(&c)["status"], "waitlisted");
     assert_eq!(mine(&c)["waitlist_position"], 1);
     // The REST list of one's own sign-ups agrees.
-    let listed: Value = s
-        .app
-        .get("/api/v1/me/signups", Some(&c.token))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let listed = ok_json(c.sdk.list_my_signups().await);
     assert_eq!(listed.as_array().unwrap().len(), 1);
     assert_eq!(
         (
@@ -191,13 +185,7 @@ async fn a_cancellation_promotes_the_head_of_the_waitlist() {
         ),
         (Some("waitlisted"), Some(1))
     );
-    let listed: Value = s
-        .app
-        .get("/api/v1/me/signups", Some(&b.token))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let listed = ok_json(b.sdk.list_my_signups().await);
     assert_eq!(listed[0]["status"], "confirmed");
     assert!(listed[0].get("waitlist_position").is_none());
 }
@@ -367,19 +355,15 @@ async fn a_moved_occurrence_keeps_its_identity_and_its_sign_ups() {
     s.admin.mutate("occurrence.override", json!({"series_id": s.series, "original_start": t0, "starts_at": moved, "location": "社區禮堂"}));
     s.admin.push().await;
 
-    let list: Value = s
-        .app
-        .get(
-            &format!(
-                "/api/v1/occurrences?from={}&days=15",
-                enc(t0 - Duration::hours(1)),
-            ),
-            Some(&a.token),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let list = ok_json(
+        a.sdk
+            .list_occurrences(
+                std::num::NonZeroU64::new(15),
+                &(t0 - Duration::hours(1)),
+                None,
+            )
+            .await,
+    );
     let first = &list[0];
     assert_eq!(first["occurrence_id"], occ.to_string());
     assert_eq!(
@@ -495,16 +479,7 @@ async fn leaders_sign_up_residents_without_phones_and_see_who_signed_up() {
     neighbour.pull().await;
     assert_eq!(neighbour.count("signup"), 0);
     // The roster: leaders get phone numbers, members get 403.
-    let roster: Value = s
-        .app
-        .get(
-            &format!("/api/v1/groups/{}/roster", s.group),
-            Some(&leader.token),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let roster = ok_json(leader.sdk.get_group_roster(&s.group).await);
     assert_eq!(roster[0]["phone"], "+8613700000000");
     assert_problem(
         s.app
@@ -534,16 +509,12 @@ async fn attendance_counts_service_hours_per_group_and_month() {
     assert_eq!(status(&volunteer.push().await), "rejected:forbidden");
 
     let month = t0.with_timezone(&Shanghai).format("%Y-%m").to_string();
-    let group_hours: Value = s
-        .app
-        .get(
-            &format!("/api/v1/groups/{}/hours?month={month}", s.group),
-            Some(&leader.token),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let group_hours = ok_json(
+        leader
+            .sdk
+            .get_group_hours(&s.group, &month.parse().unwrap())
+            .await,
+    );
     assert_eq!(
         (
             group_hours[0]["hours"].as_f64(),
@@ -551,16 +522,7 @@ async fn attendance_counts_service_hours_per_group_and_month() {
         ),
         (Some(2.5), Some(1))
     );
-    let mine: Value = s
-        .app
-        .get(
-            &format!("/api/v1/me/hours?month={month}"),
-            Some(&volunteer.token),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let mine = ok_json(volunteer.sdk.get_my_hours(&month.parse().unwrap()).await);
     assert_eq!(mine[0]["hours"], 2.5);
     assert_eq!(mine[0]["name"], "法律講座");
     volunteer.pull().await;
