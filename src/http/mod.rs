@@ -129,21 +129,24 @@ pub fn spec_json() -> String {
 /// poem-openapi marks Rust's unsigned integers only with `format: uint32`/`uint64`, which
 /// JSON Schema validators ignore (a client could send `-1` or `2^40` and believe it valid)
 /// and SDK generators do not know (Kotlin made them a 32-bit `Int`). Declare the range the
-/// server parses, as the standard `int64` (an explicit validator on a field wins). `uint64` is
+/// server parses, as the standard `int32`/`int64` (an explicit validator on a field wins). `uint64` is
 /// capped at 2^53 - 1 so that JavaScript clients represent it exactly.
 fn declare_integer_ranges(node: &mut serde_json::Value) {
     use serde_json::{Value, json};
     match node {
         Value::Object(map) => {
             let range = match map.get("format").and_then(Value::as_str) {
-                Some("uint32") => Some((json!(0), json!(u32::MAX))),
-                Some("uint64") => Some((json!(0), json!(9_007_199_254_740_991_u64))),
+                Some("uint8") => Some(("int32", json!(0), json!(u8::MAX))),
+                Some("uint16") => Some(("int32", json!(0), json!(u16::MAX))),
+                Some("uint32") => Some(("int64", json!(0), json!(u32::MAX))),
+                Some("uint64") => Some(("int64", json!(0), json!(9_007_199_254_740_991_u64))),
+                Some("int32") => Some(("int32", json!(i32::MIN), json!(i32::MAX))),
                 _ => None,
             };
-            if let Some((min, max)) = range
+            if let Some((format, min, max)) = range
                 && map.get("type").and_then(Value::as_str) == Some("integer")
             {
-                map.insert("format".into(), json!("int64"));
+                map.insert("format".into(), json!(format));
                 map.entry("minimum").or_insert(min);
                 map.entry("maximum").or_insert(max);
             }

@@ -47,6 +47,68 @@ fn every_operation_has_an_id_a_tag_a_summary_and_problem_responses() {
     }
 }
 
+/// What generators need to produce good types: ids are `uuid`s, instants `date-time`s,
+/// integers a standard format with their range, and the sync endpoints carry examples.
+#[test]
+fn schemas_are_typed_for_generators() {
+    let spec: serde_json::Value = serde_json::from_str(&linli::http::spec_json()).unwrap();
+    // Integer ids of the sync protocol (per-client counters), not object ids; `request_id`
+    // echoes the caller's `x-request-id` when it sent a sane one.
+    let counters = [
+        "id",
+        "last_mutation_id",
+        "expected_mutation_id",
+        "request_id",
+        "mutation_id",
+    ];
+    for (name, schema) in spec["components"]["schemas"].as_object().unwrap() {
+        for (field, property) in schema["properties"].as_object().into_iter().flatten() {
+            let at = format!("{name}.{field}");
+            let kind = property["type"].as_str().unwrap_or_default();
+            let format = property["format"].as_str().unwrap_or_default();
+            if (field == "id" || field.ends_with("_id")) && !counters.contains(&field.as_str()) {
+                assert!(
+                    format == "uuid" || property.get("allOf").is_some(),
+                    "{at} is not a uuid"
+                );
+            }
+            if field.ends_with("_at")
+                || ["starts_at", "ends_at", "original_start"].contains(&field.as_str())
+            {
+                assert_eq!(format, "date-time", "{at} is not a date-time");
+            }
+            if kind == "integer" {
+                assert!(
+                    ["int32", "int64"].contains(&format),
+                    "{at} has format {format:?}"
+                );
+                assert!(property.get("minimum").is_some(), "{at} has no minimum");
+            }
+        }
+    }
+    for (path, method) in [("/api/v1/sync/push", "post"), ("/api/v1/sync/pull", "post")] {
+        let op = &spec["paths"][path][method];
+        let request =
+            op["requestBody"]["content"]["application/json; charset=utf-8"]["schema"]["$ref"]
+                .as_str()
+                .unwrap()
+                .trim_start_matches("#/components/schemas/");
+        let response =
+            op["responses"]["200"]["content"]["application/json; charset=utf-8"]["schema"]["$ref"]
+                .as_str()
+                .unwrap()
+                .trim_start_matches("#/components/schemas/");
+        for schema in [request, response] {
+            assert!(
+                spec["components"]["schemas"][schema]
+                    .get("example")
+                    .is_some(),
+                "{schema} has no example"
+            );
+        }
+    }
+}
+
 #[tokio::test]
 async fn the_service_serves_the_committed_spec_and_the_docs() {
     let app = spawn_app().await;

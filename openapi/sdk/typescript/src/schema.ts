@@ -326,8 +326,9 @@ export interface paths {
         };
         /**
          * Occurrences in a window
-         * @description Every occurrence whose original start falls in `[from, to)` (at most 92 days), with
-         *     overrides applied, seat counts, and the caller's own sign-up.
+         * @description Every occurrence whose original start falls in the `days` days from `from`, with
+         *     overrides applied, seat counts, and the caller's own sign-up. Schedules are expanded
+         *     from two years back to three years ahead; a window outside that is empty.
          */
         get: operations["list_occurrences"];
         put?: never;
@@ -518,9 +519,9 @@ export interface components {
             /** Format: uuid */
             occurrence_id: string;
             /** Format: uuid */
-            series_id?: string;
+            series_id?: string | null;
             /** Format: date-time */
-            original_start?: string;
+            original_start?: string | null;
             /**
              * Format: uuid
              * @description The volunteer.
@@ -531,7 +532,7 @@ export interface components {
              * Format: double
              * @description Service hours (0 to 24); default the session's length when present, else 0.
              */
-            hours?: number;
+            hours?: number | null;
         };
         /**
          * AttendanceMarkMutation
@@ -539,7 +540,7 @@ export interface components {
          */
         AttendanceMarkMutation: {
             /**
-             * Format: uint64
+             * Format: int64
              * @description This client's mutation id: 1 for its first mutation, then one more each time.
              */
             id: number;
@@ -720,18 +721,18 @@ export interface components {
             /** @description 1 to 80 characters. */
             name: string;
             /** @description Default `other`. */
-            kind?: components["schemas"]["GroupKind"] & unknown;
+            kind?: (components["schemas"]["GroupKind"] & unknown) | null;
             /**
              * Format: uuid
              * @description The leader residents should contact.
              */
-            contact_leader_id?: string;
+            contact_leader_id?: string | null;
             /** @description At most 2000 characters. */
-            description?: string;
+            description?: string | null;
             /** @description Where the group usually meets; at most 200 characters. */
-            venue?: string;
+            venue?: string | null;
             /** @description Whether anyone may join (default true); invite-only groups are joined through a leader. */
-            is_open?: boolean;
+            is_open?: boolean | null;
         };
         /**
          * GroupCreateMutation
@@ -739,7 +740,7 @@ export interface components {
          */
         GroupCreateMutation: {
             /**
-             * Format: uint64
+             * Format: int64
              * @description This client's mutation id: 1 for its first mutation, then one more each time.
              */
             id: number;
@@ -770,7 +771,7 @@ export interface components {
          */
         GroupDeleteMutation: {
             /**
-             * Format: uint64
+             * Format: int64
              * @description This client's mutation id: 1 for its first mutation, then one more each time.
              */
             id: number;
@@ -787,7 +788,7 @@ export interface components {
          */
         GroupJoinMutation: {
             /**
-             * Format: uint64
+             * Format: int64
              * @description This client's mutation id: 1 for its first mutation, then one more each time.
              */
             id: number;
@@ -809,7 +810,7 @@ export interface components {
          */
         GroupLeaveMutation: {
             /**
-             * Format: uint64
+             * Format: int64
              * @description This client's mutation id: 1 for its first mutation, then one more each time.
              */
             id: number;
@@ -824,16 +825,16 @@ export interface components {
         GroupUpdateArgs: {
             /** Format: uuid */
             id: string;
-            name?: string;
-            kind?: components["schemas"]["GroupKind"];
+            name?: string | null;
+            kind?: components["schemas"]["GroupKind"] | null;
             /**
              * Format: uuid
              * @description A resident, or null for none; absent leaves it alone.
              */
-            contact_leader_id?: string;
-            description?: string;
-            venue?: string;
-            is_open?: boolean;
+            contact_leader_id?: string | null;
+            description?: string | null;
+            venue?: string | null;
+            is_open?: boolean | null;
         };
         /**
          * GroupUpdateMutation
@@ -841,7 +842,7 @@ export interface components {
          */
         GroupUpdateMutation: {
             /**
-             * Format: uint64
+             * Format: int64
              * @description This client's mutation id: 1 for its first mutation, then one more each time.
              */
             id: number;
@@ -851,14 +852,6 @@ export interface components {
              */
             hlc: string;
             args: components["schemas"]["GroupUpdateArgs"];
-        };
-        /**
-         * Heartbeat
-         * @description Sent on the event stream every 15 seconds, so the phone knows the stream is alive.
-         */
-        Heartbeat: {
-            /** @description The server's hybrid logical clock. */
-            server_time: string;
         };
         /**
          * HoursEntry
@@ -874,7 +867,7 @@ export interface components {
             /** Format: double */
             hours: number;
             /**
-             * Format: uint32
+             * Format: int64
              * @description Sessions attended.
              */
             sessions: number;
@@ -920,7 +913,7 @@ export interface components {
          */
         MemberSetRoleMutation: {
             /**
-             * Format: uint64
+             * Format: int64
              * @description This client's mutation id: 1 for its first mutation, then one more each time.
              */
             id: number;
@@ -939,7 +932,7 @@ export interface components {
              * Format: uuid
              * @description Whose membership; yourself when absent.
              */
-            resident_id?: string;
+            resident_id?: string | null;
         };
         /**
          * MembershipChange
@@ -972,12 +965,11 @@ export interface components {
         MutationCode: "invalid_mutation" | "validation_failed" | "forbidden" | "not_found" | "deleted" | "conflict" | "clock_adjusted" | "already_processed" | "signups_not_open" | "signups_closed" | "waitlist_full" | "past_cutoff" | "occurrence_cancelled";
         /** MutationResult */
         MutationResult: {
-            /** Format: uint64 */
+            /** Format: int64 */
             id: number;
             status: components["schemas"]["MutationStatus"];
             code?: components["schemas"]["MutationCode"];
             message?: string;
-            /** @description The object's state on the server after this mutation (for rejections: as it is now). */
             data?: components["schemas"]["Change"];
         };
         /** @enum {string} */
@@ -1192,7 +1184,7 @@ export interface components {
          */
         OccurrenceClearOverrideMutation: {
             /**
-             * Format: uint64
+             * Format: int64
              * @description This client's mutation id: 1 for its first mutation, then one more each time.
              */
             id: number;
@@ -1210,21 +1202,21 @@ export interface components {
             /** Format: date-time */
             original_start: string;
             /** @description Cancel (true) or reinstate (false) this occurrence. */
-            cancelled?: boolean;
+            cancelled?: boolean | null;
             /**
              * Format: date-time
              * @description Move it: a new start, or null to put it back.
              */
-            starts_at?: string;
+            starts_at?: string | null;
             /** @description Another place, or null for the series' own. */
-            location?: string;
+            location?: string | null;
             /**
-             * Format: uint32
+             * Format: int64
              * @description Another capacity, or null for the series' own.
              */
-            capacity?: number;
+            capacity?: number | null;
             /** @description A note for this occurrence only; at most 2000 characters. */
-            note?: string;
+            note?: string | null;
         };
         /**
          * OccurrenceOverrideChange
@@ -1252,7 +1244,7 @@ export interface components {
             /** Format: date-time */
             starts_at?: string;
             location?: string;
-            /** Format: uint32 */
+            /** Format: int64 */
             capacity?: number;
             note: string;
         };
@@ -1263,7 +1255,7 @@ export interface components {
          */
         OccurrenceOverrideMutation: {
             /**
-             * Format: uint64
+             * Format: int64
              * @description This client's mutation id: 1 for its first mutation, then one more each time.
              */
             id: number;
@@ -1312,17 +1304,17 @@ export interface components {
             /** Format: date-time */
             original_start: string;
             /**
-             * Format: uint32
+             * Format: int64
              * @description Seats confirmed.
              */
             confirmed: number;
             /**
-             * Format: uint32
+             * Format: int64
              * @description People waiting.
              */
             waitlisted: number;
             /**
-             * Format: uint32
+             * Format: int64
              * @description Absent: unlimited.
              */
             capacity?: number;
@@ -1353,41 +1345,30 @@ export interface components {
             ends_at: string;
             location: string;
             /**
-             * Format: uint32
+             * Format: int64
              * @description Absent: unlimited.
              */
             capacity?: number;
             cancelled: boolean;
             note: string;
-            /** Format: uint32 */
+            /** Format: int64 */
             confirmed: number;
-            /** Format: uint32 */
+            /** Format: int64 */
             waitlisted: number;
             /** @description The caller's own sign-up, if any. */
             my_signup?: components["schemas"]["SignupStatus"] & unknown;
         };
         /**
-         * Poke
-         * @description Sent on the event stream when something in the community changed: pull now.
-         */
-        Poke: {
-            /**
-             * Format: uint64
-             * @description The community's newest change number; a pull reaches at least this far.
-             */
-            version: number;
-        };
-        /**
          * Problem
          * @description An RFC 9457 problem details object.
          * @example {
-         *       "code": "validation_failed",
-         *       "detail": "phone: must be a mainland mobile number (11 digits starting with 1) or start with + and a country code",
-         *       "field": "phone",
-         *       "request_id": "0193a0c4-7d2e-7c61-9a57-6b1f0e2d4c11",
-         *       "status": 422,
+         *       "type": "urn:linli:problem:validation_failed",
          *       "title": "Unprocessable Entity",
-         *       "type": "urn:linli:problem:validation_failed"
+         *       "status": 422,
+         *       "detail": "phone: must be a mainland mobile number (11 digits starting with 1) or start with + and a country code",
+         *       "code": "validation_failed",
+         *       "field": "phone",
+         *       "request_id": "0193a0c4-7d2e-7c61-9a57-6b1f0e2d4c11"
          *     }
          */
         Problem: {
@@ -1396,7 +1377,7 @@ export interface components {
             /** @description The HTTP status phrase. */
             title: string;
             /**
-             * Format: uint16
+             * Format: int32
              * @description The HTTP status code.
              */
             status: number;
@@ -1409,55 +1390,63 @@ export interface components {
             /** @description The id of the request, also in the `x-request-id` header and the server's log. */
             request_id?: string;
             /**
-             * Format: uint64
+             * Format: int64
              * @description With `mutation_gap`: the mutation id the server expects next.
              */
             expected_mutation_id?: number;
+            /**
+             * Format: int64
+             * @description With `invalid_mutation`: the id of the mutation the server could not read.
+             */
+            mutation_id?: number;
         };
         /**
          * @description Stable, machine-readable error codes. Clients branch on these, never on `detail`.
          * @enum {string}
          */
-        ProblemCode: "validation_failed" | "malformed_request" | "unauthorized" | "invalid_credentials" | "invalid_refresh_token" | "refresh_token_reused" | "forbidden" | "not_found" | "method_not_allowed" | "phone_taken" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "service_unavailable" | "client_not_owned" | "mutation_gap" | "invalid_cursor" | "resync_required" | "client_upgrade_required";
+        ProblemCode: "validation_failed" | "malformed_request" | "unauthorized" | "invalid_credentials" | "invalid_refresh_token" | "refresh_token_reused" | "forbidden" | "not_found" | "method_not_allowed" | "phone_taken" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "service_unavailable" | "client_not_owned" | "mutation_gap" | "invalid_mutation" | "invalid_cursor" | "resync_required" | "client_upgrade_required";
         /**
          * PullRequest
          * @example {
          *       "client_id": "0193a0c4-0000-7000-8000-000000000001",
+         *       "schema_version": 1,
          *       "cursor": null,
-         *       "limit": 500,
-         *       "schema_version": 1
+         *       "limit": 500
          *     }
          */
         PullRequest: {
             /** Format: uuid */
             client_id: string;
-            /** Format: uint32 */
+            /**
+             * Format: int64
+             * @description The app's sync schema version (currently 1).
+             */
             schema_version: number;
             /** @description The `cursor` of the previous pull; null for everything. */
-            cursor?: string;
+            cursor?: string | null;
             /**
-             * Format: uint32
+             * Format: int64
              * @description Most changes to return: 1 to 5000, default 500.
              */
-            limit?: number;
+            limit?: number | null;
         };
         /**
          * PullResponse
          * @example {
          *       "changes": [
          *         {
-         *           "data": {
-         *             "created_at": "2026-11-29T08:20:37.808+00:00",
-         *             "description": "Calligraphy and painting, Tuesdays and Thursdays",
-         *             "id": "0193a0c4-7d2e-7c61-9a57-6b1f0e2d4c11",
-         *             "is_open": true,
-         *             "kind": "calligraphy_painting",
-         *             "name": "書畫社",
-         *             "venue": "Activity room 2"
-         *           },
-         *           "entity": "group",
          *           "id": "0193a0c4-7d2e-7c61-9a57-6b1f0e2d4c11",
-         *           "op": "put"
+         *           "op": "put",
+         *           "data": {
+         *             "id": "0193a0c4-7d2e-7c61-9a57-6b1f0e2d4c11",
+         *             "name": "書畫社",
+         *             "kind": "calligraphy_painting",
+         *             "description": "Calligraphy and painting, Tuesdays and Thursdays",
+         *             "venue": "Activity room 2",
+         *             "is_open": true,
+         *             "created_at": "2026-11-29T08:20:37.808+00:00"
+         *           },
+         *           "entity": "group"
          *         }
          *       ],
          *       "cursor": "eyJmIjoxfQ.c2lnbmF0dXJl",
@@ -1473,7 +1462,7 @@ export interface components {
             /** @description More changes are waiting: pull again at once. */
             has_more: boolean;
             /**
-             * Format: uint64
+             * Format: int64
              * @description The last of this client's mutations whose effects are included in this pull.
              */
             last_mutation_id: number;
@@ -1483,32 +1472,32 @@ export interface components {
          * PushRequest
          * @example {
          *       "client_id": "0193a0c4-0000-7000-8000-000000000001",
+         *       "schema_version": 1,
          *       "mutations": [
          *         {
+         *           "id": 1,
+         *           "hlc": "2026-11-29T08:20:37.808Z-0000",
          *           "args": {
+         *             "id": "0193a0c4-7d2e-7c61-9a57-6b1f0e2d4c11",
+         *             "name": "書畫社",
+         *             "kind": "calligraphy_painting",
          *             "contact_leader_id": null,
          *             "description": "Calligraphy and painting, Tuesdays and Thursdays",
-         *             "id": "0193a0c4-7d2e-7c61-9a57-6b1f0e2d4c11",
-         *             "is_open": true,
-         *             "kind": "calligraphy_painting",
-         *             "name": "書畫社",
-         *             "venue": "Activity room 2"
+         *             "venue": "Activity room 2",
+         *             "is_open": true
          *           },
-         *           "hlc": "2026-11-29T08:20:37.808Z-0000",
-         *           "id": 1,
          *           "name": "group.create"
          *         },
          *         {
+         *           "id": 2,
+         *           "hlc": "2026-11-29T08:20:38.002Z-0000",
          *           "args": {
          *             "group_id": "0193a0c4-7d2e-7c61-9a57-6b1f0e2d4c11",
          *             "resident_id": null
          *           },
-         *           "hlc": "2026-11-29T08:20:38.002Z-0000",
-         *           "id": 2,
          *           "name": "group.join"
          *         }
-         *       ],
-         *       "schema_version": 1
+         *       ]
          *     }
          */
         PushRequest: {
@@ -1518,7 +1507,7 @@ export interface components {
              */
             client_id: string;
             /**
-             * Format: uint32
+             * Format: int64
              * @description The app's sync schema version (currently 1).
              */
             schema_version: number;
@@ -1528,13 +1517,13 @@ export interface components {
         /**
          * PushResponse
          * @example {
-         *       "last_mutation_id": 2,
          *       "results": [
          *         {
          *           "id": 1,
          *           "status": "applied"
          *         }
          *       ],
+         *       "last_mutation_id": 2,
          *       "server_time": "2026-11-29T08:21:00.114Z-0000"
          *     }
          */
@@ -1542,7 +1531,7 @@ export interface components {
             /** @description One result per mutation sent, in order (re-sent ones get their stored result again). */
             results: components["schemas"]["MutationResult"][];
             /**
-             * Format: uint64
+             * Format: int64
              * @description The last mutation id the server has processed for this client.
              */
             last_mutation_id: number;
@@ -1570,15 +1559,20 @@ export interface components {
          */
         RegisterRequest: {
             /**
-             * @description Phone number, used to log in: E.164 (`+8613812345678`) or a mainland mobile number
-             *     (`13812345678`). Spaces and dashes are ignored. At most 32 characters.
+             * @description Phone number, used to log in: E.164 (`+8613812345678`), `00` and the country code, or
+             *     a mainland mobile number (`13812345678`). Spaces, dashes, dots and brackets between the
+             *     digits are ignored. At most 32 characters. The pattern is exactly what the server
+             *     accepts (`domain::resident::PHONE_PATTERN`, checked by a test).
              */
             phone: string;
-            /** @description Name shown to other residents: 1 to 64 characters after trimming. */
+            /**
+             * @description Name shown to other residents: 1 to 64 characters, not only spaces, no control
+             *     characters.
+             */
             display_name: string;
             /**
              * Format: password
-             * @description 8 to 128 characters.
+             * @description 8 to 128 characters, not only spaces.
              */
             password: string;
             /**
@@ -1661,50 +1655,50 @@ export interface components {
             /** @description 1 to 120 characters. */
             title: string;
             /** @description At most 2000 characters. */
-            description?: string;
+            description?: string | null;
             /** @description At most 200 characters. */
-            location?: string;
+            location?: string | null;
             /** @description The first occurrence's local start, like `2026-12-01T09:30`. */
             start_local: string;
             /** @description IANA time zone; default `Asia/Shanghai`. */
-            timezone?: string;
+            timezone?: string | null;
             /**
              * @description RFC 5545 RRULE value, like `FREQ=WEEKLY;BYDAY=TU,TH`; absent for a single session.
              *     At most 800 occurrences a year.
              */
-            rrule?: string;
+            rrule?: string | null;
             /**
-             * Format: uint32
+             * Format: int64
              * @description 1 to 1440.
              */
             duration_minutes: number;
             /**
-             * Format: uint32
+             * Format: int64
              * @description Seats; absent or null for unlimited. 1 to 100000.
              */
-            capacity?: number;
+            capacity?: number | null;
             /** @description At most 2000 characters. */
-            notes?: string;
+            notes?: string | null;
             /**
-             * Format: uint32
+             * Format: int64
              * @description Sign-ups open this many days before each occurrence; absent: as soon as published.
              */
-            signup_opens_days_before?: number;
+            signup_opens_days_before?: number | null;
             /**
-             * Format: uint32
+             * Format: int64
              * @description Sign-ups close this many minutes before the start (default 0).
              */
-            signup_closes_minutes_before?: number;
+            signup_closes_minutes_before?: number | null;
             /**
-             * Format: uint32
+             * Format: int64
              * @description Cancelling is possible until this many minutes before the start (default 0).
              */
-            cancel_cutoff_minutes_before?: number;
+            cancel_cutoff_minutes_before?: number | null;
             /**
-             * Format: uint32
+             * Format: int64
              * @description Most people on one occurrence's waitlist (default 20).
              */
-            waitlist_limit?: number;
+            waitlist_limit?: number | null;
         };
         /**
          * SeriesCreateMutation
@@ -1712,7 +1706,7 @@ export interface components {
          */
         SeriesCreateMutation: {
             /**
-             * Format: uint64
+             * Format: int64
              * @description This client's mutation id: 1 for its first mutation, then one more each time.
              */
             id: number;
@@ -1737,21 +1731,21 @@ export interface components {
             timezone: string;
             /** @description Absent: a single session. */
             rrule?: string;
-            /** Format: uint32 */
+            /** Format: int64 */
             duration_minutes: number;
             /**
-             * Format: uint32
+             * Format: int64
              * @description Absent: unlimited.
              */
             capacity?: number;
             notes: string;
-            /** Format: uint32 */
+            /** Format: int64 */
             signup_opens_days_before?: number;
-            /** Format: uint32 */
+            /** Format: int64 */
             signup_closes_minutes_before: number;
-            /** Format: uint32 */
+            /** Format: int64 */
             cancel_cutoff_minutes_before: number;
-            /** Format: uint32 */
+            /** Format: int64 */
             waitlist_limit: number;
         };
         /**
@@ -1760,7 +1754,7 @@ export interface components {
          */
         SeriesDeleteMutation: {
             /**
-             * Format: uint64
+             * Format: int64
              * @description This client's mutation id: 1 for its first mutation, then one more each time.
              */
             id: number;
@@ -1775,29 +1769,29 @@ export interface components {
         SeriesUpdateArgs: {
             /** Format: uuid */
             id: string;
-            title?: string;
-            description?: string;
-            location?: string;
-            start_local?: string;
-            timezone?: string;
+            title?: string | null;
+            description?: string | null;
+            location?: string | null;
+            start_local?: string | null;
+            timezone?: string | null;
             /** @description A rule, or null to make it a single session; absent leaves it alone. */
-            rrule?: string;
-            /** Format: uint32 */
-            duration_minutes?: number;
+            rrule?: string | null;
+            /** Format: int64 */
+            duration_minutes?: number | null;
             /**
-             * Format: uint32
+             * Format: int64
              * @description A number of seats, or null for unlimited; absent leaves it alone.
              */
-            capacity?: number;
-            notes?: string;
-            /** Format: uint32 */
-            signup_opens_days_before?: number;
-            /** Format: uint32 */
-            signup_closes_minutes_before?: number;
-            /** Format: uint32 */
-            cancel_cutoff_minutes_before?: number;
-            /** Format: uint32 */
-            waitlist_limit?: number;
+            capacity?: number | null;
+            notes?: string | null;
+            /** Format: int64 */
+            signup_opens_days_before?: number | null;
+            /** Format: int64 */
+            signup_closes_minutes_before?: number | null;
+            /** Format: int64 */
+            cancel_cutoff_minutes_before?: number | null;
+            /** Format: int64 */
+            waitlist_limit?: number | null;
         };
         /**
          * SeriesUpdateMutation
@@ -1805,7 +1799,7 @@ export interface components {
          */
         SeriesUpdateMutation: {
             /**
-             * Format: uint64
+             * Format: int64
              * @description This client's mutation id: 1 for its first mutation, then one more each time.
              */
             id: number;
@@ -1817,6 +1811,16 @@ export interface components {
             args: components["schemas"]["SeriesUpdateArgs"];
         };
         /**
+         * ServerSentEvent
+         * @description One event of the sync event stream (`text/event-stream`), as an SSE client library hands
+         *     it over: the `event:` field and the `data:` field.
+         */
+        ServerSentEvent: {
+            event: components["schemas"]["SyncEventKind"];
+            /** @description JSON: a `Poke` for `poke`, a `Heartbeat` for `heartbeat`. */
+            data: string;
+        };
+        /**
          * Session
          * @description A signed-in session. Keep `refresh_token` in the phone's secure storage; every refresh
          *     returns a new one and the old one stops working.
@@ -1826,14 +1830,14 @@ export interface components {
             access_token: string;
             token_type: components["schemas"]["TokenType"];
             /**
-             * Format: uint32
+             * Format: int64
              * @description Seconds until `access_token` expires (900).
              */
             expires_in: number;
             /** @description Exchange at `POST /api/v1/auth/refresh` for a new session. Single use. */
             refresh_token: string;
             /**
-             * Format: uint32
+             * Format: int64
              * @description Seconds until `refresh_token` expires if unused (30 days).
              */
             refresh_token_expires_in: number;
@@ -1848,14 +1852,14 @@ export interface components {
             /** Format: uuid */
             occurrence_id: string;
             /** Format: uuid */
-            series_id?: string;
+            series_id?: string | null;
             /** Format: date-time */
-            original_start?: string;
+            original_start?: string | null;
             /**
              * Format: uuid
              * @description Cancel for another resident (group leaders and admins).
              */
-            on_behalf_of?: string;
+            on_behalf_of?: string | null;
         };
         /**
          * SignupCancelMutation
@@ -1863,7 +1867,7 @@ export interface components {
          */
         SignupCancelMutation: {
             /**
-             * Format: uint64
+             * Format: int64
              * @description This client's mutation id: 1 for its first mutation, then one more each time.
              */
             id: number;
@@ -1897,11 +1901,11 @@ export interface components {
             original_start: string;
             /** Format: uuid */
             resident_id: string;
-            /** Format: uint32 */
+            /** Format: int64 */
             party_size: number;
             status: components["schemas"]["SignupStatus"];
             /**
-             * Format: uint32
+             * Format: int64
              * @description With `waitlisted`: 1 for the head of the waitlist.
              */
             waitlist_position?: number;
@@ -1917,22 +1921,22 @@ export interface components {
              * Format: uuid
              * @description The occurrence's series (recommended: spares the server a search).
              */
-            series_id?: string;
+            series_id?: string | null;
             /**
              * Format: date-time
              * @description The occurrence's original start (recommended, with `series_id`).
              */
-            original_start?: string;
+            original_start?: string | null;
             /**
-             * Format: uint32
+             * Format: int64
              * @description Seats for the volunteer and companions, 1 to 4 (default 1).
              */
-            party_size?: number;
+            party_size?: number | null;
             /**
              * Format: uuid
              * @description Sign up a resident without a smartphone (group leaders and admins).
              */
-            on_behalf_of?: string;
+            on_behalf_of?: string | null;
         };
         /**
          * SignupRequestMutation
@@ -1941,7 +1945,7 @@ export interface components {
          */
         SignupRequestMutation: {
             /**
-             * Format: uint64
+             * Format: int64
              * @description This client's mutation id: 1 for its first mutation, then one more each time.
              */
             id: number;
@@ -1954,36 +1958,11 @@ export interface components {
         };
         /** @enum {string} */
         SignupStatus: "confirmed" | "waitlisted" | "cancelled" | "occurrence_cancelled";
-        /** @description An event on the sync event stream; the SSE event type is `type`. */
-        SyncEvent: components["schemas"]["SyncEvent_Poke"] | components["schemas"]["SyncEvent_Heartbeat"];
-        /** @description An event on the sync event stream; the SSE event type is `type`. */
-        SyncEvent_Heartbeat: {
-            /**
-             * @example heartbeat
-             * @enum {string}
-             */
-            type: "heartbeat";
-        } & components["schemas"]["Heartbeat"] & {
-            /**
-             * @description discriminator enum property added by openapi-typescript
-             * @enum {string}
-             */
-            type: "heartbeat";
-        };
-        /** @description An event on the sync event stream; the SSE event type is `type`. */
-        SyncEvent_Poke: {
-            /**
-             * @example poke
-             * @enum {string}
-             */
-            type: "poke";
-        } & components["schemas"]["Poke"] & {
-            /**
-             * @description discriminator enum property added by openapi-typescript
-             * @enum {string}
-             */
-            type: "poke";
-        };
+        /**
+         * @description What an event on the sync event stream says.
+         * @enum {string}
+         */
+        SyncEventKind: "poke" | "heartbeat";
         /** @enum {string} */
         TokenType: "Bearer";
     };
@@ -2019,7 +1998,6 @@ export type GroupKind = components['schemas']['GroupKind'];
 export type GroupLeaveMutation = components['schemas']['GroupLeaveMutation'];
 export type GroupUpdateArgs = components['schemas']['GroupUpdateArgs'];
 export type GroupUpdateMutation = components['schemas']['GroupUpdateMutation'];
-export type Heartbeat = components['schemas']['Heartbeat'];
 export type HoursEntry = components['schemas']['HoursEntry'];
 export type LoginRequest = components['schemas']['LoginRequest'];
 export type Me = components['schemas']['Me'];
@@ -2057,7 +2035,6 @@ export type OccurrenceRef = components['schemas']['OccurrenceRef'];
 export type OccurrenceTallyChange = components['schemas']['OccurrenceTallyChange'];
 export type OccurrenceTallyData = components['schemas']['OccurrenceTallyData'];
 export type OccurrenceView = components['schemas']['OccurrenceView'];
-export type Poke = components['schemas']['Poke'];
 export type Problem = components['schemas']['Problem'];
 export type ProblemCode = components['schemas']['ProblemCode'];
 export type PullRequest = components['schemas']['PullRequest'];
@@ -2080,6 +2057,7 @@ export type SeriesData = components['schemas']['SeriesData'];
 export type SeriesDeleteMutation = components['schemas']['SeriesDeleteMutation'];
 export type SeriesUpdateArgs = components['schemas']['SeriesUpdateArgs'];
 export type SeriesUpdateMutation = components['schemas']['SeriesUpdateMutation'];
+export type ServerSentEvent = components['schemas']['ServerSentEvent'];
 export type Session = components['schemas']['Session'];
 export type SignupCancelArgs = components['schemas']['SignupCancelArgs'];
 export type SignupCancelMutation = components['schemas']['SignupCancelMutation'];
@@ -2088,9 +2066,7 @@ export type SignupData = components['schemas']['SignupData'];
 export type SignupRequestArgs = components['schemas']['SignupRequestArgs'];
 export type SignupRequestMutation = components['schemas']['SignupRequestMutation'];
 export type SignupStatus = components['schemas']['SignupStatus'];
-export type SyncEvent = components['schemas']['SyncEvent'];
-export type SyncEventHeartbeat = components['schemas']['SyncEvent_Heartbeat'];
-export type SyncEventPoke = components['schemas']['SyncEvent_Poke'];
+export type SyncEventKind = components['schemas']['SyncEventKind'];
 export type TokenType = components['schemas']['TokenType'];
 export type $defs = Record<string, never>;
 export interface operations {
@@ -3567,13 +3543,14 @@ export interface operations {
              * @description `text/event-stream`: a `poke` event (data `{"version": n}`) whenever something in the
              *     caller's community changes, and at once on connecting; a `heartbeat` event every 15
              *     seconds. The stream ends when the access token expires: reconnect with a fresh one.
+             *     The schema describes one event, as OpenAPI 3.0 does for event streams.
              */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": components["schemas"]["SyncEvent"][];
+                    "text/event-stream": components["schemas"]["ServerSentEvent"];
                 };
             };
             /** @description The request could not be read: malformed JSON, wrong types or bad parameters. */
@@ -3981,8 +3958,10 @@ export interface operations {
     list_occurrences: {
         parameters: {
             query: {
+                /** @description Start of the window. */
                 from: string;
-                to: string;
+                /** @description Length of the window in days, 1 to 92 (default 7). */
+                days?: number;
                 /** @description Only this group's. */
                 group_id?: string;
             };
@@ -4405,6 +4384,7 @@ export interface operations {
     get_group_hours: {
         parameters: {
             query: {
+                /** @description `YYYY-MM`. */
                 month: string;
             };
             header?: never;
@@ -4548,6 +4528,7 @@ export interface operations {
     get_my_hours: {
         parameters: {
             query: {
+                /** @description `YYYY-MM`. */
                 month: string;
             };
             header?: never;
