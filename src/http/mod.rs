@@ -121,6 +121,7 @@ pub fn spec_json() -> String {
         serde_json::from_str(&api_service().spec()).expect("poem-openapi writes valid JSON");
     declare_integer_ranges(&mut spec);
     declare_null_as_absent(&mut spec);
+    declare_links(&mut spec);
     let mut spec = serde_json::to_string_pretty(&spec).expect("a JSON value serialises");
     spec.push('\n');
     spec
@@ -208,6 +209,74 @@ fn declare_null_as_absent(spec: &mut serde_json::Value) {
                     property.insert("nullable".into(), Value::Bool(true));
                 }
             }
+        }
+    }
+}
+
+/// OpenAPI `links`: how an answer leads to the next call (a group listed → its series, roster,
+/// hours and calendar; a pull → the next page). Generated docs show them, and schemathesis's
+/// stateful phase follows them with real ids instead of random ones.
+fn declare_links(spec: &mut serde_json::Value) {
+    use serde_json::json;
+    let first_group = "$response.body#/0/id";
+    let links = [
+        (
+            "/api/v1/communities",
+            "get",
+            "residents",
+            json!({"operationId": "list_residents",
+                   "parameters": {"community_id": "$response.body#/0/id"},
+                   "description": "The first community's residents (its admins only)."}),
+        ),
+        (
+            "/api/v1/groups",
+            "get",
+            "series",
+            json!({"operationId": "list_group_series", "parameters": {"group_id": first_group},
+                   "description": "The first group's schedule series."}),
+        ),
+        (
+            "/api/v1/groups",
+            "get",
+            "roster",
+            json!({"operationId": "get_group_roster", "parameters": {"group_id": first_group},
+                   "description": "The first group's roster (its leaders and admins)."}),
+        ),
+        (
+            "/api/v1/groups",
+            "get",
+            "occurrences",
+            json!({"operationId": "list_occurrences",
+                   "parameters": {"group_id": first_group, "from": "2026-12-01T00:00:00Z"},
+                   "description": "The first group's sessions in a week."}),
+        ),
+        (
+            "/api/v1/groups",
+            "get",
+            "calendar",
+            json!({"operationId": "get_group_calendar", "parameters": {"group_id": first_group},
+                   "description": "The first group's public calendar feed."}),
+        ),
+        (
+            "/api/v1/sync/pull",
+            "post",
+            "next_page",
+            json!({"operationId": "sync_pull",
+                   "requestBody": {
+                       "client_id": "$request.body#/client_id",
+                       "schema_version": "$request.body#/schema_version",
+                       "cursor": "$response.body#/cursor"
+                   },
+                   "description": "The next pull: send the cursor back."}),
+        ),
+    ];
+    for (path, method, name, link) in links {
+        if let Some(ok) = spec["paths"][path][method]["responses"]
+            .get_mut("200")
+            .and_then(serde_json::Value::as_object_mut)
+        {
+            let all = ok.entry("links").or_insert_with(|| json!({}));
+            all[name] = link;
         }
     }
 }
