@@ -12,8 +12,14 @@ pub struct HealthApi;
 /// The service can reach its database.
 #[derive(Debug, Object)]
 pub struct Readiness {
-    /// Always `ready`.
-    pub status: String,
+    pub status: ReadinessStatus,
+}
+
+/// The only answer a `200` can give; anything else is a `503`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, poem_openapi::Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum ReadinessStatus {
+    Ready,
 }
 
 #[derive(ApiResponse)]
@@ -42,7 +48,7 @@ impl HealthApi {
     async fn readyz(&self, state: Data<&AppState>) -> ApiResult<ReadyResponse> {
         state.db.ping().await.map_err(ApiError::Unavailable)?;
         Ok(ReadyResponse::Ready(Json(Readiness {
-            status: "ready".into(),
+            status: ReadinessStatus::Ready,
         })))
     }
 

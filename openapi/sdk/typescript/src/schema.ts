@@ -1543,9 +1543,13 @@ export interface components {
          * @description The service can reach its database.
          */
         Readiness: {
-            /** @description Always `ready`. */
-            status: string;
+            status: components["schemas"]["ReadinessStatus"];
         };
+        /**
+         * @description The only answer a `200` can give; anything else is a `503`.
+         * @enum {string}
+         */
+        ReadinessStatus: "ready";
         /**
          * RefreshRequest
          * @description A refresh token, for `refresh` or `logout`.
@@ -2042,6 +2046,7 @@ export type PullResponse = components['schemas']['PullResponse'];
 export type PushRequest = components['schemas']['PushRequest'];
 export type PushResponse = components['schemas']['PushResponse'];
 export type Readiness = components['schemas']['Readiness'];
+export type ReadinessStatus = components['schemas']['ReadinessStatus'];
 export type RefreshRequest = components['schemas']['RefreshRequest'];
 export type RegisterRequest = components['schemas']['RegisterRequest'];
 export type ResidentPage = components['schemas']['ResidentPage'];
