@@ -96,6 +96,14 @@ impl Phone {
             .unwrap()
     }
 
+    /// Pushes the whole queue as raw JSON, for queues no SDK would let one build.
+    pub async fn push_queue_raw(&self) -> reqwest::Response {
+        self.push_raw(
+            &json!({"client_id": self.client_id, "schema_version": 1, "mutations": self.queue}),
+        )
+        .await
+    }
+
     /// Pushes the whole queue; on success drops what the server acknowledged and moves the
     /// phone's clock past the server's. Returns the response body.
     pub async fn push(&mut self) -> Value {

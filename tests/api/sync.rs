@@ -182,12 +182,7 @@ async fn a_mutation_the_schema_does_not_allow_is_named_and_nothing_is_applied() 
     let (mut admin, group, _) = committee(&app).await;
     let ok = admin.mutate("group.update", json!({"id": group, "venue": "活動中心"}));
     let bad = admin.mutate("poster.print", json!({}));
-    let resp = admin
-        .push_raw(
-            &json!({"client_id": admin.client_id, "schema_version": 1, "mutations": admin.queue}),
-        )
-        .await;
-    let problem = assert_problem(resp, 400, "invalid_mutation").await;
+    let problem = assert_problem(admin.push_queue_raw().await, 400, "invalid_mutation").await;
     assert_eq!(problem["mutation_id"], bad, "{problem}");
 
     // Nothing was applied: the readable edit before it is still unacknowledged.
@@ -196,12 +191,7 @@ async fn a_mutation_the_schema_does_not_allow_is_named_and_nothing_is_applied() 
     // A wrong shape inside known mutations is named the same way.
     admin.queue.retain(|m| m["id"] != bad);
     let bad = admin.mutate("group.update", json!({"id": "not-a-uuid"}));
-    let resp = admin
-        .push_raw(
-            &json!({"client_id": admin.client_id, "schema_version": 1, "mutations": admin.queue}),
-        )
-        .await;
-    let problem = assert_problem(resp, 400, "invalid_mutation").await;
+    let problem = assert_problem(admin.push_queue_raw().await, 400, "invalid_mutation").await;
     assert_eq!(problem["mutation_id"], bad, "{problem}");
 
     // The app drops what it cannot send and renumbers the rest (none of it was
