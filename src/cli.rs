@@ -37,6 +37,7 @@ pub async fn run() -> anyhow::Result<()> {
             db.close().await?;
             Ok(())
         }
+        Some(Command::Bench(args)) => crate::bench::run(args).await,
         Some(Command::Compact(args)) => {
             telemetry::init_logging(Default::default());
             let db = persistence::connect(&DatabaseSettings::from(&args.database)).await?;

@@ -17,13 +17,15 @@
 //!   `migration` crate under `migrations/`.
 //! - [`calendar`]: iCalendar feeds of series and sessions.
 //! - [`telemetry`]: logs and Prometheus metrics.
-//! - [`cli`]: the `linli` subcommands; [`demo`]: the Sun Village demo data.
+//! - [`cli`]: the `linli` subcommands; [`demo`]: the Sun Village demo data; [`bench`]: the
+//!   benchmark harness (`linli bench`).
 //!
 //! A request flows: middleware (request id, body limit) → handler in [`http`] → parse input
 //! into [`domain`] types → ask [`domain::permissions`] → queries in [`persistence`] → response,
 //! with every error mapped once by [`http::error`].
 
 pub mod auth;
+pub mod bench;
 pub mod calendar;
 pub mod cli;
 pub mod config;

@@ -1,0 +1,199 @@
+//! `linli bench`: measures a running linli over real HTTP at the seed community's scale.
+//!
+//! - [`seed`] fills the server's database with a coal-mining town: 20,000 residents in 5,000
+//!   households across four compounds, about 60 volunteer groups with leaders, a year of
+//!   weekly and daily series with overrides, and about 100,000 sign-ups. Accounts are written
+//!   to the database directly (20,000 argon2id hashes would take minutes and measure nothing);
+//!   everything else goes through `POST /api/v1/sync/push` as the committee's phones would.
+//! - [`load`] is the load generator: many simulated phones, each a loop of requests, with
+//!   latencies, bytes and errors recorded.
+//! - [`scenarios`] are the measurements, each printed with its reference from the same run.
+//!
+//! Benchmarks are not tests: nothing here asserts a time. Correctness checks (seats never
+//! oversold, every request answered) do fail the run.
+
+pub mod load;
+pub mod scenarios;
+pub mod seed;
+
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+use serde_json::{Value, json};
+
+use crate::config::DatabaseArgs;
+
+/// Every bench account's password.
+pub const BENCH_PASSWORD: &str = "linli-bench-2026";
+
+#[derive(Debug, Clone, Args)]
+pub struct BenchArgs {
+    /// The running server to measure.
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    pub url: String,
+    /// The server's database, for seeding accounts (the same URL the server was started with).
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// Residents to seed.
+    #[arg(long, default_value_t = 20_000)]
+    pub residents: usize,
+    /// Volunteer groups to seed.
+    #[arg(long, default_value_t = 60)]
+    pub groups: usize,
+    /// Sign-ups to seed across the year's sessions.
+    #[arg(long, default_value_t = 100_000)]
+    pub signups: usize,
+    /// Concurrent connections for the throughput scenarios.
+    #[arg(long, default_value_t = 64)]
+    pub connections: usize,
+    /// Seconds each throughput measurement runs.
+    #[arg(long, default_value_t = 10)]
+    pub seconds: u64,
+    /// Phones in the sign-up rush and in the morning load.
+    #[arg(long, default_value_t = 2_000)]
+    pub phones: usize,
+    /// Seconds the morning load runs.
+    #[arg(long, default_value_t = 120)]
+    pub morning_seconds: u64,
+    /// Which scenarios to run, comma-separated.
+    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Scenario::NothingNew, Scenario::FirstSync, Scenario::Rush, Scenario::Morning])]
+    pub scenarios: Vec<Scenario>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Scenario {
+    /// Authenticated pulls with nothing to return, against `/healthz`.
+    NothingNew,
+    /// One resident's whole scope, against serialising the same rows in memory.
+    FirstSync,
+    /// Phones requesting the same 40-seat session at once, then seats spread over sessions.
+    Rush,
+    /// Phones syncing every 30 s with occasional edits and sign-ups.
+    Morning,
+}
+
+pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(args.connections.max(args.phones))
+        .timeout(Duration::from_secs(60))
+        .build()?;
+    let api = Api {
+        base: args.url.trim_end_matches('/').to_owned(),
+        http,
+    };
+    api.http
+        .get(api.url("/readyz"))
+        .send()
+        .await
+        .and_then(reqwest::Response::error_for_status)
+        .with_context(|| format!("no linli is ready at {}", api.base))?;
+    println!("linli bench against {} ({})", api.base, machine());
+    let town = seed::seed(&api, &args).await?;
+    for scenario in &args.scenarios {
+        match scenario {
+            Scenario::NothingNew => scenarios::nothing_new(&api, &town, &args).await?,
+            Scenario::FirstSync => scenarios::first_sync(&api, &town).await?,
+            Scenario::Rush => scenarios::rush(&api, &town, &args).await?,
+            Scenario::Morning => scenarios::morning(&api, &town, &args).await?,
+        }
+    }
+    Ok(())
+}
+
+/// The server, over HTTP.
+#[derive(Clone)]
+pub struct Api {
+    pub base: String,
+    pub http: reqwest::Client,
+}
+
+impl Api {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Logs a resident in; returns the access token.
+    pub async fn login(&self, phone: &str) -> anyhow::Result<String> {
+        let resp = self
+            .http
+            .post(self.url("/api/v1/auth/login"))
+            .json(&json!({"phone": phone, "password": BENCH_PASSWORD}))
+            .send()
+            .await?;
+        let status = resp.status();
+        let body: Value = resp.json().await?;
+        anyhow::ensure!(status.is_success(), "login of {phone} failed: {body}");
+        body["access_token"]
+            .as_str()
+            .map(str::to_owned)
+            .context("a session has an access token")
+    }
+
+    /// Pushes mutations as one phone; returns the response body.
+    pub async fn push(
+        &self,
+        token: &str,
+        client: uuid::Uuid,
+        mutations: &[Value],
+    ) -> anyhow::Result<Value> {
+        let resp = self
+            .http
+            .post(self.url("/api/v1/sync/push"))
+            .bearer_auth(token)
+            .json(&json!({"client_id": client, "schema_version": 1, "mutations": mutations}))
+            .send()
+            .await?;
+        let status = resp.status();
+        let body: Value = resp.json().await?;
+        anyhow::ensure!(status.is_success(), "push failed ({status}): {body}");
+        Ok(body)
+    }
+
+    /// One pull; returns the body and its size on the wire.
+    pub async fn pull(
+        &self,
+        token: &str,
+        client: uuid::Uuid,
+        cursor: Option<&str>,
+    ) -> anyhow::Result<(Value, usize)> {
+        let resp = self
+            .http
+            .post(self.url("/api/v1/sync/pull"))
+            .bearer_auth(token)
+            .json(
+                &json!({"client_id": client, "schema_version": 1, "cursor": cursor, "limit": 5000}),
+            )
+            .send()
+            .await?;
+        let status = resp.status();
+        let bytes = resp.bytes().await?;
+        let body: Value = serde_json::from_slice(&bytes)?;
+        anyhow::ensure!(status.is_success(), "pull failed ({status}): {body}");
+        Ok((body, bytes.len()))
+    }
+}
+
+/// A mutation in the wire form, stamped with a fresh clock reading.
+pub fn mutation(id: u64, name: &str, args: Value) -> Value {
+    let hlc = format!(
+        "{}-0000",
+        chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    );
+    json!({"id": id, "hlc": hlc, "name": name, "args": args})
+}
+
+/// What the figures were measured on.
+fn machine() -> String {
+    let cores = std::thread::available_parallelism().map_or(0, usize::from);
+    let model = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    format!("{cores} cores, {model}")
+}

@@ -1,0 +1,453 @@
+//! The scenarios of `linli bench`, each printed with the reference it is judged against.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use chrono::Utc;
+use chrono_tz::Asia::Shanghai;
+use futures_util::StreamExt;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::load::{Stats, closed_loop, report};
+use super::seed::Town;
+use super::{Api, BenchArgs, mutation};
+
+/// Logs in the first `n` residents, a few at a time (each login verifies an argon2id hash).
+async fn sessions(api: &Api, town: &Town, n: usize) -> anyhow::Result<Vec<(Uuid, String)>> {
+    let started = Instant::now();
+    let phones: Vec<(Uuid, String)> = town.residents.iter().take(n).cloned().collect();
+    let tokens: Vec<anyhow::Result<String>> = futures_util::stream::iter(phones.iter())
+        .map(|(_, phone)| api.login(phone))
+        .buffered(8)
+        .collect()
+        .await;
+    let out = phones
+        .into_iter()
+        .zip(tokens)
+        .map(|((id, _), token)| token.map(|t| (id, t)))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    println!(
+        "  ({} sessions in {:.1} s)",
+        out.len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(out)
+}
+
+/// Pulls from `cursor` until nothing more; returns the last cursor, changes and bytes.
+async fn pull_all(
+    api: &Api,
+    token: &str,
+    client: Uuid,
+    mut cursor: Option<String>,
+) -> anyhow::Result<(String, Vec<Value>, usize)> {
+    let (mut changes, mut bytes) = (Vec::new(), 0);
+    loop {
+        let (page, size) = api.pull(token, client, cursor.as_deref()).await?;
+        bytes += size;
+        changes.extend(page["changes"].as_array().cloned().unwrap_or_default());
+        cursor = page["cursor"].as_str().map(str::to_owned);
+        if page["has_more"] != true {
+            return Ok((cursor.context("a pull has a cursor")?, changes, bytes));
+        }
+    }
+}
+
+/// (1) "Anything new?": pulls at the head of the feed, against `/healthz`.
+pub async fn nothing_new(api: &Api, town: &Town, args: &BenchArgs) -> anyhow::Result<()> {
+    println!(
+        "\n(1) \"anything new?\": {} phones at the head of the feed, {} s each",
+        args.connections, args.seconds
+    );
+    let phones = sessions(api, town, args.connections).await?;
+    let mut at_head = Vec::with_capacity(phones.len());
+    for (_, token) in &phones {
+        let client = Uuid::now_v7();
+        let (cursor, _, _) = pull_all(api, token, client, None).await?;
+        at_head.push((token.clone(), client, cursor));
+    }
+    let duration = Duration::from_secs(args.seconds);
+    let probe = api.clone();
+    let healthz = closed_loop(args.connections, duration, move |_| {
+        let api = probe.clone();
+        async move {
+            let resp = api
+                .http
+                .get(api.url("/healthz"))
+                .send()
+                .await?
+                .error_for_status()?;
+            Ok(resp.bytes().await?.len())
+        }
+    })
+    .await;
+    let at_head = Arc::new(at_head);
+    let probe = api.clone();
+    let pulls = closed_loop(args.connections, duration, move |worker| {
+        let (api, at_head) = (probe.clone(), at_head.clone());
+        async move {
+            let (token, client, cursor) = &at_head[worker];
+            let (page, bytes) = api.pull(token, *client, Some(cursor)).await?;
+            anyhow::ensure!(
+                page["changes"].as_array().is_some_and(Vec::is_empty),
+                "something new"
+            );
+            Ok(bytes)
+        }
+    })
+    .await;
+    report("GET /healthz (reference)", &healthz, None);
+    report(
+        "pull with nothing new",
+        &pulls,
+        Some(("/healthz", &healthz)),
+    );
+    Ok(())
+}
+
+/// (2) A phone's first sync of one resident's whole scope, against serialising the same rows.
+pub async fn first_sync(api: &Api, town: &Town) -> anyhow::Result<()> {
+    println!("\n(2) first sync of one resident's whole scope (5 runs)");
+    let (_, phone) = town.residents.get(100).context("the town has residents")?;
+    let token = api.login(phone).await?;
+    let mut runs = Vec::new();
+    let mut last = Vec::new();
+    let mut bytes = 0;
+    for _ in 0..5 {
+        let started = Instant::now();
+        let (_, changes, size) = pull_all(api, &token, Uuid::now_v7(), None).await?;
+        runs.push(started.elapsed().as_micros() as u64);
+        (last, bytes) = (changes, size);
+    }
+    let sync = Stats::from_samples(runs, bytes as u64 * 5, 0, Duration::ZERO);
+    let document = json!({"changes": last});
+    let mut floor = Vec::new();
+    for _ in 0..5 {
+        let started = Instant::now();
+        let encoded = serde_json::to_vec(&document)?;
+        std::hint::black_box(encoded);
+        floor.push(started.elapsed().as_micros() as u64);
+    }
+    let floor = Stats::from_samples(floor, 0, 0, Duration::ZERO);
+    println!(
+        "  {:<34} {} rows, {:.1} MB on the wire",
+        "scope",
+        last.len(),
+        bytes as f64 / 1e6
+    );
+    println!(
+        "  {:<34} median {:>8.1} ms",
+        "linli first sync over HTTP",
+        sync.quantile_ms(0.5)
+    );
+    println!(
+        "  {:<34} median {:>8.1} ms  (ratio {:.1}: target at most 3)",
+        "serialising the rows in memory",
+        floor.quantile_ms(0.5),
+        sync.quantile_ms(0.5) / floor.quantile_ms(0.5).max(0.001)
+    );
+    println!(
+        "  {:<34} not measured yet (pouchdb-server)",
+        "CouchDB replication"
+    );
+    Ok(())
+}
+
+/// (4) The sign-up rush: every phone asks for the same 40-seat session at once; then sign-ups
+/// spread over many sessions. Fails if a seat is oversold or a request goes unanswered.
+pub async fn rush(api: &Api, town: &Town, args: &BenchArgs) -> anyhow::Result<()> {
+    println!(
+        "\n(4) sign-up rush: {} phones, one 40-seat session",
+        args.phones
+    );
+    let phones = sessions(api, town, args.phones).await?;
+    // A new Saturday lecture for every run, so runs do not see each other's seats.
+    let (group, series) = (Uuid::now_v7(), Uuid::now_v7());
+    let saturday = next_saturday();
+    let admin_client = Uuid::now_v7();
+    let waitlist = 100;
+    let out = api
+        .push(&town.admin_token, admin_client, &[
+            mutation(1, "group.create", json!({"id": group, "name": "週六法律講座", "kind": "legal_corner", "is_open": true})),
+            mutation(2, "series.create", json!({"id": series, "group_id": group, "title": "法律講座",
+                "start_local": format!("{saturday}T09:30:00"), "rrule": "FREQ=WEEKLY;COUNT=4",
+                "duration_minutes": 90, "capacity": 40, "waitlist_limit": waitlist})),
+        ])
+        .await?;
+    anyhow::ensure!(
+        out["results"][1]["status"] == "applied",
+        "the lecture was not created: {out}"
+    );
+    let start = crate::domain::recurrence::Schedule::parse(
+        &format!("{saturday}T09:30:00"),
+        "Asia/Shanghai",
+        Some("FREQ=WEEKLY;COUNT=4"),
+        90,
+    )?
+    .occurrences(Utc::now(), Utc::now() + chrono::Duration::days(8))
+    .first()
+    .copied()
+    .context("the lecture has a session this week")?;
+    let occurrence = crate::domain::recurrence::occurrence_id(series, start);
+
+    let gate = Arc::new(tokio::sync::Barrier::new(phones.len() + 1));
+    let mut tasks = Vec::with_capacity(phones.len());
+    for (_, token) in &phones {
+        let token = token.clone();
+        let (api, gate) = (api.clone(), gate.clone());
+        tasks.push(tokio::spawn(async move {
+            gate.wait().await;
+            let t0 = Instant::now();
+            let m = mutation(
+                1,
+                "signup.request",
+                json!({"occurrence_id": occurrence, "series_id": series, "original_start": start}),
+            );
+            let result = api.push(&token, Uuid::now_v7(), &[m]).await;
+            (t0.elapsed().as_micros() as u64, result)
+        }));
+    }
+    let started = Instant::now();
+    gate.wait().await;
+    let mut latencies = Vec::new();
+    let (mut unanswered, mut outcomes) = (0, BTreeMap::<String, usize>::new());
+    let mut positions = Vec::new();
+    for task in tasks {
+        let (us, result) = task.await?;
+        latencies.push(us);
+        match result {
+            Ok(body) => {
+                let r = &body["results"][0];
+                let outcome = match (r["status"].as_str(), r["data"]["data"]["status"].as_str()) {
+                    (Some("applied"), Some(s)) => s.to_owned(),
+                    (Some(s), _) => format!("{s}:{}", r["code"].as_str().unwrap_or("")),
+                    _ => "unreadable".to_owned(),
+                };
+                if outcome == "waitlisted" {
+                    positions.push(r["data"]["data"]["waitlist_position"].as_u64().unwrap_or(0));
+                }
+                *outcomes.entry(outcome).or_default() += 1;
+            }
+            Err(_) => unanswered += 1,
+        }
+    }
+    let rush = Stats::from_samples(latencies, 0, unanswered, started.elapsed());
+    report("one session, all at once", &rush, None);
+    println!(
+        "  {:<34} {:?}, unanswered {unanswered}",
+        "outcomes", outcomes
+    );
+    positions.sort_unstable();
+    let confirmed = outcomes.get("confirmed").copied().unwrap_or(0);
+    let fifo = positions.iter().copied().eq(1..=positions.len() as u64);
+    let tally = tally(api, &town.admin_token, group, occurrence).await?;
+    println!(
+        "  {:<34} confirmed {confirmed} of 40 seats, server tally {tally:?}, waitlist positions 1..{} each once: {fifo}",
+        "check",
+        positions.len()
+    );
+    anyhow::ensure!(unanswered == 0, "{unanswered} sign-ups got no answer");
+    anyhow::ensure!(confirmed <= 40 && tally.0 <= 40, "seats were oversold");
+    anyhow::ensure!(fifo, "the waitlist positions are not 1..n");
+    anyhow::ensure!(
+        tally == (confirmed as u64, positions.len() as u64),
+        "the tally disagrees with the answers"
+    );
+
+    // Then sign-ups spread over the month's sessions, as many at a time as connections.
+    let sessions_open = upcoming(api, &town.admin_token).await?;
+    anyhow::ensure!(!sessions_open.is_empty(), "no sessions to sign up for");
+    let phones = Arc::new(phones);
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let probe = api.clone();
+    let spread = closed_loop(args.connections, Duration::from_secs(args.seconds), move |_| {
+        let (api, phones, sessions, next) = (probe.clone(), phones.clone(), sessions_open.clone(), next.clone());
+        async move {
+            let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let (_, token) = &phones[k % phones.len()];
+            let (occurrence, series, start) = &sessions[k % sessions.len()];
+            let m = mutation(1, "signup.request", json!({"occurrence_id": occurrence, "series_id": series, "original_start": start}));
+            let body = api.push(token, Uuid::now_v7(), &[m]).await?;
+            Ok(body.to_string().len())
+        }
+    })
+    .await;
+    report("spread over many sessions", &spread, None);
+    Ok(())
+}
+
+/// (6) Morning load: phones syncing every 30 s, some editing or signing up.
+pub async fn morning(api: &Api, town: &Town, args: &BenchArgs) -> anyhow::Result<()> {
+    println!(
+        "\n(6) morning load: {} phones pulling every 30 s for {} s, 3% also sign up, 2% join a group",
+        args.phones, args.morning_seconds
+    );
+    let phones = sessions(api, town, args.phones).await?;
+    // Phones that synced last night: start from a head cursor (each phone's own sign-ups
+    // then come with its first pull, as its scope differs from the template's).
+    let template = Uuid::now_v7();
+    let (cursor, _, _) = pull_all(api, &phones[0].1, template, None).await?;
+    let sessions_open = upcoming(api, &town.admin_token).await?;
+    let groups = groups(api, &town.admin_token).await?;
+    let period = Duration::from_secs(30);
+    let deadline = Instant::now() + Duration::from_secs(args.morning_seconds);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for (k, (_, token)) in phones.into_iter().enumerate() {
+        let (api, cursor, sessions, groups) = (
+            api.clone(),
+            cursor.clone(),
+            sessions_open.clone(),
+            groups.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let client = Uuid::now_v7();
+            let mut cursor = cursor;
+            let (mut latencies, mut errors, mut bytes, mut next_id) = (Vec::new(), 0u64, 0u64, 1u64);
+            // Spread the phones over the period, then every 30 s.
+            let mut at = Instant::now() + period.mul_f64(k as f64 / 2000.0 % 1.0);
+            while at < deadline {
+                tokio::time::sleep_until(at.into()).await;
+                at += period;
+                let roll = (k * 7919 + next_id as usize * 104_729) % 100;
+                let edit = match roll {
+                    0..=2 => {
+                        let (occurrence, series, start) = &sessions[(k + next_id as usize) % sessions.len()];
+                        Some(mutation(next_id, "signup.request", json!({"occurrence_id": occurrence, "series_id": series, "original_start": start})))
+                    }
+                    3..=4 => Some(mutation(next_id, "group.join", json!({"group_id": groups[k % groups.len()]}))),
+                    _ => None,
+                };
+                if let Some(m) = edit {
+                    let t0 = Instant::now();
+                    match api.push(&token, client, &[m]).await {
+                        Ok(body) => {
+                            latencies.push(t0.elapsed().as_micros() as u64);
+                            bytes += body.to_string().len() as u64;
+                            next_id += 1;
+                        }
+                        Err(_) => errors += 1,
+                    }
+                }
+                let t0 = Instant::now();
+                match api.pull(&token, client, Some(&cursor)).await {
+                    Ok((page, size)) => {
+                        latencies.push(t0.elapsed().as_micros() as u64);
+                        bytes += size as u64;
+                        if let Some(c) = page["cursor"].as_str() {
+                            cursor = c.to_owned();
+                        }
+                    }
+                    Err(_) => errors += 1,
+                }
+            }
+            (latencies, errors, bytes)
+        }));
+    }
+    let (mut latencies, mut errors, mut bytes) = (Vec::new(), 0, 0);
+    for task in tasks {
+        let (l, e, b) = task.await?;
+        latencies.extend(l);
+        errors += e;
+        bytes += b;
+    }
+    let load = Stats::from_samples(latencies, bytes, errors, started.elapsed());
+    report("pulls and pushes", &load, None);
+    anyhow::ensure!(errors == 0, "{errors} requests failed in the morning load");
+    Ok(())
+}
+
+/// The next Saturday, in Shanghai.
+fn next_saturday() -> String {
+    let mut day = (Utc::now() + chrono::Duration::days(1))
+        .with_timezone(&Shanghai)
+        .date_naive();
+    while chrono::Datelike::weekday(&day) != chrono::Weekday::Sat {
+        day = day.succ_opt().unwrap_or(day);
+    }
+    day.format("%Y-%m-%d").to_string()
+}
+
+/// (confirmed, waitlisted) of one session, as the REST read reports it.
+async fn tally(
+    api: &Api,
+    token: &str,
+    group: Uuid,
+    occurrence: Uuid,
+) -> anyhow::Result<(u64, u64)> {
+    let list: Value = api
+        .http
+        .get(api.url("/api/v1/occurrences"))
+        .bearer_auth(token)
+        .query(&[
+            ("from", Utc::now().to_rfc3339()),
+            ("days", "9".into()),
+            ("group_id", group.to_string()),
+        ])
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    let row = list
+        .as_array()
+        .and_then(|l| {
+            l.iter()
+                .find(|o| o["occurrence_id"] == occurrence.to_string())
+        })
+        .context("the lecture's session is listed")?;
+    Ok((
+        row["confirmed"].as_u64().unwrap_or(0),
+        row["waitlisted"].as_u64().unwrap_or(0),
+    ))
+}
+
+/// The next month's sessions: (occurrence, series, original start).
+async fn upcoming(api: &Api, token: &str) -> anyhow::Result<Arc<Vec<(Uuid, Uuid, String)>>> {
+    let list: Value = api
+        .http
+        .get(api.url("/api/v1/occurrences"))
+        .bearer_auth(token)
+        .query(&[("from", Utc::now().to_rfc3339()), ("days", "30".into())])
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    Ok(Arc::new(
+        list.as_array()
+            .into_iter()
+            .flatten()
+            .filter(|o| o["cancelled"] != true)
+            .filter_map(|o| {
+                Some((
+                    o["occurrence_id"].as_str()?.parse().ok()?,
+                    o["series_id"].as_str()?.parse().ok()?,
+                    o["original_start"].as_str()?.to_owned(),
+                ))
+            })
+            .collect(),
+    ))
+}
+
+async fn groups(api: &Api, token: &str) -> anyhow::Result<Arc<Vec<Uuid>>> {
+    let list: Value = api
+        .http
+        .get(api.url("/api/v1/groups"))
+        .bearer_auth(token)
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    Ok(Arc::new(
+        list.as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|g| g["id"].as_str()?.parse().ok())
+            .collect(),
+    ))
+}
