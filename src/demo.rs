@@ -183,8 +183,9 @@ pub async fn run(db: DatabaseConnection, residents_wanted: usize) -> anyhow::Res
         login_throttle: Arc::new(LoginThrottle::default()),
         clock: Arc::new(ServerClock::default()),
         cursor_key: Arc::new(CursorKey::derive(b"demo")),
-        poker: Arc::new(Poker::new(true)),
+        poker: Arc::new(Poker::new()),
         heartbeat: std::time::Duration::from_secs(15),
+        at_head: Arc::default(),
     };
     let village = match persistence::communities::find_by_slug(&db, "sun-village").await? {
         Some(v) => v,

@@ -57,7 +57,7 @@ impl Application {
             .first()
             .and_then(|a| a.as_socket_addr().copied())
             .context("the listener has no address")?;
-        let poker = Arc::new(Poker::new(engine != Engine::Postgres));
+        let poker = Arc::new(Poker::new());
         let poke_listener = match engine {
             Engine::Postgres => Some(
                 pokes::listen(&settings.database.url, poker.clone())
@@ -74,6 +74,7 @@ impl Application {
             cursor_key: Arc::new(CursorKey::derive(secret.as_bytes())),
             poker,
             heartbeat: settings.sse_heartbeat,
+            at_head: Arc::default(),
         };
         Ok(Self {
             acceptor,

@@ -56,8 +56,15 @@ pub struct BenchArgs {
     /// Seconds the morning load runs.
     #[arg(long, default_value_t = 120)]
     pub morning_seconds: u64,
+    /// The server's process id, to read its memory (`/proc/<pid>/status`) in the idle-pokes
+    /// scenario.
+    #[arg(long)]
+    pub server_pid: Option<u32>,
+    /// Open event streams to hold in the idle-pokes scenario, comma-separated.
+    #[arg(long, value_delimiter = ',', default_values_t = [1_000, 10_000])]
+    pub streams: Vec<usize>,
     /// Which scenarios to run, comma-separated.
-    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Scenario::NothingNew, Scenario::FirstSync, Scenario::Rush, Scenario::Morning])]
+    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Scenario::NothingNew, Scenario::FirstSync, Scenario::Rush, Scenario::IdlePokes, Scenario::Morning])]
     pub scenarios: Vec<Scenario>,
 }
 
@@ -71,6 +78,8 @@ pub enum Scenario {
     Rush,
     /// Phones syncing every 30 s with occasional edits and sign-ups.
     Morning,
+    /// The server's memory with many open event streams.
+    IdlePokes,
 }
 
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
@@ -96,6 +105,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             Scenario::FirstSync => scenarios::first_sync(&api, &town).await?,
             Scenario::Rush => scenarios::rush(&api, &town, &args).await?,
             Scenario::Morning => scenarios::morning(&api, &town, &args).await?,
+            Scenario::IdlePokes => scenarios::idle_pokes(&api, &town, &args).await?,
         }
     }
     Ok(())

@@ -360,6 +360,73 @@ pub async fn morning(api: &Api, town: &Town, args: &BenchArgs) -> anyhow::Result
     Ok(())
 }
 
+/// (5) Idle pokes: the server's resident memory with many event streams open (each stream
+/// is held after its first event, the poke sent on connecting).
+pub async fn idle_pokes(api: &Api, town: &Town, args: &BenchArgs) -> anyhow::Result<()> {
+    println!(
+        "
+(5) idle pokes: server memory with {:?} open event streams",
+        args.streams
+    );
+    let Some(pid) = args.server_pid else {
+        println!("  skipped: pass --server-pid to read the server's memory");
+        return Ok(());
+    };
+    let token = api.login(&town.residents[0].1).await?;
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()?;
+    println!("  {:<34} {:>7.1} MB RSS", "no streams", rss_mb(pid)?);
+    let mut open = Vec::new();
+    for &target in &args.streams {
+        let started = Instant::now();
+        let wanted = target.saturating_sub(open.len());
+        let opened: Vec<anyhow::Result<reqwest::Response>> = futures_util::stream::iter(0..wanted)
+            .map(|_| {
+                let (http, url, token) =
+                    (http.clone(), api.url("/api/v1/sync/events"), token.clone());
+                async move {
+                    let mut resp = http
+                        .get(url)
+                        .bearer_auth(token)
+                        .send()
+                        .await?
+                        .error_for_status()?;
+                    // The poke sent on connecting: the stream is live.
+                    resp.chunk().await?.context("the stream ended at once")?;
+                    Ok(resp)
+                }
+            })
+            .buffer_unordered(64)
+            .collect()
+            .await;
+        for stream in opened {
+            open.push(stream?);
+        }
+        println!(
+            "  {:<34} {:>7.1} MB RSS  (opened in {:.1} s)",
+            format!("{} streams", open.len()),
+            rss_mb(pid)?,
+            started.elapsed().as_secs_f64()
+        );
+    }
+    drop(open);
+    Ok(())
+}
+
+/// A process's resident set size, from `/proc/<pid>/status`.
+fn rss_mb(pid: u32) -> anyhow::Result<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .with_context(|| format!("cannot read the memory of process {pid}"))?;
+    let kb: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .context("VmRSS in /proc/<pid>/status")?;
+    Ok(kb / 1024.0)
+}
+
 /// The next Saturday, in Shanghai.
 fn next_saturday() -> String {
     let mut day = (Utc::now() + chrono::Duration::days(1))

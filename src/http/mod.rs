@@ -48,6 +48,8 @@ pub struct AppState {
     pub poker: Arc<Poker>,
     /// How often the event stream sends a heartbeat.
     pub heartbeat: std::time::Duration,
+    /// Phones known to be at the head of their feed ("anything new?" from memory).
+    pub at_head: Arc<crate::sync::at_head::AtHead>,
 }
 
 impl AppState {

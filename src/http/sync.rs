@@ -93,6 +93,9 @@ impl SyncApi {
         auth: BearerAuth,
         body: Json<PullRequest>,
     ) -> ApiResult<Json<PullResponse>> {
+        if let Some(nothing_new) = pull::from_memory(&state, &auth.0, &body.0) {
+            return Ok(Json(nothing_new));
+        }
         let actor = state.actor(&auth.0).await?;
         Ok(Json(pull::pull(&state, &actor, body.0).await?))
     }

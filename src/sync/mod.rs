@@ -16,6 +16,7 @@
 //! The rules themselves (clocks, merging, visibility, permissions) are plain functions in
 //! [`crate::domain`].
 
+pub mod at_head;
 pub mod changes;
 pub mod compact;
 pub mod cursor;

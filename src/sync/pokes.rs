@@ -2,10 +2,11 @@
 //!
 //! Each community has a `watch` channel holding its newest version; event streams wait on it.
 //! A watch keeps only the latest value, so a slow phone gets one poke for many changes and
-//! nothing queues up. With SQLite (one process) a commit notifies the channel directly. With
-//! PostgreSQL every writing transaction also runs `pg_notify`, which PostgreSQL delivers at
-//! commit to every linli process listening, this one included; so pokes reach phones
-//! connected to any instance behind a load balancer.
+//! nothing queues up. A commit notifies this process's channel directly. With PostgreSQL
+//! every writing transaction also runs `pg_notify`, which PostgreSQL delivers at commit to
+//! every linli process listening; so pokes reach phones connected to any instance behind a
+//! load balancer. The newest version known here also lets "anything new?" be answered from
+//! memory ([`super::at_head`]).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -17,19 +18,14 @@ use uuid::Uuid;
 /// The PostgreSQL channel pokes travel on; payload `<community uuid>:<version>`.
 pub const CHANNEL: &str = "linli_sync";
 
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct Poker {
     channels: Mutex<HashMap<Uuid, watch::Sender<i64>>>,
-    /// Whether commits notify in-process (SQLite) or through PostgreSQL.
-    notify_locally: bool,
 }
 
 impl Poker {
-    pub fn new(notify_locally: bool) -> Self {
-        Self {
-            channels: Mutex::new(HashMap::new()),
-            notify_locally,
-        }
+    pub fn new() -> Self {
+        Self::default()
     }
 
     fn sender(&self, community: Uuid) -> watch::Sender<i64> {
@@ -45,6 +41,11 @@ impl Poker {
         self.sender(community).subscribe()
     }
 
+    /// The newest version of `community` this process knows of (0: none yet).
+    pub fn latest(&self, community: Uuid) -> i64 {
+        *self.sender(community).borrow()
+    }
+
     /// Records that `community` reached `version`, waking its streams if that is news.
     pub fn notify(&self, community: Uuid, version: i64) {
         self.sender(community).send_if_modified(|latest| {
@@ -57,11 +58,11 @@ impl Poker {
         });
     }
 
-    /// Called after a writing transaction committed.
+    /// Called after a writing transaction committed. This process learns of its own commits
+    /// at once, whatever the engine (so a phone here reads its neighbour's write as soon as
+    /// the neighbour's push returns); on PostgreSQL, other processes learn through `LISTEN`.
     pub fn committed(&self, community: Uuid, version: i64) {
-        if self.notify_locally {
-            self.notify(community, version);
-        }
+        self.notify(community, version);
     }
 
     /// Streams currently waiting, for metrics.
@@ -105,7 +106,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_subscriber_wakes_on_news_only() {
-        let poker = Poker::new(true);
+        let poker = Poker::new();
         let c = Uuid::now_v7();
         let mut rx = poker.subscribe(c);
         poker.committed(c, 3);

@@ -24,6 +24,7 @@ use super::changes::{
 use super::cursor::{Cursor, CursorError, FORMAT, Position, Reconcile};
 use super::wire::{Change, PullRequest, PullResponse};
 use super::{check_schema, write};
+use crate::auth::tokens::Claims;
 use crate::domain::permissions::Actor;
 use crate::domain::signup::Status;
 use crate::domain::visibility::SyncScope;
@@ -129,13 +130,53 @@ pub async fn pull(
             cursor.position = cursor.position.max(Position::end_of(head));
         }
     }
-    let last_mutation_id =
-        client.map_or(0, |c| u64::try_from(c.last_mutation_id).unwrap_or_default());
+    let last_mutation_id = client
+        .as_ref()
+        .map_or(0, |c| u64::try_from(c.last_mutation_id).unwrap_or_default());
     txn.commit().await?;
+    state.poker.notify(actor.community_id, head);
+    if !has_more
+        && cursor.reconcile.is_none()
+        && cursor.position >= Position::end_of(head)
+        && client.is_some()
+    {
+        // (The client row exists and is the caller's: checked above.)
+        state.at_head.remember(
+            actor.resident_id,
+            req.client_id,
+            head,
+            scope.clone(),
+            last_mutation_id,
+        );
+    }
     Ok(PullResponse {
         changes,
         cursor: state.cursor_key.encode(&cursor),
         has_more,
+        last_mutation_id,
+        server_time: state.clock.now().to_string(),
+    })
+}
+
+/// "Anything new?" from memory ([`super::at_head`]), before any database work: `None` when
+/// the full pull must look (including every case where it would answer with an error).
+pub fn from_memory(state: &AppState, claims: &Claims, req: &PullRequest) -> Option<PullResponse> {
+    let encoded = req.cursor.as_deref().filter(|c| !c.is_empty())?;
+    if req.schema_version < super::MIN_SCHEMA_VERSION {
+        return None;
+    }
+    let cursor = state.cursor_key.decode(encoded).ok()?;
+    if cursor.community != claims.cid {
+        return None;
+    }
+    let newest = state.poker.latest(claims.cid);
+    let last_mutation_id = state
+        .at_head
+        .nothing_new(claims.sub, req.client_id, &cursor, newest)?;
+    Some(PullResponse {
+        changes: Vec::new(),
+        cursor: encoded.to_owned(),
+        has_more: false,
         last_mutation_id,
         server_time: state.clock.now().to_string(),
     })

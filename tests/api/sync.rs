@@ -205,6 +205,48 @@ async fn a_mutation_the_schema_does_not_allow_is_named_and_nothing_is_applied() 
 }
 
 #[tokio::test]
+async fn a_phone_at_the_head_hears_of_every_change_at_once() {
+    let app = spawn_app().await;
+    let (mut admin, group, series) = committee(&app).await;
+    let neighbour = app.resident("13812345678", "王阿姨").await;
+    let mut phone = Phone::new(&app, &neighbour);
+    phone.mutate("group.join", json!({"group_id": group}));
+    phone.push().await;
+    // At the head, and asked again: "anything new?" is answered from memory now.
+    phone.pull().await;
+    assert!(phone.pull().await.is_empty());
+    assert!(phone.pull().await.is_empty());
+
+    // A neighbour's edit is there on the very next pull.
+    admin.mutate(
+        "series.update",
+        json!({"id": series, "title": "書法與國畫"}),
+    );
+    admin.push().await;
+    let changes = phone.pull().await;
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert_eq!(phone.get("series", series).unwrap()["title"], "書法與國畫");
+    assert!(phone.pull().await.is_empty());
+
+    // So is a new role, with what it lets the phone see (the group's memberships).
+    admin.mutate(
+        "member.set_role",
+        json!({"group_id": group, "resident_id": neighbour.id, "role": "leader"}),
+    );
+    admin.push().await;
+    phone.pull().await;
+    assert_eq!(phone.count("membership"), 1);
+    assert_eq!(
+        phone
+            .replica
+            .values()
+            .find(|v| v["group_id"] == group.to_string() && v.get("role").is_some())
+            .unwrap()["role"],
+        "leader"
+    );
+}
+
+#[tokio::test]
 async fn offline_edits_to_different_fields_both_survive() {
     let app = spawn_app().await;
     let (mut a, _, series) = committee(&app).await;
