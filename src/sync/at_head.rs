@@ -42,7 +42,7 @@ pub struct AtHead {
 
 impl AtHead {
     /// Records that `client` of `resident` is at the head `version` under `scope`. Call only
-    /// for a client row that exists and belongs to `resident` (ownership never changes).
+    /// when the client row, if there is one, belongs to `resident` (ownership never changes).
     pub fn remember(
         &self,
         resident: Uuid,

@@ -135,12 +135,10 @@ pub async fn pull(
         .map_or(0, |c| u64::try_from(c.last_mutation_id).unwrap_or_default());
     txn.commit().await?;
     state.poker.notify(actor.community_id, head);
-    if !has_more
-        && cursor.reconcile.is_none()
-        && cursor.position >= Position::end_of(head)
-        && client.is_some()
-    {
-        // (The client row exists and is the caller's: checked above.)
+    if !has_more && cursor.reconcile.is_none() && cursor.position >= Position::end_of(head) {
+        // The client row, if any, is the caller's (checked above). A phone that never pushed
+        // has none; should another resident bind that id later by an empty push, this
+        // entry answers "nothing new, mutation 0" until the next commit: nothing of theirs.
         state.at_head.remember(
             actor.resident_id,
             req.client_id,
