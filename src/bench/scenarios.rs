@@ -286,10 +286,12 @@ pub async fn morning(api: &Api, town: &Town, args: &BenchArgs) -> anyhow::Result
         args.phones, args.morning_seconds
     );
     let phones = sessions(api, town, args.phones).await?;
-    // Phones that synced last night: start from a head cursor (each phone's own sign-ups
-    // then come with its first pull, as its scope differs from the template's).
-    let template = Uuid::now_v7();
-    let (cursor, _, _) = pull_all(api, &phones[0].1, template, None).await?;
+    // Phones that synced last night: they start from a head cursor, taken by a resident who
+    // leads nothing (the groups' leaders among the phones re-scan their groups' memberships
+    // on their first pull, as their scope differs).
+    let (_, plain) = town.residents.last().context("the town has residents")?;
+    let template_token = api.login(plain).await?;
+    let (cursor, _, _) = pull_all(api, &template_token, Uuid::now_v7(), None).await?;
     let sessions_open = upcoming(api, &town.admin_token).await?;
     let groups = groups(api, &town.admin_token).await?;
     let period = Duration::from_secs(30);
@@ -307,6 +309,7 @@ pub async fn morning(api: &Api, town: &Town, args: &BenchArgs) -> anyhow::Result
             let client = Uuid::now_v7();
             let mut cursor = cursor;
             let (mut latencies, mut errors, mut bytes, mut next_id) = (Vec::new(), 0u64, 0u64, 1u64);
+            let mut first_error: Option<String> = None;
             // Spread the phones over the period, then every 30 s.
             let mut at = Instant::now() + period.mul_f64(k as f64 / 2000.0 % 1.0);
             while at < deadline {
@@ -329,7 +332,10 @@ pub async fn morning(api: &Api, town: &Town, args: &BenchArgs) -> anyhow::Result
                             bytes += body.to_string().len() as u64;
                             next_id += 1;
                         }
-                        Err(_) => errors += 1,
+                        Err(e) => {
+                            errors += 1;
+                            first_error.get_or_insert(e.to_string());
+                        }
                     }
                 }
                 let t0 = Instant::now();
@@ -341,21 +347,28 @@ pub async fn morning(api: &Api, town: &Town, args: &BenchArgs) -> anyhow::Result
                             cursor = c.to_owned();
                         }
                     }
-                    Err(_) => errors += 1,
+                    Err(e) => {
+                        errors += 1;
+                        first_error.get_or_insert(e.to_string());
+                    }
                 }
             }
-            (latencies, errors, bytes)
+            (latencies, errors, bytes, first_error)
         }));
     }
-    let (mut latencies, mut errors, mut bytes) = (Vec::new(), 0, 0);
+    let (mut latencies, mut errors, mut bytes, mut first_error) = (Vec::new(), 0, 0, None);
     for task in tasks {
-        let (l, e, b) = task.await?;
+        let (l, e, b, first) = task.await?;
         latencies.extend(l);
         errors += e;
         bytes += b;
+        first_error = first_error.or(first);
     }
     let load = Stats::from_samples(latencies, bytes, errors, started.elapsed());
     report("pulls and pushes", &load, None);
+    if let Some(e) = first_error {
+        println!("  {:<34} {e}", "first error");
+    }
     anyhow::ensure!(errors == 0, "{errors} requests failed in the morning load");
     Ok(())
 }
