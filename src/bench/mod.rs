@@ -81,6 +81,9 @@ pub enum Scenario {
     Morning,
     /// The server's memory with many open event streams.
     IdlePokes,
+    /// A pull of 100 changes now, and again after history grows the database to 1,000,000
+    /// rows (run on a small seed: see the README).
+    History,
 }
 
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
@@ -107,6 +110,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             Scenario::Rush => scenarios::rush(&api, &town, &args).await?,
             Scenario::Morning => scenarios::morning(&api, &town, &args).await?,
             Scenario::IdlePokes => scenarios::idle_pokes(&api, &town, &args).await?,
+            Scenario::History => scenarios::history(&api, &town, &args).await?,
         }
     }
     Ok(())

@@ -427,6 +427,152 @@ pub async fn idle_pokes(api: &Api, town: &Town, args: &BenchArgs) -> anyhow::Res
     Ok(())
 }
 
+/// (3) Cost does not grow with history: a pull of 100 changes at the database's size now,
+/// then after years of history (deleted groups, as a community's past leaves them) grow it
+/// to 1,000,000 rows.
+pub async fn history(api: &Api, town: &Town, args: &BenchArgs) -> anyhow::Result<()> {
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    const TARGET_ROWS: u64 = 1_000_000;
+    let db =
+        crate::persistence::connect(&crate::config::DatabaseSettings::from(&args.database)).await?;
+    let rows = |db: sea_orm::DatabaseConnection| async move {
+        use crate::entity::*;
+        anyhow::Ok(
+            volunteer_group::Entity::find().count(&db).await?
+                + series::Entity::find().count(&db).await?
+                + membership::Entity::find().count(&db).await?
+                + occurrence_override::Entity::find().count(&db).await?
+                + occurrence_tally::Entity::find().count(&db).await?
+                + signup::Entity::find().count(&db).await?
+                + attendance::Entity::find().count(&db).await?,
+        )
+    };
+    let before = rows(db.clone()).await?;
+    println!(
+        "
+(3) a pull of 100 changes at {before} rows, then at {TARGET_ROWS}"
+    );
+    let small = hundred_changes(api, town).await?;
+    report(&format!("at {before} rows"), &small, None);
+
+    let started = Instant::now();
+    let old = Utc::now() - chrono::Duration::days(3 * 365);
+    let mut added = 0;
+    while before + added < TARGET_ROWS {
+        // 12 columns a row: 2,000 rows stay under SQLite's 32,766 bound variables.
+        let n = (TARGET_ROWS - before - added).min(2_000);
+        let chunk: Vec<crate::entity::volunteer_group::ActiveModel> = (0..n)
+            .map(|k| {
+                use sea_orm::ActiveValue::Set;
+                crate::entity::volunteer_group::ActiveModel {
+                    id: Set(Uuid::now_v7()),
+                    community_id: Set(town.community),
+                    name: Set(format!("舊活動 {}", added + k)),
+                    kind: Set("other".into()),
+                    description: Set(String::new()),
+                    venue: Set(String::new()),
+                    is_open: Set(true),
+                    contact_leader_id: Set(None),
+                    clocks: Set("{}".into()),
+                    version: Set(1),
+                    created_at: Set(old),
+                    deleted_at: Set(Some(old)),
+                }
+            })
+            .collect();
+        crate::entity::volunteer_group::Entity::insert_many(chunk)
+            .exec_without_returning(&db)
+            .await?;
+        added += n;
+    }
+    let after = rows(db.clone()).await?;
+    db.close().await?;
+    println!(
+        "  (history: {added} rows added in {:.1} s)",
+        started.elapsed().as_secs_f64()
+    );
+    let big = hundred_changes(api, town).await?;
+    report(&format!("at {after} rows"), &big, None);
+    println!(
+        "  {:<34} p50 ratio {:.2}, p99 ratio {:.2} (target at most 1.3)",
+        "",
+        big.quantile_ms(0.5) / small.quantile_ms(0.5).max(0.001),
+        big.quantile_ms(0.99) / small.quantile_ms(0.99).max(0.001)
+    );
+    Ok(())
+}
+
+/// 50 times: the president changes 100 rows (groups' venues, then series' locations), and a
+/// phone at the head pulls them; the pulls are timed.
+async fn hundred_changes(api: &Api, town: &Town) -> anyhow::Result<Stats> {
+    let groups = groups(api, &town.admin_token).await?;
+    let series = all_series(api, &town.admin_token, &groups).await?;
+    let targets: Vec<(&str, Value)> = groups
+        .iter()
+        .map(|g| ("group.update", json!({"id": g})))
+        .chain(series.iter().map(|s| ("series.update", json!({"id": s}))))
+        .take(100)
+        .collect();
+    anyhow::ensure!(targets.len() == 100, "the town needs 100 groups and series");
+    let (_, plain) = town.residents.last().context("the town has residents")?;
+    let token = api.login(plain).await?;
+    let client = Uuid::now_v7();
+    let (mut cursor, _, _) = pull_all(api, &token, client, None).await?;
+    let (admin, mut next) = (Uuid::now_v7(), 1u64);
+    let (mut latencies, mut bytes) = (Vec::new(), 0u64);
+    let started = Instant::now();
+    for round in 0..50 {
+        let edits: Vec<Value> = targets
+            .iter()
+            .map(|(name, target)| {
+                let mut args = target.clone();
+                let field = if *name == "group.update" {
+                    "venue"
+                } else {
+                    "location"
+                };
+                args[field] = json!(format!("第{round}輪"));
+                next += 1;
+                mutation(next - 1, name, args)
+            })
+            .collect();
+        api.push(&town.admin_token, admin, &edits).await?;
+        let t0 = Instant::now();
+        let (page, size) = api.pull(&token, client, Some(&cursor)).await?;
+        latencies.push(t0.elapsed().as_micros() as u64);
+        bytes += size as u64;
+        let got = page["changes"].as_array().map_or(0, Vec::len);
+        anyhow::ensure!(got == 100, "expected 100 changes, got {got}");
+        cursor = page["cursor"]
+            .as_str()
+            .context("a pull has a cursor")?
+            .to_owned();
+    }
+    Ok(Stats::from_samples(latencies, bytes, 0, started.elapsed()))
+}
+
+async fn all_series(api: &Api, token: &str, groups: &[Uuid]) -> anyhow::Result<Vec<Uuid>> {
+    let mut all = Vec::new();
+    for g in groups {
+        let list: Value = api
+            .http
+            .get(api.url(&format!("/api/v1/groups/{g}/series")))
+            .bearer_auth(token)
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        all.extend(
+            list.as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|s| s["id"].as_str()?.parse::<Uuid>().ok()),
+        );
+    }
+    Ok(all)
+}
+
 /// A process's resident set size, from `/proc/<pid>/status`.
 fn rss_mb(pid: u32) -> anyhow::Result<f64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
