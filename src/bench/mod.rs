@@ -63,6 +63,10 @@ pub struct BenchArgs {
     /// Open event streams to hold in the idle-pokes scenario, comma-separated.
     #[arg(long, value_delimiter = ',', default_values_t = [1_000, 10_000])]
     pub streams: Vec<usize>,
+    /// The reference CouchDB-protocol setup (pouchdb-server and PouchDB), after
+    /// `npm ci --prefix src/bench/couchdb`.
+    #[arg(long, default_value = "src/bench/couchdb")]
+    pub couchdb_dir: std::path::PathBuf,
     /// Which scenarios to run, comma-separated, in order. Idle pokes comes first by default:
     /// it measures memory, best read on a freshly started server.
     #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Scenario::IdlePokes, Scenario::NothingNew, Scenario::FirstSync, Scenario::Rush, Scenario::Morning])]
@@ -106,7 +110,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     for scenario in &args.scenarios {
         match scenario {
             Scenario::NothingNew => scenarios::nothing_new(&api, &town, &args).await?,
-            Scenario::FirstSync => scenarios::first_sync(&api, &town).await?,
+            Scenario::FirstSync => scenarios::first_sync(&api, &town, &args).await?,
             Scenario::Rush => scenarios::rush(&api, &town, &args).await?,
             Scenario::Morning => scenarios::morning(&api, &town, &args).await?,
             Scenario::IdlePokes => scenarios::idle_pokes(&api, &town, &args).await?,

@@ -109,7 +109,7 @@ pub async fn nothing_new(api: &Api, town: &Town, args: &BenchArgs) -> anyhow::Re
 }
 
 /// (2) A phone's first sync of one resident's whole scope, against serialising the same rows.
-pub async fn first_sync(api: &Api, town: &Town) -> anyhow::Result<()> {
+pub async fn first_sync(api: &Api, town: &Town, args: &BenchArgs) -> anyhow::Result<()> {
     println!("\n(2) first sync of one resident's whole scope (5 runs)");
     let (_, phone) = town.residents.get(100).context("the town has residents")?;
     let token = api.login(phone).await?;
@@ -149,11 +149,100 @@ pub async fn first_sync(api: &Api, town: &Town) -> anyhow::Result<()> {
         floor.quantile_ms(0.5),
         sync.quantile_ms(0.5) / floor.quantile_ms(0.5).max(0.001)
     );
-    println!(
-        "  {:<34} not measured yet (pouchdb-server)",
-        "CouchDB replication"
-    );
+    match couchdb_replication(&args.couchdb_dir, &last).await {
+        Ok(ms) => println!(
+            "  {:<34} median {:>8.1} ms  (linli is {:.1}x faster: target at least 10)",
+            "pouchdb-server → PouchDB",
+            ms,
+            ms / sync.quantile_ms(0.5).max(0.001)
+        ),
+        Err(e) => println!("  {:<34} not measured: {e:#}", "pouchdb-server → PouchDB"),
+    }
     Ok(())
+}
+
+/// The same rows as CouchDB documents (`_id` = entity:id), served by pouchdb-server and
+/// replicated by PouchDB in Node into a fresh in-memory database, 5 times; the median in ms.
+async fn couchdb_replication(dir: &std::path::Path, changes: &[Value]) -> anyhow::Result<f64> {
+    use tokio::process::Command;
+    let server_bin = dir.join("node_modules/.bin/pouchdb-server");
+    anyhow::ensure!(
+        server_bin.exists(),
+        "run  npm ci --prefix {}  first",
+        dir.display()
+    );
+    let (server_bin, dir) = (server_bin.canonicalize()?, dir.canonicalize()?);
+    let docs: Vec<Value> = changes
+        .iter()
+        .filter_map(|c| {
+            let mut doc = c["data"].as_object()?.clone();
+            doc.insert(
+                "_id".into(),
+                json!(format!("{}:{}", c["entity"].as_str()?, c["id"].as_str()?)),
+            );
+            Some(Value::Object(doc))
+        })
+        .collect();
+    let work = std::env::temp_dir().join(format!("linli-bench-couchdb-{}", std::process::id()));
+    std::fs::create_dir_all(&work)?;
+    let file = work.join("docs.json");
+    std::fs::write(&file, serde_json::to_vec(&docs)?)?;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let mut server = Command::new(&server_bin)
+        .args(["--in-memory", "--port", &port.to_string()])
+        .current_dir(&work)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()?;
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while http.get(&base).send().await.is_err() {
+        anyhow::ensure!(Instant::now() < deadline, "pouchdb-server did not start");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let db = format!("{base}/linli");
+    http.put(&db).send().await?.error_for_status()?;
+    let script = dir.join("replicate.mjs");
+    let node = |args: Vec<String>| {
+        let script = script.clone();
+        async move {
+            let out = Command::new("node")
+                .arg(&script)
+                .args(args)
+                .output()
+                .await?;
+            anyhow::ensure!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            anyhow::Ok(serde_json::from_slice::<Value>(&out.stdout)?)
+        }
+    };
+    node(vec!["load".into(), db.clone(), file.display().to_string()]).await?;
+    let result = node(vec!["sync".into(), db, "5".into()]).await?;
+    server.kill().await.ok();
+    std::fs::remove_dir_all(&work).ok();
+    anyhow::ensure!(
+        result["docs"].as_u64() == Some(docs.len() as u64),
+        "PouchDB replicated {} of {} documents",
+        result["docs"],
+        docs.len()
+    );
+    let mut ms: Vec<f64> = result["ms"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_f64)
+        .collect();
+    ms.sort_by(f64::total_cmp);
+    ms.get(ms.len() / 2)
+        .copied()
+        .context("PouchDB timed its runs")
 }
 
 /// (4) The sign-up rush: every phone asks for the same 40-seat session at once; then sign-ups
