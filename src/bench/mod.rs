@@ -132,6 +132,25 @@ impl Api {
         format!("{}{path}", self.base)
     }
 
+    /// A REST read as JSON.
+    pub async fn get_json(
+        &self,
+        token: &str,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> anyhow::Result<Value> {
+        Ok(self
+            .http
+            .get(self.url(path))
+            .bearer_auth(token)
+            .query(query)
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?)
+    }
+
     /// Logs a resident in; returns the access token.
     pub async fn login(&self, phone: &str) -> anyhow::Result<String> {
         let resp = self

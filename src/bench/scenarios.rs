@@ -643,14 +643,8 @@ async fn hundred_changes(api: &Api, town: &Town) -> anyhow::Result<Stats> {
 async fn all_series(api: &Api, token: &str, groups: &[Uuid]) -> anyhow::Result<Vec<Uuid>> {
     let mut all = Vec::new();
     for g in groups {
-        let list: Value = api
-            .http
-            .get(api.url(&format!("/api/v1/groups/{g}/series")))
-            .bearer_auth(token)
-            .send()
-            .await?
-            .error_for_status()?
-            .json()
+        let list = api
+            .get_json(token, &format!("/api/v1/groups/{g}/series"), &[])
             .await?;
         all.extend(
             list.as_array()
@@ -693,20 +687,12 @@ async fn tally(
     group: Uuid,
     occurrence: Uuid,
 ) -> anyhow::Result<(u64, u64)> {
-    let list: Value = api
-        .http
-        .get(api.url("/api/v1/occurrences"))
-        .bearer_auth(token)
-        .query(&[
-            ("from", Utc::now().to_rfc3339()),
-            ("days", "9".into()),
-            ("group_id", group.to_string()),
-        ])
-        .send()
-        .await?
-        .error_for_status()?
-        .json()
-        .await?;
+    let query = [
+        ("from", Utc::now().to_rfc3339()),
+        ("days", "9".into()),
+        ("group_id", group.to_string()),
+    ];
+    let list = api.get_json(token, "/api/v1/occurrences", &query).await?;
     let row = list
         .as_array()
         .and_then(|l| {
@@ -722,16 +708,8 @@ async fn tally(
 
 /// The next month's sessions: (occurrence, series, original start).
 async fn upcoming(api: &Api, token: &str) -> anyhow::Result<Arc<Vec<(Uuid, Uuid, String)>>> {
-    let list: Value = api
-        .http
-        .get(api.url("/api/v1/occurrences"))
-        .bearer_auth(token)
-        .query(&[("from", Utc::now().to_rfc3339()), ("days", "30".into())])
-        .send()
-        .await?
-        .error_for_status()?
-        .json()
-        .await?;
+    let query = [("from", Utc::now().to_rfc3339()), ("days", "30".into())];
+    let list = api.get_json(token, "/api/v1/occurrences", &query).await?;
     Ok(Arc::new(
         list.as_array()
             .into_iter()
@@ -749,15 +727,7 @@ async fn upcoming(api: &Api, token: &str) -> anyhow::Result<Arc<Vec<(Uuid, Uuid,
 }
 
 async fn groups(api: &Api, token: &str) -> anyhow::Result<Arc<Vec<Uuid>>> {
-    let list: Value = api
-        .http
-        .get(api.url("/api/v1/groups"))
-        .bearer_auth(token)
-        .send()
-        .await?
-        .error_for_status()?
-        .json()
-        .await?;
+    let list = api.get_json(token, "/api/v1/groups", &[]).await?;
     Ok(Arc::new(
         list.as_array()
             .into_iter()
