@@ -214,11 +214,9 @@ impl Api {
 
 /// A mutation in the wire form, stamped with a fresh clock reading.
 pub fn mutation(id: u64, name: &str, args: Value) -> Value {
-    let hlc = format!(
-        "{}-0000",
-        chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-    );
-    json!({"id": id, "hlc": hlc, "name": name, "args": args})
+    let now_ms = u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap_or_default();
+    let hlc = crate::domain::hlc::tick(crate::domain::hlc::Hlc::ZERO, now_ms);
+    json!({"id": id, "hlc": hlc.to_string(), "name": name, "args": args})
 }
 
 /// What the figures were measured on.

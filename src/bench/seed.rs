@@ -274,28 +274,20 @@ async fn insert_residents(
     hash: &str,
     rows: &[(String, String)],
 ) -> anyhow::Result<Vec<Uuid>> {
+    use sea_orm::ActiveValue::Set;
     let now = Utc::now();
-    let models: Vec<resident::ActiveModel> = rows
+    let ids: Vec<Uuid> = rows.iter().map(|_| Uuid::now_v7()).collect();
+    let models = ids
         .iter()
-        .map(|(phone, name)| {
-            use sea_orm::ActiveValue::Set;
-            resident::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                community_id: Set(community),
-                phone: Set(phone.clone()),
-                display_name: Set(name.clone()),
-                password_hash: Set(hash.to_owned()),
-                created_at: Set(now),
-            }
-        })
-        .collect();
-    let ids = models
-        .iter()
-        .map(|m| match &m.id {
-            sea_orm::ActiveValue::Set(id) => *id,
-            _ => Uuid::nil(),
-        })
-        .collect();
+        .zip(rows)
+        .map(|(id, (phone, name))| resident::ActiveModel {
+            id: Set(*id),
+            community_id: Set(community),
+            phone: Set(phone.clone()),
+            display_name: Set(name.clone()),
+            password_hash: Set(hash.to_owned()),
+            created_at: Set(now),
+        });
     resident::Entity::insert_many(models)
         .exec_without_returning(db)
         .await?;

@@ -13,10 +13,10 @@
 use std::collections::HashMap;
 
 use poem::Request;
-use poem::http::{Method, StatusCode};
+use poem::http::Method;
 use serde_json::{Value, json};
 
-use super::error::{Problem, ProblemCode};
+use super::error::ApiError;
 
 /// The push operation, whose per-mutation violations name the mutation.
 const PUSH_PATH: &str = "/api/v1/sync/push";
@@ -96,8 +96,8 @@ impl BodyContract {
             .contains_key(&(method.clone(), path.to_owned()))
     }
 
-    /// The problem a violation is answered with.
-    pub fn problem(path: &str, body: &Value, violation: &Violation) -> Problem {
+    /// The error a violation is answered with.
+    pub fn refusal(path: &str, body: &Value, violation: &Violation) -> ApiError {
         let field = violation.pointer.trim_start_matches('/').to_owned();
         if path == PUSH_PATH
             && let Some(index) = field
@@ -107,35 +107,16 @@ impl BodyContract {
             && let Some(id) = body["mutations"][index]["id"].as_u64()
             && (1..=crate::sync::wire::MAX_MUTATION_ID).contains(&id)
         {
-            let mut p = Problem::new(
-                StatusCode::BAD_REQUEST,
-                ProblemCode::InvalidMutation,
-                format!(
-                    "mutation {id} does not match sync schema {}: {} at {}; nothing was applied",
-                    crate::sync::SCHEMA_VERSION,
-                    violation.message,
-                    violation.pointer
-                ),
-            );
-            p.field = Some(field);
-            p.mutation_id = Some(id);
-            return p;
+            return ApiError::InvalidMutation {
+                mutation_id: id,
+                reason: format!("{} at {}", violation.message, violation.pointer),
+                field: Some(field),
+            };
         }
-        let mut p = Problem::new(
-            StatusCode::BAD_REQUEST,
-            ProblemCode::MalformedRequest,
-            format!(
-                "the body does not match the API schema at `{}`: {}",
-                if violation.pointer.is_empty() {
-                    "/"
-                } else {
-                    &violation.pointer
-                },
-                violation.message
-            ),
-        );
-        p.field = (!field.is_empty()).then_some(field);
-        p
+        ApiError::BreaksSchema {
+            field,
+            reason: violation.message.clone(),
+        }
     }
 }
 
@@ -214,9 +195,15 @@ mod tests {
             ]
         });
         let violation = c.check(&Method::POST, PUSH_PATH, &body).unwrap_err();
-        let problem = BodyContract::problem(PUSH_PATH, &body, &violation);
-        assert_eq!(problem.code, ProblemCode::InvalidMutation);
-        assert_eq!(problem.mutation_id, Some(5));
+        match BodyContract::refusal(PUSH_PATH, &body, &violation) {
+            ApiError::InvalidMutation {
+                mutation_id, field, ..
+            } => {
+                assert_eq!(mutation_id, 5);
+                assert_eq!(field.as_deref(), Some("mutations/1"));
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

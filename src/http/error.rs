@@ -258,7 +258,15 @@ pub enum ApiError {
     #[error("mutation gap; expected {expected}")]
     MutationGap { expected: u64 },
     #[error("mutation {mutation_id} cannot be read: {reason}")]
-    InvalidMutation { mutation_id: u64, reason: String },
+    InvalidMutation {
+        mutation_id: u64,
+        reason: String,
+        /// JSON pointer (without the leading `/`) of the offending value, when known.
+        field: Option<String>,
+    },
+    /// The body breaks the OpenAPI document's schema (see `http::contract`).
+    #[error("the body breaks the schema at {field:?}: {reason}")]
+    BreaksSchema { field: String, reason: String },
     #[error("invalid cursor: {0}")]
     InvalidCursor(String),
     #[error("resync required")]
@@ -362,7 +370,7 @@ impl From<ApiError> for ErrorResponse {
                 p.expected_mutation_id = Some(expected);
                 Self::Conflict(Json(p))
             }
-            ApiError::InvalidMutation { mutation_id, reason } => {
+            ApiError::InvalidMutation { mutation_id, reason, field } => {
                 let mut p = Problem::new(
                     StatusCode::BAD_REQUEST,
                     C::InvalidMutation,
@@ -372,6 +380,16 @@ impl From<ApiError> for ErrorResponse {
                     ),
                 );
                 p.mutation_id = Some(mutation_id);
+                p.field = field;
+                Self::BadRequest(Json(p))
+            }
+            ApiError::BreaksSchema { field, reason } => {
+                let mut p = Problem::new(
+                    StatusCode::BAD_REQUEST,
+                    C::MalformedRequest,
+                    format!("the body does not match the API schema at `/{field}`: {reason}"),
+                );
+                p.field = (!field.is_empty()).then_some(field);
                 Self::BadRequest(Json(p))
             }
             // 409, not 400: the request is well-formed, but names a state this server does

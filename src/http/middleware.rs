@@ -181,9 +181,8 @@ async fn check_body(mut req: Request, bodies: &BodyContract) -> Result<Request, 
     if let Ok(body) = parsed
         && let Err(violation) = bodies.check(req.method(), &path, &body)
     {
-        return Err(problem_response(BodyContract::problem(
-            &path, &body, &violation,
-        )));
+        let refusal = BodyContract::refusal(&path, &body, &violation);
+        return Err(super::error::ErrorResponse::from(refusal).into_response());
     }
     Ok(req)
 }

@@ -42,3 +42,18 @@ pub fn check_schema(version: u32) -> Result<(), crate::http::error::ApiError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_apps_older_than_the_oldest_served_schema_must_upgrade() {
+        assert!(matches!(
+            check_schema(MIN_SCHEMA_VERSION - 1),
+            Err(crate::http::error::ApiError::UpgradeRequired { minimum }) if minimum == MIN_SCHEMA_VERSION
+        ));
+        assert!(check_schema(MIN_SCHEMA_VERSION).is_ok());
+        assert!(check_schema(SCHEMA_VERSION + 1).is_ok());
+    }
+}

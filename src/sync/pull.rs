@@ -160,9 +160,7 @@ pub async fn pull(
 /// the full pull must look (including every case where it would answer with an error).
 pub fn from_memory(state: &AppState, claims: &Claims, req: &PullRequest) -> Option<PullResponse> {
     let encoded = req.cursor.as_deref().filter(|c| !c.is_empty())?;
-    if req.schema_version < super::MIN_SCHEMA_VERSION {
-        return None;
-    }
+    check_schema(req.schema_version).ok()?;
     let cursor = state.cursor_key.decode(encoded).ok()?;
     if cursor.community != claims.cid {
         return None;

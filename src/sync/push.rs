@@ -84,6 +84,7 @@ fn readable(pushed: &[PushedMutation]) -> Result<Vec<&Mutation>, ApiError> {
                 Err(ApiError::InvalidMutation {
                     mutation_id: *id,
                     reason: format!("{name:?}: {reason}"),
+                    field: None,
                 })
             }
             PushedMutation::Unreadable { reason, .. } => {

@@ -184,6 +184,7 @@ async fn a_mutation_the_schema_does_not_allow_is_named_and_nothing_is_applied() 
     let bad = admin.mutate("poster.print", json!({}));
     let problem = assert_problem(admin.push_queue_raw().await, 400, "invalid_mutation").await;
     assert_eq!(problem["mutation_id"], bad, "{problem}");
+    assert_eq!(problem["field"], "mutations/1", "{problem}");
 
     // Nothing was applied: the readable edit before it is still unacknowledged.
     admin.pull().await;
