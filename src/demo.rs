@@ -186,6 +186,7 @@ pub async fn run(db: DatabaseConnection, residents_wanted: usize) -> anyhow::Res
         poker: Arc::new(Poker::new()),
         heartbeat: std::time::Duration::from_secs(15),
         at_head: Arc::default(),
+        public_feed: Arc::default(),
     };
     let village = match persistence::communities::find_by_slug(&db, "sun-village").await? {
         Some(v) => v,

@@ -6,7 +6,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
-use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
 use sea_orm::DatabaseConnection;
 
 use crate::auth::tokens::{self, TokenKeys};
@@ -20,7 +19,7 @@ use crate::sync::pokes::{self, Poker};
 
 /// A built application, bound to its port and ready to serve.
 pub struct Application {
-    acceptor: TcpAcceptor,
+    listener: tokio::net::TcpListener,
     addr: SocketAddr,
     state: AppState,
     settings: Settings,
@@ -48,14 +47,11 @@ impl Application {
             &settings.jwt.issuer,
             &settings.jwt.audience,
         )?;
-        let acceptor = TcpListener::bind(settings.bind.to_string())
-            .into_acceptor()
+        let listener = tokio::net::TcpListener::bind(settings.bind.to_string())
             .await
             .with_context(|| format!("cannot listen on {}", settings.bind))?;
-        let addr = acceptor
+        let addr = listener
             .local_addr()
-            .first()
-            .and_then(|a| a.as_socket_addr().copied())
             .context("the listener has no address")?;
         let poker = Arc::new(Poker::new());
         let poke_listener = match engine {
@@ -75,9 +71,10 @@ impl Application {
             poker,
             heartbeat: settings.sse_heartbeat,
             at_head: Arc::default(),
+            public_feed: Arc::default(),
         };
         Ok(Self {
-            acceptor,
+            listener,
             addr,
             state,
             settings,
@@ -102,7 +99,7 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let Self {
-            acceptor,
+            listener,
             addr,
             state,
             settings,
@@ -112,13 +109,13 @@ impl Application {
         crate::telemetry::metrics();
         tracing::info!(%addr, docs = %format!("http://{addr}/docs"), "linli is serving");
         let db = state.db.clone();
-        poem::Server::new_with_acceptor(acceptor)
-            .run_with_graceful_shutdown(
-                http::routes(state),
-                shutdown,
-                Some(settings.shutdown_timeout),
-            )
-            .await?;
+        http::serve::serve(
+            listener,
+            http::routes(state),
+            shutdown,
+            settings.shutdown_timeout,
+        )
+        .await?;
         if let Some(listener) = poke_listener {
             listener.abort();
         }

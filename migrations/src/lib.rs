@@ -25,6 +25,7 @@ mod m20261129_000011_create_signup;
 mod m20261129_000012_create_occurrence_tally;
 mod m20261129_000013_create_attendance;
 mod m20261129_000014_create_calendar_token;
+mod m20261201_000001_index_personal_rows;
 
 pub struct Migrator;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000012_create_occurrence_tally::Migration),
             Box::new(m20261129_000013_create_attendance::Migration),
             Box::new(m20261129_000014_create_calendar_token::Migration),
+            Box::new(m20261201_000001_index_personal_rows::Migration),
         ]
     }
 }

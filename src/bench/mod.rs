@@ -195,6 +195,17 @@ impl Api {
         client: uuid::Uuid,
         cursor: Option<&str>,
     ) -> anyhow::Result<(Value, usize)> {
+        let bytes = self.pull_bytes(token, client, cursor).await?;
+        Ok((serde_json::from_slice(&bytes)?, bytes.len()))
+    }
+
+    /// A pull's body as it arrived (pages of up to 5,000 changes), unparsed.
+    pub async fn pull_bytes(
+        &self,
+        token: &str,
+        client: uuid::Uuid,
+        cursor: Option<&str>,
+    ) -> anyhow::Result<bytes::Bytes> {
         let resp = self
             .http
             .post(self.url("/api/v1/sync/pull"))
@@ -206,9 +217,12 @@ impl Api {
             .await?;
         let status = resp.status();
         let bytes = resp.bytes().await?;
-        let body: Value = serde_json::from_slice(&bytes)?;
-        anyhow::ensure!(status.is_success(), "pull failed ({status}): {body}");
-        Ok((body, bytes.len()))
+        anyhow::ensure!(
+            status.is_success(),
+            "pull failed ({status}): {}",
+            String::from_utf8_lossy(&bytes)
+        );
+        Ok(bytes)
     }
 }
 

@@ -109,20 +109,38 @@ pub async fn nothing_new(api: &Api, town: &Town, args: &BenchArgs) -> anyhow::Re
 }
 
 /// (2) A phone's first sync of one resident's whole scope, against serialising the same rows.
+/// The server's part ends when the last byte has arrived; the phone's JSON parsing is timed
+/// apart, and the CouchDB comparison counts both.
 pub async fn first_sync(api: &Api, town: &Town, args: &BenchArgs) -> anyhow::Result<()> {
     println!("\n(2) first sync of one resident's whole scope (5 runs)");
     let (_, phone) = town.residents.get(100).context("the town has residents")?;
     let token = api.login(phone).await?;
-    let mut runs = Vec::new();
-    let mut last = Vec::new();
-    let mut bytes = 0;
+    let (mut served, mut parsed) = (Vec::new(), Vec::new());
+    let (mut last, mut bytes, mut pages) = (Vec::new(), 0, 0);
     for _ in 0..5 {
-        let started = Instant::now();
-        let (_, changes, size) = pull_all(api, &token, Uuid::now_v7(), None).await?;
-        runs.push(started.elapsed().as_micros() as u64);
-        (last, bytes) = (changes, size);
+        let client = Uuid::now_v7();
+        let (mut cursor, mut changes, mut size) = (None::<String>, Vec::new(), 0);
+        let (mut wire, mut parse, mut n) = (Duration::ZERO, Duration::ZERO, 0);
+        loop {
+            let started = Instant::now();
+            let body = api.pull_bytes(&token, client, cursor.as_deref()).await?;
+            wire += started.elapsed();
+            let started = Instant::now();
+            let page: Value = serde_json::from_slice(&body)?;
+            parse += started.elapsed();
+            (size, n) = (size + body.len(), n + 1);
+            changes.extend(page["changes"].as_array().cloned().unwrap_or_default());
+            cursor = page["cursor"].as_str().map(str::to_owned);
+            if page["has_more"] != true {
+                break;
+            }
+        }
+        served.push(wire.as_micros() as u64);
+        parsed.push((wire + parse).as_micros() as u64);
+        (last, bytes, pages) = (changes, size, n);
     }
-    let sync = Stats::from_samples(runs, bytes as u64 * 5, 0, Duration::ZERO);
+    let served = Stats::from_samples(served, 0, 0, Duration::ZERO);
+    let parsed = Stats::from_samples(parsed, 0, 0, Duration::ZERO);
     let document = json!({"changes": last});
     let mut floor = Vec::new();
     for _ in 0..5 {
@@ -133,28 +151,33 @@ pub async fn first_sync(api: &Api, town: &Town, args: &BenchArgs) -> anyhow::Res
     }
     let floor = Stats::from_samples(floor, 0, 0, Duration::ZERO);
     println!(
-        "  {:<34} {} rows, {:.1} MB on the wire",
+        "  {:<34} {} rows, {:.1} MB on the wire, {pages} pages",
         "scope",
         last.len(),
         bytes as f64 / 1e6
     );
     println!(
         "  {:<34} median {:>8.1} ms",
-        "linli first sync over HTTP",
-        sync.quantile_ms(0.5)
-    );
-    println!(
-        "  {:<34} median {:>8.1} ms  (ratio {:.1}: target at most 3)",
         "serialising the rows in memory",
         floor.quantile_ms(0.5),
-        sync.quantile_ms(0.5) / floor.quantile_ms(0.5).max(0.001)
+    );
+    println!(
+        "  {:<34} median {:>8.1} ms  (ratio {:.1} to serialising: target at most 3)",
+        "linli, to the last byte",
+        served.quantile_ms(0.5),
+        served.quantile_ms(0.5) / floor.quantile_ms(0.5).max(0.001)
+    );
+    println!(
+        "  {:<34} median {:>8.1} ms",
+        "linli, and parsed on the phone",
+        parsed.quantile_ms(0.5),
     );
     match couchdb_replication(&args.couchdb_dir, &last).await {
         Ok(ms) => println!(
-            "  {:<34} median {:>8.1} ms  (linli is {:.1}x faster: target at least 10)",
+            "  {:<34} median {:>8.1} ms  (linli, parsed, is {:.1}x faster: target at least 10)",
             "pouchdb-server → PouchDB",
             ms,
-            ms / sync.quantile_ms(0.5).max(0.001)
+            ms / parsed.quantile_ms(0.5).max(0.001)
         ),
         Err(e) => println!("  {:<34} not measured: {e:#}", "pouchdb-server → PouchDB"),
     }

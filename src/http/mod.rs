@@ -20,6 +20,7 @@ pub mod error;
 pub mod health;
 pub mod middleware;
 pub mod schedule;
+pub mod serve;
 pub mod sync;
 
 use std::sync::Arc;
@@ -50,6 +51,8 @@ pub struct AppState {
     pub heartbeat: std::time::Duration,
     /// Phones known to be at the head of their feed ("anything new?" from memory).
     pub at_head: Arc<crate::sync::at_head::AtHead>,
+    /// Each community's public rows, encoded once for first syncs.
+    pub public_feed: Arc<crate::sync::public_feed::PublicFeed>,
 }
 
 impl AppState {

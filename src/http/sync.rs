@@ -16,6 +16,7 @@ use poem_openapi::{ApiResponse, OpenApi};
 use super::error::{ApiError, ApiResult};
 use super::{ApiTags, AppState};
 use crate::auth::bearer::BearerAuth;
+use crate::sync::pull::PullPage;
 use crate::sync::wire::{
     Heartbeat, Poke, PullRequest, PullResponse, PushRequest, PushResponse, ServerSentEvent,
     SyncEvent,
@@ -62,6 +63,36 @@ impl IntoResponse for SyncEventStream {
     }
 }
 
+/// A pull's answer, documented as [`PullResponse`] and written from its ready-encoded
+/// changes ([`PullPage::to_json`]) rather than through a JSON tree.
+pub struct PullBody(PullPage);
+
+#[derive(ApiResponse)]
+pub enum PullAnswer {
+    #[oai(status = 200)]
+    Page(PullBody),
+}
+
+impl Payload for PullBody {
+    const CONTENT_TYPE: &'static str = Json::<PullResponse>::CONTENT_TYPE;
+
+    fn schema_ref() -> MetaSchemaRef {
+        <PullResponse as Type>::schema_ref()
+    }
+
+    fn register(registry: &mut Registry) {
+        <PullResponse as Type>::register(registry);
+    }
+}
+
+impl IntoResponse for PullBody {
+    fn into_response(self) -> poem::Response {
+        poem::Response::builder()
+            .content_type(Self::CONTENT_TYPE)
+            .body(self.0.to_json())
+    }
+}
+
 #[OpenApi(prefix_path = "/api/v1/sync", tag = "ApiTags::Sync")]
 impl SyncApi {
     /// Push queued mutations
@@ -92,12 +123,14 @@ impl SyncApi {
         state: Data<&AppState>,
         auth: BearerAuth,
         body: Json<PullRequest>,
-    ) -> ApiResult<Json<PullResponse>> {
+    ) -> ApiResult<PullAnswer> {
         if let Some(nothing_new) = pull::from_memory(&state, &auth.0, &body.0) {
-            return Ok(Json(nothing_new));
+            return Ok(PullAnswer::Page(PullBody(nothing_new)));
         }
         let actor = state.actor(&auth.0).await?;
-        Ok(Json(pull::pull(&state, &actor, body.0).await?))
+        Ok(PullAnswer::Page(PullBody(
+            pull::pull(&state, &actor, body.0).await?,
+        )))
     }
 
     /// Listen for pokes

@@ -8,6 +8,8 @@
 //! - [`seats`]: occurrences, overrides, sign-ups (reservations with a waitlist), attendance.
 //! - [`pull`]: `POST /api/v1/sync/pull`: the scoped change feed from a signed cursor, read in
 //!   one snapshot.
+//! - [`public_feed`]: the community's public rows at its head, encoded once for every
+//!   phone's first sync.
 //! - [`cursor`]: the signed, versioned cursor.
 //! - [`write`]: the write pipeline every change goes through (commit-ordered versions).
 //! - [`pokes`]: waking connected phones after a commit, across processes on PostgreSQL.
@@ -22,6 +24,7 @@ pub mod compact;
 pub mod cursor;
 pub mod mutations;
 pub mod pokes;
+pub mod public_feed;
 pub mod pull;
 pub mod push;
 pub mod seats;

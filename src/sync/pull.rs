@@ -22,7 +22,8 @@ use super::changes::{
     TALLY_RANK,
 };
 use super::cursor::{Cursor, CursorError, FORMAT, Position, Reconcile};
-use super::wire::{Change, PullRequest, PullResponse};
+use super::public_feed::{Encoded, Snapshot, encode};
+use super::wire::{Change, PullRequest};
 use super::{check_schema, write};
 use crate::auth::tokens::Claims;
 use crate::domain::permissions::Actor;
@@ -35,14 +36,52 @@ use crate::entity::{
 use crate::http::AppState;
 use crate::http::error::ApiError;
 
+/// One pull's answer, with its changes already encoded as JSON: public rows come encoded from
+/// the community's [`super::public_feed`], so a first sync builds no JSON tree for them. The
+/// body is the contract's `PullResponse` ([`PullPage::to_json`]).
+#[derive(Debug, Clone)]
+pub struct PullPage {
+    pub changes: Vec<Encoded>,
+    pub cursor: String,
+    pub has_more: bool,
+    pub last_mutation_id: u64,
+    pub server_time: String,
+}
+
+impl PullPage {
+    /// The body, field for field as poem-openapi would write the `PullResponse`.
+    pub fn to_json(&self) -> Vec<u8> {
+        let size: usize = self.changes.iter().map(|c| c.len() + 1).sum();
+        let mut out = Vec::with_capacity(size + self.cursor.len() + 128);
+        out.extend_from_slice(b"{\"changes\":[");
+        for (i, change) in self.changes.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(change.as_bytes());
+        }
+        out.extend_from_slice(b"],\"cursor\":");
+        write_string(&mut out, &self.cursor);
+        out.extend_from_slice(b",\"has_more\":");
+        out.extend_from_slice(if self.has_more { b"true" } else { b"false" });
+        out.extend_from_slice(b",\"last_mutation_id\":");
+        out.extend_from_slice(self.last_mutation_id.to_string().as_bytes());
+        out.extend_from_slice(b",\"server_time\":");
+        write_string(&mut out, &self.server_time);
+        out.push(b'}');
+        out
+    }
+}
+
+fn write_string(out: &mut Vec<u8>, s: &str) {
+    // Writing a string into a Vec cannot fail.
+    serde_json::to_writer(out, s).expect("a string encodes");
+}
+
 pub const DEFAULT_LIMIT: u32 = 500;
 pub const MAX_LIMIT: u32 = 5000;
 
-pub async fn pull(
-    state: &AppState,
-    actor: &Actor,
-    req: PullRequest,
-) -> Result<PullResponse, ApiError> {
+pub async fn pull(state: &AppState, actor: &Actor, req: PullRequest) -> Result<PullPage, ApiError> {
     check_schema(req.schema_version)?;
     let limit = req.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT) as usize;
     let scope = SyncScope::of(actor);
@@ -107,7 +146,7 @@ pub async fn pull(
     let mut has_more = false;
     if let Some(rec) = cursor.reconcile.as_mut() {
         let (page, more) = reconcile_page(&txn, actor, &scope, rec, limit).await?;
-        changes = page;
+        changes = page.iter().map(encode).collect();
         if more {
             has_more = true;
         } else {
@@ -120,7 +159,17 @@ pub async fn pull(
     } else if !has_more && cursor.position < Position::end_of(head) {
         // (A phone already at the head has nothing to read: "anything new?" costs no scan.)
         let remaining = limit - changes.len();
-        let (page, more, last) = feed_page(&txn, actor, &scope, &cursor, remaining).await?;
+        // A first sync still at the head it started on takes the public rows ready-encoded.
+        let public = if cursor.skip_tombstones_through >= head {
+            state
+                .public_feed
+                .at(&txn, actor.community_id, head, purged_through)
+                .await?
+        } else {
+            None
+        };
+        let (page, more, last) =
+            feed_page(&txn, actor, &scope, &cursor, remaining, public.as_deref()).await?;
         changes.extend(page);
         if more {
             has_more = true;
@@ -147,7 +196,7 @@ pub async fn pull(
             last_mutation_id,
         );
     }
-    Ok(PullResponse {
+    Ok(PullPage {
         changes,
         cursor: state.cursor_key.encode(&cursor),
         has_more,
@@ -158,7 +207,7 @@ pub async fn pull(
 
 /// "Anything new?" from memory ([`super::at_head`]), before any database work: `None` when
 /// the full pull must look (including every case where it would answer with an error).
-pub fn from_memory(state: &AppState, claims: &Claims, req: &PullRequest) -> Option<PullResponse> {
+pub fn from_memory(state: &AppState, claims: &Claims, req: &PullRequest) -> Option<PullPage> {
     let encoded = req.cursor.as_deref().filter(|c| !c.is_empty())?;
     check_schema(req.schema_version).ok()?;
     let cursor = state.cursor_key.decode(encoded).ok()?;
@@ -169,7 +218,7 @@ pub fn from_memory(state: &AppState, claims: &Claims, req: &PullRequest) -> Opti
     let last_mutation_id = state
         .at_head
         .nothing_new(claims.sub, req.client_id, &cursor, newest)?;
-    Some(PullResponse {
+    Some(PullPage {
         changes: Vec::new(),
         cursor: encoded.to_owned(),
         has_more: false,
@@ -211,24 +260,6 @@ fn not_skipped<C: ColumnTrait>(deleted_at: C, version: C, skip_through: i64) -> 
     Condition::any()
         .add(deleted_at.is_null())
         .add(version.gt(skip_through))
-}
-
-/// Personal rows (memberships, sign-ups, attendance) visible under `scope` to `viewer`: their
-/// own, their led groups', or all for an admin.
-fn personal_visible<C: ColumnTrait>(
-    resident: C,
-    group: C,
-    scope: &SyncScope,
-    viewer: Uuid,
-) -> Condition {
-    if scope.admin {
-        return Condition::all();
-    }
-    let mut c = Condition::any().add(resident.eq(viewer));
-    if !scope.leads.is_empty() {
-        c = c.add(group.is_in(scope.leads.iter().copied()));
-    }
-    c
 }
 
 /// One row of the feed, before it is turned into a change for the viewer.
@@ -320,31 +351,63 @@ macro_rules! public_rows {
     };
 }
 
-/// Personal rows, as far as `$scope` lets the viewer see them.
+/// Personal rows, as far as `$scope` lets the viewer see them: all for an admin; otherwise
+/// the viewer's own and, apart, those of the groups they lead, so each read walks its own
+/// index (`(resident_id, version, id)`, `(group_id, version, id)`) rather than the
+/// community's whole feed.
 macro_rules! personal_rows {
-    ($scan:expr, $entity:ident, $rank:expr, $variant:ident, $scope:expr) => {
-        read_table!(
-            $scan.txn,
-            $entity,
-            $rank,
-            $scan.community,
-            $scan.pos,
-            Condition::all()
-                .add(not_skipped(
-                    $entity::Column::DeletedAt,
-                    $entity::Column::Version,
-                    $scan.skip
-                ))
-                .add(personal_visible(
-                    $entity::Column::ResidentId,
-                    $entity::Column::GroupId,
-                    $scope,
-                    $scan.viewer
-                )),
-            $scan.fetch,
-            $variant
-        )
-    };
+    ($scan:expr, $entity:ident, $rank:expr, $variant:ident, $scope:expr) => {{
+        let scope: &SyncScope = $scope;
+        let live = || {
+            not_skipped(
+                $entity::Column::DeletedAt,
+                $entity::Column::Version,
+                $scan.skip,
+            )
+        };
+        let mut rows = Vec::new();
+        if scope.admin {
+            rows.extend(read_table!(
+                $scan.txn,
+                $entity,
+                $rank,
+                $scan.community,
+                $scan.pos,
+                live(),
+                $scan.fetch,
+                $variant
+            ));
+        } else {
+            rows.extend(read_table!(
+                $scan.txn,
+                $entity,
+                $rank,
+                $scan.community,
+                $scan.pos,
+                Condition::all()
+                    .add(live())
+                    .add($entity::Column::ResidentId.eq($scan.viewer)),
+                $scan.fetch,
+                $variant
+            ));
+            if !scope.leads.is_empty() {
+                rows.extend(read_table!(
+                    $scan.txn,
+                    $entity,
+                    $rank,
+                    $scan.community,
+                    $scan.pos,
+                    Condition::all()
+                        .add(live())
+                        .add($entity::Column::GroupId.is_in(scope.leads.iter().copied()))
+                        .add($entity::Column::ResidentId.ne($scan.viewer)),
+                    $scan.fetch,
+                    $variant
+                ));
+            }
+        }
+        rows
+    }};
 }
 
 /// Merges per-table runs (each in feed order) and keeps the first `limit`; says if more.
@@ -361,7 +424,8 @@ async fn feed_page(
     scope: &SyncScope,
     cursor: &Cursor,
     limit: usize,
-) -> Result<(Vec<Change>, bool, Position), DbErr> {
+    public: Option<&Snapshot>,
+) -> Result<(Vec<Encoded>, bool, Position), DbErr> {
     let scan = Scan {
         txn,
         community: actor.community_id,
@@ -371,7 +435,21 @@ async fn feed_page(
         fetch: (limit + 1) as u64,
     };
     let mut rows = Vec::new();
-    rows.extend(public_rows!(scan, volunteer_group, GROUP_RANK, Group));
+    let mut ready = Vec::new();
+    match public {
+        Some(snapshot) => ready.extend(snapshot.after(cursor.position, limit + 1)),
+        None => {
+            rows.extend(public_rows!(scan, volunteer_group, GROUP_RANK, Group));
+            rows.extend(public_rows!(scan, series, SERIES_RANK, Series));
+            rows.extend(public_rows!(
+                scan,
+                occurrence_override,
+                OVERRIDE_RANK,
+                Override
+            ));
+            rows.extend(public_rows!(scan, occurrence_tally, TALLY_RANK, Tally));
+        }
+    }
     rows.extend(personal_rows!(
         scan,
         membership,
@@ -379,14 +457,6 @@ async fn feed_page(
         Membership,
         scope
     ));
-    rows.extend(public_rows!(scan, series, SERIES_RANK, Series));
-    rows.extend(public_rows!(
-        scan,
-        occurrence_override,
-        OVERRIDE_RANK,
-        Override
-    ));
-    rows.extend(public_rows!(scan, occurrence_tally, TALLY_RANK, Tally));
     rows.extend(personal_rows!(scan, signup, SIGNUP_RANK, Signup, scope));
     rows.extend(personal_rows!(
         scan,
@@ -395,9 +465,28 @@ async fn feed_page(
         Attendance,
         scope
     ));
-    let (rows, more) = first_rows(rows, limit);
-    let last = rows.last().map_or(cursor.position, Row::position);
-    let changes = to_changes(txn, actor, scope, rows, None).await?;
+    // Merge the table rows with the ready ones by feed position and keep the first `limit`.
+    let (rows, _) = first_rows(rows, limit + 1);
+    let mut merged: Vec<(Position, Option<Encoded>)> = rows
+        .iter()
+        .map(|r| (r.position(), None))
+        .chain(ready.into_iter().map(|(p, e)| (p, Some(e))))
+        .collect();
+    merged.sort_by_key(|(p, _)| *p);
+    let more = merged.len() > limit;
+    merged.truncate(limit);
+    let last = merged.last().map_or(cursor.position, |(p, _)| *p);
+    let needed = merged.iter().filter(|(_, e)| e.is_none()).count();
+    let rows = rows.into_iter().take(needed).collect();
+    let mut fresh = to_changes(txn, actor, scope, rows, None)
+        .await?
+        .into_iter()
+        .map(|c| encode(&c));
+    let changes = merged
+        .into_iter()
+        .map(|(_, ready)| ready.or_else(|| fresh.next()))
+        .collect::<Option<Vec<_>>>()
+        .expect("one change per table row kept");
     Ok((changes, more, last))
 }
 
@@ -554,4 +643,36 @@ async fn residents(
         .into_iter()
         .map(|r| (r.id, r))
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use poem_openapi::types::{Example, ToJSON};
+
+    use super::*;
+    use crate::sync::wire::PullResponse;
+
+    #[test]
+    fn a_page_is_written_exactly_as_the_contract_describes_it() {
+        let mut documented = PullResponse::example();
+        // Strings that need escaping, and more than one change.
+        documented.cursor = "c\"ur\\sor/游標".into();
+        documented.changes.extend(documented.changes.clone());
+        let page = PullPage {
+            changes: documented.changes.iter().map(encode).collect(),
+            cursor: documented.cursor.clone(),
+            has_more: documented.has_more,
+            last_mutation_id: documented.last_mutation_id,
+            server_time: documented.server_time.clone(),
+        };
+        let written: serde_json::Value = serde_json::from_slice(&page.to_json()).unwrap();
+        assert_eq!(Some(written), documented.to_json());
+
+        let empty = PullPage {
+            changes: Vec::new(),
+            ..page
+        };
+        let written: serde_json::Value = serde_json::from_slice(&empty.to_json()).unwrap();
+        assert_eq!(written["changes"], serde_json::json!([]));
+    }
 }

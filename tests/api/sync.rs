@@ -401,6 +401,55 @@ async fn deletes_reach_phones_as_tombstones_and_take_the_groups_series_along() {
     );
 }
 
+/// New phones share the community's public rows, encoded once at the head; each first sync
+/// must still get exactly what is there now, however the rows changed since they were first
+/// read, and a sync the head moves under must still end at the head.
+#[tokio::test]
+async fn every_new_phone_gets_the_public_rows_as_they_are_now() {
+    let app = spawn_app().await;
+    let (mut admin, choir, series) = committee(&app).await;
+    let dance = Uuid::now_v7();
+    admin.mutate("group.create", group_args(dance, "舞蹈隊"));
+    admin.push().await;
+    let mut first = Phone::new(&app, &app.resident("13812345678", "王阿姨").await);
+    first.pull().await;
+    assert_eq!((first.count("group"), first.count("series")), (2, 1));
+
+    // The shared rows are now behind: one renamed, one deleted (its series with it), one new.
+    let fitness = Uuid::now_v7();
+    admin.mutate("group.update", json!({"id": dance, "name": "廣場舞隊"}));
+    admin.mutate("group.delete", json!({"id": choir}));
+    admin.mutate("group.create", group_args(fitness, "健身隊"));
+    admin.push().await;
+    let mut second = Phone::new(&app, &app.resident("13812345679", "李伯伯").await);
+    second.pull().await;
+    assert_eq!(second.get("group", dance).unwrap()["name"], "廣場舞隊");
+    assert!(second.get("group", choir).is_none());
+    assert!(second.get("series", series).is_none());
+    assert!(second.get("group", fitness).is_some());
+    assert_eq!(second.replica.len(), 2, "{:?}", second.replica.keys());
+
+    // A first sync in pages, with an edit and a delete landing between its pages.
+    let mut third = Phone::new(&app, &app.resident("13812345670", "張奶奶").await);
+    let page = third.pull_page(Some(1)).await;
+    assert_eq!(page["has_more"], true);
+    admin.mutate("group.update", json!({"id": fitness, "name": "太極隊"}));
+    admin.mutate("group.delete", json!({"id": dance}));
+    admin.push().await;
+    third.pull().await;
+    assert_eq!(third.get("group", fitness).unwrap()["name"], "太極隊");
+    assert!(third.get("group", dance).is_none());
+
+    first.pull().await;
+    second.pull().await;
+    let mut fourth = Phone::new(&app, &app.resident("13812345671", "趙叔叔").await);
+    fourth.pull().await;
+    assert_eq!(first.replica, second.replica);
+    assert_eq!(first.replica, third.replica);
+    assert_eq!(first.replica, fourth.replica);
+    assert_eq!(first.replica.len(), 1);
+}
+
 #[tokio::test]
 async fn memberships_are_private_to_the_member_the_leaders_and_the_admins() {
     let app = spawn_app().await;

@@ -1,0 +1,106 @@
+//! Serving HTTP: the accept loop and each connection, in place of `poem::Server`.
+//!
+//! Every phone keeps an event stream open, so what one idle connection holds is most of the
+//! server's memory. Measured with heaptrack at 10,000 streams, poem's server (hyper-util's
+//! HTTP/1-or-2 connection) held about 20 KiB of read buffer per stream: sniffing for the
+//! HTTP/2 preface hands hyper the first 24 bytes alone, which makes it grow the buffer to
+//! 16 KiB, and asked to notice a client hanging up mid-response, hyper reads (and grows the
+//! buffer) while the stream is open. So this server speaks HTTP/1.1 only (a TLS proxy in
+//! front speaks HTTP/2 to phones) and allows half-close: hyper does not read mid-response,
+//! a stream whose phone is gone is noticed when the next heartbeat cannot be written
+//! (within one heartbeat interval), and a handler whose client hung up still finishes and
+//! commits, as a push should.
+//!
+//! The rest is what poem's server does: the caller's address for the handlers (login
+//! throttling uses it), and a graceful shutdown that stops accepting, lets requests in
+//! flight finish until the deadline, and then drops what is left (event streams never
+//! finish on their own).
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
+use poem::web::{LocalAddr, RemoteAddr};
+use poem::{Addr, Endpoint, EndpointExt, IntoEndpoint};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+type Body = http_body_util::combinators::BoxBody<bytes::Bytes, std::io::Error>;
+
+/// Serves `app` on `listener` until `shutdown` completes, then drains for up to `drain`.
+pub async fn serve(
+    listener: TcpListener,
+    app: impl IntoEndpoint<Endpoint: 'static>,
+    shutdown: impl Future<Output = ()>,
+    drain: Duration,
+) -> std::io::Result<()> {
+    let app = Arc::new(app.into_endpoint().map_to_response().boxed());
+    let local = LocalAddr(Addr::SocketAddr(listener.local_addr()?));
+    // `stopping`: finish what is in flight; `dropping`: the deadline has passed.
+    let (stopping, dropping) = (CancellationToken::new(), CancellationToken::new());
+    let connections = TaskTracker::new();
+    tokio::pin!(shutdown);
+    loop {
+        let (socket, peer) = tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // Out of file descriptors, or a connection reset before it was accepted:
+                    // the listener itself is fine; back off briefly rather than spin.
+                    tracing::warn!(error = %e, "accepting a connection failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        // Phones send small requests and wait for the answer: do not delay them.
+        let _ = socket.set_nodelay(true);
+        let (app, local) = (app.clone(), local.clone());
+        let (stopping, dropping) = (stopping.clone(), dropping.clone());
+        connections.spawn(async move {
+            let remote = RemoteAddr(Addr::SocketAddr(peer));
+            let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
+                let (app, local, remote) = (app.clone(), local.clone(), remote.clone());
+                async move {
+                    let req =
+                        poem::Request::from((req, local, remote, poem::http::uri::Scheme::HTTP));
+                    let resp = app.get_response(req).await;
+                    Ok::<_, Infallible>(hyper::Response::<Body>::from(resp))
+                }
+            });
+            let conn = hyper::server::conn::http1::Builder::new()
+                .half_close(true)
+                .serve_connection(TokioIo::new(socket), service);
+            tokio::pin!(conn);
+            tokio::select! {
+                _ = conn.as_mut() => return,
+                () = stopping.cancelled() => {}
+            }
+            conn.as_mut().graceful_shutdown();
+            tokio::select! {
+                _ = conn => {}
+                () = dropping.cancelled() => {}
+            }
+        });
+    }
+    drop(listener);
+    stopping.cancel();
+    connections.close();
+    if tokio::time::timeout(drain, connections.wait())
+        .await
+        .is_err()
+    {
+        tracing::info!(
+            left = connections.len(),
+            "shutdown deadline reached; dropping the connections still open"
+        );
+        dropping.cancel();
+        connections.wait().await;
+    }
+    Ok(())
+}

@@ -1,0 +1,220 @@
+//! The community's public rows at its head, encoded once for every phone's first sync.
+//!
+//! Most of what a new phone pulls is public: groups, series, overrides and seat tallies are
+//! the same for every resident of the community (a year of sessions is ten thousand
+//! tallies). Reading and encoding all of them again for each phone was nearly all of a
+//! first sync's cost, so each community keeps one [`Snapshot`]: its live public rows in
+//! feed order, each already encoded as its change, as of one version.
+//!
+//! A pull uses the snapshot only when it is exactly at the version the pull reads (its
+//! `head`) and the cursor leaves out every tombstone through that head, as a first sync
+//! still on the head it started at does. Then the public part of the page is, row for row,
+//! what the tables would give: the live rows after the cursor, and no tombstones. Every
+//! other pull reads the tables ([`super::pull`]).
+//!
+//! A stale snapshot is brought to the head inside the pull's own read snapshot, from the
+//! rows written since its version (the feed index), and then shared; rows deleted since are
+//! dropped from it. Should compaction have purged a tombstone written after the snapshot's
+//! version, the deletion can no longer be seen there, so the snapshot is read afresh
+//! instead. Personal rows (memberships, sign-ups, attendance) are never cached: they
+//! depend on who is asking.
+
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Bound;
+use std::sync::{Arc, Mutex};
+
+use poem_openapi::types::ToJSON;
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+use super::changes::{self, GROUP_RANK, OVERRIDE_RANK, SERIES_RANK, TALLY_RANK};
+use super::cursor::Position;
+use super::wire::Change;
+use crate::entity::{occurrence_override, occurrence_tally, series, volunteer_group};
+
+/// One change, encoded as the JSON the pull response carries.
+pub type Encoded = Arc<str>;
+
+/// Encodes a change exactly as the OpenAPI contract describes it.
+pub fn encode(change: &Change) -> Encoded {
+    change
+        .to_json()
+        .map_or_else(|| Arc::from("null"), |json| Arc::from(json.to_string()))
+}
+
+/// The public rows of one community as of one version, in feed order.
+#[derive(Clone, Default)]
+pub struct Snapshot {
+    version: i64,
+    rows: BTreeMap<Position, Encoded>,
+    /// Where each row sits, to move it when it changes.
+    at: HashMap<(u8, Uuid), Position>,
+}
+
+impl Snapshot {
+    /// The version every row is as of.
+    pub fn version(&self) -> i64 {
+        self.version
+    }
+
+    /// How many live public rows the community has.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// Up to `n` rows strictly after `pos`, in feed order.
+    pub fn after(&self, pos: Position, n: usize) -> impl Iterator<Item = (Position, Encoded)> + '_ {
+        self.rows
+            .range((Bound::Excluded(pos), Bound::Unbounded))
+            .take(n)
+            .map(|(p, e)| (*p, e.clone()))
+    }
+
+    /// A row as it is now: at `pos`, or gone when `change` is `None` (deleted).
+    fn apply(&mut self, pos: Position, change: Option<Encoded>) {
+        if let Some(old) = self.at.remove(&(pos.rank, pos.id)) {
+            self.rows.remove(&old);
+        }
+        if let Some(encoded) = change {
+            self.at.insert((pos.rank, pos.id), pos);
+            self.rows.insert(pos, encoded);
+        }
+    }
+}
+
+/// Every community's snapshot, shared by all pulls of this process.
+#[derive(Default)]
+pub struct PublicFeed {
+    snapshots: Mutex<HashMap<Uuid, Arc<Snapshot>>>,
+}
+
+impl PublicFeed {
+    /// The community's public rows exactly at `head`, read through `conn` (the pull's read
+    /// snapshot, in which the head is `head` and tombstones through `purged_through` are
+    /// gone). `None` when this process already holds a newer snapshot than the pull's own
+    /// view: the pull then reads the tables.
+    pub async fn at(
+        &self,
+        conn: &impl ConnectionTrait,
+        community: Uuid,
+        head: i64,
+        purged_through: i64,
+    ) -> Result<Option<Arc<Snapshot>>, DbErr> {
+        let held = self.lock().get(&community).cloned();
+        let next = match held {
+            Some(s) if s.version == head => return Ok(Some(s)),
+            Some(s) if s.version > head => return Ok(None),
+            Some(s) if purged_through <= s.version => {
+                let mut next = Snapshot::clone(&s);
+                for (pos, change) in rows_since(conn, community, Some(s.version)).await? {
+                    next.apply(pos, change);
+                }
+                next
+            }
+            _ => {
+                let mut next = Snapshot::default();
+                for (pos, change) in rows_since(conn, community, None).await? {
+                    next.apply(pos, change);
+                }
+                next
+            }
+        };
+        let next = Arc::new(Snapshot {
+            version: head,
+            ..next
+        });
+        let mut held = self.lock();
+        let slot = held.entry(community).or_default();
+        if slot.version <= head {
+            *slot = next.clone();
+        }
+        Ok(Some(next))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, Arc<Snapshot>>> {
+        // A panic while holding the lock leaves the map whole (every write is one insert).
+        self.snapshots
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// The public rows written after `since` (deleted ones as `None`), or, without `since`,
+/// every live public row.
+async fn rows_since(
+    conn: &impl ConnectionTrait,
+    community: Uuid,
+    since: Option<i64>,
+) -> Result<Vec<(Position, Option<Encoded>)>, DbErr> {
+    macro_rules! read {
+        ($entity:ident, $rank:expr, $to_change:expr) => {{
+            let mut query =
+                $entity::Entity::find().filter($entity::Column::CommunityId.eq(community));
+            query = match since {
+                Some(v) => query.filter($entity::Column::Version.gt(v)),
+                None => query.filter($entity::Column::DeletedAt.is_null()),
+            };
+            query.all(conn).await?.into_iter().map(|row| {
+                let pos = Position {
+                    version: row.version,
+                    rank: $rank,
+                    id: row.id,
+                };
+                let live = row.deleted_at.is_none().then(|| encode(&$to_change(&row)));
+                (pos, live)
+            })
+        }};
+    }
+    let mut rows = Vec::new();
+    rows.extend(read!(volunteer_group, GROUP_RANK, changes::group));
+    rows.extend(read!(series, SERIES_RANK, changes::series));
+    rows.extend(read!(
+        occurrence_override,
+        OVERRIDE_RANK,
+        changes::occurrence_override
+    ));
+    rows.extend(read!(occurrence_tally, TALLY_RANK, changes::tally));
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pos(version: i64, rank: u8, id: u128) -> Position {
+        Position {
+            version,
+            rank,
+            id: Uuid::from_u128(id),
+        }
+    }
+
+    #[test]
+    fn a_changed_row_moves_to_its_new_version_and_a_deleted_one_leaves() {
+        let mut s = Snapshot::default();
+        s.apply(pos(1, GROUP_RANK, 1), Some("a".into()));
+        s.apply(pos(2, TALLY_RANK, 2), Some("b".into()));
+        s.apply(pos(3, GROUP_RANK, 1), Some("a2".into()));
+        s.apply(pos(4, TALLY_RANK, 2), None);
+        let rows: Vec<_> = s.after(Position::default(), 10).collect();
+        assert_eq!(rows, vec![(pos(3, GROUP_RANK, 1), Arc::from("a2"))]);
+    }
+
+    #[test]
+    fn rows_after_a_position_come_in_feed_order() {
+        let mut s = Snapshot::default();
+        for (v, rank, id) in [(5, TALLY_RANK, 9), (5, GROUP_RANK, 7), (2, SERIES_RANK, 8)] {
+            s.apply(pos(v, rank, id), Some(format!("{v}/{rank}/{id}").into()));
+        }
+        let after: Vec<_> = s
+            .after(pos(2, SERIES_RANK, 8), 10)
+            .map(|(p, _)| p)
+            .collect();
+        assert_eq!(after, vec![pos(5, GROUP_RANK, 7), pos(5, TALLY_RANK, 9)]);
+        assert_eq!(s.after(Position::default(), 1).count(), 1);
+    }
+}
