@@ -112,12 +112,13 @@ pub async fn nothing_new(api: &Api, town: &Town, args: &BenchArgs) -> anyhow::Re
 /// The server's part ends when the last byte has arrived; the phone's JSON parsing is timed
 /// apart, and the CouchDB comparison counts both.
 pub async fn first_sync(api: &Api, town: &Town, args: &BenchArgs) -> anyhow::Result<()> {
-    println!("\n(2) first sync of one resident's whole scope (5 runs)");
+    const RUNS: usize = 10;
+    println!("\n(2) first sync of one resident's whole scope ({RUNS} runs, medians)");
     let (_, phone) = town.residents.get(100).context("the town has residents")?;
     let token = api.login(phone).await?;
     let (mut served, mut parsed) = (Vec::new(), Vec::new());
     let (mut last, mut bytes, mut pages) = (Vec::new(), 0, 0);
-    for _ in 0..5 {
+    for _ in 0..RUNS {
         let client = Uuid::now_v7();
         let (mut cursor, mut changes, mut size) = (None::<String>, Vec::new(), 0);
         let (mut wire, mut parse, mut n) = (Duration::ZERO, Duration::ZERO, 0);
@@ -143,7 +144,7 @@ pub async fn first_sync(api: &Api, town: &Town, args: &BenchArgs) -> anyhow::Res
     let parsed = Stats::from_samples(parsed, 0, 0, Duration::ZERO);
     let document = json!({"changes": last});
     let mut floor = Vec::new();
-    for _ in 0..5 {
+    for _ in 0..4 * RUNS {
         let started = Instant::now();
         let encoded = serde_json::to_vec(&document)?;
         std::hint::black_box(encoded);

@@ -63,13 +63,16 @@ impl AppState {
     }
 
     pub async fn actor_by_id(&self, resident_id: uuid::Uuid) -> Result<Actor, ApiError> {
-        let resident = persistence::residents::find(&self.db, resident_id)
-            .await?
-            .ok_or(ApiError::Unauthorized)?;
+        // Two independent reads: ask both at once (grants of an unknown id are simply none).
+        let (resident, grants) = tokio::try_join!(
+            persistence::residents::find(&self.db, resident_id),
+            persistence::roles::grants_of(&self.db, resident_id),
+        )?;
+        let resident = resident.ok_or(ApiError::Unauthorized)?;
         Ok(Actor {
             resident_id: resident.id,
             community_id: resident.community_id,
-            grants: persistence::roles::grants_of(&self.db, resident.id).await?,
+            grants,
         })
     }
 }

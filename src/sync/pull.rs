@@ -6,7 +6,8 @@
 //!
 //! The feed is the union of the synced tables ordered by (version, rank, id). Each table is
 //! read from the cursor's position with the visibility filter in SQL, `limit + 1` rows at a
-//! time, and the three runs are merged.
+//! time, and the runs are merged. A first sync still at its head takes the public tables'
+//! rows ready-encoded from [`super::public_feed`] instead, and reads only the personal ones.
 
 use std::collections::HashMap;
 
