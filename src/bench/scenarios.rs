@@ -546,7 +546,45 @@ pub async fn idle_pokes(api: &Api, town: &Town, args: &BenchArgs) -> anyhow::Res
         );
     }
     drop(open);
+    // The server notices a closed stream when its next heartbeat cannot be written. Wait for
+    // that, polling its gauge with a deadline, so the scenarios after this one run on a
+    // server that is not still reaping 10,000 connections.
+    let closed = Instant::now();
+    loop {
+        let left = streams_open(api).await?;
+        if left == 0 {
+            break;
+        }
+        anyhow::ensure!(
+            closed.elapsed() < Duration::from_secs(60),
+            "{left} event streams still open on the server a minute after the phones closed them"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    println!(
+        "  {:<34} {:>7.1} MB RSS  (all reaped {:.1} s after closing)",
+        "streams closed",
+        rss_mb(pid)?,
+        closed.elapsed().as_secs_f64()
+    );
     Ok(())
+}
+
+/// The server's open event streams, from its `/metrics`.
+async fn streams_open(api: &Api) -> anyhow::Result<u64> {
+    let text = api
+        .http
+        .get(api.url("/metrics"))
+        .send()
+        .await?
+        .error_for_status()?
+        .text()
+        .await?;
+    text.lines()
+        .find_map(|l| l.strip_prefix("sync_event_streams "))
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .map(|v| v as u64)
+        .context("sync_event_streams in /metrics")
 }
 
 /// (3) Cost does not grow with history: a pull of 100 changes at the database's size now,

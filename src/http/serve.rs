@@ -7,8 +7,9 @@
 //! 16 KiB, and asked to notice a client hanging up mid-response, hyper reads (and grows the
 //! buffer) while the stream is open. So this server speaks HTTP/1.1 only (a TLS proxy in
 //! front speaks HTTP/2 to phones) and allows half-close: hyper does not read mid-response,
-//! a stream whose phone is gone is noticed when the next heartbeat cannot be written
-//! (within one heartbeat interval), and a handler whose client hung up still finishes and
+//! a stream whose phone is gone is noticed when a heartbeat cannot be written (the kernel
+//! still takes the first one after a hang-up; the next fails, so within two heartbeat
+//! intervals: 30 s by default), and a handler whose client hung up still finishes and
 //! commits, as a push should.
 //!
 //! The rest is what poem's server does: the caller's address for the handlers (login
