@@ -92,6 +92,11 @@ impl Application {
         self.state.db.clone()
     }
 
+    /// Where event streams listen (tests count the open ones).
+    pub fn poker(&self) -> Arc<Poker> {
+        self.state.poker.clone()
+    }
+
     /// Serves until `shutdown` completes; then stops accepting, lets in-flight requests
     /// finish (up to the configured timeout) and closes the pool.
     pub async fn run_until(

@@ -8,44 +8,16 @@
 
 use sea_orm_migration::prelude::*;
 
-use crate::m20261129_000008_create_membership::Membership;
-use crate::m20261129_000011_create_signup::Signup;
-use crate::m20261129_000013_create_attendance::Attendance;
-
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-/// (table, its resident column, its group column, its version column, its id column)
-fn personal_tables() -> [(&'static str, DynIden, DynIden, DynIden, DynIden, DynIden); 3] {
-    [
-        (
-            "membership",
-            Membership::Table.into_iden(),
-            Membership::ResidentId.into_iden(),
-            Membership::GroupId.into_iden(),
-            Membership::Version.into_iden(),
-            Membership::Id.into_iden(),
-        ),
-        (
-            "signup",
-            Signup::Table.into_iden(),
-            Signup::ResidentId.into_iden(),
-            Signup::GroupId.into_iden(),
-            Signup::Version.into_iden(),
-            Signup::Id.into_iden(),
-        ),
-        (
-            "attendance",
-            Attendance::Table.into_iden(),
-            Attendance::ResidentId.into_iden(),
-            Attendance::GroupId.into_iden(),
-            Attendance::Version.into_iden(),
-            Attendance::Id.into_iden(),
-        ),
-    ]
-}
+/// The personal tables; each has `resident_id`, `group_id`, `version` and `id`.
+const PERSONAL_TABLES: [&str; 3] = ["membership", "signup", "attendance"];
 
-/// The single-column indexes the new ones make redundant.
+/// Whose rows each new index finds: `idx_<table>_<by>_feed` on `(<column>, version, id)`.
+const BY: [(&str, &str); 2] = [("resident", "resident_id"), ("group", "group_id")];
+
+/// The single-column indexes the new ones make redundant, with their table.
 const REPLACED: [(&str, &str); 2] = [
     ("idx_membership_resident", "membership"),
     ("idx_signup_resident", "signup"),
@@ -54,16 +26,16 @@ const REPLACED: [(&str, &str); 2] = [
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for (name, table, resident, group, version, id) in personal_tables() {
-            for (by, column) in [("resident", resident), ("group", group)] {
+        for table in PERSONAL_TABLES {
+            for (by, column) in BY {
                 manager
                     .create_index(
                         Index::create()
-                            .name(format!("idx_{name}_{by}_feed"))
-                            .table(table.clone())
-                            .col(column)
-                            .col(version.clone())
-                            .col(id.clone())
+                            .name(format!("idx_{table}_{by}_feed"))
+                            .table(Alias::new(table))
+                            .col(Alias::new(column))
+                            .col(Alias::new("version"))
+                            .col(Alias::new("id"))
                             .to_owned(),
                     )
                     .await?;
@@ -83,24 +55,24 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for (name, table, resident, ..) in personal_tables() {
-            for by in ["resident", "group"] {
+        for (index, table) in REPLACED {
+            manager
+                .create_index(
+                    Index::create()
+                        .name(index)
+                        .table(Alias::new(table))
+                        .col(Alias::new("resident_id"))
+                        .to_owned(),
+                )
+                .await?;
+        }
+        for table in PERSONAL_TABLES {
+            for (by, _) in BY {
                 manager
                     .drop_index(
                         Index::drop()
-                            .name(format!("idx_{name}_{by}_feed"))
-                            .table(table.clone())
-                            .to_owned(),
-                    )
-                    .await?;
-            }
-            if let Some((index, _)) = REPLACED.iter().find(|(_, t)| *t == name) {
-                manager
-                    .create_index(
-                        Index::create()
-                            .name(*index)
-                            .table(table)
-                            .col(resident)
+                            .name(format!("idx_{table}_{by}_feed"))
+                            .table(Alias::new(table))
                             .to_owned(),
                     )
                     .await?;

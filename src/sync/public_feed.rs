@@ -52,20 +52,6 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    /// The version every row is as of.
-    pub fn version(&self) -> i64 {
-        self.version
-    }
-
-    /// How many live public rows the community has.
-    pub fn len(&self) -> usize {
-        self.rows.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
-    }
-
     /// Up to `n` rows strictly after `pos`, in feed order.
     pub fn after(&self, pos: Position, n: usize) -> impl Iterator<Item = (Position, Encoded)> + '_ {
         self.rows

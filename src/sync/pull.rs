@@ -359,26 +359,22 @@ macro_rules! public_rows {
 macro_rules! personal_rows {
     ($scan:expr, $entity:ident, $rank:expr, $variant:ident, $scope:expr) => {{
         let scope: &SyncScope = $scope;
-        let live = || {
-            not_skipped(
-                $entity::Column::DeletedAt,
-                $entity::Column::Version,
-                $scan.skip,
-            )
+        let reads = if scope.admin {
+            vec![Condition::all()]
+        } else {
+            let mut reads =
+                vec![Condition::all().add($entity::Column::ResidentId.eq($scan.viewer))];
+            if !scope.leads.is_empty() {
+                reads.push(
+                    Condition::all()
+                        .add($entity::Column::GroupId.is_in(scope.leads.iter().copied()))
+                        .add($entity::Column::ResidentId.ne($scan.viewer)),
+                );
+            }
+            reads
         };
         let mut rows = Vec::new();
-        if scope.admin {
-            rows.extend(read_table!(
-                $scan.txn,
-                $entity,
-                $rank,
-                $scan.community,
-                $scan.pos,
-                live(),
-                $scan.fetch,
-                $variant
-            ));
-        } else {
+        for whose in reads {
             rows.extend(read_table!(
                 $scan.txn,
                 $entity,
@@ -386,26 +382,15 @@ macro_rules! personal_rows {
                 $scan.community,
                 $scan.pos,
                 Condition::all()
-                    .add(live())
-                    .add($entity::Column::ResidentId.eq($scan.viewer)),
+                    .add(not_skipped(
+                        $entity::Column::DeletedAt,
+                        $entity::Column::Version,
+                        $scan.skip
+                    ))
+                    .add(whose),
                 $scan.fetch,
                 $variant
             ));
-            if !scope.leads.is_empty() {
-                rows.extend(read_table!(
-                    $scan.txn,
-                    $entity,
-                    $rank,
-                    $scan.community,
-                    $scan.pos,
-                    Condition::all()
-                        .add(live())
-                        .add($entity::Column::GroupId.is_in(scope.leads.iter().copied()))
-                        .add($entity::Column::ResidentId.ne($scan.viewer)),
-                    $scan.fetch,
-                    $variant
-                ));
-            }
         }
         rows
     }};

@@ -18,6 +18,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// The app's own pool (closing it simulates a database outage).
     pub db: DatabaseConnection,
+    /// The app's poke hub: `listeners()` is its open event streams.
+    pub poker: std::sync::Arc<linli::sync::pokes::Poker>,
     pub database_url: String,
     /// Kept for the test's lifetime: the SQLite file lives here.
     _dir: tempfile::TempDir,
@@ -130,6 +132,7 @@ async fn start(
         .expect("the application builds");
     let address = format!("http://{}", app.addr());
     let db = app.db();
+    let poker = app.poker();
     let (tx, rx) = oneshot::channel::<()>();
     tokio::spawn(app.run_until(async {
         let _ = rx.await;
@@ -141,6 +144,7 @@ async fn start(
             .build()
             .unwrap(),
         db,
+        poker,
         database_url,
         _dir: dir,
         shutdown: Some(tx),

@@ -729,6 +729,28 @@ async fn a_connected_phone_is_poked_after_a_change_and_hears_heartbeats() {
     );
 }
 
+/// The server does not read a stream's socket while it is open (so an idle stream holds
+/// little memory); a phone that hangs up is noticed when heartbeats can no longer be written.
+#[tokio::test]
+async fn a_stream_the_phone_closed_is_reaped_within_two_heartbeats() {
+    let app = spawn_app().await;
+    let resident = app.resident("13812345678", "王阿姨").await;
+    let mut events = open_events(&app.address, &app.client, &resident.access_token).await;
+    assert!(wait_for_event(&mut events, |e, _| e == "poke").await);
+    assert_eq!(app.poker.listeners(), 1);
+
+    drop(events);
+    // Heartbeats every 300 ms here: reaped within about 600 ms; allow ten times that.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(6);
+    while app.poker.listeners() > 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "a closed stream is still open on the server"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 #[tokio::test]
 async fn a_first_sync_in_many_pages_survives_compaction() {
     let app = spawn_app().await;
