@@ -175,6 +175,8 @@ pub async fn run(db: DatabaseConnection, residents_wanted: usize) -> anyhow::Res
     );
     let state = AppState {
         db: db.clone(),
+        // The demo only writes, so pulls' snapshot readers are never used: share the pool.
+        reader: db.clone(),
         tokens: Arc::new(TokenKeys::new(
             generate_secret().as_bytes(),
             "linli",
@@ -187,6 +189,7 @@ pub async fn run(db: DatabaseConnection, residents_wanted: usize) -> anyhow::Res
         heartbeat: std::time::Duration::from_secs(15),
         at_head: Arc::default(),
         public_feed: Arc::default(),
+        viewers: Arc::default(),
     };
     let village = match persistence::communities::find_by_slug(&db, "sun-village").await? {
         Some(v) => v,

@@ -42,6 +42,7 @@ impl Application {
         )
         .await
         .context("seeding the first community failed")?;
+        let reader = persistence::connect_reader(&settings.database, &db).await?;
         let tokens = TokenKeys::new(
             secret.as_bytes(),
             &settings.jwt.issuer,
@@ -64,6 +65,7 @@ impl Application {
         };
         let state = AppState {
             db,
+            reader,
             tokens: Arc::new(tokens),
             login_throttle: Arc::new(LoginThrottle::default()),
             clock: Arc::new(ServerClock::default()),
@@ -72,6 +74,7 @@ impl Application {
             heartbeat: settings.sse_heartbeat,
             at_head: Arc::default(),
             public_feed: Arc::default(),
+            viewers: Arc::default(),
         };
         Ok(Self {
             listener,
@@ -113,7 +116,7 @@ impl Application {
         // Touch the recorder so /metrics works from the first request.
         crate::telemetry::metrics();
         tracing::info!(%addr, docs = %format!("http://{addr}/docs"), "linli is serving");
-        let db = state.db.clone();
+        let (db, reader) = (state.db.clone(), state.reader.clone());
         http::serve::serve(
             listener,
             http::routes(state),
@@ -124,8 +127,10 @@ impl Application {
         if let Some(listener) = poke_listener {
             listener.abort();
         }
+        // On SQLite the reader is the same pool: closing it twice is harmless.
+        reader.close().await?;
         db.close().await?;
-        tracing::info!("stopped; database pool closed");
+        tracing::info!("stopped; database pools closed");
         Ok(())
     }
 }

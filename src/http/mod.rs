@@ -41,6 +41,9 @@ use sea_orm::DatabaseConnection;
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
+    /// Pulls' read snapshots. On PostgreSQL its sessions default to REPEATABLE READ, READ
+    /// ONLY, so a snapshot costs one `BEGIN` (and can write nothing); on SQLite it is `db`.
+    pub reader: DatabaseConnection,
     pub tokens: Arc<TokenKeys>,
     pub login_throttle: Arc<LoginThrottle>,
     /// The server's hybrid logical clock.
@@ -53,6 +56,8 @@ pub struct AppState {
     pub at_head: Arc<crate::sync::at_head::AtHead>,
     /// Each community's public rows, encoded once for first syncs.
     pub public_feed: Arc<crate::sync::public_feed::PublicFeed>,
+    /// Pulling residents, read once per community version.
+    pub viewers: Arc<crate::sync::viewers::Viewers>,
 }
 
 impl AppState {

@@ -127,9 +127,8 @@ impl SyncApi {
         if let Some(nothing_new) = pull::from_memory(&state, &auth.0, &body.0) {
             return Ok(PullAnswer::Page(PullBody(nothing_new)));
         }
-        let actor = state.actor(&auth.0).await?;
         Ok(PullAnswer::Page(PullBody(
-            pull::pull(&state, &actor, body.0).await?,
+            pull::pull(&state, &auth.0, body.0).await?,
         )))
     }
 

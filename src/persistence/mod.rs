@@ -54,6 +54,39 @@ impl Engine {
 
 /// Opens the connection pool.
 pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConnection> {
+    let options = options(settings)?;
+    Database::connect(options)
+        .await
+        .with_context(|| format!("cannot connect to the database ({})", redact(&settings.url)))
+}
+
+/// The pool pulls read their snapshots from. On PostgreSQL, its own pool whose sessions
+/// default to REPEATABLE READ, READ ONLY (set when each connection starts): a snapshot is
+/// then one `BEGIN`, where `SET TRANSACTION` after it was a second round trip on every page.
+/// On SQLite, where a read transaction is already one snapshot, the same pool as `db`.
+pub async fn connect_reader(
+    settings: &DatabaseSettings,
+    db: &DatabaseConnection,
+) -> anyhow::Result<DatabaseConnection> {
+    if !matches!(Engine::of(&settings.url)?, Engine::Postgres) {
+        return Ok(db.clone());
+    }
+    let mut options = options(settings)?;
+    options.map_sqlx_postgres_opts(|o| {
+        o.options([
+            ("default_transaction_isolation", "repeatable read"),
+            ("default_transaction_read_only", "on"),
+        ])
+    });
+    Database::connect(options).await.with_context(|| {
+        format!(
+            "cannot connect the snapshot readers to the database ({})",
+            redact(&settings.url)
+        )
+    })
+}
+
+fn options(settings: &DatabaseSettings) -> anyhow::Result<ConnectOptions> {
     let engine = Engine::of(&settings.url)?;
     let mut options = ConnectOptions::new(settings.url.clone());
     options
@@ -82,9 +115,7 @@ pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConn
             .idle_timeout(None)
             .max_lifetime(None);
     }
-    Database::connect(options)
-        .await
-        .with_context(|| format!("cannot connect to the database ({})", redact(&settings.url)))
+    Ok(options)
 }
 
 /// Applies every pending migration.

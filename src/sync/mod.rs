@@ -10,6 +10,7 @@
 //!   one snapshot.
 //! - [`public_feed`]: the community's public rows at its head, encoded once for every
 //!   phone's first sync.
+//! - [`viewers`]: who is pulling, read once per community version rather than per page.
 //! - [`cursor`]: the signed, versioned cursor.
 //! - [`write`]: the write pipeline every change goes through (commit-ordered versions).
 //! - [`pokes`]: waking connected phones after a commit, across processes on PostgreSQL.
@@ -29,6 +30,7 @@ pub mod pull;
 pub mod push;
 pub mod seats;
 pub mod wire;
+pub mod viewers;
 pub mod write;
 
 /// The sync schema this server speaks. Clients send theirs with every call.

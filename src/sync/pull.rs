@@ -12,8 +12,8 @@
 use std::collections::HashMap;
 
 use sea_orm::{
-    AccessMode, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    DbBackend, DbErr, EntityTrait, IsolationLevel, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
     TransactionTrait,
 };
 use uuid::Uuid;
@@ -25,14 +25,14 @@ use super::changes::{
 use super::cursor::{Cursor, CursorError, FORMAT, Position, Reconcile};
 use super::public_feed::{Encoded, Snapshot, encode};
 use super::wire::{Change, PullRequest};
-use super::{check_schema, write};
+use super::check_schema;
+use super::viewers::Viewer;
 use crate::auth::tokens::Claims;
-use crate::domain::permissions::Actor;
 use crate::domain::signup::Status;
 use crate::domain::visibility::SyncScope;
 use crate::entity::{
     attendance, membership, occurrence_override, occurrence_tally, resident, series, signup,
-    sync_client, volunteer_group,
+    volunteer_group,
 };
 use crate::http::AppState;
 use crate::http::error::ApiError;
@@ -82,7 +82,23 @@ fn write_string(out: &mut Vec<u8>, s: &str) {
 pub const DEFAULT_LIMIT: u32 = 500;
 pub const MAX_LIMIT: u32 = 5000;
 
-pub async fn pull(state: &AppState, actor: &Actor, req: PullRequest) -> Result<PullPage, ApiError> {
+/// One page of the caller's feed. Everything, the caller's roles included, is read in one
+/// snapshot ([`snapshot`]): roles and rows always agree.
+pub async fn pull(
+    state: &AppState,
+    claims: &Claims,
+    req: PullRequest,
+) -> Result<PullPage, ApiError> {
+    let txn = snapshot(&state.reader).await?;
+    let here = where_we_are(&txn, claims.cid, req.client_id).await?;
+    let head = here.head;
+    let viewer = state
+        .viewers
+        .at(&txn, claims.sub, head)
+        .await?
+        .filter(|v| v.actor.community_id == claims.cid)
+        .ok_or(ApiError::Unauthorized)?;
+    let actor = &viewer.actor;
     check_schema(req.schema_version)?;
     let limit = req.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT) as usize;
     let scope = SyncScope::of(actor);
@@ -101,18 +117,10 @@ pub async fn pull(state: &AppState, actor: &Actor, req: PullRequest) -> Result<P
             Some(cursor)
         }
     };
-
-    let txn = snapshot(&state.db).await?;
-    let (head, purged_through) = write::head(&txn, actor.community_id).await?;
-    let client = sync_client::Entity::find_by_id(req.client_id)
-        .one(&txn)
-        .await?;
-    if client
-        .as_ref()
-        .is_some_and(|c| c.resident_id != actor.resident_id)
-    {
+    if here.client_owner.is_some_and(|owner| owner != actor.resident_id) {
         return Err(ApiError::ClientNotOwned);
     }
+    let purged_through = here.purged_through;
     let mut cursor = match decoded {
         None => Cursor {
             format: FORMAT,
@@ -146,7 +154,7 @@ pub async fn pull(state: &AppState, actor: &Actor, req: PullRequest) -> Result<P
     let mut changes = Vec::new();
     let mut has_more = false;
     if let Some(rec) = cursor.reconcile.as_mut() {
-        let (page, more) = reconcile_page(&txn, actor, &scope, rec, limit).await?;
+        let (page, more) = reconcile_page(&txn, &viewer, &scope, rec, limit).await?;
         changes = page.iter().map(encode).collect();
         if more {
             has_more = true;
@@ -170,7 +178,7 @@ pub async fn pull(state: &AppState, actor: &Actor, req: PullRequest) -> Result<P
             None
         };
         let (page, more, last) =
-            feed_page(&txn, actor, &scope, &cursor, remaining, public.as_deref()).await?;
+            feed_page(&txn, &viewer, &scope, &cursor, remaining, public.as_deref()).await?;
         changes.extend(page);
         if more {
             has_more = true;
@@ -180,9 +188,7 @@ pub async fn pull(state: &AppState, actor: &Actor, req: PullRequest) -> Result<P
             cursor.position = cursor.position.max(Position::end_of(head));
         }
     }
-    let last_mutation_id = client
-        .as_ref()
-        .map_or(0, |c| u64::try_from(c.last_mutation_id).unwrap_or_default());
+    let last_mutation_id = u64::try_from(here.last_mutation_id).unwrap_or_default();
     txn.commit().await?;
     state.poker.notify(actor.community_id, head);
     if !has_more && cursor.reconcile.is_none() && cursor.position >= Position::end_of(head) {
@@ -203,6 +209,48 @@ pub async fn pull(state: &AppState, actor: &Actor, req: PullRequest) -> Result<P
         has_more,
         last_mutation_id,
         server_time: state.clock.now().to_string(),
+    })
+}
+
+/// Where the pull stands in its snapshot: the community's head and purge mark, and the
+/// phone's client row (its owner and last processed mutation), read in one query.
+struct Here {
+    head: i64,
+    purged_through: i64,
+    client_owner: Option<Uuid>,
+    last_mutation_id: i64,
+}
+
+async fn where_we_are(
+    txn: &DatabaseTransaction,
+    community: Uuid,
+    client: Uuid,
+) -> Result<Here, DbErr> {
+    let backend = txn.get_database_backend();
+    let (c, k) = match backend {
+        DbBackend::Postgres => ("$1", "$2"),
+        _ => ("?1", "?2"),
+    };
+    let sql = format!(
+        "SELECT \
+           (SELECT version FROM sync_version WHERE community_id = {c}) AS head, \
+           (SELECT purged_through FROM sync_version WHERE community_id = {c}) AS purged_through, \
+           (SELECT resident_id FROM sync_client WHERE client_id = {k}) AS client_owner, \
+           (SELECT last_mutation_id FROM sync_client WHERE client_id = {k}) AS last_mutation_id"
+    );
+    let row = txn
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            sql,
+            [community.into(), client.into()],
+        ))
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("a SELECT without FROM returns one row".into()))?;
+    Ok(Here {
+        head: row.try_get::<Option<i64>>("", "head")?.unwrap_or(0),
+        purged_through: row.try_get::<Option<i64>>("", "purged_through")?.unwrap_or(0),
+        client_owner: row.try_get("", "client_owner")?,
+        last_mutation_id: row.try_get::<Option<i64>>("", "last_mutation_id")?.unwrap_or(0),
     })
 }
 
@@ -228,19 +276,11 @@ pub fn from_memory(state: &AppState, claims: &Claims, req: &PullRequest) -> Opti
     })
 }
 
-/// A read-only transaction over one consistent snapshot.
-async fn snapshot(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
-    match db.get_database_backend() {
-        DbBackend::Postgres => {
-            db.begin_with_config(
-                Some(IsolationLevel::RepeatableRead),
-                Some(AccessMode::ReadOnly),
-            )
-            .await
-        }
-        // A SQLite read transaction in WAL mode reads one snapshot from its first query on.
-        _ => db.begin().await,
-    }
+/// A read-only transaction over one consistent snapshot, from the snapshot readers
+/// ([`AppState::reader`]): on PostgreSQL their sessions default to REPEATABLE READ, READ
+/// ONLY; a SQLite read transaction in WAL mode reads one snapshot from its first query on.
+async fn snapshot(reader: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    reader.begin().await
 }
 
 /// Rows strictly after `pos` in feed order, for a table whose rows all have `rank`.
@@ -406,12 +446,13 @@ fn first_rows(mut rows: Vec<Row>, limit: usize) -> (Vec<Row>, bool) {
 
 async fn feed_page(
     txn: &DatabaseTransaction,
-    actor: &Actor,
+    viewer: &Viewer,
     scope: &SyncScope,
     cursor: &Cursor,
     limit: usize,
     public: Option<&Snapshot>,
 ) -> Result<(Vec<Encoded>, bool, Position), DbErr> {
+    let actor = &viewer.actor;
     let scan = Scan {
         txn,
         community: actor.community_id,
@@ -464,7 +505,7 @@ async fn feed_page(
     let last = merged.last().map_or(cursor.position, |(p, _)| *p);
     let needed = merged.iter().filter(|(_, e)| e.is_none()).count();
     let rows = rows.into_iter().take(needed).collect();
-    let mut fresh = to_changes(txn, actor, scope, rows, None)
+    let mut fresh = to_changes(txn, viewer, scope, rows, None)
         .await?
         .into_iter()
         .map(|c| encode(&c));
@@ -481,11 +522,12 @@ async fn feed_page(
 /// will send again; applying a change twice is harmless.
 async fn reconcile_page(
     txn: &DatabaseTransaction,
-    actor: &Actor,
+    viewer: &Viewer,
     now: &SyncScope,
     rec: &mut Reconcile,
     limit: usize,
 ) -> Result<(Vec<Change>, bool), DbErr> {
+    let actor = &viewer.actor;
     let either = rec.before.union(now);
     let scan = Scan {
         txn,
@@ -515,18 +557,20 @@ async fn reconcile_page(
     if let Some(last) = rows.last() {
         rec.position = last.position();
     }
-    Ok((to_changes(txn, actor, now, rows, Some(now)).await?, more))
+    Ok((to_changes(txn, viewer, now, rows, Some(now)).await?, more))
 }
 
 /// Turns rows into the viewer's changes. With `only_if_visible`, personal rows the viewer
 /// no longer sees become deletes.
 async fn to_changes(
     conn: &impl ConnectionTrait,
-    actor: &Actor,
+    viewer: &Viewer,
     scope: &SyncScope,
     rows: Vec<Row>,
     only_if_visible: Option<&SyncScope>,
 ) -> Result<Vec<Change>, DbErr> {
+    let actor = &viewer.actor;
+    // The viewer's own name and phone are at hand: look up only other people's.
     let people: Vec<Uuid> = rows
         .iter()
         .filter_map(|r| match r {
@@ -534,6 +578,7 @@ async fn to_changes(
             Row::Signup(s) => Some(s.resident_id),
             _ => None,
         })
+        .filter(|id| *id != actor.resident_id)
         .collect();
     let people = residents(conn, people.into_iter()).await?;
     let positions = waitlist_positions(
@@ -552,12 +597,17 @@ async fn to_changes(
             out.push(changes::gone(entity, id));
             continue;
         }
-        let name = |id: &Uuid| {
-            people
-                .get(id)
-                .map(|p| p.display_name.as_str())
-                .unwrap_or_default()
+        // (name, phone)
+        let person = |id: &Uuid| {
+            if *id == actor.resident_id {
+                Some((viewer.display_name.as_str(), viewer.phone.as_str()))
+            } else {
+                people
+                    .get(id)
+                    .map(|p| (p.display_name.as_str(), p.phone.as_str()))
+            }
         };
+        let name = |id: &Uuid| person(id).map(|(name, _)| name).unwrap_or_default();
         out.push(match &row {
             Row::Group(g) => changes::group(g),
             Row::Membership(m) => changes::membership(m, name(&m.resident_id)),
@@ -569,7 +619,7 @@ async fn to_changes(
                 let phone = scope
                     .leads
                     .contains(&s.group_id)
-                    .then(|| people.get(&s.resident_id).map(|p| p.phone.as_str()))
+                    .then(|| person(&s.resident_id).map(|(_, phone)| phone))
                     .flatten();
                 changes::signup(
                     s,
