@@ -119,6 +119,8 @@ pub async fn seed(api: &Api, args: &BenchArgs) -> anyhow::Result<Town> {
     if groups == 0 {
         schedules(api, &admin_token, &residents, args).await?;
     }
+    // Seeding may have outlasted that token.
+    let admin_token = api.login(ADMIN_PHONE).await?;
     println!(
         "seeded: {} residents in {} households, {} compounds ({:.1} s)",
         residents.len(),
@@ -222,17 +224,23 @@ async fn schedules(
 /// Queues mutations and pushes them in batches, failing on any rejection.
 struct Pusher<'a> {
     api: &'a Api,
-    token: &'a str,
+    token: String,
+    /// When `token` was issued: seeding can outlast an access token on a slow machine.
+    since: std::time::Instant,
     client: Uuid,
     next: u64,
     queue: Vec<Value>,
 }
 
+/// How long the pusher uses one access token before logging in again (tokens last 15 min).
+const TOKEN_REUSE: std::time::Duration = std::time::Duration::from_secs(5 * 60);
+
 impl<'a> Pusher<'a> {
-    fn new(api: &'a Api, token: &'a str) -> Self {
+    fn new(api: &'a Api, token: &str) -> Self {
         Self {
             api,
-            token,
+            token: token.to_owned(),
+            since: std::time::Instant::now(),
             client: Uuid::now_v7(),
             next: 1,
             queue: Vec::new(),
@@ -256,7 +264,11 @@ impl<'a> Pusher<'a> {
         if self.queue.is_empty() {
             return Ok(());
         }
-        let out = self.api.push(self.token, self.client, &self.queue).await?;
+        if self.since.elapsed() > TOKEN_REUSE {
+            self.token = self.api.login(ADMIN_PHONE).await?;
+            self.since = std::time::Instant::now();
+        }
+        let out = self.api.push(&self.token, self.client, &self.queue).await?;
         for result in out["results"].as_array().context("a push has results")? {
             anyhow::ensure!(
                 result["status"] == "applied",

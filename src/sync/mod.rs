@@ -29,8 +29,8 @@ pub mod public_feed;
 pub mod pull;
 pub mod push;
 pub mod seats;
-pub mod wire;
 pub mod viewers;
+pub mod wire;
 pub mod write;
 
 /// The sync schema this server speaks. Clients send theirs with every call.

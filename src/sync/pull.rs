@@ -12,9 +12,8 @@
 use std::collections::HashMap;
 
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
-    TransactionTrait,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -22,11 +21,11 @@ use super::changes::{
     self, ATTENDANCE_RANK, GROUP_RANK, MEMBERSHIP_RANK, OVERRIDE_RANK, SERIES_RANK, SIGNUP_RANK,
     TALLY_RANK,
 };
+use super::check_schema;
 use super::cursor::{Cursor, CursorError, FORMAT, Position, Reconcile};
 use super::public_feed::{Encoded, Snapshot, encode};
-use super::wire::{Change, PullRequest};
-use super::check_schema;
 use super::viewers::Viewer;
+use super::wire::{Change, PullRequest};
 use crate::auth::tokens::Claims;
 use crate::domain::signup::Status;
 use crate::domain::visibility::SyncScope;
@@ -117,7 +116,10 @@ pub async fn pull(
             Some(cursor)
         }
     };
-    if here.client_owner.is_some_and(|owner| owner != actor.resident_id) {
+    if here
+        .client_owner
+        .is_some_and(|owner| owner != actor.resident_id)
+    {
         return Err(ApiError::ClientNotOwned);
     }
     let purged_through = here.purged_through;
@@ -248,9 +250,13 @@ async fn where_we_are(
         .ok_or_else(|| DbErr::RecordNotFound("a SELECT without FROM returns one row".into()))?;
     Ok(Here {
         head: row.try_get::<Option<i64>>("", "head")?.unwrap_or(0),
-        purged_through: row.try_get::<Option<i64>>("", "purged_through")?.unwrap_or(0),
+        purged_through: row
+            .try_get::<Option<i64>>("", "purged_through")?
+            .unwrap_or(0),
         client_owner: row.try_get("", "client_owner")?,
-        last_mutation_id: row.try_get::<Option<i64>>("", "last_mutation_id")?.unwrap_or(0),
+        last_mutation_id: row
+            .try_get::<Option<i64>>("", "last_mutation_id")?
+            .unwrap_or(0),
     })
 }
 

@@ -78,6 +78,8 @@ impl Viewers {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, (i64, Arc<Viewer>)>> {
         // Every write is one insert or a clear: a panic elsewhere leaves the map whole.
-        self.held.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.held
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
