@@ -47,6 +47,9 @@ pub struct BenchArgs {
     /// Concurrent connections for the throughput scenarios.
     #[arg(long, default_value_t = 64)]
     pub connections: usize,
+    /// First syncs of scenario (2), each followed by four samples of its floor.
+    #[arg(long, default_value_t = 30)]
+    pub first_sync_runs: usize,
     /// Seconds each throughput measurement runs.
     #[arg(long, default_value_t = 10)]
     pub seconds: u64,
