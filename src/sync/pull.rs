@@ -24,7 +24,7 @@ use super::changes::{
 use super::check_schema;
 use super::cursor::{Cursor, CursorError, FORMAT, Position, Reconcile};
 use super::public_feed::{Encoded, Snapshot, encode};
-use super::viewers::Viewer;
+use super::viewers::{KEEP_PERSONAL_MAX, Personal, Viewer};
 use super::wire::{Change, PullRequest};
 use crate::auth::tokens::Claims;
 use crate::domain::signup::Status;
@@ -179,9 +179,32 @@ pub async fn pull(
         } else {
             None
         };
-        let (page, more, last) =
-            feed_page(&txn, &viewer, &scope, &cursor, remaining, public.as_deref()).await?;
+        let kept = state.viewers.personal_after(
+            actor.resident_id,
+            head,
+            cursor.skip_tombstones_through,
+            cursor.position,
+        );
+        let feed = Feed {
+            txn: &txn,
+            viewer: &viewer,
+            scope: &scope,
+            cursor: &cursor,
+            limit: remaining,
+            public: public.as_deref(),
+        };
+        let (page, more, last, read) = feed_page(feed, kept).await?;
         changes.extend(page);
+        match read {
+            // The pass goes on: its next page needs the same personal rows.
+            Some(personal) if more => {
+                state
+                    .viewers
+                    .keep_personal(actor.resident_id, head, personal)
+            }
+            _ if !more => state.viewers.forget_personal(actor.resident_id),
+            _ => {}
+        }
         if more {
             has_more = true;
             cursor.position = last;
@@ -450,14 +473,33 @@ fn first_rows(mut rows: Vec<Row>, limit: usize) -> (Vec<Row>, bool) {
     (rows, more)
 }
 
-async fn feed_page(
-    txn: &DatabaseTransaction,
-    viewer: &Viewer,
-    scope: &SyncScope,
-    cursor: &Cursor,
+/// What one page of the feed is read from.
+struct Feed<'a> {
+    txn: &'a DatabaseTransaction,
+    viewer: &'a Viewer,
+    scope: &'a SyncScope,
+    cursor: &'a Cursor,
     limit: usize,
-    public: Option<&Snapshot>,
-) -> Result<(Vec<Encoded>, bool, Position), DbErr> {
+    /// The community's public rows at the head, when the cursor may take them from memory.
+    public: Option<&'a Snapshot>,
+}
+
+/// Up to `limit` changes after the cursor, whether there are more, and the last position
+/// sent. Personal rows come from `kept` (an earlier page of the pass) when given; otherwise
+/// they are read, and when that read got all of them (a few), they are returned encoded,
+/// to be kept for the pass's next page.
+async fn feed_page(
+    feed: Feed<'_>,
+    kept: Option<Vec<(Position, Encoded)>>,
+) -> Result<(Vec<Encoded>, bool, Position, Option<Personal>), DbErr> {
+    let Feed {
+        txn,
+        viewer,
+        scope,
+        cursor,
+        limit,
+        public,
+    } = feed;
     let actor = &viewer.actor;
     let scan = Scan {
         txn,
@@ -483,21 +525,47 @@ async fn feed_page(
             rows.extend(public_rows!(scan, occurrence_tally, TALLY_RANK, Tally));
         }
     }
-    rows.extend(personal_rows!(
-        scan,
-        membership,
-        MEMBERSHIP_RANK,
-        Membership,
-        scope
-    ));
-    rows.extend(personal_rows!(scan, signup, SIGNUP_RANK, Signup, scope));
-    rows.extend(personal_rows!(
-        scan,
-        attendance,
-        ATTENDANCE_RANK,
-        Attendance,
-        scope
-    ));
+    let mut read = None;
+    match kept {
+        Some(kept) => ready.extend(kept),
+        None => {
+            let mut personal = Vec::new();
+            personal.extend(personal_rows!(
+                scan,
+                membership,
+                MEMBERSHIP_RANK,
+                Membership,
+                scope
+            ));
+            personal.extend(personal_rows!(scan, signup, SIGNUP_RANK, Signup, scope));
+            personal.extend(personal_rows!(
+                scan,
+                attendance,
+                ATTENDANCE_RANK,
+                Attendance,
+                scope
+            ));
+            if personal.len() <= KEEP_PERSONAL_MAX.min(limit) {
+                // Fewer than each read could return: these are all of them after the
+                // cursor. Encode them once, for this page and the pass's next ones.
+                let (personal, _) = first_rows(personal, usize::MAX);
+                let positions: Vec<Position> = personal.iter().map(Row::position).collect();
+                let encoded = to_changes(txn, viewer, scope, personal, None).await?;
+                let all: Vec<(Position, Encoded)> = positions
+                    .into_iter()
+                    .zip(encoded.iter().map(encode))
+                    .collect();
+                ready.extend(all.iter().cloned());
+                read = Some(Personal {
+                    skip: scan.skip,
+                    from: cursor.position,
+                    rows: all,
+                });
+            } else {
+                rows.extend(personal);
+            }
+        }
+    }
     // Merge the table rows with the ready ones by feed position and keep the first `limit`.
     let (rows, _) = first_rows(rows, limit + 1);
     let mut merged: Vec<(Position, Option<Encoded>)> = rows
@@ -520,7 +588,7 @@ async fn feed_page(
         .map(|(_, ready)| ready.or_else(|| fresh.next()))
         .collect::<Option<Vec<_>>>()
         .expect("one change per table row kept");
-    Ok((changes, more, last))
+    Ok((changes, more, last, read))
 }
 
 /// One page of the re-scan of personal rows after a change of scope: rows visible now are

@@ -1,16 +1,22 @@
-//! Who is pulling, read once per community version rather than once per page.
+//! Who is pulling, and their personal rows, read once per community version rather than
+//! once per page.
 //!
 //! A pull needs the caller's roles (what they may see) and their own name and phone (which
 //! their own memberships and sign-ups carry). Reading them is two queries on every page of
 //! every pull; a first sync is several pages in a row, and nothing about the caller changes
-//! between them unless something is committed.
+//! between them unless something is committed. Likewise each page read the caller's
+//! memberships, sign-ups and attendance again (three queries), though a resident has a
+//! handful and the first page had already read them all.
 //!
 //! So each [`Viewer`] is kept with the community version of the read snapshot it came from,
 //! and reused only by a pull whose own snapshot is at that same version. Why that is exact:
-//! every write that changes a caller's roles (a group created or led, a role granted or
-//! taken) commits a new community version in the same transaction, so two snapshots at one
-//! version hold the same roles; and a viewer is never used across versions, so a pull never
-//! sees roles older than the rows it sends. (A resident is never deleted; an account made by
+//! every write commits a new community version in the same transaction (a role granted or
+//! taken, a group led, a sign-up, a name given), so two snapshots at one version hold the
+//! same rows; and nothing here is used across versions, so a pull never mixes older roles
+//! or rows with the rows it sends. A page that read *all* of the caller's personal rows
+//! after its cursor (a few; see [`KEEP_PERSONAL_MAX`]) keeps them, encoded, for the next
+//! page of the same pass ([`Personal`]); the last page of a pass drops them, so they are
+//! held only while a phone is paging. (A resident is never deleted; an account made by
 //! `linli user create --admin` gets its admin role just after the account, and until the
 //! next commit a pull in between would see it as a plain resident: less, never more.)
 
@@ -20,11 +26,17 @@ use std::sync::{Arc, Mutex};
 use sea_orm::{ConnectionTrait, DbErr};
 use uuid::Uuid;
 
+use super::cursor::Position;
+use super::public_feed::Encoded;
 use crate::domain::permissions::Actor;
 use crate::persistence;
 
 /// Entries kept before the cache starts over (the next pull of each just reads again).
 const MAX_ENTRIES: usize = 100_000;
+
+/// Most personal rows kept for a pass's next page: a resident's own are a handful; a
+/// leader of a large group, or an admin, simply reads them on every page.
+pub const KEEP_PERSONAL_MAX: usize = 2_000;
 
 /// The caller of a pull, as of one version of their community.
 #[derive(Debug)]
@@ -34,10 +46,26 @@ pub struct Viewer {
     pub phone: String,
 }
 
+/// Every personal row the viewer sees after `from`, with tombstones through `skip` left out,
+/// encoded, in feed order.
+#[derive(Debug)]
+pub struct Personal {
+    pub skip: i64,
+    pub from: Position,
+    pub rows: Vec<(Position, Encoded)>,
+}
+
+#[derive(Debug)]
+struct Held {
+    version: i64,
+    viewer: Arc<Viewer>,
+    personal: Option<Arc<Personal>>,
+}
+
 /// Viewers read by this process's pulls, each stamped with its snapshot's version.
 #[derive(Debug, Default)]
 pub struct Viewers {
-    held: Mutex<HashMap<Uuid, (i64, Arc<Viewer>)>>,
+    held: Mutex<HashMap<Uuid, Held>>,
 }
 
 impl Viewers {
@@ -50,10 +78,10 @@ impl Viewers {
         resident: Uuid,
         head: i64,
     ) -> Result<Option<Arc<Viewer>>, DbErr> {
-        if let Some((version, viewer)) = self.lock().get(&resident)
-            && *version == head
+        if let Some(held) = self.lock().get(&resident)
+            && held.version == head
         {
-            return Ok(Some(viewer.clone()));
+            return Ok(Some(held.viewer.clone()));
         }
         let Some(found) = persistence::residents::find(conn, resident).await? else {
             return Ok(None);
@@ -72,11 +100,61 @@ impl Viewers {
         if held.len() >= MAX_ENTRIES {
             held.clear();
         }
-        held.insert(resident, (head, viewer.clone()));
+        held.insert(
+            resident,
+            Held {
+                version: head,
+                viewer: viewer.clone(),
+                personal: None,
+            },
+        );
         Ok(Some(viewer))
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, (i64, Arc<Viewer>)>> {
+    /// The resident's personal rows after `pos`, as a page at `head` leaving out tombstones
+    /// through `skip` would read them, if an earlier page of the same pass kept them.
+    pub fn personal_after(
+        &self,
+        resident: Uuid,
+        head: i64,
+        skip: i64,
+        pos: Position,
+    ) -> Option<Vec<(Position, Encoded)>> {
+        let held = self.lock();
+        let personal = held
+            .get(&resident)
+            .filter(|h| h.version == head)?
+            .personal
+            .as_ref()
+            .filter(|p| p.skip == skip && p.from <= pos)?;
+        Some(
+            personal
+                .rows
+                .iter()
+                .filter(|(p, _)| *p > pos)
+                .cloned()
+                .collect(),
+        )
+    }
+
+    /// Keeps every personal row of the resident after `personal.from` at `head`, for the
+    /// next page of this pass.
+    pub fn keep_personal(&self, resident: Uuid, head: i64, personal: Personal) {
+        if let Some(held) = self.lock().get_mut(&resident)
+            && held.version == head
+        {
+            held.personal = Some(Arc::new(personal));
+        }
+    }
+
+    /// The pass is over: its personal rows are not needed any more.
+    pub fn forget_personal(&self, resident: Uuid) {
+        if let Some(held) = self.lock().get_mut(&resident) {
+            held.personal = None;
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, Held>> {
         // Every write is one insert or a clear: a panic elsewhere leaves the map whole.
         self.held
             .lock()

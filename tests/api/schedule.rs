@@ -824,3 +824,61 @@ async fn cancelling_for_someone_else_needs_a_leader_and_shows_nothing_otherwise(
     );
     assert_eq!(status(&leader.push().await), "cancelled");
 }
+
+/// A new phone's first sync, in pages, while the resident's other phone changes her own
+/// sign-ups between them: she ends with her rows as they are now, like a phone that synced
+/// afterwards in one go. (Her own rows are read once per pass and reused by its next pages
+/// only while nothing has been committed.)
+#[tokio::test]
+async fn a_first_sync_in_pages_ends_with_my_sign_ups_as_they_are_now() {
+    let s = Society::new(3, 2, json!({})).await;
+    let wang = s.app.resident("13900000001", "王阿姨").await;
+    let mut old_phone = Phone::new(&s.app, &wang);
+    for week in 0..3 {
+        assert_eq!(
+            status(&sign_up(&mut old_phone, s.request(week)).await),
+            "confirmed"
+        );
+    }
+
+    // Pages of 4: her 3 sign-ups fit in one read, so the pass keeps them for its next page.
+    let mut new_phone = Phone::new(&s.app, &wang);
+    let page = new_phone.pull_page(Some(4)).await;
+    assert_eq!(page["has_more"], true);
+    // Between pages: one sign-up cancelled, one made.
+    old_phone.mutate("signup.cancel", json!({"occurrence_id": s.occurrence(2).0}));
+    old_phone.push().await;
+    assert_eq!(
+        status(&sign_up(&mut old_phone, s.request(5)).await),
+        "confirmed"
+    );
+    while new_phone.pull_page(Some(4)).await["has_more"] == true {}
+
+    let mut later_phone = Phone::new(&s.app, &wang);
+    later_phone.pull().await;
+    old_phone.pull().await;
+    let signups = |p: &Phone| {
+        let mut mine: Vec<(String, String)> = p
+            .replica
+            .iter()
+            .filter(|((entity, _), _)| entity == "signup")
+            .map(|(_, v)| {
+                (
+                    v["original_start"].as_str().unwrap().to_owned(),
+                    v["status"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        mine.sort();
+        mine
+    };
+    let now = signups(&later_phone);
+    assert_eq!(
+        now.iter().filter(|(_, st)| st == "confirmed").count(),
+        3,
+        "{now:?}"
+    );
+    assert_eq!(signups(&new_phone), now);
+    assert_eq!(new_phone.replica, later_phone.replica);
+    assert_eq!(old_phone.replica, later_phone.replica);
+}
