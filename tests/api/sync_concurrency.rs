@@ -138,3 +138,54 @@ async fn a_poke_reaches_phones_connected_to_another_server_process() {
         pushed.elapsed()
     );
 }
+
+/// A pull's statements must all read one snapshot. On PostgreSQL the pull's pool gets that
+/// from session defaults set when each connection starts, not per transaction: check that
+/// a transaction there is REPEATABLE READ and cannot write. (On SQLite the readers are the
+/// main pool, whose read transactions are snapshots by themselves.)
+#[tokio::test]
+async fn pulls_read_from_snapshots_that_cannot_write() {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
+    if !is_postgres() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (url, _database) = crate::helpers::fresh_database(dir.path()).await;
+    let settings = linli::config::DatabaseSettings {
+        url,
+        max_connections: 2,
+    };
+    let db = linli::persistence::connect(&settings).await.unwrap();
+    let reader = linli::persistence::connect_reader(&settings, &db)
+        .await
+        .unwrap();
+    let txn = reader.begin().await.unwrap();
+    let show =
+        |setting: &str| Statement::from_string(DbBackend::Postgres, format!("SHOW {setting}"));
+    for (setting, expected) in [
+        ("transaction_isolation", "repeatable read"),
+        ("transaction_read_only", "on"),
+    ] {
+        let row = txn.query_one_raw(show(setting)).await.unwrap().unwrap();
+        assert_eq!(row.try_get::<String>("", setting).unwrap(), expected);
+    }
+    let write = txn
+        .execute_unprepared("CREATE TABLE pulls_never_write (id int)")
+        .await;
+    assert!(write.is_err(), "a snapshot reader wrote");
+    txn.rollback().await.unwrap();
+    let main = db.begin().await.unwrap();
+    let row = main
+        .query_one_raw(show("transaction_isolation"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        row.try_get::<String>("", "transaction_isolation").unwrap(),
+        "read committed",
+        "writes keep PostgreSQL's default isolation"
+    );
+    main.rollback().await.unwrap();
+    reader.close().await.unwrap();
+    db.close().await.unwrap();
+}
