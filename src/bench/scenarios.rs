@@ -149,7 +149,7 @@ pub async fn first_sync(api: &Api, town: &Town, args: &BenchArgs) -> anyhow::Res
         }
         (last, bytes, pages) = (document, size, n);
     }
-    let last = last["changes"].as_array().cloned().unwrap_or_default();
+    let last: &[Value] = last["changes"].as_array().map_or(&[], Vec::as_slice);
     let served = Stats::from_samples(served, 0, 0, Duration::ZERO);
     let parsed = Stats::from_samples(parsed, 0, 0, Duration::ZERO);
     let floor = Stats::from_samples(floor, 0, 0, Duration::ZERO);
@@ -175,7 +175,7 @@ pub async fn first_sync(api: &Api, town: &Town, args: &BenchArgs) -> anyhow::Res
         "linli, and parsed on the phone",
         parsed.quantile_ms(0.5),
     );
-    match couchdb_replication(&args.couchdb_dir, &last).await {
+    match couchdb_replication(&args.couchdb_dir, last).await {
         Ok(ms) => println!(
             "  {:<34} median {:>8.1} ms  (linli, parsed, is {:.1}x faster: target at least 10)",
             "pouchdb-server → PouchDB",

@@ -195,15 +195,13 @@ pub async fn pull(
         };
         let (page, more, last, read) = feed_page(feed, kept).await?;
         changes.extend(page);
-        match read {
+        if !more {
+            state.viewers.forget_personal(actor.resident_id);
+        } else if let Some(personal) = read {
             // The pass goes on: its next page needs the same personal rows.
-            Some(personal) if more => {
-                state
-                    .viewers
-                    .keep_personal(actor.resident_id, head, personal)
-            }
-            _ if !more => state.viewers.forget_personal(actor.resident_id),
-            _ => {}
+            state
+                .viewers
+                .keep_personal(actor.resident_id, head, personal);
         }
         if more {
             has_more = true;

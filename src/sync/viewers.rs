@@ -59,7 +59,7 @@ pub struct Personal {
 struct Held {
     version: i64,
     viewer: Arc<Viewer>,
-    personal: Option<Arc<Personal>>,
+    personal: Option<Personal>,
 }
 
 /// Viewers read by this process's pulls, each stamped with its snapshot's version.
@@ -143,7 +143,7 @@ impl Viewers {
         if let Some(held) = self.lock().get_mut(&resident)
             && held.version == head
         {
-            held.personal = Some(Arc::new(personal));
+            held.personal = Some(personal);
         }
     }
 
