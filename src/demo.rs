@@ -22,6 +22,7 @@ use crate::entity::{community, resident};
 use crate::http::AppState;
 use crate::persistence;
 use crate::sync::cursor::CursorKey;
+use crate::sync::group_commit::GroupCommit;
 use crate::sync::pokes::Poker;
 use crate::sync::wire::{PushRequest, PushedMutation};
 
@@ -173,6 +174,7 @@ pub async fn run(db: DatabaseConnection, residents_wanted: usize) -> anyhow::Res
         resident::Entity::find().count(&db).await? == 0,
         "linli demo fills an empty database, and this one has residents; point DATABASE_URL at a new file"
     );
+    let (clock, poker) = (Arc::new(ServerClock::default()), Arc::new(Poker::new()));
     let state = AppState {
         db: db.clone(),
         // The demo only writes, so pulls' snapshot readers are never used: share the pool.
@@ -183,13 +185,14 @@ pub async fn run(db: DatabaseConnection, residents_wanted: usize) -> anyhow::Res
             "linli-app",
         )?),
         login_throttle: Arc::new(LoginThrottle::default()),
-        clock: Arc::new(ServerClock::default()),
+        clock: clock.clone(),
         cursor_key: Arc::new(CursorKey::derive(b"demo")),
-        poker: Arc::new(Poker::new()),
+        poker: poker.clone(),
         heartbeat: std::time::Duration::from_secs(15),
         at_head: Arc::default(),
         public_feed: Arc::default(),
         viewers: Arc::default(),
+        group_commit: Arc::new(GroupCommit::new(db.clone(), clock, poker)),
     };
     let village = match persistence::communities::find_by_slug(&db, "sun-village").await? {
         Some(v) => v,

@@ -15,6 +15,7 @@ use crate::domain::throttle::LoginThrottle;
 use crate::http::{self, AppState};
 use crate::persistence::{self, Engine};
 use crate::sync::cursor::CursorKey;
+use crate::sync::group_commit::GroupCommit;
 use crate::sync::pokes::{self, Poker};
 
 /// A built application, bound to its port and ready to serve.
@@ -63,18 +64,21 @@ impl Application {
             ),
             Engine::Sqlite { .. } => None,
         };
+        let clock = Arc::new(ServerClock::default());
+        let group_commit = Arc::new(GroupCommit::new(db.clone(), clock.clone(), poker.clone()));
         let state = AppState {
             db,
             reader,
             tokens: Arc::new(tokens),
             login_throttle: Arc::new(LoginThrottle::default()),
-            clock: Arc::new(ServerClock::default()),
+            clock,
             cursor_key: Arc::new(CursorKey::derive(secret.as_bytes())),
             poker,
             heartbeat: settings.sse_heartbeat,
             at_head: Arc::default(),
             public_feed: Arc::default(),
             viewers: Arc::default(),
+            group_commit,
         };
         Ok(Self {
             listener,
@@ -93,6 +97,11 @@ impl Application {
     /// The database pool (tests use it to simulate outages).
     pub fn db(&self) -> DatabaseConnection {
         self.state.db.clone()
+    }
+
+    /// The push writers (tests watch pushes queue and share commits).
+    pub fn group_commit(&self) -> Arc<GroupCommit> {
+        self.state.group_commit.clone()
     }
 
     /// Where event streams listen (tests count the open ones).

@@ -326,6 +326,7 @@ pub async fn rush(api: &Api, town: &Town, args: &BenchArgs) -> anyhow::Result<()
             (t0.elapsed().as_micros() as u64, result)
         }));
     }
+    let batches_before = push_batches(api).await?;
     let started = Instant::now();
     gate.wait().await;
     let mut latencies = Vec::new();
@@ -355,6 +356,16 @@ pub async fn rush(api: &Api, town: &Town, args: &BenchArgs) -> anyhow::Result<()
     println!(
         "  {:<34} {:?}, unanswered {unanswered}",
         "outcomes", outcomes
+    );
+    let batches_after = push_batches(api).await?;
+    let (batches, pushes) = (
+        batches_after.0 - batches_before.0,
+        batches_after.1 - batches_before.1,
+    );
+    println!(
+        "  {:<34} {pushes} pushes in {batches} write transactions ({:.1} per commit)",
+        "group commit",
+        pushes as f64 / batches.max(1) as f64
     );
     positions.sort_unstable();
     let confirmed = outcomes.get("confirmed").copied().unwrap_or(0);
@@ -574,6 +585,11 @@ pub async fn idle_pokes(api: &Api, town: &Town, args: &BenchArgs) -> anyhow::Res
 
 /// The server's open event streams, from its `/metrics`.
 async fn streams_open(api: &Api) -> anyhow::Result<u64> {
+    metric(api, "sync_event_streams").await
+}
+
+/// One unlabelled figure from the server's `/metrics`.
+async fn metric(api: &Api, name: &str) -> anyhow::Result<u64> {
     let text = api
         .http
         .get(api.url("/metrics"))
@@ -583,10 +599,18 @@ async fn streams_open(api: &Api) -> anyhow::Result<u64> {
         .text()
         .await?;
     text.lines()
-        .find_map(|l| l.strip_prefix("sync_event_streams "))
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
         .and_then(|v| v.trim().parse::<f64>().ok())
         .map(|v| v as u64)
-        .context("sync_event_streams in /metrics")
+        .with_context(|| format!("{name} in /metrics"))
+}
+
+/// Write transactions and pushes the server has run so far.
+async fn push_batches(api: &Api) -> anyhow::Result<(u64, u64)> {
+    Ok((
+        metric(api, "sync_push_batches_total").await?,
+        metric(api, "sync_pushes_total").await?,
+    ))
 }
 
 /// (3) Cost does not grow with history: a pull of 100 changes at the database's size now,

@@ -291,7 +291,7 @@ impl From<DbErr> for ApiError {
 
 /// Database errors a client should retry: the database is down, unreachable, restarting,
 /// or (SQLite) briefly locked by another writer.
-fn is_transient(err: &DbErr) -> bool {
+pub(crate) fn is_transient(err: &DbErr) -> bool {
     use sea_orm::sqlx::Error as Sqlx;
     match err {
         DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,

@@ -61,6 +61,11 @@ impl HealthApi {
     async fn metrics(&self, state: Data<&AppState>) -> PlainText<String> {
         record_pool_usage(&state.db);
         metrics::gauge!("sync_event_streams").set(state.poker.listeners() as f64);
+        let (batches, pushes) = state.group_commit.batches();
+        // Pushes per write transaction: how much group commit is saving.
+        metrics::counter!("sync_push_batches_total").absolute(batches);
+        metrics::counter!("sync_pushes_total").absolute(pushes);
+        metrics::gauge!("sync_push_waiting").set(state.group_commit.waiting() as f64);
         PlainText(telemetry::metrics().render())
     }
 }

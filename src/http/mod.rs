@@ -58,6 +58,8 @@ pub struct AppState {
     pub public_feed: Arc<crate::sync::public_feed::PublicFeed>,
     /// Pulling residents, read once per community version.
     pub viewers: Arc<crate::sync::viewers::Viewers>,
+    /// Pushes waiting to be written, decided together per community.
+    pub group_commit: Arc<crate::sync::group_commit::GroupCommit>,
 }
 
 impl AppState {

@@ -3,7 +3,9 @@
 //!
 //! - [`wire`]: the protocol's request and response types (the OpenAPI contract).
 //! - [`push`]: `POST /api/v1/sync/push`: idempotent, ordered application of a phone's queued
-//!   mutations, each in its own transaction with its stored result.
+//!   mutations, each with its stored result.
+//! - [`group_commit`]: the pushes waiting for a community's write lock, decided in one
+//!   transaction and one commit.
 //! - [`mutations`]: what each mutation kind does, and its conflict rules.
 //! - [`seats`]: occurrences, overrides, sign-ups (reservations with a waitlist), attendance.
 //! - [`pull`]: `POST /api/v1/sync/pull`: the scoped change feed from a signed cursor, read in
@@ -23,6 +25,7 @@ pub mod at_head;
 pub mod changes;
 pub mod compact;
 pub mod cursor;
+pub mod group_commit;
 pub mod mutations;
 pub mod pokes;
 pub mod public_feed;

@@ -1,10 +1,12 @@
 //! Push: apply a phone's queued mutations, in order, exactly once.
 //!
-//! The client id is bound to the first resident who pushes with it. Each new mutation runs in
-//! its own transaction that (1) advances the client's `last_mutation_id` only from exactly
-//! `id - 1`, (2) applies the mutation, and (3) stores its result; all three commit together.
-//! Mutations at or below the last processed id are answered from their stored results;
-//! a gap is refused with `409 mutation_gap` before anything is applied.
+//! The client id is bound to the first resident who pushes with it. A push is decided inside
+//! a write transaction run by its community's writer ([`super::group_commit`]), which may
+//! decide other phones' pushes in the same transaction. For each new mutation the push
+//! (1) advances the client's `last_mutation_id` only from exactly `id - 1`, (2) applies the
+//! mutation, and (3) stores its result; all three commit together, and the phone is answered
+//! only after that commit. Mutations at or below the last processed id are answered from
+//! their stored results; a gap is refused with `409 mutation_gap` before anything is applied.
 //!
 //! A mutation that does not match the schema (an unknown `name`, `args` of the wrong shape)
 //! refuses the whole push with `400 invalid_mutation` naming it, before anything is applied:
@@ -18,18 +20,20 @@ use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
+use super::group_commit::Push;
 use super::mutations::{self, Ctx, Outcome};
 use super::wire::{
     Change, MAX_MUTATION_ID, Mutation, MutationCode, MutationResult, MutationStatus, PushRequest,
     PushResponse, PushedMutation,
 };
-use super::{check_schema, seats, write};
+use super::{check_schema, seats};
 use crate::domain::FieldError;
-use crate::domain::hlc::{Hlc, Stamp};
+use crate::domain::hlc::{Hlc, ServerClock, Stamp};
 use crate::domain::permissions::Actor;
 use crate::entity::{sync_client, sync_mutation};
 use crate::http::AppState;
 use crate::http::error::ApiError;
+use crate::persistence;
 
 /// Most mutations one push may carry.
 pub const MAX_MUTATIONS: usize = 500;
@@ -45,44 +49,90 @@ pub async fn push(
             FieldError::new("mutations", format!("at most {MAX_MUTATIONS} per push")).into(),
         );
     }
-    let mutations = readable(&req.mutations)?;
-    let client = bind_client(&state.db, req.client_id, actor.resident_id).await?;
-    let mut last = u64::try_from(client.last_mutation_id).unwrap_or_default();
-    check_sequence(last, mutations.iter().map(|m| m.id()))?;
-
-    let mut actor = actor;
-    let mut results = Vec::with_capacity(req.mutations.len());
-    for m in mutations {
-        if m.id() <= last {
-            results.push(stored_result(&state.db, req.client_id, m.id()).await?);
-            continue;
-        }
-        let (result, grants_changed) = apply_one(state, &actor, req.client_id, m).await?;
-        results.push(result);
-        last = m.id();
-        // Joining, leaving or a new role changes what the next mutation may do.
-        if grants_changed {
-            actor = state.actor_by_id(actor.resident_id).await?;
-        }
-    }
+    let mutations = readable(req.mutations)?;
+    let decided = state
+        .group_commit
+        .decide(Push {
+            actor,
+            client_id: req.client_id,
+            mutations,
+        })
+        .await?;
     Ok(PushResponse {
-        results,
-        last_mutation_id: last,
+        results: decided.results,
+        last_mutation_id: decided.last_mutation_id,
         server_time: state.clock.now().to_string(),
     })
 }
 
+/// What a push decided, once it has committed.
+#[derive(Debug)]
+pub struct Decided {
+    pub results: Vec<MutationResult>,
+    pub last_mutation_id: u64,
+    /// The newest community version the push wrote, if it wrote any.
+    pub version: Option<i64>,
+}
+
+/// Decides one push inside `txn`, which already holds the community's write lock
+/// ([`super::write::lock`]); the caller commits. Everything the push reads, including what
+/// earlier pushes in the same transaction wrote, is what it would have seen committed.
+pub(super) async fn decide(
+    txn: &impl ConnectionTrait,
+    clock: &ServerClock,
+    push: &Push,
+) -> Result<Decided, ApiError> {
+    let client = bind_client(txn, push.client_id, push.actor.resident_id).await?;
+    let mut last = u64::try_from(client.last_mutation_id).unwrap_or_default();
+    check_sequence(last, push.mutations.iter().map(Mutation::id))?;
+
+    let mut actor = push.actor.clone();
+    let mut version = None;
+    let mut results = Vec::with_capacity(push.mutations.len());
+    for m in &push.mutations {
+        if m.id() <= last {
+            results.push(stored_result(txn, push.client_id, m.id()).await?);
+            continue;
+        }
+        let applied = apply_one(txn, clock, &actor, push.client_id, m).await?;
+        results.push(applied.result);
+        last = m.id();
+        version = version.max(applied.version);
+        // Joining, leaving or a new role changes what the next mutation may do.
+        if applied.grants_changed {
+            actor = actor_in(txn, actor.resident_id).await?;
+        }
+    }
+    Ok(Decided {
+        results,
+        last_mutation_id: last,
+        version,
+    })
+}
+
+/// The actor as `txn` sees them, including its own uncommitted changes.
+async fn actor_in(txn: &impl ConnectionTrait, resident_id: Uuid) -> Result<Actor, ApiError> {
+    let resident = persistence::residents::find(txn, resident_id)
+        .await?
+        .ok_or(ApiError::Unauthorized)?;
+    Ok(Actor {
+        resident_id: resident.id,
+        community_id: resident.community_id,
+        grants: persistence::roles::grants_of(txn, resident_id).await?,
+    })
+}
+
 /// The pushed mutations, if the server can read every one of them.
-fn readable(pushed: &[PushedMutation]) -> Result<Vec<&Mutation>, ApiError> {
+fn readable(pushed: Vec<PushedMutation>) -> Result<Vec<Mutation>, ApiError> {
     pushed
-        .iter()
+        .into_iter()
         .map(|m| match m {
-            PushedMutation::Known(m) => Ok(m.as_ref()),
+            PushedMutation::Known(m) => Ok(*m),
             PushedMutation::Unreadable { id, name, reason }
-                if (1..=MAX_MUTATION_ID).contains(id) =>
+                if (1..=MAX_MUTATION_ID).contains(&id) =>
             {
                 Err(ApiError::InvalidMutation {
-                    mutation_id: *id,
+                    mutation_id: id,
                     reason: format!("{name:?}: {reason}"),
                     field: None,
                 })
@@ -115,7 +165,7 @@ fn check_sequence(last: u64, ids: impl IntoIterator<Item = u64>) -> Result<(), A
 }
 
 async fn bind_client(
-    db: &sea_orm::DatabaseConnection,
+    db: &impl ConnectionTrait,
     client_id: Uuid,
     resident: Uuid,
 ) -> Result<sync_client::Model, ApiError> {
@@ -176,41 +226,49 @@ async fn stored_result(
     })
 }
 
-/// Applies one new mutation; says whether it may have changed the actor's roles.
+/// One new mutation, applied.
+struct Applied {
+    result: MutationResult,
+    /// It may have changed the actor's roles.
+    grants_changed: bool,
+    version: Option<i64>,
+}
+
+/// Applies one new mutation inside the push's transaction.
 async fn apply_one(
-    state: &AppState,
+    txn: &impl ConnectionTrait,
+    clock: &ServerClock,
     actor: &Actor,
     client: Uuid,
     mutation: &Mutation,
-) -> Result<(MutationResult, bool), ApiError> {
+) -> Result<Applied, ApiError> {
     let m = mutation;
     let id = m.id();
     let id_db =
         i64::try_from(id).map_err(|_| FieldError::new("mutations", "ids must fit in 63 bits"))?;
-    let txn = write::begin(&state.db).await?;
     let claimed = sync_client::Entity::update_many()
         .col_expr(sync_client::Column::LastMutationId, Expr::value(id_db))
         .filter(sync_client::Column::ClientId.eq(client))
         .filter(sync_client::Column::LastMutationId.eq(id_db - 1))
-        .exec(&txn)
+        .exec(txn)
         .await?;
     if claimed.rows_affected != 1 {
-        // Another push from this client got here first.
-        txn.rollback().await?;
-        let current = sync_client::Entity::find_by_id(client)
-            .one(&state.db)
-            .await?;
+        // Another server process decided this client's push first (on PostgreSQL the claim
+        // waited for it to commit, and reads committed rows after it).
+        let current = sync_client::Entity::find_by_id(client).one(txn).await?;
         let current = current.map_or(0, |c| u64::try_from(c.last_mutation_id).unwrap_or_default());
         if current >= id {
-            return Ok((stored_result(&state.db, client, id).await?, false));
+            return Ok(Applied {
+                result: stored_result(txn, client, id).await?,
+                grants_changed: false,
+                version: None,
+            });
         }
         return Err(ApiError::MutationGap {
             expected: current + 1,
         });
     }
 
-    // Decide on what is committed now, and keep it so until this mutation commits.
-    write::lock(&txn, actor.community_id).await?;
     let now = Utc::now();
     let (name, outcome, grants_changed) = {
         match mutation.hlc().parse::<Hlc>() {
@@ -220,7 +278,7 @@ async fn apply_one(
                 false,
             ),
             Ok(hlc) => {
-                let received = state.clock.receive(hlc);
+                let received = clock.receive(hlc);
                 let ctx = Ctx {
                     actor,
                     stamp: Stamp {
@@ -229,7 +287,7 @@ async fn apply_one(
                     },
                     now,
                 };
-                let mut outcome = dispatch(&txn, &ctx, mutation).await?;
+                let mut outcome = dispatch(txn, &ctx, mutation).await?;
                 if let (Some(ahead), MutationStatus::Applied) =
                     (received.clamped_ahead_ms, outcome.status)
                 {
@@ -275,16 +333,13 @@ async fn apply_one(
             .map(|v| v.to_string())),
         processed_at: Set(now),
     })
-    .exec_without_returning(&txn)
+    .exec_without_returning(txn)
     .await?;
-    txn.commit().await?;
-    if let Some(version) = outcome.version {
-        state.poker.committed(actor.community_id, version);
-    }
-    Ok((
+    Ok(Applied {
         result,
-        grants_changed && outcome.status == MutationStatus::Applied,
-    ))
+        grants_changed: grants_changed && outcome.status == MutationStatus::Applied,
+        version: outcome.version,
+    })
 }
 
 async fn dispatch(
@@ -349,7 +404,7 @@ mod tests {
             name: "poster.print".into(),
             reason: "unknown name".into(),
         }];
-        match readable(&pushed) {
+        match readable(pushed.into()) {
             Err(ApiError::InvalidMutation { mutation_id, .. }) => assert_eq!(mutation_id, 7),
             other => panic!("{other:?}"),
         }

@@ -20,6 +20,8 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     /// The app's poke hub: `listeners()` is its open event streams.
     pub poker: std::sync::Arc<linli::sync::pokes::Poker>,
+    /// The app's push writers: what is queued, being decided, and how many batches ran.
+    pub group_commit: std::sync::Arc<linli::sync::group_commit::GroupCommit>,
     pub database_url: String,
     /// Kept for the test's lifetime: the SQLite file lives here.
     _dir: tempfile::TempDir,
@@ -133,6 +135,7 @@ async fn start(
     let address = format!("http://{}", app.addr());
     let db = app.db();
     let poker = app.poker();
+    let group_commit = app.group_commit();
     let (tx, rx) = oneshot::channel::<()>();
     tokio::spawn(app.run_until(async {
         let _ = rx.await;
@@ -145,6 +148,7 @@ async fn start(
             .unwrap(),
         db,
         poker,
+        group_commit,
         database_url,
         _dir: dir,
         shutdown: Some(tx),

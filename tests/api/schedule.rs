@@ -747,6 +747,96 @@ async fn a_rush_for_the_last_seats_never_oversells() {
     );
 }
 
+/// Polls `ready` every few milliseconds until it holds, failing after a deadline.
+async fn until(what: &str, ready: impl Fn() -> bool) {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(4);
+    while !ready() {
+        assert!(tokio::time::Instant::now() < deadline, "timed out: {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+}
+
+/// Sign-ups that arrive while the writer is busy are decided together, in arrival order, in
+/// one transaction; a push that fails among them fails alone. This is what lets a rush be
+/// answered in full: the phones wait in a queue, not for database connections.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sign_ups_waiting_for_the_writer_share_one_commit_in_arrival_order() {
+    let s = Society::new(3, 2, json!({"waitlist_limit": 1})).await;
+    let mut phones = Vec::new();
+    for n in 0..5 {
+        let mut p = s.volunteer(n).await;
+        p.mutate("signup.request", s.request(0));
+        phones.push(p);
+    }
+    // The fourth phone's queue starts at id 2: a gap, refused as a whole.
+    phones[3].queue[0]["id"] = json!(2);
+    let (batches_before, _) = s.app.group_commit.batches();
+
+    // Another writer (a leader's REST edit, say) holds the community's write lock.
+    let community = s.app.community_id().await;
+    let held = linli::sync::write::begin(&s.app.db).await.unwrap();
+    linli::sync::write::lock(&held, community).await.unwrap();
+
+    let mut pending = Vec::new();
+    let send = |p: Phone| tokio::spawn(async move { (p.push_queue_raw().await, p) });
+    let mut phones = phones.into_iter();
+    // The first is taken at once, and waits for the lock...
+    pending.push(send(phones.next().unwrap()));
+    until("the writer takes the first push", || {
+        s.app.group_commit.deciding() == 1
+    })
+    .await;
+    // ...while the others queue behind it, one after the other.
+    for (k, p) in phones.enumerate() {
+        pending.push(send(p));
+        until("a push joins the queue", || {
+            s.app.group_commit.waiting() == k + 1
+        })
+        .await;
+    }
+    held.rollback().await.unwrap();
+
+    let mut answers = Vec::new();
+    for p in pending {
+        let (resp, phone) = p.await.unwrap();
+        let status = resp.status().as_u16();
+        answers.push((status, resp.json::<Value>().await.unwrap(), phone));
+    }
+    let outcome = |(code, body, _): &(u16, Value, Phone)| match code {
+        200 => status(body),
+        _ => format!("{code} {}", body["code"].as_str().unwrap()),
+    };
+    assert_eq!(
+        answers.iter().map(outcome).collect::<Vec<_>>(),
+        [
+            "confirmed",
+            "confirmed",
+            "waitlisted",
+            "409 mutation_gap",
+            "rejected:waitlist_full"
+        ]
+    );
+    assert_eq!(
+        s.app.group_commit.batches().0 - batches_before,
+        2,
+        "the four that queued behind the first share one transaction"
+    );
+
+    // What was acknowledged was committed: the tally agrees, and a resent push gets the
+    // stored answer.
+    let (occ, _) = s.occurrence(0);
+    let mut admin = s.admin;
+    admin.pull().await;
+    let tally = admin.get("occurrence_tally", occ).unwrap();
+    assert_eq!(
+        (&tally["confirmed"], &tally["waitlisted"]),
+        (&json!(2), &json!(1))
+    );
+    let (_, first_answer, second) = &answers[1];
+    let resent = second.push_queue_raw().await.json::<Value>().await.unwrap();
+    assert_eq!(resent["results"], first_answer["results"]);
+}
+
 #[tokio::test]
 async fn refused_requests_change_nothing_that_phones_must_pull() {
     let s = Society::new(3, 1, json!({"waitlist_limit": 0})).await;
