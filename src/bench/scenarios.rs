@@ -326,7 +326,7 @@ pub async fn rush(api: &Api, town: &Town, args: &BenchArgs) -> anyhow::Result<()
             (t0.elapsed().as_micros() as u64, result)
         }));
     }
-    let batches_before = push_batches(api).await?;
+    let batches_before = push_batches(api).await;
     let started = Instant::now();
     gate.wait().await;
     let mut latencies = Vec::new();
@@ -357,16 +357,14 @@ pub async fn rush(api: &Api, town: &Town, args: &BenchArgs) -> anyhow::Result<()
         "  {:<34} {:?}, unanswered {unanswered}",
         "outcomes", outcomes
     );
-    let batches_after = push_batches(api).await?;
-    let (batches, pushes) = (
-        batches_after.0 - batches_before.0,
-        batches_after.1 - batches_before.1,
-    );
-    println!(
-        "  {:<34} {pushes} pushes in {batches} write transactions ({:.1} per commit)",
-        "group commit",
-        pushes as f64 / batches.max(1) as f64
-    );
+    if let (Some(before), Some(after)) = (batches_before, push_batches(api).await) {
+        let (batches, pushes) = (after.0 - before.0, after.1 - before.1);
+        println!(
+            "  {:<34} {pushes} pushes in {batches} write transactions ({:.1} per commit)",
+            "group commit",
+            pushes as f64 / batches.max(1) as f64
+        );
+    }
     positions.sort_unstable();
     let confirmed = outcomes.get("confirmed").copied().unwrap_or(0);
     let fifo = positions.iter().copied().eq(1..=positions.len() as u64);
@@ -605,11 +603,12 @@ async fn metric(api: &Api, name: &str) -> anyhow::Result<u64> {
         .with_context(|| format!("{name} in /metrics"))
 }
 
-/// Write transactions and pushes the server has run so far.
-async fn push_batches(api: &Api) -> anyhow::Result<(u64, u64)> {
-    Ok((
-        metric(api, "sync_push_batches_total").await?,
-        metric(api, "sync_pushes_total").await?,
+/// Write transactions and pushes the server has run so far (`None` from a server that does
+/// not count them, such as one built before group commit).
+async fn push_batches(api: &Api) -> Option<(u64, u64)> {
+    Some((
+        metric(api, "sync_push_batches_total").await.ok()?,
+        metric(api, "sync_pushes_total").await.ok()?,
     ))
 }
 

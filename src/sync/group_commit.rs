@@ -9,7 +9,8 @@
 //! the tail waited longer than a connection may be waited for, and got `503`.
 //!
 //! So pushes queue here instead, in memory, holding nothing. One writer task per queue takes
-//! every push that is waiting (at most [`MAX_BATCH`]), opens one write transaction, and
+//! every push that is waiting (at most [`MAX_BATCH`] pushes or [`MAX_BATCH_MUTATIONS`]
+//! mutations, but always at least one push), opens one write transaction, and
 //! decides them in arrival order, each in its own savepoint: a push that fails is undone
 //! alone, and the others see exactly what they would have seen had each committed in turn.
 //! Then it commits once, and only then answers the phones, so an acknowledged push is as
@@ -41,6 +42,9 @@ use crate::http::error::ApiError;
 /// Most pushes decided in one transaction. A batch holds the write lock for its whole length,
 /// so other writers (and, on SQLite, every writer) wait at most one batch.
 pub const MAX_BATCH: usize = 64;
+/// Most mutations in one batch, unless a single push carries more (up to
+/// [`super::push::MAX_MUTATIONS`]): a batch of full pushes would hold the lock for seconds.
+pub const MAX_BATCH_MUTATIONS: usize = 500;
 /// Most pushes one queue holds; beyond that a push is refused with `503` and `Retry-After`
 /// rather than waiting without bound.
 pub const MAX_QUEUED: usize = 20_000;
@@ -114,7 +118,8 @@ impl GroupCommit {
         Err(anyhow::anyhow!("no writer takes pushes").into())
     }
 
-    /// Pushes waiting in the queues (not counting the batches being written).
+    /// Pushes waiting in the queues (not counting the batches being decided, nor a push held
+    /// over because its batch was full).
     pub fn waiting(&self) -> usize {
         self.lock_queues()
             .values()
@@ -172,9 +177,27 @@ struct Writer {
 impl Writer {
     /// Takes whatever is waiting, decides it, commits, answers; until the queue is dropped.
     async fn run(self, mut queue: mpsc::Receiver<Waiting>) {
-        let mut batch = Vec::with_capacity(MAX_BATCH);
-        while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
-            self.write(std::mem::take(&mut batch)).await;
+        let mut next = None;
+        loop {
+            let first = match next.take() {
+                Some(w) => w,
+                None => match queue.recv().await {
+                    Some(w) => w,
+                    None => return,
+                },
+            };
+            let mut mutations = first.push.mutations.len();
+            let mut batch = vec![first];
+            while batch.len() < MAX_BATCH {
+                let Ok(w) = queue.try_recv() else { break };
+                mutations += w.push.mutations.len();
+                if mutations > MAX_BATCH_MUTATIONS {
+                    next = Some(w);
+                    break;
+                }
+                batch.push(w);
+            }
+            self.write(batch).await;
         }
     }
 
