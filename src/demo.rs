@@ -175,6 +175,9 @@ pub async fn run(db: DatabaseConnection, residents_wanted: usize) -> anyhow::Res
         "linli demo fills an empty database, and this one has residents; point DATABASE_URL at a new file"
     );
     let (clock, poker) = (Arc::new(ServerClock::default()), Arc::new(Poker::new()));
+    let write_gate = Arc::new(crate::sync::write::WriteGate::for_backend(
+        db.get_database_backend(),
+    ));
     let state = AppState {
         db: db.clone(),
         // The demo only writes, so pulls' snapshot readers are never used: share the pool.
@@ -192,7 +195,8 @@ pub async fn run(db: DatabaseConnection, residents_wanted: usize) -> anyhow::Res
         at_head: Arc::default(),
         public_feed: Arc::default(),
         viewers: Arc::default(),
-        group_commit: Arc::new(GroupCommit::new(db.clone(), clock, poker)),
+        write_gate: write_gate.clone(),
+        group_commit: Arc::new(GroupCommit::new(db.clone(), write_gate, clock, poker)),
     };
     let village = match persistence::communities::find_by_slug(&db, "sun-village").await? {
         Some(v) => v,

@@ -17,6 +17,7 @@ use crate::persistence::{self, Engine};
 use crate::sync::cursor::CursorKey;
 use crate::sync::group_commit::GroupCommit;
 use crate::sync::pokes::{self, Poker};
+use crate::sync::write::WriteGate;
 
 /// A built application, bound to its port and ready to serve.
 pub struct Application {
@@ -65,7 +66,13 @@ impl Application {
             Engine::Sqlite { .. } => None,
         };
         let clock = Arc::new(ServerClock::default());
-        let group_commit = Arc::new(GroupCommit::new(db.clone(), clock.clone(), poker.clone()));
+        let write_gate = Arc::new(WriteGate::for_backend(db.get_database_backend()));
+        let group_commit = Arc::new(GroupCommit::new(
+            db.clone(),
+            write_gate.clone(),
+            clock.clone(),
+            poker.clone(),
+        ));
         let state = AppState {
             db,
             reader,
@@ -78,6 +85,7 @@ impl Application {
             at_head: Arc::default(),
             public_feed: Arc::default(),
             viewers: Arc::default(),
+            write_gate,
             group_commit,
         };
         Ok(Self {
@@ -97,6 +105,11 @@ impl Application {
     /// The database pool (tests use it to simulate outages).
     pub fn db(&self) -> DatabaseConnection {
         self.state.db.clone()
+    }
+
+    /// Turns at writing (tests watch writers wait for theirs).
+    pub fn write_gate(&self) -> Arc<WriteGate> {
+        self.state.write_gate.clone()
     }
 
     /// The push writers (tests watch pushes queue and share commits).

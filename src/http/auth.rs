@@ -137,10 +137,13 @@ impl AuthApi {
         body: Json<RefreshRequest>,
     ) -> ApiResult<Json<Session>> {
         let now = Utc::now();
-        match persistence::sessions::refresh(&state.db, &body.refresh_token, now)
-            .await
-            .map_err(ApiError::from)?
-        {
+        let refreshed = {
+            let _turn = state.write_gate.turn().await;
+            persistence::sessions::refresh(&state.db, &body.refresh_token, now)
+                .await
+                .map_err(ApiError::from)?
+        };
+        match refreshed {
             Refreshed::Rotated { resident, token } => {
                 let community = persistence::residents::find(&state.db, resident)
                     .await
@@ -169,6 +172,7 @@ impl AuthApi {
         state: Data<&AppState>,
         body: Json<RefreshRequest>,
     ) -> ApiResult<LogoutResponse> {
+        let _turn = state.write_gate.turn().await;
         persistence::sessions::logout(&state.db, &body.refresh_token, Utc::now())
             .await
             .map_err(ApiError::from)?;
@@ -208,25 +212,26 @@ async fn register(
         return Err(ApiError::NotFound("community"));
     }
     let hash = password::hash(&password).await?;
-    let resident =
-        match persistence::residents::create(&state.db, form.community_id, &phone, &name, hash)
-            .await
-        {
-            Ok(r) => r,
-            Err(CreateError::PhoneTaken) => {
-                state
-                    .login_throttle
-                    .by_address
-                    .record_failure(address, Instant::now());
-                return Err(ApiError::Conflict {
-                    code: ProblemCode::PhoneTaken,
-                    detail: "this phone number is already registered; log in instead".into(),
-                });
-            }
-            Err(CreateError::Db(e)) => return Err(e.into()),
-        };
+    let turn = state.write_gate.turn().await;
+    let created =
+        persistence::residents::create(&state.db, form.community_id, &phone, &name, hash).await;
+    drop(turn);
+    let resident = match created {
+        Ok(r) => r,
+        Err(CreateError::PhoneTaken) => {
+            state
+                .login_throttle
+                .by_address
+                .record_failure(address, Instant::now());
+            return Err(ApiError::Conflict {
+                code: ProblemCode::PhoneTaken,
+                detail: "this phone number is already registered; log in instead".into(),
+            });
+        }
+        Err(CreateError::Db(e)) => return Err(e.into()),
+    };
     tracing::info!(resident = %resident.id, community = %resident.community_id, "resident registered");
-    let refresh = persistence::sessions::start(&state.db, resident.id, Utc::now()).await?;
+    let refresh = start_session(state, resident.id).await?;
     session(state, resident.id, resident.community_id, refresh.token)
 }
 
@@ -251,8 +256,17 @@ async fn login(state: &AppState, address: &str, form: LoginRequest) -> Result<Se
     }
     let resident = resident.expect("a password only verifies against a stored hash");
     state.login_throttle.record_success(phone.as_str());
-    let refresh = persistence::sessions::start(&state.db, resident.id, Utc::now()).await?;
+    let refresh = start_session(state, resident.id).await?;
     session(state, resident.id, resident.community_id, refresh.token)
+}
+
+/// A new refresh token for `resident`, written in its turn.
+async fn start_session(
+    state: &AppState,
+    resident: Uuid,
+) -> Result<crate::auth::tokens::NewRefreshToken, ApiError> {
+    let _turn = state.write_gate.turn().await;
+    Ok(persistence::sessions::start(&state.db, resident, Utc::now()).await?)
 }
 
 fn session(

@@ -58,6 +58,9 @@ pub struct AppState {
     pub public_feed: Arc<crate::sync::public_feed::PublicFeed>,
     /// Pulling residents, read once per community version.
     pub viewers: Arc<crate::sync::viewers::Viewers>,
+    /// Turns at writing on SQLite (see `sync::write`): take one around every write that is
+    /// not a push.
+    pub write_gate: Arc<crate::sync::write::WriteGate>,
     /// Pushes waiting to be written, decided together per community.
     pub group_commit: Arc<crate::sync::group_commit::GroupCommit>,
 }

@@ -426,6 +426,7 @@ impl ScheduleApi {
         let mut bytes = [0u8; 24];
         rand::rng().fill_bytes(&mut bytes);
         let token = URL_SAFE_NO_PAD.encode(bytes);
+        let _turn = state.write_gate.turn().await;
         calendar_token::Entity::delete_by_id(auth.0.sub)
             .exec(&state.db)
             .await
@@ -455,6 +456,7 @@ impl ScheduleApi {
         state: Data<&AppState>,
         auth: BearerAuth,
     ) -> ApiResult<RevokedResponse> {
+        let _turn = state.write_gate.turn().await;
         calendar_token::Entity::delete_by_id(auth.0.sub)
             .exec(&state.db)
             .await

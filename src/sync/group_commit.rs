@@ -65,6 +65,7 @@ struct Waiting {
 /// The write queues, and what their writers need.
 pub struct GroupCommit {
     db: DatabaseConnection,
+    gate: Arc<write::WriteGate>,
     clock: Arc<ServerClock>,
     poker: Arc<Poker>,
     queues: Mutex<HashMap<Uuid, mpsc::Sender<Waiting>>>,
@@ -81,9 +82,15 @@ struct Stats {
 }
 
 impl GroupCommit {
-    pub fn new(db: DatabaseConnection, clock: Arc<ServerClock>, poker: Arc<Poker>) -> Self {
+    pub fn new(
+        db: DatabaseConnection,
+        gate: Arc<write::WriteGate>,
+        clock: Arc<ServerClock>,
+        poker: Arc<Poker>,
+    ) -> Self {
         Self {
             db,
+            gate,
             clock,
             poker,
             queues: Mutex::default(),
@@ -156,6 +163,7 @@ impl GroupCommit {
                 let (queue, waiting) = mpsc::channel(MAX_QUEUED);
                 let writer = Writer {
                     db: self.db.clone(),
+                    gate: self.gate.clone(),
                     clock: self.clock.clone(),
                     poker: self.poker.clone(),
                     stats: self.stats.clone(),
@@ -169,6 +177,7 @@ impl GroupCommit {
 
 struct Writer {
     db: DatabaseConnection,
+    gate: Arc<write::WriteGate>,
     clock: Arc<ServerClock>,
     poker: Arc<Poker>,
     stats: Arc<Stats>,
@@ -243,6 +252,8 @@ impl Writer {
     /// Decides every push of the batch in one transaction and commits it. An `Err` means the
     /// transaction itself failed and nothing was committed.
     async fn decide_all(&self, pushes: &[Push]) -> Result<Vec<Result<Decided, ApiError>>, DbErr> {
+        // Between batches, a login waiting to write goes first (SQLite; see `write`).
+        let _turn = self.gate.turn().await;
         let txn = write::begin(&self.db).await?;
         let mut locked = Vec::new();
         let mut decided = Vec::with_capacity(pushes.len());

@@ -4,15 +4,59 @@
 //! until commit, so versions are handed out in commit order and a pull cursor can never pass
 //! a change that commits later. On PostgreSQL the bump also queues the poke, which PostgreSQL
 //! delivers only if the transaction commits.
+//!
+//! On SQLite every write, synced or not (a login's session row, say), needs the database's
+//! one write lock, and a writer that finds it taken polls for it, sleeping up to 100 ms
+//! between tries: whoever asks again at the right moment wins, not whoever waited longest.
+//! Under a sign-up rush the push writer takes the lock again microseconds after each commit,
+//! and a login could poll past its 5 s busy timeout. So this server's writers first take a
+//! turn at the [`WriteGate`], a first-come-first-served queue in memory, and meet on the lock
+//! itself only with other processes (the CLI). PostgreSQL queues lock waiters fairly by
+//! itself: there the gate lets everyone through.
 
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
     SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
 };
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use tokio::sync::{Semaphore, SemaphorePermit};
 use uuid::Uuid;
 
 use crate::entity::sync_version;
+
+/// Turns at writing, first come first served (SQLite only; see the module doc).
+#[derive(Debug)]
+pub struct WriteGate {
+    turn: Option<Semaphore>,
+    waiting: AtomicUsize,
+}
+
+impl WriteGate {
+    pub fn for_backend(backend: DbBackend) -> Self {
+        Self {
+            turn: (backend == DbBackend::Sqlite).then(|| Semaphore::new(1)),
+            waiting: AtomicUsize::new(0),
+        }
+    }
+
+    /// Waits for this writer's turn; the turn lasts until the returned guard is dropped.
+    /// Never take a turn while holding one: that waits forever.
+    pub async fn turn(&self) -> Option<SemaphorePermit<'_>> {
+        let turn = self.turn.as_ref()?;
+        self.waiting.fetch_add(1, Ordering::Relaxed);
+        let permit = turn.acquire().await;
+        self.waiting.fetch_sub(1, Ordering::Relaxed);
+        // The semaphore is never closed.
+        permit.ok()
+    }
+
+    /// Writers waiting for their turn.
+    pub fn waiting(&self) -> usize {
+        self.waiting.load(Ordering::Relaxed)
+    }
+}
 
 /// Opens a writing transaction. On SQLite it takes the write lock up front (`BEGIN
 /// IMMEDIATE`), so two writers queue instead of deadlocking when they upgrade.

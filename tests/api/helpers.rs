@@ -22,6 +22,8 @@ pub struct TestApp {
     pub poker: std::sync::Arc<linli::sync::pokes::Poker>,
     /// The app's push writers: what is queued, being decided, and how many batches ran.
     pub group_commit: std::sync::Arc<linli::sync::group_commit::GroupCommit>,
+    /// Turns at writing (SQLite).
+    pub write_gate: std::sync::Arc<linli::sync::write::WriteGate>,
     pub database_url: String,
     /// Kept for the test's lifetime: the SQLite file lives here.
     _dir: tempfile::TempDir,
@@ -136,6 +138,7 @@ async fn start(
     let db = app.db();
     let poker = app.poker();
     let group_commit = app.group_commit();
+    let write_gate = app.write_gate();
     let (tx, rx) = oneshot::channel::<()>();
     tokio::spawn(app.run_until(async {
         let _ = rx.await;
@@ -149,6 +152,7 @@ async fn start(
         db,
         poker,
         group_commit,
+        write_gate,
         database_url,
         _dir: dir,
         shutdown: Some(tx),

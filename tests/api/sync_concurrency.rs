@@ -189,3 +189,70 @@ async fn pulls_read_from_snapshots_that_cannot_write() {
     reader.close().await.unwrap();
     db.close().await.unwrap();
 }
+
+/// On SQLite, a login's write and the push writer's batches take turns in arrival order:
+/// while one holds the turn, the others wait in line in memory, not by polling the database's
+/// lock (where a rush of pushes could keep a login out past its busy timeout).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn on_sqlite_logins_and_pushes_wait_their_turn_to_write() {
+    if is_postgres() {
+        // PostgreSQL queues lock waiters fairly itself; the gate lets everyone through.
+        assert!(app_gate_is_open().await);
+        return;
+    }
+    let app = spawn_app_with(|_| {}).await;
+    let resident = app.resident("13812345678", "王阿姨").await;
+    let mut phone = Phone::new(&app, &resident);
+    phone.mutate("group.join", json!({"group_id": Uuid::now_v7()}));
+
+    let held = app.write_gate.turn().await;
+    assert!(held.is_some(), "SQLite writers take turns");
+    let refresh = {
+        let (address, client, token) = (
+            app.address.clone(),
+            app.client.clone(),
+            resident.refresh_token.clone(),
+        );
+        tokio::spawn(async move {
+            client
+                .post(format!("{address}/api/v1/auth/refresh"))
+                .json(&json!({"refresh_token": token}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        })
+    };
+    wait_until("the refresh waits for its turn", || {
+        app.write_gate.waiting() == 1
+    })
+    .await;
+    let push = tokio::spawn(async move { phone.push_queue_raw().await.status().as_u16() });
+    wait_until("the push writer waits for its turn", || {
+        app.write_gate.waiting() == 2
+    })
+    .await;
+    assert!(!refresh.is_finished() && !push.is_finished());
+
+    drop(held);
+    assert_eq!(refresh.await.unwrap(), 200);
+    assert_eq!(push.await.unwrap(), 200);
+}
+
+/// On PostgreSQL the gate never makes anyone wait.
+async fn app_gate_is_open() -> bool {
+    let app = spawn_app_with(|_| {}).await;
+    let first = app.write_gate.turn().await;
+    let second = app.write_gate.turn().await;
+    first.is_none() && second.is_none()
+}
+
+/// Polls `ready` every few milliseconds until it holds, failing after a deadline.
+async fn wait_until(what: &str, ready: impl Fn() -> bool) {
+    let deadline = Instant::now() + std::time::Duration::from_secs(4);
+    while !ready() {
+        assert!(Instant::now() < deadline, "timed out: {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+}
