@@ -195,17 +195,9 @@ impl Writer {
                     None => return,
                 },
             };
-            let mut mutations = first.push.mutations.len();
-            let mut batch = vec![first];
-            while batch.len() < MAX_BATCH {
-                let Ok(w) = queue.try_recv() else { break };
-                mutations += w.push.mutations.len();
-                if mutations > MAX_BATCH_MUTATIONS {
-                    next = Some(w);
-                    break;
-                }
-                batch.push(w);
-            }
+            let (batch, held_over) =
+                fill_batch(first, || queue.try_recv().ok(), |w| w.push.mutations.len());
+            next = held_over;
             self.write(batch).await;
         }
     }
@@ -296,6 +288,27 @@ impl Writer {
     }
 }
 
+/// A batch: `first`, then whatever `waiting` yields at once, up to [`MAX_BATCH`] pushes and
+/// [`MAX_BATCH_MUTATIONS`] mutations. The push that would overflow the mutations is handed
+/// back, to start the next batch (so a push larger than the cap goes alone).
+fn fill_batch<W>(
+    first: W,
+    mut waiting: impl FnMut() -> Option<W>,
+    mutations_of: impl Fn(&W) -> usize,
+) -> (Vec<W>, Option<W>) {
+    let mut mutations = mutations_of(&first);
+    let mut batch = vec![first];
+    while batch.len() < MAX_BATCH {
+        let Some(w) = waiting() else { break };
+        mutations += mutations_of(&w);
+        if mutations > MAX_BATCH_MUTATIONS {
+            return (batch, Some(w));
+        }
+        batch.push(w);
+    }
+    (batch, None)
+}
+
 /// A failed batch, told to each of its pushes.
 enum Failure {
     /// Retry later (the database is unreachable, restarting or busy).
@@ -317,5 +330,46 @@ impl Failure {
             Self::Transient(m) => ApiError::Unavailable(DbErr::Custom(m.clone())),
             Self::Internal(m) => anyhow::anyhow!("writing a batch of pushes: {m}").into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Batches from a queue of pushes of the given sizes, as the writer would take them.
+    fn batches(sizes: &[usize]) -> Vec<Vec<usize>> {
+        let mut queue = sizes.iter().copied();
+        let (mut out, mut next) = (Vec::new(), None);
+        while let Some(first) = next.take().or_else(|| queue.next()) {
+            let (batch, held_over) = fill_batch(first, || queue.next(), |&n| n);
+            out.push(batch);
+            next = held_over;
+        }
+        out
+    }
+
+    #[test]
+    fn a_batch_takes_everything_waiting_up_to_the_push_cap() {
+        let got = batches(&vec![1; MAX_BATCH + 3]);
+        assert_eq!(got.iter().map(Vec::len).collect::<Vec<_>>(), [MAX_BATCH, 3]);
+    }
+
+    #[test]
+    fn large_pushes_are_not_piled_into_one_long_transaction() {
+        let sizes = [1, 1, MAX_BATCH_MUTATIONS - 1, 1, 500, 200, 300, 1];
+        let got = batches(&sizes);
+        assert_eq!(
+            got,
+            [
+                vec![1, 1],
+                vec![MAX_BATCH_MUTATIONS - 1, 1],
+                vec![500],
+                vec![200, 300],
+                vec![1]
+            ]
+        );
+        // Nothing is lost or reordered.
+        assert_eq!(got.concat(), sizes);
     }
 }

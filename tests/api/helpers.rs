@@ -358,3 +358,12 @@ pub async fn spawn_process(
 pub fn is_postgres() -> bool {
     std::env::var("LINLI_TEST_DATABASE_URL").is_ok_and(|u| !u.is_empty())
 }
+
+/// Polls `ready` every few milliseconds until it holds; fails the test after 4 s.
+pub async fn wait_until(what: &str, ready: impl Fn() -> bool) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(4);
+    while !ready() {
+        assert!(tokio::time::Instant::now() < deadline, "timed out: {what}");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}

@@ -7,7 +7,7 @@ use linli::domain::recurrence::occurrence_id;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::helpers::{Resident, TestApp, assert_problem, spawn_app};
+use crate::helpers::{Resident, TestApp, assert_problem, spawn_app, wait_until};
 use crate::phone::{Phone, ok_json};
 
 /// A local start `days` from now at 09:30 Shanghai time, and that first occurrence's instant.
@@ -747,15 +747,6 @@ async fn a_rush_for_the_last_seats_never_oversells() {
     );
 }
 
-/// Polls `ready` every few milliseconds until it holds, failing after a deadline.
-async fn until(what: &str, ready: impl Fn() -> bool) {
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(4);
-    while !ready() {
-        assert!(tokio::time::Instant::now() < deadline, "timed out: {what}");
-        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    }
-}
-
 /// Sign-ups that arrive while the writer is busy are decided together, in arrival order, in
 /// one transaction; a push that fails among them fails alone. This is what lets a rush be
 /// answered in full: the phones wait in a queue, not for database connections.
@@ -782,14 +773,14 @@ async fn sign_ups_waiting_for_the_writer_share_one_commit_in_arrival_order() {
     let mut phones = phones.into_iter();
     // The first is taken at once, and waits for the lock...
     pending.push(send(phones.next().unwrap()));
-    until("the writer takes the first push", || {
+    wait_until("the writer takes the first push", || {
         s.app.group_commit.deciding() == 1
     })
     .await;
     // ...while the others queue behind it, one after the other.
     for (k, p) in phones.enumerate() {
         pending.push(send(p));
-        until("a push joins the queue", || {
+        wait_until("a push joins the queue", || {
             s.app.group_commit.waiting() == k + 1
         })
         .await;

@@ -7,7 +7,7 @@ use std::time::Instant;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::helpers::{TEST_SECRET, is_postgres, spawn_app_with, spawn_process};
+use crate::helpers::{TEST_SECRET, is_postgres, spawn_app_with, spawn_process, wait_until};
 use crate::phone::Phone;
 use crate::sync::{open_events, wait_for_event};
 
@@ -246,13 +246,4 @@ async fn app_gate_is_open() -> bool {
     let first = app.write_gate.turn().await;
     let second = app.write_gate.turn().await;
     first.is_none() && second.is_none()
-}
-
-/// Polls `ready` every few milliseconds until it holds, failing after a deadline.
-async fn wait_until(what: &str, ready: impl Fn() -> bool) {
-    let deadline = Instant::now() + std::time::Duration::from_secs(4);
-    while !ready() {
-        assert!(Instant::now() < deadline, "timed out: {what}");
-        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    }
 }
