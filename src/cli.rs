@@ -37,14 +37,13 @@ pub async fn run() -> anyhow::Result<()> {
             db.close().await?;
             Ok(())
         }
-        Some(Command::Bench(args)) => crate::bench::run(args).await,
         Some(Command::Compact(args)) => {
             telemetry::init_logging(Default::default());
             let db = persistence::connect(&DatabaseSettings::from(&args.database)).await?;
             persistence::migrate(&db).await?;
             let cutoff =
                 chrono::Utc::now() - chrono::Duration::days(i64::from(args.retention_days));
-            let done = crate::sync::compact::compact(&db, cutoff).await?;
+            let done = crate::sync::compact::compact::<crate::features::App>(&db, cutoff).await?;
             db.close().await?;
             println!(
                 "purged {} tombstones and {} stored push results older than {cutoff}",

@@ -33,8 +33,6 @@ pub enum Command {
     Compact(CompactArgs),
     /// Fill an empty database with the Sun Village demo community.
     Demo(DemoArgs),
-    /// Measure a running server at the community's real scale (seeds its database first).
-    Bench(crate::bench::BenchArgs),
     /// Manage resident accounts.
     #[command(subcommand)]
     User(UserCommand),

@@ -13,18 +13,16 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::auth::tokens::{TokenKeys, generate_secret};
-use crate::domain::hlc::ServerClock;
 use crate::domain::permissions::{Grant, Role, Scope};
-use crate::domain::recurrence::{Schedule, occurrence_id};
 use crate::domain::resident::{DisplayName, NewPassword, PhoneNumber};
-use crate::domain::throttle::LoginThrottle;
 use crate::entity::{community, resident};
+use crate::features::schedule::rules::recurrence::{Schedule, occurrence_id};
+use crate::features::{Mutation, PushRequest};
 use crate::http::AppState;
 use crate::persistence;
 use crate::sync::cursor::CursorKey;
-use crate::sync::group_commit::GroupCommit;
 use crate::sync::pokes::Poker;
-use crate::sync::wire::{PushRequest, PushedMutation};
+use crate::sync::wire::PushedMutation;
 
 /// Every demo account's password (printed when the demo is made).
 pub const DEMO_PASSWORD: &str = "linli-demo-2026";
@@ -144,16 +142,18 @@ impl DemoPhone {
     }
 
     async fn push(&mut self, state: &AppState, name: &str, args: Value) -> anyhow::Result<Value> {
-        let m = json!({"id": self.next, "hlc": state.clock.now().to_string(), "name": name, "args": args});
+        let m = json!({"id": self.next, "hlc": state.sync.clock.now().to_string(), "name": name, "args": args});
         self.next += 1;
         let mutation =
-            <PushedMutation as poem_openapi::types::ParseFromJSON>::parse_from_json(Some(m))
-                .map_err(|e| anyhow::anyhow!("demo mutation: {}", e.into_message()))?;
+            <PushedMutation<Mutation> as poem_openapi::types::ParseFromJSON>::parse_from_json(
+                Some(m),
+            )
+            .map_err(|e| anyhow::anyhow!("demo mutation: {}", e.into_message()))?;
         let actor = state
             .actor_by_id(self.resident)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
-        let out = crate::sync::push::push(
+        let out = crate::http::sync::push_as(
             state,
             actor,
             PushRequest {
@@ -174,30 +174,15 @@ pub async fn run(db: DatabaseConnection, residents_wanted: usize) -> anyhow::Res
         resident::Entity::find().count(&db).await? == 0,
         "linli demo fills an empty database, and this one has residents; point DATABASE_URL at a new file"
     );
-    let (clock, poker) = (Arc::new(ServerClock::default()), Arc::new(Poker::new()));
-    let write_gate = Arc::new(crate::sync::write::WriteGate::for_backend(
-        db.get_database_backend(),
-    ));
-    let state = AppState {
-        db: db.clone(),
-        // The demo only writes, so pulls' snapshot readers are never used: share the pool.
-        reader: db.clone(),
-        tokens: Arc::new(TokenKeys::new(
-            generate_secret().as_bytes(),
-            "linli",
-            "linli-app",
-        )?),
-        login_throttle: Arc::new(LoginThrottle::default()),
-        clock: clock.clone(),
-        cursor_key: Arc::new(CursorKey::derive(b"demo")),
-        poker: poker.clone(),
-        heartbeat: std::time::Duration::from_secs(15),
-        at_head: Arc::default(),
-        public_feed: Arc::default(),
-        viewers: Arc::default(),
-        write_gate: write_gate.clone(),
-        group_commit: Arc::new(GroupCommit::new(db.clone(), write_gate, clock, poker)),
-    };
+    // The demo only writes, so pulls' snapshot readers are never used: share the pool.
+    let state = AppState::new(
+        db.clone(),
+        db.clone(),
+        TokenKeys::new(generate_secret().as_bytes(), "linli", "linli-app")?,
+        CursorKey::derive(b"demo"),
+        Arc::new(Poker::new()),
+        std::time::Duration::from_secs(15),
+    );
     let village = match persistence::communities::find_by_slug(&db, "sun-village").await? {
         Some(v) => v,
         None => {

@@ -25,15 +25,15 @@
 //! with every error mapped once by [`http::error`].
 
 pub mod auth;
-pub mod bench;
-pub mod calendar;
 pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod entity;
+pub mod features;
 pub mod http;
 pub mod persistence;
 pub mod startup;
 pub mod sync;
 pub mod telemetry;
+pub mod web;

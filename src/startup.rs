@@ -10,12 +10,11 @@ use sea_orm::DatabaseConnection;
 
 use crate::auth::tokens::{self, TokenKeys};
 use crate::config::{self, Settings};
-use crate::domain::hlc::ServerClock;
-use crate::domain::throttle::LoginThrottle;
+use crate::features::App;
 use crate::http::{self, AppState};
 use crate::persistence::{self, Engine};
+use crate::sync::SyncEngine;
 use crate::sync::cursor::CursorKey;
-use crate::sync::group_commit::GroupCommit;
 use crate::sync::pokes::{self, Poker};
 use crate::sync::write::WriteGate;
 
@@ -65,29 +64,14 @@ impl Application {
             ),
             Engine::Sqlite { .. } => None,
         };
-        let clock = Arc::new(ServerClock::default());
-        let write_gate = Arc::new(WriteGate::for_backend(db.get_database_backend()));
-        let group_commit = Arc::new(GroupCommit::new(
-            db.clone(),
-            write_gate.clone(),
-            clock.clone(),
-            poker.clone(),
-        ));
-        let state = AppState {
+        let state = AppState::new(
             db,
             reader,
-            tokens: Arc::new(tokens),
-            login_throttle: Arc::new(LoginThrottle::default()),
-            clock,
-            cursor_key: Arc::new(CursorKey::derive(secret.as_bytes())),
+            tokens,
+            CursorKey::derive(secret.as_bytes()),
             poker,
-            heartbeat: settings.sse_heartbeat,
-            at_head: Arc::default(),
-            public_feed: Arc::default(),
-            viewers: Arc::default(),
-            write_gate,
-            group_commit,
-        };
+            settings.sse_heartbeat,
+        );
         Ok(Self {
             listener,
             addr,
@@ -112,14 +96,9 @@ impl Application {
         self.state.write_gate.clone()
     }
 
-    /// The push writers (tests watch pushes queue and share commits).
-    pub fn group_commit(&self) -> Arc<GroupCommit> {
-        self.state.group_commit.clone()
-    }
-
-    /// Where event streams listen (tests count the open ones).
-    pub fn poker(&self) -> Arc<Poker> {
-        self.state.poker.clone()
+    /// The sync engine: tests watch pushes queue and share commits, and count event streams.
+    pub fn sync(&self) -> Arc<SyncEngine<App>> {
+        self.state.sync.clone()
     }
 
     /// Serves until `shutdown` completes; then stops accepting, lets in-flight requests
@@ -138,7 +117,7 @@ impl Application {
         // Touch the recorder so /metrics works from the first request.
         crate::telemetry::metrics();
         tracing::info!(%addr, docs = %format!("http://{addr}/docs"), "linli is serving");
-        let (db, reader) = (state.db.clone(), state.reader.clone());
+        let (db, reader) = (state.db.clone(), state.sync.reader.clone());
         http::serve::serve(
             listener,
             http::routes(state),

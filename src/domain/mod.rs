@@ -7,20 +7,14 @@
 //! - [`throttle`]: the login-failure throttle that stops password guessing.
 //! - [`hlc`] and [`merge`]: hybrid logical clocks and per-field last-writer-wins, the rules
 //!   that make offline edits converge.
-//! - [`visibility`]: which synced objects a resident's phone receives.
-//! - [`schedule`]: bounds on groups' and series' fields.
-//! - [`recurrence`]: occurrences of recurring series, and their ids.
-//! - [`signup`]: seats, waitlists and cut-offs.
+//!
+//! A capability's own rules live in its folder (`crate::features::*`).
 
 pub mod hlc;
 pub mod merge;
 pub mod permissions;
-pub mod recurrence;
 pub mod resident;
-pub mod schedule;
-pub mod signup;
 pub mod throttle;
-pub mod visibility;
 
 /// Input that a resident can correct: which field, and why it was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

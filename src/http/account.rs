@@ -7,10 +7,11 @@ use uuid::Uuid;
 
 use super::communities::CommunitySummary;
 use super::error::{ApiError, ApiResult};
-use super::{ApiTags, AppState, authorize};
+use super::{ApiTags, AppState};
 use crate::auth::bearer::BearerAuth;
 use crate::domain::permissions::{self, Action, Grant, Target};
 use crate::persistence;
+use crate::web::authorize;
 
 pub struct AccountApi;
 

@@ -6,11 +6,12 @@ use poem_openapi::{Object, OpenApi, param::Path, param::Query, payload::Json};
 use uuid::Uuid;
 
 use super::error::{ApiError, ApiResult};
-use super::{ApiTags, AppState, authorize};
+use super::{ApiTags, AppState};
 use crate::auth::bearer::BearerAuth;
 use crate::domain::permissions::{self, Action, Target};
 use crate::entity::{community, resident};
 use crate::persistence;
+use crate::web::authorize;
 
 pub struct CommunitiesApi;
 

@@ -110,6 +110,7 @@ impl BodyContract {
             return ApiError::InvalidMutation {
                 mutation_id: id,
                 reason: format!("{} at {}", violation.message, violation.pointer),
+                schema_version: <crate::features::App as crate::sync::SyncApp>::SCHEMA_VERSION,
                 field: Some(field),
             };
         }

@@ -60,12 +60,12 @@ impl HealthApi {
     #[oai(path = "/metrics", method = "get", operation_id = "metrics")]
     async fn metrics(&self, state: Data<&AppState>) -> PlainText<String> {
         record_pool_usage(&state.db);
-        metrics::gauge!("sync_event_streams").set(state.poker.listeners() as f64);
-        let (batches, pushes) = state.group_commit.batches();
+        metrics::gauge!("sync_event_streams").set(state.sync.poker.listeners() as f64);
+        let (batches, pushes) = state.sync.group_commit.batches();
         // Pushes per write transaction: how much group commit is saving.
         metrics::counter!("sync_push_batches_total").absolute(batches);
         metrics::counter!("sync_pushes_total").absolute(pushes);
-        metrics::gauge!("sync_push_waiting").set(state.group_commit.waiting() as f64);
+        metrics::gauge!("sync_push_waiting").set(state.sync.group_commit.waiting() as f64);
         PlainText(telemetry::metrics().render())
     }
 }

@@ -6,9 +6,10 @@
 //! - [`auth`]: registration, login, token refresh and logout.
 //! - [`account`]: the caller's own profile.
 //! - [`communities`]: the communities of this deployment and their residents.
-//! - [`sync`]: push, pull and the poke stream of the sync engine (`crate::sync`).
-//! - [`schedule`]: reads of groups, series, occurrences, sign-ups, hours; calendar feeds.
-//! - [`error`]: the one error type and its problem+json responses.
+//! - [`sync`]: push, pull and the poke stream of the sync engine (`crate::sync`), over the
+//!   app's contract (`crate::features`).
+//! - each capability's own REST reads, from its folder (`crate::features::*::http`).
+//! - errors are `crate::web::error`'s: one type and its problem+json responses.
 //! - [`middleware`]: request ids, one log line and metrics per request, the body limit, and
 //!   the rewrite that makes every error problem+json.
 
@@ -16,75 +17,90 @@ pub mod account;
 pub mod auth;
 pub mod communities;
 pub mod contract;
-pub mod error;
 pub mod health;
 pub mod middleware;
-pub mod schedule;
 pub mod serve;
 pub mod sync;
 
 use std::sync::Arc;
 
-use crate::auth::tokens::{Claims, TokenKeys};
-use crate::domain::hlc::ServerClock;
-use crate::domain::permissions::{Actor, Verdict};
-use crate::domain::throttle::LoginThrottle;
-use crate::persistence;
-use crate::sync::cursor::CursorKey;
-use crate::sync::pokes::Poker;
-use error::ApiError;
+use futures_util::future::BoxFuture;
 use poem::{Endpoint, EndpointExt, Route, get};
 use poem_openapi::{OpenApiService, Tags};
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseConnection, DbErr};
 
-/// What every handler can reach.
+use crate::auth::tokens::TokenKeys;
+use crate::domain::hlc::ServerClock;
+use crate::domain::permissions::Grant;
+use crate::domain::throttle::LoginThrottle;
+use crate::features::{App, schedule};
+use crate::sync::cursor::CursorKey;
+use crate::sync::pokes::Poker;
+use crate::sync::write::WriteGate;
+use crate::sync::{SyncApp, SyncEngine};
+use crate::web::Core;
+pub use crate::web::error;
+
+/// What every handler of the HTTP layer can reach: the [`Core`] the capabilities' reads
+/// share, sessions, and the sync engine.
 #[derive(Clone)]
 pub struct AppState {
-    pub db: DatabaseConnection,
-    /// Pulls' read snapshots. On PostgreSQL its sessions default to REPEATABLE READ, READ
-    /// ONLY, so a snapshot costs one `BEGIN` (and can write nothing); on SQLite it is `db`.
-    pub reader: DatabaseConnection,
+    pub core: Core,
     pub tokens: Arc<TokenKeys>,
     pub login_throttle: Arc<LoginThrottle>,
-    /// The server's hybrid logical clock.
-    pub clock: Arc<ServerClock>,
-    pub cursor_key: Arc<CursorKey>,
-    pub poker: Arc<Poker>,
     /// How often the event stream sends a heartbeat.
     pub heartbeat: std::time::Duration,
-    /// Phones known to be at the head of their feed ("anything new?" from memory).
-    pub at_head: Arc<crate::sync::at_head::AtHead>,
-    /// Each community's public rows, encoded once for first syncs.
-    pub public_feed: Arc<crate::sync::public_feed::PublicFeed>,
-    /// Pulling residents, read once per community version.
-    pub viewers: Arc<crate::sync::viewers::Viewers>,
-    /// Turns at writing on SQLite (see `sync::write`): take one around every write that is
-    /// not a push.
-    pub write_gate: Arc<crate::sync::write::WriteGate>,
-    /// Pushes waiting to be written, decided together per community.
-    pub group_commit: Arc<crate::sync::group_commit::GroupCommit>,
+    pub sync: Arc<SyncEngine<App>>,
 }
 
 impl AppState {
-    /// The caller as the permission rules see them: identity, community and role rows.
-    /// A token for a resident who no longer exists is treated as no token at all.
-    pub async fn actor(&self, claims: &Claims) -> Result<Actor, ApiError> {
-        self.actor_by_id(claims.sub).await
+    /// The state of a server (or of `linli demo`, which writes as phones would) over `db`,
+    /// with pulls reading their snapshots from `reader`.
+    pub fn new(
+        db: DatabaseConnection,
+        reader: DatabaseConnection,
+        tokens: TokenKeys,
+        cursor_key: CursorKey,
+        poker: Arc<Poker>,
+        heartbeat: std::time::Duration,
+    ) -> Self {
+        let write_gate = Arc::new(WriteGate::for_backend(db.get_database_backend()));
+        let sync = SyncEngine::new(
+            db.clone(),
+            reader,
+            Arc::new(ServerClock::default()),
+            Arc::new(cursor_key),
+            poker,
+            write_gate.clone(),
+        );
+        Self {
+            core: Core {
+                db,
+                write_gate,
+                grants_of,
+            },
+            tokens: Arc::new(tokens),
+            login_throttle: Arc::new(LoginThrottle::default()),
+            heartbeat,
+            sync: Arc::new(sync),
+        }
     }
+}
 
-    pub async fn actor_by_id(&self, resident_id: uuid::Uuid) -> Result<Actor, ApiError> {
-        // Two independent reads: ask both at once (grants of an unknown id are simply none).
-        let (resident, grants) = tokio::try_join!(
-            persistence::residents::find(&self.db, resident_id),
-            persistence::roles::grants_of(&self.db, resident_id),
-        )?;
-        let resident = resident.ok_or(ApiError::Unauthorized)?;
-        Ok(Actor {
-            resident_id: resident.id,
-            community_id: resident.community_id,
-            grants,
-        })
+impl std::ops::Deref for AppState {
+    type Target = Core;
+
+    fn deref(&self) -> &Core {
+        &self.core
     }
+}
+
+/// Every role a resident holds, as the app reads them (for [`Core::grants_of`]).
+pub fn grants_of(
+    db: &DatabaseConnection,
+    resident: uuid::Uuid,
+) -> BoxFuture<'_, Result<Vec<Grant>, DbErr>> {
+    Box::pin(App::grants_of(db, resident))
 }
 
 #[derive(Tags)]
@@ -99,8 +115,6 @@ pub enum ApiTags {
     Communities,
     /// Offline-first sync: push queued mutations, pull changes, listen for pokes.
     Sync,
-    /// Groups' schedules, sessions, sign-ups and service hours; calendar feeds.
-    Schedule,
 }
 
 pub type Apis = (
@@ -109,7 +123,7 @@ pub type Apis = (
     account::AccountApi,
     communities::CommunitiesApi,
     sync::SyncApi,
-    schedule::ScheduleApi,
+    schedule::http::ScheduleApi,
 );
 
 /// The API and its OpenAPI document.
@@ -121,7 +135,7 @@ pub fn api_service() -> OpenApiService<Apis, ()> {
             account::AccountApi,
             communities::CommunitiesApi,
             sync::SyncApi,
-            schedule::ScheduleApi,
+            schedule::http::ScheduleApi,
         ),
         "linli",
         env!("CARGO_PKG_VERSION"),
@@ -307,17 +321,8 @@ pub fn routes(state: AppState) -> impl Endpoint {
             })),
         )
         .data(state.tokens.clone())
+        .data(state.core.clone())
         .data(state)
         .with(poem::middleware::CatchPanic::new())
         .around(move |ep, req| middleware::observe(ep, req, allow.clone(), bodies.clone()))
-}
-
-/// Turns a permission verdict into the answer the client gets: objects outside the caller's
-/// community are reported as missing, so their existence does not leak.
-pub fn authorize(verdict: Verdict, what: &'static str) -> Result<(), ApiError> {
-    match verdict {
-        Verdict::Allowed => Ok(()),
-        Verdict::Forbidden => Err(ApiError::Forbidden),
-        Verdict::Invisible => Err(ApiError::NotFound(what)),
-    }
 }

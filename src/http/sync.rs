@@ -16,11 +16,11 @@ use poem_openapi::{ApiResponse, OpenApi};
 use super::error::{ApiError, ApiResult};
 use super::{ApiTags, AppState};
 use crate::auth::bearer::BearerAuth;
+use crate::domain::permissions::Actor;
+use crate::features::{PullResponse, PushRequest, PushResponse};
 use crate::sync::pull::PullPage;
-use crate::sync::wire::{
-    Heartbeat, Poke, PullRequest, PullResponse, PushRequest, PushResponse, ServerSentEvent,
-    SyncEvent,
-};
+use crate::sync::push::PushInput;
+use crate::sync::wire::{Heartbeat, Poke, PullRequest, ServerSentEvent, SyncEvent};
 use crate::sync::{pull, push, write};
 
 pub struct SyncApi;
@@ -93,6 +93,24 @@ impl IntoResponse for PullBody {
     }
 }
 
+/// Pushes `req` as `actor` (the endpoint, and `linli demo`, which writes as phones would).
+pub async fn push_as(
+    state: &AppState,
+    actor: Actor,
+    req: PushRequest,
+) -> Result<PushResponse, ApiError> {
+    let input = PushInput {
+        client_id: req.client_id,
+        schema_version: req.schema_version,
+        mutations: req.mutations,
+    };
+    let decided = push::push(&state.sync, actor, input).await?;
+    Ok(PushResponse::new(
+        decided,
+        state.sync.clock.now().to_string(),
+    ))
+}
+
 #[OpenApi(prefix_path = "/api/v1/sync", tag = "ApiTags::Sync")]
 impl SyncApi {
     /// Push queued mutations
@@ -109,7 +127,7 @@ impl SyncApi {
         body: Json<PushRequest>,
     ) -> ApiResult<Json<PushResponse>> {
         let actor = state.actor(&auth.0).await?;
-        Ok(Json(push::push(&state, actor, body.0).await?))
+        Ok(Json(push_as(&state, actor, body.0).await?))
     }
 
     /// Pull changes
@@ -124,12 +142,13 @@ impl SyncApi {
         auth: BearerAuth,
         body: Json<PullRequest>,
     ) -> ApiResult<PullAnswer> {
-        if let Some(nothing_new) = pull::from_memory(&state, &auth.0, &body.0) {
+        if let Some(nothing_new) = pull::from_memory(&state.sync, &auth.0, &body.0) {
             return Ok(PullAnswer::Page(PullBody(nothing_new)));
         }
-        Ok(PullAnswer::Page(PullBody(
-            pull::pull(&state, &auth.0, body.0).await?,
-        )))
+        let page = pull::pull(&state.sync, &auth.0, body.0)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(PullAnswer::Page(PullBody(page)))
     }
 
     /// Listen for pokes
@@ -138,11 +157,11 @@ impl SyncApi {
     #[oai(path = "/events", method = "get", operation_id = "sync_events")]
     async fn events(&self, state: Data<&AppState>, auth: BearerAuth) -> ApiResult<EventsResponse> {
         let community = auth.0.cid;
-        let mut pokes = state.poker.subscribe(community);
+        let mut pokes = state.sync.poker.subscribe(community);
         let (head, _) = write::head(&state.db, community)
             .await
             .map_err(ApiError::from)?;
-        state.poker.notify(community, head);
+        state.sync.poker.notify(community, head);
         pokes.mark_changed();
         let expires_in = Duration::from_secs(
             u64::try_from(auth.0.exp - chrono::Utc::now().timestamp()).unwrap_or(0),
@@ -152,7 +171,7 @@ impl SyncApi {
             let version = u64::try_from(*rx.borrow_and_update()).unwrap_or_default();
             Some((SyncEvent::Poke(Poke { version }), rx))
         });
-        let (every, clock) = (state.heartbeat, state.clock.clone());
+        let (every, clock) = (state.heartbeat, state.sync.clock.clone());
         let heartbeats = stream::unfold(clock, move |clock| async move {
             tokio::time::sleep(every).await;
             let beat = SyncEvent::Heartbeat(Heartbeat {

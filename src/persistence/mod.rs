@@ -142,6 +142,29 @@ pub fn is_unique_violation(err: &DbErr) -> bool {
     matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
 }
 
+/// Database errors a client should retry: the database is down, unreachable, restarting,
+/// or (SQLite) briefly locked by another writer.
+pub fn is_transient(err: &DbErr) -> bool {
+    use sea_orm::RuntimeErr;
+    use sea_orm::sqlx::Error as Sqlx;
+    match err {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
+            match e.as_ref() {
+                Sqlx::Io(_) | Sqlx::PoolClosed | Sqlx::PoolTimedOut | Sqlx::WorkerCrashed => true,
+                Sqlx::Database(db) => matches!(
+                    db.code().as_deref(),
+                    // PostgreSQL: admin shutdown, crash shutdown, cannot connect now, database gone;
+                    // SQLite: SQLITE_BUSY, SQLITE_LOCKED.
+                    Some("57P01" | "57P02" | "57P03" | "3D000" | "5" | "6")
+                ),
+                _ => false,
+            }
+        }
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,5 +1,5 @@
-//! Role rows: who is admin of which community (`role_grant`), and who is leader or member of
-//! which group (`membership`, the synced rows phones edit).
+//! Role rows: who is admin of which community (`role_grant`). Capabilities add the roles
+//! their own rows give (a group's leaders and members: `crate::features::schedule`).
 
 use chrono::Utc;
 use sea_orm::{
@@ -9,7 +9,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::domain::permissions::{Grant, Role, Scope};
-use crate::entity::{membership, role_grant};
+use crate::entity::role_grant;
 
 /// Every role `resident` holds. Rows with a role or scope this build does not know (written
 /// by a newer version) are skipped rather than failing the request.
@@ -18,7 +18,7 @@ pub async fn grants_of(db: &impl ConnectionTrait, resident: Uuid) -> Result<Vec<
         .filter(role_grant::Column::ResidentId.eq(resident))
         .all(db)
         .await?;
-    let mut grants: Vec<Grant> = rows
+    let grants: Vec<Grant> = rows
         .into_iter()
         .filter_map(|r| {
             Some(Grant {
@@ -27,17 +27,6 @@ pub async fn grants_of(db: &impl ConnectionTrait, resident: Uuid) -> Result<Vec<
             })
         })
         .collect();
-    let memberships = membership::Entity::find()
-        .filter(membership::Column::ResidentId.eq(resident))
-        .filter(membership::Column::DeletedAt.is_null())
-        .all(db)
-        .await?;
-    grants.extend(memberships.into_iter().filter_map(|m| {
-        Some(Grant {
-            role: Role::parse(&m.role)?,
-            scope: Scope::Group(m.group_id),
-        })
-    }));
     Ok(grants)
 }
 

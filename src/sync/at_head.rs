@@ -21,7 +21,7 @@ use std::sync::Mutex;
 use uuid::Uuid;
 
 use super::cursor::{Cursor, Position};
-use crate::domain::visibility::SyncScope;
+use super::scope::SyncScope;
 
 /// Entries kept before the cache starts over (a phone that asks again just takes the full
 /// path once). 100,000 is five times the seed community's residents.
@@ -100,6 +100,7 @@ mod tests {
             skip_tombstones_through: 0,
             scope,
             reconcile: None,
+            schema: 1,
         }
     }
 

@@ -2,15 +2,19 @@
 //!
 //! A phone whose cursor predates purged tombstones could miss those deletes, so each
 //! community records the highest version it purged (`purged_through`); a pull from an older
-//! cursor gets `410 resync_required` and the phone pulls again from scratch.
+//! cursor gets `410 resync_required` and the phone pulls again from scratch. Every registered
+//! table is purged, children before parents (highest rank first: a series' sessions before
+//! the series, a series before its group).
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
+use super::feed::Tables;
+use super::registry::SyncApp;
 use super::write;
-use crate::entity::{membership, series, sync_mutation, sync_version, volunteer_group};
+use crate::entity::{sync_mutation, sync_version};
 
 /// Default tombstone retention: longer than any phone is expected to stay offline.
 pub const DEFAULT_RETENTION_DAYS: u32 = 180;
@@ -22,7 +26,11 @@ pub struct Compacted {
 }
 
 /// Purges tombstones deleted before `cutoff` in every community.
-pub async fn compact(db: &DatabaseConnection, cutoff: DateTime<Utc>) -> Result<Compacted, DbErr> {
+pub async fn compact<A: SyncApp>(
+    db: &DatabaseConnection,
+    cutoff: DateTime<Utc>,
+) -> Result<Compacted, DbErr> {
+    let tables = Tables::<A>::new(A::tables());
     let communities: Vec<Uuid> = crate::entity::community::Entity::find()
         .select_only()
         .column(crate::entity::community::Column::Id)
@@ -33,29 +41,11 @@ pub async fn compact(db: &DatabaseConnection, cutoff: DateTime<Utc>) -> Result<C
     for community in communities {
         let txn = write::begin(db).await?;
         let mut highest: i64 = 0;
-        macro_rules! purge {
-            ($entity:ident) => {{
-                let max: Option<Option<i64>> = $entity::Entity::find()
-                    .select_only()
-                    .column_as($entity::Column::Version.max(), "max")
-                    .filter($entity::Column::CommunityId.eq(community))
-                    .filter($entity::Column::DeletedAt.lt(cutoff))
-                    .into_tuple()
-                    .one(&txn)
-                    .await?;
-                highest = highest.max(max.flatten().unwrap_or(0));
-                let res = $entity::Entity::delete_many()
-                    .filter($entity::Column::CommunityId.eq(community))
-                    .filter($entity::Column::DeletedAt.lt(cutoff))
-                    .exec(&txn)
-                    .await?;
-                total.tombstones += res.rows_affected;
-            }};
+        for table in tables.all().collect::<Vec<_>>().into_iter().rev() {
+            let (purged, version) = table.purge(&txn, community, cutoff).await?;
+            total.tombstones += purged;
+            highest = highest.max(version);
         }
-        // Children first: memberships and series reference their group.
-        purge!(membership);
-        purge!(series);
-        purge!(volunteer_group);
         let (_, purged_before) = write::head(&txn, community).await?;
         if highest > purged_before {
             sync_version::Entity::update_many()

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::domain::visibility::SyncScope;
+use super::scope::SyncScope;
 
 /// The cursor format this server writes and reads.
 pub const FORMAT: u8 = 1;
@@ -46,12 +46,16 @@ impl Position {
 /// later version and is met again, so none escapes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reconcile {
-    /// Everything the phone may have seen before: memberships visible under it but not now
-    /// are sent as deletes.
+    /// Everything the phone may have seen before: personal rows visible under it but not
+    /// now are sent as deletes. (Equal to the scope now when only the app was upgraded.)
     #[serde(rename = "s")]
     pub before: SyncScope,
     #[serde(rename = "p")]
     pub position: Position,
+    /// The app was upgraded from this schema version: the rows of entities newer than it,
+    /// which it never received, are sent too.
+    #[serde(rename = "n", default, skip_serializing_if = "Option::is_none")]
+    pub newer_than: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -70,6 +74,22 @@ pub struct Cursor {
     pub scope: SyncScope,
     #[serde(rename = "x", default, skip_serializing_if = "Option::is_none")]
     pub reconcile: Option<Reconcile>,
+    /// The sync schema version of the app the feed was sent to: entities newer than it were
+    /// left out. (Absent in cursors of schema 1, which all cursors made before it were.)
+    #[serde(
+        rename = "v",
+        default = "first_schema",
+        skip_serializing_if = "is_first_schema"
+    )]
+    pub schema: u32,
+}
+
+fn first_schema() -> u32 {
+    1
+}
+
+fn is_first_schema(v: &u32) -> bool {
+    *v == 1
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -158,12 +178,14 @@ mod tests {
             skip_tombstones_through: 7,
             scope: SyncScope {
                 admin: false,
-                leads: [Uuid::now_v7()].into(),
+                over: [Uuid::now_v7()].into(),
             },
             reconcile: Some(Reconcile {
                 before: SyncScope::default(),
                 position: Position::default(),
+                newer_than: Some(1),
             }),
+            schema: 2,
         }
     }
 

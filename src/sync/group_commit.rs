@@ -31,13 +31,13 @@ use sea_orm::{DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, Transac
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
+use super::error::SyncError;
 use super::pokes::Poker;
 use super::push::{self, Decided};
-use super::wire::Mutation;
+use super::registry::SyncApp;
 use super::write;
 use crate::domain::hlc::ServerClock;
 use crate::domain::permissions::Actor;
-use crate::http::error::ApiError;
 
 /// Most pushes decided in one transaction. A batch holds the write lock for its whole length,
 /// so other writers (and, on SQLite, every writer) wait at most one batch.
@@ -50,25 +50,24 @@ pub const MAX_BATCH_MUTATIONS: usize = 500;
 pub const MAX_QUEUED: usize = 20_000;
 
 /// A phone's push, read and authenticated, waiting to be decided.
-#[derive(Debug)]
-pub struct Push {
+pub struct Push<A: SyncApp> {
     pub actor: Actor,
     pub client_id: Uuid,
-    pub mutations: Vec<Mutation>,
+    pub mutations: Vec<A::Mutation>,
 }
 
-struct Waiting {
-    push: Push,
-    answer: oneshot::Sender<Result<Decided, ApiError>>,
+struct Waiting<A: SyncApp> {
+    push: Push<A>,
+    answer: oneshot::Sender<Result<Decided<A>, SyncError>>,
 }
 
 /// The write queues, and what their writers need.
-pub struct GroupCommit {
+pub struct GroupCommit<A: SyncApp> {
     db: DatabaseConnection,
     gate: Arc<write::WriteGate>,
     clock: Arc<ServerClock>,
     poker: Arc<Poker>,
-    queues: Mutex<HashMap<Uuid, mpsc::Sender<Waiting>>>,
+    queues: Mutex<HashMap<Uuid, mpsc::Sender<Waiting<A>>>>,
     stats: Arc<Stats>,
 }
 
@@ -81,7 +80,7 @@ struct Stats {
     deciding: AtomicUsize,
 }
 
-impl GroupCommit {
+impl<A: SyncApp> GroupCommit<A> {
     pub fn new(
         db: DatabaseConnection,
         gate: Arc<write::WriteGate>,
@@ -99,7 +98,7 @@ impl GroupCommit {
     }
 
     /// Queues `push` and waits until it is decided and committed.
-    pub async fn decide(&self, push: Push) -> Result<Decided, ApiError> {
+    pub async fn decide(&self, push: Push<A>) -> Result<Decided<A>, SyncError> {
         let (answer, answered) = oneshot::channel();
         let mut waiting = Waiting { push, answer };
         // A queue whose writer is gone (it panicked) is replaced once.
@@ -112,7 +111,7 @@ impl GroupCommit {
                     });
                 }
                 Err(mpsc::error::TrySendError::Full(_)) => {
-                    return Err(ApiError::Unavailable(DbErr::Custom(
+                    return Err(SyncError::Unavailable(DbErr::Custom(
                         "too many pushes are waiting to be written".into(),
                     )));
                 }
@@ -147,11 +146,11 @@ impl GroupCommit {
         )
     }
 
-    fn lock_queues(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, mpsc::Sender<Waiting>>> {
+    fn lock_queues(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, mpsc::Sender<Waiting<A>>>> {
         self.queues.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn queue(&self, community: Uuid) -> mpsc::Sender<Waiting> {
+    fn queue(&self, community: Uuid) -> mpsc::Sender<Waiting<A>> {
         // SQLite: one writer for the whole file, so one queue.
         let key = match self.db.get_database_backend() {
             DbBackend::Postgres => community,
@@ -167,6 +166,7 @@ impl GroupCommit {
                     clock: self.clock.clone(),
                     poker: self.poker.clone(),
                     stats: self.stats.clone(),
+                    _app: std::marker::PhantomData,
                 };
                 tokio::spawn(writer.run(waiting));
                 queue
@@ -175,17 +175,18 @@ impl GroupCommit {
     }
 }
 
-struct Writer {
+struct Writer<A: SyncApp> {
     db: DatabaseConnection,
     gate: Arc<write::WriteGate>,
     clock: Arc<ServerClock>,
     poker: Arc<Poker>,
     stats: Arc<Stats>,
+    _app: std::marker::PhantomData<fn() -> A>,
 }
 
-impl Writer {
+impl<A: SyncApp> Writer<A> {
     /// Takes whatever is waiting, decides it, commits, answers; until the queue is dropped.
-    async fn run(self, mut queue: mpsc::Receiver<Waiting>) {
+    async fn run(self, mut queue: mpsc::Receiver<Waiting<A>>) {
         let mut next = None;
         loop {
             let first = match next.take() {
@@ -202,8 +203,8 @@ impl Writer {
         }
     }
 
-    async fn write(&self, batch: Vec<Waiting>) {
-        let (pushes, answers): (Vec<Push>, Vec<_>) =
+    async fn write(&self, batch: Vec<Waiting<A>>) {
+        let (pushes, answers): (Vec<Push<A>>, Vec<_>) =
             batch.into_iter().map(|w| (w.push, w.answer)).unzip();
         self.stats.deciding.fetch_add(pushes.len(), Relaxed);
         let decided = self.decide_all(&pushes).await;
@@ -243,7 +244,10 @@ impl Writer {
 
     /// Decides every push of the batch in one transaction and commits it. An `Err` means the
     /// transaction itself failed and nothing was committed.
-    async fn decide_all(&self, pushes: &[Push]) -> Result<Vec<Result<Decided, ApiError>>, DbErr> {
+    async fn decide_all(
+        &self,
+        pushes: &[Push<A>],
+    ) -> Result<Vec<Result<Decided<A>, SyncError>>, DbErr> {
         // Between batches, a login waiting to write goes first (SQLite; see `write`).
         let _turn = self.gate.turn().await;
         let txn = write::begin(&self.db).await?;
@@ -275,8 +279,8 @@ impl Writer {
     async fn decide_alone(
         &self,
         txn: &DatabaseTransaction,
-        push: &Push,
-    ) -> Result<Result<Decided, ApiError>, DbErr> {
+        push: &Push<A>,
+    ) -> Result<Result<Decided<A>, SyncError>, DbErr> {
         let savepoint = txn.begin().await?;
         let decided = push::decide(&savepoint, &self.clock, push).await;
         if decided.is_ok() {
@@ -318,16 +322,16 @@ enum Failure {
 
 impl Failure {
     fn of(e: &DbErr) -> Self {
-        if crate::http::error::is_transient(e) {
+        if crate::persistence::is_transient(e) {
             Self::Transient(e.to_string())
         } else {
             Self::Internal(e.to_string())
         }
     }
 
-    fn to_error(&self) -> ApiError {
+    fn to_error(&self) -> SyncError {
         match self {
-            Self::Transient(m) => ApiError::Unavailable(DbErr::Custom(m.clone())),
+            Self::Transient(m) => SyncError::Unavailable(DbErr::Custom(m.clone())),
             Self::Internal(m) => anyhow::anyhow!("writing a batch of pushes: {m}").into(),
         }
     }

@@ -24,19 +24,18 @@ use std::ops::Bound;
 use std::sync::{Arc, Mutex};
 
 use poem_openapi::types::ToJSON;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{DatabaseTransaction, DbErr};
 use uuid::Uuid;
 
-use super::changes::{self, GROUP_RANK, OVERRIDE_RANK, SERIES_RANK, TALLY_RANK};
 use super::cursor::Position;
-use super::wire::Change;
-use crate::entity::{occurrence_override, occurrence_tally, series, volunteer_group};
+use super::feed::{Audience, Tables};
+use super::registry::SyncApp;
 
 /// One change, encoded as the JSON the pull response carries.
 pub type Encoded = Arc<str>;
 
 /// Encodes a change exactly as the OpenAPI contract describes it.
-pub fn encode(change: &Change) -> Encoded {
+pub fn encode<C: ToJSON>(change: &C) -> Encoded {
     change
         .to_json()
         .map_or_else(|| Arc::from("null"), |json| Arc::from(json.to_string()))
@@ -52,10 +51,17 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    /// Up to `n` rows strictly after `pos`, in feed order.
-    pub fn after(&self, pos: Position, n: usize) -> impl Iterator<Item = (Position, Encoded)> + '_ {
+    /// Up to `n` rows strictly after `pos`, in feed order, of the tables whose rank `wanted`
+    /// (the tables the app can read).
+    pub fn after<'a>(
+        &'a self,
+        pos: Position,
+        n: usize,
+        wanted: impl Fn(u8) -> bool + 'a,
+    ) -> impl Iterator<Item = (Position, Encoded)> + 'a {
         self.rows
             .range((Bound::Excluded(pos), Bound::Unbounded))
+            .filter(move |(p, _)| wanted(p.rank))
             .take(n)
             .map(|(p, e)| (*p, e.clone()))
     }
@@ -83,9 +89,10 @@ impl PublicFeed {
     /// snapshot, in which the head is `head` and tombstones through `purged_through` are
     /// gone). `None` when this process already holds a newer snapshot than the pull's own
     /// view: the pull then reads the tables.
-    pub async fn at(
+    pub async fn at<A: SyncApp>(
         &self,
-        conn: &impl ConnectionTrait,
+        conn: &DatabaseTransaction,
+        tables: &Tables<A>,
         community: Uuid,
         head: i64,
         purged_through: i64,
@@ -96,14 +103,14 @@ impl PublicFeed {
             Some(s) if s.version > head => return Ok(None),
             Some(s) if purged_through <= s.version => {
                 let mut next = Snapshot::clone(&s);
-                for (pos, change) in rows_since(conn, community, Some(s.version)).await? {
+                for (pos, change) in rows_since(conn, tables, community, Some(s.version)).await? {
                     next.apply(pos, change);
                 }
                 next
             }
             _ => {
                 let mut next = Snapshot::default();
-                for (pos, change) in rows_since(conn, community, None).await? {
+                for (pos, change) in rows_since(conn, tables, community, None).await? {
                     next.apply(pos, change);
                 }
                 next
@@ -131,45 +138,37 @@ impl PublicFeed {
 
 /// The public rows written after `since` (deleted ones as `None`), or, without `since`,
 /// every live public row.
-async fn rows_since(
-    conn: &impl ConnectionTrait,
+async fn rows_since<A: SyncApp>(
+    conn: &DatabaseTransaction,
+    tables: &Tables<A>,
     community: Uuid,
     since: Option<i64>,
 ) -> Result<Vec<(Position, Option<Encoded>)>, DbErr> {
-    macro_rules! read {
-        ($entity:ident, $rank:expr, $to_change:expr) => {{
-            let mut query =
-                $entity::Entity::find().filter($entity::Column::CommunityId.eq(community));
-            query = match since {
-                Some(v) => query.filter($entity::Column::Version.gt(v)),
-                None => query.filter($entity::Column::DeletedAt.is_null()),
-            };
-            query.all(conn).await?.into_iter().map(|row| {
-                let pos = Position {
-                    version: row.version,
-                    rank: $rank,
-                    id: row.id,
-                };
-                let live = row.deleted_at.is_none().then(|| encode(&$to_change(&row)));
-                (pos, live)
-            })
-        }};
+    let mut out = Vec::new();
+    for table in tables.all().filter(|t| t.audience() == Audience::Public) {
+        let rows = table.since(conn, community, since).await?;
+        let positions: Vec<(Position, bool)> = rows
+            .iter()
+            .map(|r| (r.position, table.is_tombstone(r)))
+            .collect();
+        let changes = table.encode_alone(rows);
+        out.extend(
+            positions
+                .into_iter()
+                .zip(changes)
+                .map(|((pos, gone), change)| (pos, (!gone).then(|| encode(&change)))),
+        );
     }
-    let mut rows = Vec::new();
-    rows.extend(read!(volunteer_group, GROUP_RANK, changes::group));
-    rows.extend(read!(series, SERIES_RANK, changes::series));
-    rows.extend(read!(
-        occurrence_override,
-        OVERRIDE_RANK,
-        changes::occurrence_override
-    ));
-    rows.extend(read!(occurrence_tally, TALLY_RANK, changes::tally));
-    Ok(rows)
+    Ok(out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const GROUP_RANK: u8 = 0;
+    const SERIES_RANK: u8 = 2;
+    const TALLY_RANK: u8 = 4;
 
     fn pos(version: i64, rank: u8, id: u128) -> Position {
         Position {
@@ -186,7 +185,7 @@ mod tests {
         s.apply(pos(2, TALLY_RANK, 2), Some("b".into()));
         s.apply(pos(3, GROUP_RANK, 1), Some("a2".into()));
         s.apply(pos(4, TALLY_RANK, 2), None);
-        let rows: Vec<_> = s.after(Position::default(), 10).collect();
+        let rows: Vec<_> = s.after(Position::default(), 10, |_| true).collect();
         assert_eq!(rows, vec![(pos(3, GROUP_RANK, 1), Arc::from("a2"))]);
     }
 
@@ -197,10 +196,16 @@ mod tests {
             s.apply(pos(v, rank, id), Some(format!("{v}/{rank}/{id}").into()));
         }
         let after: Vec<_> = s
-            .after(pos(2, SERIES_RANK, 8), 10)
+            .after(pos(2, SERIES_RANK, 8), 10, |_| true)
             .map(|(p, _)| p)
             .collect();
         assert_eq!(after, vec![pos(5, GROUP_RANK, 7), pos(5, TALLY_RANK, 9)]);
-        assert_eq!(s.after(Position::default(), 1).count(), 1);
+        assert_eq!(s.after(Position::default(), 1, |_| true).count(), 1);
+        // Rows of tables the app cannot read are left out.
+        let only_groups: Vec<_> = s
+            .after(Position::default(), 10, |rank| rank == GROUP_RANK)
+            .map(|(p, _)| p)
+            .collect();
+        assert_eq!(only_groups, vec![pos(5, GROUP_RANK, 7)]);
     }
 }

@@ -17,40 +17,48 @@
 use chrono::Utc;
 use poem_openapi::types::{ParseFromJSON, ToJSON};
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
+    QueryFilter,
+};
 use uuid::Uuid;
 
+use super::SyncEngine;
+use super::error::SyncError;
 use super::group_commit::Push;
-use super::mutations::{self, Ctx, Outcome};
-use super::wire::{
-    Change, MAX_MUTATION_ID, Mutation, MutationCode, MutationResult, MutationStatus, PushRequest,
-    PushResponse, PushedMutation,
+use super::registry::{
+    AppMutation, Code, Ctx, EngineCode, Envelope, MutationStatus, Outcome, SyncApp,
 };
-use super::{check_schema, seats};
+use super::wire::{MAX_MUTATION_ID, PushedMutation};
 use crate::domain::FieldError;
 use crate::domain::hlc::{Hlc, ServerClock, Stamp};
 use crate::domain::permissions::Actor;
 use crate::entity::{sync_client, sync_mutation};
-use crate::http::AppState;
-use crate::http::error::ApiError;
 use crate::persistence;
 
 /// Most mutations one push may carry.
 pub const MAX_MUTATIONS: usize = 500;
 
-pub async fn push(
-    state: &AppState,
+/// A phone's push, as the engine takes it.
+pub struct PushInput<A: SyncApp> {
+    pub client_id: Uuid,
+    pub schema_version: u32,
+    pub mutations: Vec<PushedMutation<A::Mutation>>,
+}
+
+pub async fn push<A: SyncApp>(
+    engine: &SyncEngine<A>,
     actor: Actor,
-    req: PushRequest,
-) -> Result<PushResponse, ApiError> {
-    check_schema(req.schema_version)?;
+    req: PushInput<A>,
+) -> Result<Decided<A>, SyncError> {
+    engine.check_schema(req.schema_version)?;
     if req.mutations.len() > MAX_MUTATIONS {
         return Err(
             FieldError::new("mutations", format!("at most {MAX_MUTATIONS} per push")).into(),
         );
     }
-    let mutations = readable(req.mutations)?;
-    let decided = state
+    let mutations = readable(req.mutations, A::SCHEMA_VERSION)?;
+    let mut decided = engine
         .group_commit
         .decide(Push {
             actor,
@@ -58,49 +66,92 @@ pub async fn push(
             mutations,
         })
         .await?;
-    Ok(PushResponse {
-        results: decided.results,
-        last_mutation_id: decided.last_mutation_id,
-        server_time: state.clock.now().to_string(),
-    })
+    // An app speaking an older schema is not told of entities and codes it cannot read.
+    for r in &mut decided.results {
+        r.downgrade_for(req.schema_version, &engine.tables);
+    }
+    Ok(decided)
+}
+
+/// One mutation's result, as the phone is told it.
+pub struct MutationResult<A: SyncApp> {
+    pub id: u64,
+    pub status: MutationStatus,
+    pub code: Option<A::Code>,
+    pub message: Option<String>,
+    /// The object's state on the server after this mutation (for rejections: as it is now).
+    pub data: Option<A::Change>,
+}
+
+impl<A: SyncApp> MutationResult<A> {
+    /// Leaves out what an app speaking `schema` was not built to read: a change of an entity
+    /// newer than it (the code and message still say what happened).
+    fn downgrade_for(&mut self, schema: u32, tables: &super::feed::Tables<A>) {
+        if let Some(change) = &self.data
+            && tables
+                .by_name(A::entity_of(change))
+                .is_some_and(|t| t.since_schema() > schema)
+        {
+            self.data = None;
+        }
+    }
+}
+
+impl<A: SyncApp> std::fmt::Debug for MutationResult<A> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MutationResult")
+            .field("id", &self.id)
+            .field("status", &self.status)
+            .field("code", &self.code)
+            .finish_non_exhaustive()
+    }
 }
 
 /// What a push decided, once it has committed.
-#[derive(Debug)]
-pub struct Decided {
-    pub results: Vec<MutationResult>,
+pub struct Decided<A: SyncApp> {
+    pub results: Vec<MutationResult<A>>,
     pub last_mutation_id: u64,
     /// The newest community version the push wrote, if it wrote any.
     pub version: Option<i64>,
 }
 
+impl<A: SyncApp> std::fmt::Debug for Decided<A> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Decided")
+            .field("results", &self.results)
+            .field("last_mutation_id", &self.last_mutation_id)
+            .field("version", &self.version)
+            .finish()
+    }
+}
+
 /// Decides one push inside `txn`, which already holds the community's write lock
 /// ([`super::write::lock`]); the caller commits. Everything the push reads, including what
 /// earlier pushes in the same transaction wrote, is what it would have seen committed.
-pub(super) async fn decide(
-    txn: &impl ConnectionTrait,
+pub(super) async fn decide<A: SyncApp>(
+    txn: &DatabaseTransaction,
     clock: &ServerClock,
-    push: &Push,
-) -> Result<Decided, ApiError> {
+    push: &Push<A>,
+) -> Result<Decided<A>, SyncError> {
     let client = bind_client(txn, push.client_id, push.actor.resident_id).await?;
     let mut last = u64::try_from(client.last_mutation_id).unwrap_or_default();
-    check_sequence(last, push.mutations.iter().map(Mutation::id))?;
+    check_sequence(last, push.mutations.iter().map(Envelope::id))?;
 
     let mut actor = push.actor.clone();
     let mut version = None;
     let mut results = Vec::with_capacity(push.mutations.len());
     for m in &push.mutations {
         if m.id() <= last {
-            results.push(stored_result(txn, push.client_id, m.id()).await?);
+            results.push(stored_result::<A>(txn, push.client_id, m.id()).await?);
             continue;
         }
-        let applied = apply_one(txn, clock, &actor, push.client_id, m).await?;
+        let applied = apply_one::<A>(txn, clock, &actor, push.client_id, m).await?;
         results.push(applied.result);
         last = m.id();
         version = version.max(applied.version);
         // Joining, leaving or a new role changes what the next mutation may do.
         if applied.grants_changed {
-            actor = actor_in(txn, actor.resident_id).await?;
+            actor = actor_in::<A>(txn, actor.resident_id).await?;
         }
     }
     Ok(Decided {
@@ -111,19 +162,22 @@ pub(super) async fn decide(
 }
 
 /// The actor as `txn` sees them, including its own uncommitted changes.
-async fn actor_in(txn: &impl ConnectionTrait, resident_id: Uuid) -> Result<Actor, ApiError> {
+async fn actor_in<A: SyncApp>(
+    txn: &DatabaseTransaction,
+    resident_id: Uuid,
+) -> Result<Actor, SyncError> {
     let resident = persistence::residents::find(txn, resident_id)
         .await?
-        .ok_or(ApiError::Unauthorized)?;
+        .ok_or(SyncError::Unauthorized)?;
     Ok(Actor {
         resident_id: resident.id,
         community_id: resident.community_id,
-        grants: persistence::roles::grants_of(txn, resident_id).await?,
+        grants: A::grants_of(txn, resident_id).await?,
     })
 }
 
 /// The pushed mutations, if the server can read every one of them.
-fn readable(pushed: Vec<PushedMutation>) -> Result<Vec<Mutation>, ApiError> {
+fn readable<M>(pushed: Vec<PushedMutation<M>>, schema_version: u32) -> Result<Vec<M>, SyncError> {
     pushed
         .into_iter()
         .map(|m| match m {
@@ -131,10 +185,10 @@ fn readable(pushed: Vec<PushedMutation>) -> Result<Vec<Mutation>, ApiError> {
             PushedMutation::Unreadable { id, name, reason }
                 if (1..=MAX_MUTATION_ID).contains(&id) =>
             {
-                Err(ApiError::InvalidMutation {
+                Err(SyncError::InvalidMutation {
                     mutation_id: id,
                     reason: format!("{name:?}: {reason}"),
-                    field: None,
+                    schema_version,
                 })
             }
             PushedMutation::Unreadable { reason, .. } => {
@@ -146,17 +200,17 @@ fn readable(pushed: Vec<PushedMutation>) -> Result<Vec<Mutation>, ApiError> {
 
 /// Ids must increase; the first new one must be `last + 1`, and new ones must be consecutive.
 /// Anything else is answered like a gap: resend the queue from the expected id.
-fn check_sequence(last: u64, ids: impl IntoIterator<Item = u64>) -> Result<(), ApiError> {
+fn check_sequence(last: u64, ids: impl IntoIterator<Item = u64>) -> Result<(), SyncError> {
     let mut expected = last + 1;
     let mut previous = None;
     for id in ids {
         if previous.is_some_and(|p| id <= p) {
-            return Err(ApiError::MutationGap { expected });
+            return Err(SyncError::MutationGap { expected });
         }
         previous = Some(id);
         if id > last {
             if id != expected {
-                return Err(ApiError::MutationGap { expected });
+                return Err(SyncError::MutationGap { expected });
             }
             expected += 1;
         }
@@ -168,7 +222,7 @@ async fn bind_client(
     db: &impl ConnectionTrait,
     client_id: Uuid,
     resident: Uuid,
-) -> Result<sync_client::Model, ApiError> {
+) -> Result<sync_client::Model, SyncError> {
     sync_client::Entity::insert(sync_client::ActiveModel {
         client_id: Set(client_id),
         resident_id: Set(resident),
@@ -187,16 +241,16 @@ async fn bind_client(
         .await?
         .ok_or_else(|| anyhow::anyhow!("sync client {client_id} vanished after insert"))?;
     if client.resident_id != resident {
-        return Err(ApiError::ClientNotOwned);
+        return Err(SyncError::ClientNotOwned);
     }
     Ok(client)
 }
 
-async fn stored_result(
+async fn stored_result<A: SyncApp>(
     conn: &impl ConnectionTrait,
     client: Uuid,
     id: u64,
-) -> Result<MutationResult, DbErr> {
+) -> Result<MutationResult<A>, DbErr> {
     let row = sync_mutation::Entity::find_by_id((client, i64::try_from(id).unwrap_or(i64::MAX)))
         .one(conn)
         .await?;
@@ -208,18 +262,18 @@ async fn stored_result(
             } else {
                 MutationStatus::Rejected
             },
-            code: r.code.as_deref().and_then(MutationCode::parse),
+            code: r.code.as_deref().and_then(A::Code::parse),
             message: r.message,
             data: r
                 .data
                 .and_then(|d| serde_json::from_str(&d).ok())
-                .and_then(|v| Change::parse_from_json(Some(v)).ok()),
+                .and_then(|v| A::Change::parse_from_json(Some(v)).ok()),
         },
         // Results are compacted with old tombstones; the mutation was processed all the same.
         None => MutationResult {
             id,
             status: MutationStatus::Applied,
-            code: Some(MutationCode::AlreadyProcessed),
+            code: Some(EngineCode::AlreadyProcessed.into()),
             message: Some("processed long ago".into()),
             data: None,
         },
@@ -227,21 +281,21 @@ async fn stored_result(
 }
 
 /// One new mutation, applied.
-struct Applied {
-    result: MutationResult,
+struct Applied<A: SyncApp> {
+    result: MutationResult<A>,
     /// It may have changed the actor's roles.
     grants_changed: bool,
     version: Option<i64>,
 }
 
 /// Applies one new mutation inside the push's transaction.
-async fn apply_one(
-    txn: &impl ConnectionTrait,
+async fn apply_one<A: SyncApp>(
+    txn: &DatabaseTransaction,
     clock: &ServerClock,
     actor: &Actor,
     client: Uuid,
-    mutation: &Mutation,
-) -> Result<Applied, ApiError> {
+    mutation: &A::Mutation,
+) -> Result<Applied<A>, SyncError> {
     let m = mutation;
     let id = m.id();
     let id_db =
@@ -259,12 +313,12 @@ async fn apply_one(
         let current = current.map_or(0, |c| u64::try_from(c.last_mutation_id).unwrap_or_default());
         if current >= id {
             return Ok(Applied {
-                result: stored_result(txn, client, id).await?,
+                result: stored_result::<A>(txn, client, id).await?,
                 grants_changed: false,
                 version: None,
             });
         }
-        return Err(ApiError::MutationGap {
+        return Err(SyncError::MutationGap {
             expected: current + 1,
         });
     }
@@ -274,7 +328,7 @@ async fn apply_one(
         match mutation.hlc().parse::<Hlc>() {
             Err(e) => (
                 mutation.name().to_owned(),
-                Outcome::rejected(MutationCode::InvalidMutation, e.to_string(), None),
+                Outcome::<A>::rejected(EngineCode::InvalidMutation, e.to_string(), None),
                 false,
             ),
             Ok(hlc) => {
@@ -287,24 +341,21 @@ async fn apply_one(
                     },
                     now,
                 };
-                let mut outcome = dispatch(txn, &ctx, mutation).await?;
+                let mut outcome = mutation.apply(txn, &ctx).await?;
                 if let (Some(ahead), MutationStatus::Applied) =
                     (received.clamped_ahead_ms, outcome.status)
                 {
-                    outcome.code = Some(MutationCode::ClockAdjusted);
+                    outcome.code = Some(EngineCode::ClockAdjusted.into());
                     outcome.message = Some(format!(
                         "the phone's clock is {} minutes ahead; the edit was dated by the server instead",
                         ahead / 60_000
                     ));
                 }
-                let changes_roles = matches!(
-                    mutation,
-                    Mutation::GroupJoin(_)
-                        | Mutation::GroupLeave(_)
-                        | Mutation::MemberSetRole(_)
-                        | Mutation::GroupDelete(_)
-                );
-                (mutation.name().to_owned(), outcome, changes_roles)
+                (
+                    mutation.name().to_owned(),
+                    outcome,
+                    mutation.changes_roles(),
+                )
             }
         }
     };
@@ -342,29 +393,6 @@ async fn apply_one(
     })
 }
 
-async fn dispatch(
-    conn: &impl ConnectionTrait,
-    ctx: &Ctx<'_>,
-    m: &Mutation,
-) -> Result<Outcome, DbErr> {
-    match m {
-        Mutation::GroupCreate(m) => mutations::group_create(conn, ctx, &m.args).await,
-        Mutation::GroupUpdate(m) => mutations::group_update(conn, ctx, &m.args).await,
-        Mutation::GroupDelete(m) => mutations::group_delete(conn, ctx, &m.args).await,
-        Mutation::GroupJoin(m) => mutations::group_join(conn, ctx, &m.args).await,
-        Mutation::GroupLeave(m) => mutations::group_leave(conn, ctx, &m.args).await,
-        Mutation::MemberSetRole(m) => mutations::member_set_role(conn, ctx, &m.args).await,
-        Mutation::SeriesCreate(m) => mutations::series_create(conn, ctx, &m.args).await,
-        Mutation::SeriesUpdate(m) => mutations::series_update(conn, ctx, &m.args).await,
-        Mutation::SeriesDelete(m) => mutations::series_delete(conn, ctx, &m.args).await,
-        Mutation::OccurrenceOverride(m) => seats::override_occurrence(conn, ctx, &m.args).await,
-        Mutation::OccurrenceClearOverride(m) => seats::clear_override(conn, ctx, &m.args).await,
-        Mutation::SignupRequest(m) => seats::request(conn, ctx, &m.args).await,
-        Mutation::SignupCancel(m) => seats::cancel(conn, ctx, &m.args).await,
-        Mutation::AttendanceMark(m) => seats::mark_attendance(conn, ctx, &m.args).await,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -378,11 +406,11 @@ mod tests {
     #[test]
     fn a_gap_names_the_expected_id() {
         match check_sequence(3, [5]) {
-            Err(ApiError::MutationGap { expected }) => assert_eq!(expected, 4),
+            Err(SyncError::MutationGap { expected }) => assert_eq!(expected, 4),
             other => panic!("{other:?}"),
         }
         match check_sequence(3, [4, 6]) {
-            Err(ApiError::MutationGap { expected }) => assert_eq!(expected, 5),
+            Err(SyncError::MutationGap { expected }) => assert_eq!(expected, 5),
             other => panic!("{other:?}"),
         }
     }
@@ -391,7 +419,7 @@ mod tests {
     fn out_of_order_or_repeated_ids_ask_for_the_queue_again() {
         for ids in [vec![2, 1], vec![4, 4], vec![4, 5, 5]] {
             match check_sequence(3, ids.clone()) {
-                Err(ApiError::MutationGap { expected }) => assert!(expected >= 4, "{ids:?}"),
+                Err(SyncError::MutationGap { expected }) => assert!(expected >= 4, "{ids:?}"),
                 other => panic!("{ids:?}: {other:?}"),
             }
         }
@@ -399,13 +427,13 @@ mod tests {
 
     #[test]
     fn an_unreadable_mutation_is_named() {
-        let pushed = [PushedMutation::Unreadable {
+        let pushed: [PushedMutation<()>; 1] = [PushedMutation::Unreadable {
             id: 7,
             name: "poster.print".into(),
             reason: "unknown name".into(),
         }];
-        match readable(pushed.into()) {
-            Err(ApiError::InvalidMutation { mutation_id, .. }) => assert_eq!(mutation_id, 7),
+        match readable(pushed.into(), 1) {
+            Err(SyncError::InvalidMutation { mutation_id, .. }) => assert_eq!(mutation_id, 7),
             other => panic!("{other:?}"),
         }
     }

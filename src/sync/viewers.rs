@@ -28,6 +28,7 @@ use uuid::Uuid;
 
 use super::cursor::Position;
 use super::public_feed::Encoded;
+use super::registry::SyncApp;
 use crate::domain::permissions::Actor;
 use crate::persistence;
 
@@ -72,7 +73,7 @@ impl Viewers {
     /// The resident as a snapshot at community version `head` sees them, read through
     /// `conn` (that snapshot) unless this process already read them at `head`. `None` for
     /// an id that names no resident.
-    pub async fn at(
+    pub async fn at<A: SyncApp>(
         &self,
         conn: &impl ConnectionTrait,
         resident: Uuid,
@@ -86,7 +87,7 @@ impl Viewers {
         let Some(found) = persistence::residents::find(conn, resident).await? else {
             return Ok(None);
         };
-        let grants = persistence::roles::grants_of(conn, resident).await?;
+        let grants = A::grants_of(conn, resident).await?;
         let viewer = Arc::new(Viewer {
             actor: Actor {
                 resident_id: found.id,

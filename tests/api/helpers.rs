@@ -18,10 +18,9 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// The app's own pool (closing it simulates a database outage).
     pub db: DatabaseConnection,
-    /// The app's poke hub: `listeners()` is its open event streams.
-    pub poker: std::sync::Arc<linli::sync::pokes::Poker>,
-    /// The app's push writers: what is queued, being decided, and how many batches ran.
-    pub group_commit: std::sync::Arc<linli::sync::group_commit::GroupCommit>,
+    /// The app's sync engine: its poke hub (`poker.listeners()` is its open event streams)
+    /// and its push writers (what is queued, being decided, and how many batches ran).
+    pub sync: std::sync::Arc<linli::sync::SyncEngine<linli::features::App>>,
     /// Turns at writing (SQLite).
     pub write_gate: std::sync::Arc<linli::sync::write::WriteGate>,
     pub database_url: String,
@@ -136,8 +135,7 @@ async fn start(
         .expect("the application builds");
     let address = format!("http://{}", app.addr());
     let db = app.db();
-    let poker = app.poker();
-    let group_commit = app.group_commit();
+    let sync = app.sync();
     let write_gate = app.write_gate();
     let (tx, rx) = oneshot::channel::<()>();
     tokio::spawn(app.run_until(async {
@@ -150,8 +148,7 @@ async fn start(
             .build()
             .unwrap(),
         db,
-        poker,
-        group_commit,
+        sync,
         write_gate,
         database_url,
         _dir: dir,

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Asia::Shanghai;
-use linli::domain::recurrence::occurrence_id;
+use linli::features::schedule::rules::recurrence::occurrence_id;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -761,7 +761,7 @@ async fn sign_ups_waiting_for_the_writer_share_one_commit_in_arrival_order() {
     }
     // The fourth phone's queue starts at id 2: a gap, refused as a whole.
     phones[3].queue[0]["id"] = json!(2);
-    let (batches_before, _) = s.app.group_commit.batches();
+    let (batches_before, _) = s.app.sync.group_commit.batches();
 
     // Another writer (a leader's REST edit, say) holds the community's write lock.
     let community = s.app.community_id().await;
@@ -774,14 +774,14 @@ async fn sign_ups_waiting_for_the_writer_share_one_commit_in_arrival_order() {
     // The first is taken at once, and waits for the lock...
     pending.push(send(phones.next().unwrap()));
     wait_until("the writer takes the first push", || {
-        s.app.group_commit.deciding() == 1
+        s.app.sync.group_commit.deciding() == 1
     })
     .await;
     // ...while the others queue behind it, one after the other.
     for (k, p) in phones.enumerate() {
         pending.push(send(p));
         wait_until("a push joins the queue", || {
-            s.app.group_commit.waiting() == k + 1
+            s.app.sync.group_commit.waiting() == k + 1
         })
         .await;
     }
@@ -808,7 +808,7 @@ async fn sign_ups_waiting_for_the_writer_share_one_commit_in_arrival_order() {
         ]
     );
     assert_eq!(
-        s.app.group_commit.batches().0 - batches_before,
+        s.app.sync.group_commit.batches().0 - batches_before,
         2,
         "the four that queued behind the first share one transaction"
     );

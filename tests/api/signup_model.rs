@@ -11,8 +11,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Duration, Utc};
-use linli::domain::recurrence::occurrence_id;
-use linli::domain::signup::{self as rules, Decision, Occupancy, Status};
+use linli::features::schedule::rules::recurrence::occurrence_id;
+use linli::features::schedule::rules::signup::{self as rules, Decision, Occupancy, Status};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::{Value, json};

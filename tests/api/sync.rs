@@ -611,9 +611,12 @@ async fn a_cursor_older_than_the_tombstone_retention_must_resync() {
     admin.mutate("series.delete", json!({"id": series}));
     admin.push().await;
 
-    let compacted = linli::sync::compact::compact(&app.db, Utc::now() + chrono::Duration::days(1))
-        .await
-        .unwrap();
+    let compacted = linli::sync::compact::compact::<linli::features::App>(
+        &app.db,
+        Utc::now() + chrono::Duration::days(1),
+    )
+    .await
+    .unwrap();
     assert_eq!(compacted.tombstones, 1);
 
     let resp = admin.pull_raw(old_cursor.as_deref(), None).await;
@@ -737,12 +740,12 @@ async fn a_stream_the_phone_closed_is_reaped_within_two_heartbeats() {
     let resident = app.resident("13812345678", "王阿姨").await;
     let mut events = open_events(&app.address, &app.client, &resident.access_token).await;
     assert!(wait_for_event(&mut events, |e, _| e == "poke").await);
-    assert_eq!(app.poker.listeners(), 1);
+    assert_eq!(app.sync.poker.listeners(), 1);
 
     drop(events);
     // Heartbeats every 300 ms here: reaped within about 600 ms; allow ten times that.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(6);
-    while app.poker.listeners() > 0 {
+    while app.sync.poker.listeners() > 0 {
         assert!(
             tokio::time::Instant::now() < deadline,
             "a closed stream is still open on the server"
@@ -766,9 +769,12 @@ async fn a_first_sync_in_many_pages_survives_compaction() {
     }
     phone.mutate("group.delete", json!({"id": doomed}));
     phone.push().await;
-    linli::sync::compact::compact(&app.db, Utc::now() + chrono::Duration::days(1))
-        .await
-        .unwrap();
+    linli::sync::compact::compact::<linli::features::App>(
+        &app.db,
+        Utc::now() + chrono::Duration::days(1),
+    )
+    .await
+    .unwrap();
 
     let mut fresh = Phone::new(&app, &app.resident("13812345678", "王阿姨").await);
     loop {

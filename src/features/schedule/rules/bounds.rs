@@ -1,6 +1,6 @@
 //! Bounds on what groups and series may hold, checked once when a mutation arrives.
 
-use super::FieldError;
+use crate::domain::FieldError;
 
 pub const GROUP_NAME_MAX: usize = 80;
 pub const SERIES_TITLE_MAX: usize = 120;

@@ -13,25 +13,25 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::changes;
-use super::mutations::{
-    Ctx, Decision, Outcome, authorize, group_target, insert, is_neighbour, managed_series, update,
+use super::entity::{
+    attendance, occurrence_override, occurrence_tally, series, signup, volunteer_group,
+};
+use super::groups::{authorize, group_target, insert, is_neighbour, managed_series, update};
+use super::rules::bounds;
+use super::rules::recurrence::{Schedule, local_month, occurrence_id};
+use super::rules::signup::{
+    self as rules, Decision as SeatDecision, Occupancy, Refusal, Status, attendance_id, signup_id,
 };
 use super::wire::{
-    AttendanceMarkArgs, Change, MutationCode, OccurrenceOverrideArgs, OccurrenceRef,
-    SignupCancelArgs, SignupRequestArgs,
+    AttendanceMarkArgs, AttendanceStatus, OccurrenceOverrideArgs, OccurrenceRef, SignupCancelArgs,
+    SignupRequestArgs,
 };
-use super::write::bump_version;
 use crate::domain::FieldError;
 use crate::domain::merge::{FieldClocks, merge_field};
 use crate::domain::permissions::{Action, Actor, Role, Scope};
-use crate::domain::recurrence::{Schedule, local_month, occurrence_id};
-use crate::domain::schedule as bounds;
-use crate::domain::signup::{
-    self as rules, Decision as SeatDecision, Occupancy, Refusal, Status, attendance_id, signup_id,
-};
-use crate::entity::{
-    attendance, occurrence_override, occurrence_tally, resident, series, signup, volunteer_group,
-};
+use crate::entity::resident;
+use crate::features::{Change, Ctx, Decision, MutationCode, Outcome};
+use crate::sync::write::bump_version;
 
 type Result<T> = std::result::Result<T, DbErr>;
 
@@ -893,7 +893,7 @@ pub async fn mark_attendance(
             )));
         }
         Some(h) => (h * 60.0).round() as i32,
-        None if a.status == super::wire::AttendanceStatus::Present => occ.series.duration_minutes,
+        None if a.status == AttendanceStatus::Present => occ.series.duration_minutes,
         None => 0,
     };
     let id = attendance_id(occ.id, a.user_id);

@@ -3,7 +3,7 @@ use sea_orm::entity::prelude::*;
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "signup")]
 pub struct Model {
-    /// UUIDv5 of (occurrence, volunteer): see `domain::signup::signup_id`.
+    /// UUIDv5 of (occurrence, volunteer): see `features::schedule::signup::signup_id`.
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub community_id: Uuid,

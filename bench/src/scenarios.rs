@@ -297,7 +297,7 @@ pub async fn rush(api: &Api, town: &Town, args: &BenchArgs) -> anyhow::Result<()
         out["results"][1]["status"] == "applied",
         "the lecture was not created: {out}"
     );
-    let start = crate::domain::recurrence::Schedule::parse(
+    let start = linli::features::schedule::rules::recurrence::Schedule::parse(
         &format!("{saturday}T09:30:00"),
         "Asia/Shanghai",
         Some("FREQ=WEEKLY;COUNT=4"),
@@ -307,7 +307,7 @@ pub async fn rush(api: &Api, town: &Town, args: &BenchArgs) -> anyhow::Result<()
     .first()
     .copied()
     .context("the lecture has a session this week")?;
-    let occurrence = crate::domain::recurrence::occurrence_id(series, start);
+    let occurrence = linli::features::schedule::rules::recurrence::occurrence_id(series, start);
 
     let gate = Arc::new(tokio::sync::Barrier::new(phones.len() + 1));
     let mut tasks = Vec::with_capacity(phones.len());
@@ -619,9 +619,9 @@ pub async fn history(api: &Api, town: &Town, args: &BenchArgs) -> anyhow::Result
     use sea_orm::{EntityTrait, PaginatorTrait};
     const TARGET_ROWS: u64 = 1_000_000;
     let db =
-        crate::persistence::connect(&crate::config::DatabaseSettings::from(&args.database)).await?;
+        linli::persistence::connect(&linli::config::DatabaseSettings::from(&args.database)).await?;
     let rows = |db: sea_orm::DatabaseConnection| async move {
-        use crate::entity::*;
+        use linli::features::schedule::entity::*;
         anyhow::Ok(
             volunteer_group::Entity::find().count(&db).await?
                 + series::Entity::find().count(&db).await?
@@ -646,10 +646,10 @@ pub async fn history(api: &Api, town: &Town, args: &BenchArgs) -> anyhow::Result
     while before + added < TARGET_ROWS {
         // 12 columns a row: 2,000 rows stay under SQLite's 32,766 bound variables.
         let n = (TARGET_ROWS - before - added).min(2_000);
-        let chunk: Vec<crate::entity::volunteer_group::ActiveModel> = (0..n)
+        let chunk: Vec<linli::features::schedule::entity::volunteer_group::ActiveModel> = (0..n)
             .map(|k| {
                 use sea_orm::ActiveValue::Set;
-                crate::entity::volunteer_group::ActiveModel {
+                linli::features::schedule::entity::volunteer_group::ActiveModel {
                     id: Set(Uuid::now_v7()),
                     community_id: Set(town.community),
                     name: Set(format!("舊活動 {}", added + k)),
@@ -665,7 +665,7 @@ pub async fn history(api: &Api, town: &Town, args: &BenchArgs) -> anyhow::Result
                 }
             })
             .collect();
-        crate::entity::volunteer_group::Entity::insert_many(chunk)
+        linli::features::schedule::entity::volunteer_group::Entity::insert_many(chunk)
             .exec_without_returning(&db)
             .await?;
         added += n;

@@ -1,22 +1,16 @@
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-#[sea_orm(table_name = "occurrence_override")]
+#[sea_orm(table_name = "membership")]
 pub struct Model {
-    /// The occurrence id (see `domain::recurrence::occurrence_id`).
+    /// UUIDv5 of (group, resident): see `features::schedule::membership_id`.
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub community_id: Uuid,
     pub group_id: Uuid,
-    pub series_id: Uuid,
-    /// The start the rule gives this occurrence (its identity, like `RECURRENCE-ID`).
-    pub original_start: DateTimeUtc,
-    pub cancelled: bool,
-    /// Moved to this start; `None`: as the rule says.
-    pub starts_at: Option<DateTimeUtc>,
-    pub location: Option<String>,
-    pub capacity: Option<i32>,
-    pub note: String,
+    pub resident_id: Uuid,
+    /// `member` or `leader`.
+    pub role: String,
     pub clocks: String,
     pub version: i64,
     pub created_at: DateTimeUtc,

@@ -1,15 +1,17 @@
 //! Rows as the changes a pull (or a push result) carries.
 
-use super::wire::{
-    AttendanceChange, AttendanceData, AttendanceStatus, Change, ChangeOp, GroupChange, GroupData,
-    GroupKind, MemberRole, MembershipChange, MembershipData, OccurrenceOverrideChange,
-    OccurrenceOverrideData, OccurrenceTallyChange, OccurrenceTallyData, SeriesChange, SeriesData,
-    SignupChange, SignupData, SignupStatus,
-};
-use crate::domain::signup::Status;
-use crate::entity::{
+use super::entity::{
     attendance, membership, occurrence_override, occurrence_tally, series, signup, volunteer_group,
 };
+use super::rules::signup::Status;
+use super::wire::{
+    AttendanceChange, AttendanceData, AttendanceStatus, GroupChange, GroupData, GroupKind,
+    MemberRole, MembershipChange, MembershipData, OccurrenceOverrideChange, OccurrenceOverrideData,
+    OccurrenceTallyChange, OccurrenceTallyData, SeriesChange, SeriesData, SignupChange, SignupData,
+    SignupStatus,
+};
+use crate::features::Change;
+use crate::sync::wire::ChangeOp;
 
 /// Feed order within one version: a group before its memberships and series, a series
 /// before its occurrences' overrides, tallies and sign-ups.
@@ -170,23 +172,59 @@ pub fn attendance(a: &attendance::Model) -> Change {
     })
 }
 
-/// A personal row the phone may have had but may no longer see.
-pub fn gone(entity: &str, id: uuid::Uuid) -> Change {
-    match entity {
-        "membership" => Change::Membership(MembershipChange {
-            id,
-            op: ChangeOp::Delete,
-            data: None,
-        }),
-        "signup" => Change::Signup(SignupChange {
-            id,
-            op: ChangeOp::Delete,
-            data: None,
-        }),
-        _ => Change::Attendance(AttendanceChange {
-            id,
-            op: ChangeOp::Delete,
-            data: None,
-        }),
-    }
+/// Deletes of each entity: the row is gone, or no longer visible to the phone.
+pub fn group_gone(id: uuid::Uuid) -> Change {
+    Change::Group(GroupChange {
+        id,
+        op: ChangeOp::Delete,
+        data: None,
+    })
+}
+
+pub fn membership_gone(id: uuid::Uuid) -> Change {
+    Change::Membership(MembershipChange {
+        id,
+        op: ChangeOp::Delete,
+        data: None,
+    })
+}
+
+pub fn series_gone(id: uuid::Uuid) -> Change {
+    Change::Series(SeriesChange {
+        id,
+        op: ChangeOp::Delete,
+        data: None,
+    })
+}
+
+pub fn override_gone(id: uuid::Uuid) -> Change {
+    Change::OccurrenceOverride(OccurrenceOverrideChange {
+        id,
+        op: ChangeOp::Delete,
+        data: None,
+    })
+}
+
+pub fn tally_gone(id: uuid::Uuid) -> Change {
+    Change::OccurrenceTally(OccurrenceTallyChange {
+        id,
+        op: ChangeOp::Delete,
+        data: None,
+    })
+}
+
+pub fn signup_gone(id: uuid::Uuid) -> Change {
+    Change::Signup(SignupChange {
+        id,
+        op: ChangeOp::Delete,
+        data: None,
+    })
+}
+
+pub fn attendance_gone(id: uuid::Uuid) -> Change {
+    Change::Attendance(AttendanceChange {
+        id,
+        op: ChangeOp::Delete,
+        data: None,
+    })
 }

@@ -9,28 +9,36 @@ use chrono::{DateTime, Duration, Utc};
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::{Json, PlainText};
-use poem_openapi::{ApiResponse, Object, OpenApi};
+use poem_openapi::{ApiResponse, Object, OpenApi, Tags};
 use rand::RngCore;
 use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
-use super::error::{ApiError, ApiResult};
-use super::{ApiTags, AppState, authorize};
+use super::calendar;
+use super::entity::{
+    attendance, calendar_token, membership, occurrence_override, occurrence_tally, series, signup,
+    volunteer_group,
+};
+use super::rules::recurrence::{Window, occurrence_id};
+use super::rules::signup::Status;
+use super::seats::schedule_of;
+use super::wire::{GroupData, MemberRole, SeriesData, SignupData, SignupStatus};
+use super::{changes, waitlist_positions};
 use crate::auth::bearer::BearerAuth;
 use crate::auth::tokens::hash_refresh_token as hash_token;
-use crate::calendar;
 use crate::domain::FieldError;
 use crate::domain::permissions::{self, Action, Actor, Role, Scope, Target};
-use crate::domain::recurrence::{Window, occurrence_id};
-use crate::domain::signup::Status;
-use crate::entity::{
-    attendance, calendar_token, membership, occurrence_override, occurrence_tally, resident,
-    series, signup, volunteer_group,
-};
-use crate::sync::changes;
-use crate::sync::pull::waitlist_positions;
-use crate::sync::seats::schedule_of;
-use crate::sync::wire::{Change, GroupData, MemberRole, SeriesData, SignupData, SignupStatus};
+use crate::entity::resident;
+use crate::features::Change;
+use crate::web::error::{ApiError, ApiResult};
+use crate::web::{Core, authorize};
+
+/// The schedule's tag in the API document.
+#[derive(Tags)]
+pub enum ScheduleTags {
+    /// Groups' schedules, sessions, sign-ups and service hours; calendar feeds.
+    Schedule,
+}
 
 pub struct ScheduleApi;
 
@@ -111,7 +119,7 @@ fn month_param(month: &str) -> Result<String, ApiError> {
 }
 
 async fn group_in_community(
-    state: &AppState,
+    state: &Core,
     actor: &Actor,
     id: Uuid,
 ) -> Result<volunteer_group::Model, ApiError> {
@@ -126,7 +134,7 @@ async fn group_in_community(
 
 /// The caller and a group of their community they lead or administer.
 async fn managed_group(
-    state: &AppState,
+    state: &Core,
     auth: &BearerAuth,
     id: Uuid,
 ) -> Result<(Actor, volunteer_group::Model), ApiError> {
@@ -151,7 +159,7 @@ fn data<T>(change: Change, pick: impl Fn(Change) -> Option<T>) -> Option<T> {
     pick(change)
 }
 
-#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Schedule")]
+#[OpenApi(prefix_path = "/api/v1", tag = "ScheduleTags::Schedule")]
 impl ScheduleApi {
     /// List groups
     ///
@@ -159,7 +167,7 @@ impl ScheduleApi {
     #[oai(path = "/groups", method = "get", operation_id = "list_groups")]
     async fn groups(
         &self,
-        state: Data<&AppState>,
+        state: Data<&Core>,
         auth: BearerAuth,
     ) -> ApiResult<Json<Vec<GroupData>>> {
         let groups = volunteer_group::Entity::find()
@@ -193,7 +201,7 @@ impl ScheduleApi {
     )]
     async fn group_series(
         &self,
-        state: Data<&AppState>,
+        state: Data<&Core>,
         auth: BearerAuth,
         group_id: Path<Uuid>,
     ) -> ApiResult<Json<Vec<SeriesData>>> {
@@ -233,7 +241,7 @@ impl ScheduleApi {
     )]
     async fn occurrences(
         &self,
-        state: Data<&AppState>,
+        state: Data<&Core>,
         auth: BearerAuth,
         /// Start of the window.
         from: Query<DateTime<Utc>>,
@@ -253,7 +261,7 @@ impl ScheduleApi {
     #[oai(path = "/me/signups", method = "get", operation_id = "list_my_signups")]
     async fn my_signups(
         &self,
-        state: Data<&AppState>,
+        state: Data<&Core>,
         auth: BearerAuth,
     ) -> ApiResult<Json<Vec<SignupData>>> {
         let actor = state.actor(&auth.0).await?;
@@ -295,7 +303,7 @@ impl ScheduleApi {
     )]
     async fn roster(
         &self,
-        state: Data<&AppState>,
+        state: Data<&Core>,
         auth: BearerAuth,
         group_id: Path<Uuid>,
     ) -> ApiResult<Json<Vec<RosterEntry>>> {
@@ -335,7 +343,7 @@ impl ScheduleApi {
     )]
     async fn group_hours(
         &self,
-        state: Data<&AppState>,
+        state: Data<&Core>,
         auth: BearerAuth,
         group_id: Path<Uuid>,
         /// `YYYY-MM`.
@@ -375,7 +383,7 @@ impl ScheduleApi {
     #[oai(path = "/me/hours", method = "get", operation_id = "get_my_hours")]
     async fn my_hours(
         &self,
-        state: Data<&AppState>,
+        state: Data<&Core>,
         auth: BearerAuth,
         /// `YYYY-MM`.
         #[oai(validator(pattern = "^[0-9]{4}-(0[1-9]|1[0-2])$"))]
@@ -420,7 +428,7 @@ impl ScheduleApi {
     )]
     async fn rotate_feed(
         &self,
-        state: Data<&AppState>,
+        state: Data<&Core>,
         auth: BearerAuth,
     ) -> ApiResult<Json<CalendarFeed>> {
         let mut bytes = [0u8; 24];
@@ -453,7 +461,7 @@ impl ScheduleApi {
     )]
     async fn revoke_feed(
         &self,
-        state: Data<&AppState>,
+        state: Data<&Core>,
         auth: BearerAuth,
     ) -> ApiResult<RevokedResponse> {
         let _turn = state.write_gate.turn().await;
@@ -475,7 +483,7 @@ impl ScheduleApi {
     )]
     async fn personal_feed(
         &self,
-        state: Data<&AppState>,
+        state: Data<&Core>,
         feed: Path<String>,
     ) -> ApiResult<FeedResponse> {
         let token = feed.0.strip_suffix(".ics").unwrap_or(&feed.0);
@@ -500,7 +508,7 @@ impl ScheduleApi {
     )]
     async fn group_feed(
         &self,
-        state: Data<&AppState>,
+        state: Data<&Core>,
         group_id: Path<Uuid>,
     ) -> ApiResult<FeedResponse> {
         let group = match volunteer_group::Entity::find_by_id(group_id.0)
@@ -530,7 +538,7 @@ fn total(rows: impl Iterator<Item = (Uuid, i32)>) -> BTreeMap<Uuid, (i32, u32)> 
 }
 
 async fn people(
-    state: &AppState,
+    state: &Core,
     ids: impl Iterator<Item = Uuid>,
 ) -> Result<HashMap<Uuid, resident::Model>, ApiError> {
     let ids: Vec<Uuid> = ids.collect();
@@ -547,7 +555,7 @@ async fn people(
 }
 
 async fn occurrences(
-    state: &AppState,
+    state: &Core,
     auth: &BearerAuth,
     window: Window,
     group: Option<Uuid>,
@@ -657,7 +665,7 @@ async fn occurrences(
 }
 
 async fn group_events(
-    state: &AppState,
+    state: &Core,
     groups: &[volunteer_group::Model],
 ) -> Result<Vec<icalendar::Event>, ApiError> {
     let mut events = Vec::new();
@@ -679,7 +687,7 @@ async fn group_events(
     Ok(events)
 }
 
-async fn personal_calendar(state: &AppState, resident_id: Uuid) -> Result<String, ApiError> {
+async fn personal_calendar(state: &Core, resident_id: Uuid) -> Result<String, ApiError> {
     let groups: Vec<Uuid> = membership::Entity::find()
         .filter(membership::Column::ResidentId.eq(resident_id))
         .filter(membership::Column::DeletedAt.is_null())

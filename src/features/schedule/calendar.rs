@@ -9,8 +9,8 @@ use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use icalendar::{Calendar, CalendarDateTime, Component, Event, EventLike, Property};
 
-use crate::domain::recurrence::parse_start_local;
-use crate::entity::{occurrence_override, series, volunteer_group};
+use super::entity::{occurrence_override, series, volunteer_group};
+use super::rules::recurrence::parse_start_local;
 
 fn local(t: DateTime<Utc>, tz: Tz) -> CalendarDateTime {
     CalendarDateTime::WithTimezone {

@@ -13,9 +13,10 @@ use std::time::Duration;
 
 use poem::http::StatusCode;
 use poem_openapi::{ApiResponse, Enum, Object, payload::Json};
-use sea_orm::{DbErr, RuntimeErr};
+use sea_orm::DbErr;
 
 use crate::domain::FieldError;
+use crate::sync::error::SyncError;
 
 pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
 
@@ -261,6 +262,8 @@ pub enum ApiError {
     InvalidMutation {
         mutation_id: u64,
         reason: String,
+        /// The sync schema this server speaks, for the message.
+        schema_version: u32,
         /// JSON pointer (without the leading `/`) of the offending value, when known.
         field: Option<String>,
     },
@@ -281,7 +284,7 @@ pub type ApiResult<T> = Result<T, ErrorResponse>;
 
 impl From<DbErr> for ApiError {
     fn from(err: DbErr) -> Self {
-        if is_transient(&err) {
+        if crate::persistence::is_transient(&err) {
             ApiError::Unavailable(err)
         } else {
             ApiError::Internal(err.into())
@@ -289,25 +292,29 @@ impl From<DbErr> for ApiError {
     }
 }
 
-/// Database errors a client should retry: the database is down, unreachable, restarting,
-/// or (SQLite) briefly locked by another writer.
-pub(crate) fn is_transient(err: &DbErr) -> bool {
-    use sea_orm::sqlx::Error as Sqlx;
-    match err {
-        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
-        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
-            match e.as_ref() {
-                Sqlx::Io(_) | Sqlx::PoolClosed | Sqlx::PoolTimedOut | Sqlx::WorkerCrashed => true,
-                Sqlx::Database(db) => matches!(
-                    db.code().as_deref(),
-                    // PostgreSQL: admin shutdown, crash shutdown, cannot connect now, database gone;
-                    // SQLite: SQLITE_BUSY, SQLITE_LOCKED.
-                    Some("57P01" | "57P02" | "57P03" | "3D000" | "5" | "6")
-                ),
-                _ => false,
-            }
+impl From<SyncError> for ApiError {
+    fn from(err: SyncError) -> Self {
+        match err {
+            SyncError::Unauthorized => ApiError::Unauthorized,
+            SyncError::Invalid(e) => ApiError::Validation(e),
+            SyncError::ClientNotOwned => ApiError::ClientNotOwned,
+            SyncError::MutationGap { expected } => ApiError::MutationGap { expected },
+            SyncError::InvalidMutation {
+                mutation_id,
+                reason,
+                schema_version,
+            } => ApiError::InvalidMutation {
+                mutation_id,
+                reason,
+                schema_version,
+                field: None,
+            },
+            SyncError::InvalidCursor(why) => ApiError::InvalidCursor(why),
+            SyncError::ResyncRequired => ApiError::ResyncRequired,
+            SyncError::UpgradeRequired { minimum } => ApiError::UpgradeRequired { minimum },
+            SyncError::Unavailable(e) => ApiError::Unavailable(e),
+            SyncError::Internal(e) => ApiError::Internal(e),
         }
-        _ => false,
     }
 }
 
@@ -370,13 +377,12 @@ impl From<ApiError> for ErrorResponse {
                 p.expected_mutation_id = Some(expected);
                 Self::Conflict(Json(p))
             }
-            ApiError::InvalidMutation { mutation_id, reason, field } => {
+            ApiError::InvalidMutation { mutation_id, reason, schema_version, field } => {
                 let mut p = Problem::new(
                     StatusCode::BAD_REQUEST,
                     C::InvalidMutation,
                     format!(
-                        "mutation {mutation_id} does not match sync schema {}: {reason}; nothing was applied",
-                        crate::sync::SCHEMA_VERSION
+                        "mutation {mutation_id} does not match sync schema {schema_version}: {reason}; nothing was applied",
                     ),
                 );
                 p.mutation_id = Some(mutation_id);

@@ -13,7 +13,7 @@ use chrono_tz::Tz;
 use rrule::{RRule, RRuleSet, Unvalidated};
 use uuid::Uuid;
 
-use super::FieldError;
+use crate::domain::FieldError;
 
 /// The time zone of the communities linli was built for.
 pub const DEFAULT_TIMEZONE: &str = "Asia/Shanghai";

@@ -12,12 +12,13 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::{Api, BENCH_PASSWORD, BenchArgs, mutation};
-use crate::config::DatabaseSettings;
-use crate::domain::permissions::{Grant, Role, Scope};
-use crate::domain::recurrence::{Schedule, occurrence_id};
-use crate::domain::resident::NewPassword;
-use crate::entity::{community, resident, volunteer_group};
-use crate::persistence;
+use linli::config::DatabaseSettings;
+use linli::domain::permissions::{Grant, Role, Scope};
+use linli::domain::resident::NewPassword;
+use linli::entity::{community, resident};
+use linli::features::schedule::entity::volunteer_group;
+use linli::features::schedule::rules::recurrence::{Schedule, occurrence_id};
+use linli::persistence;
 
 pub const SLUG: &str = "mining-town";
 pub const ADMIN_PHONE: &str = "+8613600000000";
@@ -71,7 +72,7 @@ pub async fn seed(api: &Api, args: &BenchArgs) -> anyhow::Result<Town> {
         .count(&db)
         .await? as usize;
     if have < args.residents + 1 {
-        let hash = crate::auth::password::hash(&NewPassword::parse(BENCH_PASSWORD)?).await?;
+        let hash = linli::auth::password::hash(&NewPassword::parse(BENCH_PASSWORD)?).await?;
         if have == 0 {
             let admin = insert_residents(
                 &db,

@@ -1,4 +1,6 @@
-//! `linli bench`: measures a running linli over real HTTP at the seed community's scale.
+//! `linli-bench`: measures a running linli over real HTTP at the seed community's scale. A
+//! client of the service, kept out of the server's tree: it reaches the server through its
+//! API, and its database only to seed accounts and history fast.
 //!
 //! - [`seed`] fills the server's database with a coal-mining town: 20,000 residents in 5,000
 //!   households across four compounds, about 60 volunteer groups with leaders, a year of
@@ -12,22 +14,24 @@
 //! Benchmarks are not tests: nothing here asserts a time. Correctness checks (seats never
 //! oversold, every request answered) do fail the run.
 
-pub mod load;
-pub mod scenarios;
-pub mod seed;
+mod load;
+mod scenarios;
+mod seed;
 
 use std::time::Duration;
 
 use anyhow::Context;
-use clap::{Args, ValueEnum};
+use clap::{Parser, ValueEnum};
 use serde_json::{Value, json};
 
-use crate::config::DatabaseArgs;
+use linli::config::DatabaseArgs;
 
 /// Every bench account's password.
 pub const BENCH_PASSWORD: &str = "linli-bench-2026";
 
-#[derive(Debug, Clone, Args)]
+/// Measures a running linli over real HTTP.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "linli-bench", version)]
 pub struct BenchArgs {
     /// The running server to measure.
     #[arg(long, default_value = "http://127.0.0.1:8080")]
@@ -67,8 +71,8 @@ pub struct BenchArgs {
     #[arg(long, value_delimiter = ',', default_values_t = [1_000, 10_000])]
     pub streams: Vec<usize>,
     /// The reference CouchDB-protocol setup (pouchdb-server and PouchDB), after
-    /// `npm ci --prefix src/bench/couchdb`.
-    #[arg(long, default_value = "src/bench/couchdb")]
+    /// `npm ci --prefix bench/couchdb`.
+    #[arg(long, default_value = "bench/couchdb")]
     pub couchdb_dir: std::path::PathBuf,
     /// Which scenarios to run, comma-separated, in order. Idle pokes comes first by default:
     /// it measures memory, best read on a freshly started server.
@@ -93,7 +97,18 @@ pub enum Scenario {
     History,
 }
 
-pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    match run(BenchArgs::parse()).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("linli-bench: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(args.connections.max(args.phones))
         .timeout(Duration::from_secs(60))
@@ -232,7 +247,7 @@ impl Api {
 /// A mutation in the wire form, stamped with a fresh clock reading.
 pub fn mutation(id: u64, name: &str, args: Value) -> Value {
     let now_ms = u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap_or_default();
-    let hlc = crate::domain::hlc::tick(crate::domain::hlc::Hlc::ZERO, now_ms);
+    let hlc = linli::domain::hlc::tick(linli::domain::hlc::Hlc::ZERO, now_ms);
     json!({"id": id, "hlc": hlc.to_string(), "name": name, "args": args})
 }
 

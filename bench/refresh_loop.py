@@ -2,7 +2,7 @@
 slowest answer: run it beside `linli bench --scenarios rush` to see whether other writes
 get their turn during the rush (see README "Performance").
 
-    python3 src/bench/refresh_loop.py http://127.0.0.1:18090 +8613700019999 200
+    python3 bench/refresh_loop.py http://127.0.0.1:18090 +8613700019999 200
 """
 import json, sys, time, urllib.request, urllib.error
 base = sys.argv[1]; phone = sys.argv[2]; seconds = float(sys.argv[3])

@@ -1,8 +1,8 @@
-//! Applying one mutation inside its push transaction.
+//! Groups, memberships and series: applying their mutations inside the push transaction.
 //!
 //! Each function first decides (reads, permissions, validation) and only then writes, so a
 //! rejection never leaves half a change behind. Writes take the community's next version from
-//! [`write::bump_version`](super::write::bump_version) and stamp every row they touch with it.
+//! [`bump_version`](crate::sync::write::bump_version) and stamp every row they touch with it.
 //!
 //! Conflict rules:
 //! - plain fields merge per field, last writer (by HLC stamp) wins;
@@ -11,78 +11,31 @@
 //! - membership presence is itself a last-writer-wins field, so join and leave from several
 //!   phones end the same way in any order of arrival, and leaving then rejoining works.
 
-use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
     QueryFilter,
 };
 use uuid::Uuid;
 
+use super::changes;
+use super::entity::{membership, series, volunteer_group};
+use super::rules::bounds;
+use super::rules::recurrence::{DEFAULT_TIMEZONE, Schedule, format_start_local};
+use super::rules::signup::DEFAULT_WAITLIST_LIMIT;
+use super::seats;
 use super::wire::{
-    Change, GroupCreateArgs, GroupKind, GroupUpdateArgs, MemberRole, MemberSetRoleArgs,
-    MembershipArgs, MutationCode, MutationStatus, ObjectRef, SeriesCreateArgs, SeriesUpdateArgs,
+    GroupCreateArgs, GroupKind, GroupUpdateArgs, MemberRole, MemberSetRoleArgs, MembershipArgs,
+    ObjectRef, SeriesCreateArgs, SeriesUpdateArgs,
 };
-use super::write::bump_version;
-use super::{changes, seats};
 use crate::domain::FieldError;
-use crate::domain::hlc::Stamp;
 use crate::domain::merge::{FieldClocks, merge_field};
 use crate::domain::permissions::{self, Action, Actor, Target, Verdict};
-use crate::domain::recurrence::{DEFAULT_TIMEZONE, Schedule, format_start_local};
-use crate::domain::schedule as bounds;
-use crate::domain::signup::DEFAULT_WAITLIST_LIMIT;
-use crate::domain::visibility::membership_id;
-use crate::entity::{membership, resident, series, volunteer_group};
+use crate::entity::resident;
+use crate::features::{Change, Ctx, Decision, MutationCode, Outcome};
+use crate::sync::write::bump_version;
 use poem_openapi::types::MaybeUndefined;
 
-/// Who is writing, and when.
-pub struct Ctx<'a> {
-    pub actor: &'a Actor,
-    pub stamp: Stamp,
-    pub now: DateTime<Utc>,
-}
-
-/// What became of a mutation.
-#[derive(Debug, Clone)]
-pub struct Outcome {
-    pub status: MutationStatus,
-    pub code: Option<MutationCode>,
-    pub message: Option<String>,
-    pub data: Option<Change>,
-    /// The version its writes were stamped with, if it wrote anything.
-    pub version: Option<i64>,
-}
-
-impl Outcome {
-    pub fn applied(data: Option<Change>, version: Option<i64>) -> Self {
-        Self {
-            status: MutationStatus::Applied,
-            code: None,
-            message: None,
-            data,
-            version,
-        }
-    }
-
-    pub fn rejected(code: MutationCode, message: impl Into<String>, data: Option<Change>) -> Self {
-        Self {
-            status: MutationStatus::Rejected,
-            code: Some(code),
-            message: Some(message.into()),
-            data,
-            version: None,
-        }
-    }
-
-    pub fn invalid(e: FieldError) -> Self {
-        Self::rejected(MutationCode::ValidationFailed, e.to_string(), None)
-    }
-}
-
 type Result<T> = std::result::Result<T, DbErr>;
-
-/// `Err(outcome)` ends the mutation with that outcome (boxed: outcomes are large).
-pub(super) type Decision<T> = std::result::Result<T, Box<Outcome>>;
 
 pub(super) fn authorize(
     actor: &Actor,
@@ -523,7 +476,7 @@ async fn change_membership(
             None,
         ));
     }
-    let id = membership_id(group.id, who);
+    let id = super::membership_id(group.id, who);
     let existing = membership::Entity::find_by_id(id).one(conn).await?;
     let is_new = existing.is_none();
     let mut m = existing.unwrap_or_else(|| membership::Model {

@@ -1,0 +1,334 @@
+//! # The capabilities, and the app assembled from them
+//!
+//! Each capability is a folder: its wire types, mutation handlers, pure rules, tables,
+//! REST reads and its own module doc (see `schedule/mod.rs`). This file is where they meet
+//! the sync engine: [`sync_app!`](crate::sync_app) assembles the one mutation union, the one
+//! change union and the one code enum the OpenAPI document describes (each a single
+//! discriminated `oneOf`, so generated SDKs keep one class per kind), and [`App`] tells the
+//! engine each capability's tables, roles and visibility.
+//!
+//! Adding a capability (see the README, "Adding a capability"): its folder, its migrations,
+//! and here its lines in `sync_app!` and in [`App`].
+
+pub mod schedule;
+
+use poem_openapi::Object;
+use sea_orm::{ConnectionTrait, DbErr};
+use uuid::Uuid;
+
+use crate::domain::permissions::{Actor, Grant};
+use crate::sync::feed::FeedTable;
+use crate::sync::push::{Decided, MutationResult as Result_};
+use crate::sync::registry::{MutationStatus, SyncApp};
+use crate::sync::scope::SyncScope;
+use crate::sync::wire::PushedMutation;
+use schedule::wire as sched;
+
+pub use crate::sync::registry::Ctx;
+
+crate::sync_app! {
+    /// One offline edit, named by `name`.
+    pub enum Mutation {
+        "group.create" => GroupCreate(sched::GroupCreateMutation),
+        "group.update" => GroupUpdate(sched::GroupUpdateMutation),
+        "group.delete" => GroupDelete(sched::GroupDeleteMutation),
+        "group.join" => GroupJoin(sched::GroupJoinMutation),
+        "group.leave" => GroupLeave(sched::GroupLeaveMutation),
+        "member.set_role" => MemberSetRole(sched::MemberSetRoleMutation),
+        "series.create" => SeriesCreate(sched::SeriesCreateMutation),
+        "series.update" => SeriesUpdate(sched::SeriesUpdateMutation),
+        "series.delete" => SeriesDelete(sched::SeriesDeleteMutation),
+        "occurrence.override" => OccurrenceOverride(sched::OccurrenceOverrideMutation),
+        "occurrence.clear_override" => OccurrenceClearOverride(sched::OccurrenceClearOverrideMutation),
+        "signup.request" => SignupRequest(sched::SignupRequestMutation),
+        "signup.cancel" => SignupCancel(sched::SignupCancelMutation),
+        "attendance.mark" => AttendanceMark(sched::AttendanceMarkMutation),
+    }
+    /// One object's new state, named by `entity`. Apply in order: `put` replaces the object,
+    /// `delete` removes it (deleting an unknown id is a no-op).
+    pub enum Change {
+        "group" => Group(sched::GroupChange),
+        "membership" => Membership(sched::MembershipChange),
+        "series" => Series(sched::SeriesChange),
+        "occurrence_override" => OccurrenceOverride(sched::OccurrenceOverrideChange),
+        "signup" => Signup(sched::SignupChange),
+        "occurrence_tally" => OccurrenceTally(sched::OccurrenceTallyChange),
+        "attendance" => Attendance(sched::AttendanceChange),
+    }
+    /// Why a mutation was rejected, or a note on one that was applied.
+    pub enum MutationCode {
+        /// Sign-ups for this occurrence have not opened yet.
+        SignupsNotOpen = "signups_not_open",
+        /// Sign-ups for this occurrence have closed.
+        SignupsClosed = "signups_closed",
+        /// The occurrence is full and so is its waitlist.
+        WaitlistFull = "waitlist_full",
+        /// Too close to the start to cancel.
+        PastCutoff = "past_cutoff",
+        /// The occurrence was cancelled or no longer exists.
+        OccurrenceCancelled = "occurrence_cancelled",
+    }
+}
+
+/// linli's app, as the sync engine sees it.
+pub struct App;
+
+impl SyncApp for App {
+    type Mutation = Mutation;
+    type Change = Change;
+    type Code = MutationCode;
+
+    const SCHEMA_VERSION: u32 = 1;
+    const MIN_SCHEMA_VERSION: u32 = 1;
+
+    fn tables() -> Vec<Box<dyn FeedTable<Self>>> {
+        schedule::tables()
+    }
+
+    fn scope_of(actor: &Actor) -> SyncScope {
+        SyncScope {
+            admin: actor.is_admin_of(actor.community_id),
+            over: schedule::sees_over(actor).collect(),
+        }
+    }
+
+    async fn grants_of<C: ConnectionTrait>(conn: &C, resident: Uuid) -> Result<Vec<Grant>, DbErr> {
+        let mut grants = crate::persistence::roles::grants_of(conn, resident).await?;
+        grants.extend(schedule::grants_of(conn, resident).await?);
+        Ok(grants)
+    }
+
+    fn entity_of(change: &Change) -> &'static str {
+        change.entity()
+    }
+}
+
+/// A mutation's outcome in this app.
+pub type Outcome = crate::sync::registry::Outcome<App>;
+/// `Err(outcome)` ends the mutation with that outcome.
+pub type Decision<T> = crate::sync::registry::Decision<App, T>;
+
+#[derive(Debug, Clone, Object)]
+pub struct MutationResult {
+    pub id: u64,
+    pub status: MutationStatus,
+    #[oai(skip_serializing_if_is_none)]
+    pub code: Option<MutationCode>,
+    #[oai(skip_serializing_if_is_none)]
+    pub message: Option<String>,
+    // The object's state on the server after this mutation (for rejections: as it is now).
+    // No doc comment: poem-openapi would wrap the `$ref` in an `allOf`, which generators read
+    // as a new type without the discriminator. The struct's docs say it instead.
+    #[oai(skip_serializing_if_is_none)]
+    pub data: Option<Change>,
+}
+
+impl From<Result_<App>> for MutationResult {
+    fn from(r: Result_<App>) -> Self {
+        Self {
+            id: r.id,
+            status: r.status,
+            code: r.code,
+            message: r.message,
+            data: r.data,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Object)]
+#[oai(example)]
+pub struct PushRequest {
+    /// A UUID the app made at installation; bound to the first resident who pushes with it.
+    pub client_id: Uuid,
+    /// The app's sync schema version (currently 1).
+    #[oai(validator(minimum(value = "1")))]
+    pub schema_version: u32,
+    /// In id order, starting at most at the last acknowledged id + 1. At most 500.
+    #[oai(validator(max_items = 500))]
+    pub mutations: Vec<PushedMutation<Mutation>>,
+}
+
+#[derive(Debug, Clone, Object)]
+#[oai(example)]
+pub struct PushResponse {
+    /// One result per mutation sent, in order (re-sent ones get their stored result again).
+    pub results: Vec<MutationResult>,
+    /// The last mutation id the server has processed for this client.
+    pub last_mutation_id: u64,
+    /// The server's hybrid logical clock: move the phone's clock to at least this.
+    pub server_time: String,
+}
+
+impl PushResponse {
+    pub fn new(decided: Decided<App>, server_time: String) -> Self {
+        Self {
+            results: decided.results.into_iter().map(Into::into).collect(),
+            last_mutation_id: decided.last_mutation_id,
+            server_time,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Object)]
+#[oai(example)]
+pub struct PullResponse {
+    pub changes: Vec<Change>,
+    /// Opaque; send it with the next pull.
+    pub cursor: String,
+    /// More changes are waiting: pull again at once.
+    pub has_more: bool,
+    /// The last of this client's mutations whose effects are included in this pull.
+    pub last_mutation_id: u64,
+    pub server_time: String,
+}
+
+impl poem_openapi::types::Example for PushRequest {
+    fn example() -> Self {
+        let group = Uuid::from_u128(0x0193_a0c4_7d2e_7c61_9a57_6b1f_0e2d_4c11);
+        Self {
+            client_id: Uuid::from_u128(0x0193_a0c4_0000_7000_8000_0000_0000_0001),
+            schema_version: 1,
+            mutations: vec![
+                PushedMutation::Known(Box::new(Mutation::GroupCreate(
+                    sched::GroupCreateMutation {
+                        id: 1,
+                        hlc: "2026-11-29T08:20:37.808Z-0000".into(),
+                        args: sched::GroupCreateArgs {
+                            id: group,
+                            name: "書畫社".into(),
+                            kind: Some(sched::GroupKind::CalligraphyPainting),
+                            contact_leader_id: None,
+                            description: Some(
+                                "Calligraphy and painting, Tuesdays and Thursdays".into(),
+                            ),
+                            venue: Some("Activity room 2".into()),
+                            is_open: Some(true),
+                        },
+                    },
+                ))),
+                PushedMutation::Known(Box::new(Mutation::GroupJoin(sched::GroupJoinMutation {
+                    id: 2,
+                    hlc: "2026-11-29T08:20:38.002Z-0000".into(),
+                    args: sched::MembershipArgs {
+                        group_id: group,
+                        resident_id: None,
+                    },
+                }))),
+            ],
+        }
+    }
+}
+
+impl poem_openapi::types::Example for PushResponse {
+    fn example() -> Self {
+        Self {
+            results: vec![MutationResult {
+                id: 1,
+                status: MutationStatus::Applied,
+                code: None,
+                message: None,
+                data: None,
+            }],
+            last_mutation_id: 2,
+            server_time: "2026-11-29T08:21:00.114Z-0000".into(),
+        }
+    }
+}
+
+impl poem_openapi::types::Example for PullResponse {
+    fn example() -> Self {
+        Self {
+            changes: vec![Change::Group(sched::GroupChange {
+                id: Uuid::from_u128(0x0193_a0c4_7d2e_7c61_9a57_6b1f_0e2d_4c11),
+                op: crate::sync::wire::ChangeOp::Put,
+                data: Some(sched::GroupData {
+                    id: Uuid::from_u128(0x0193_a0c4_7d2e_7c61_9a57_6b1f_0e2d_4c11),
+                    name: "書畫社".into(),
+                    kind: sched::GroupKind::CalligraphyPainting,
+                    contact_leader_id: None,
+                    description: "Calligraphy and painting, Tuesdays and Thursdays".into(),
+                    venue: "Activity room 2".into(),
+                    is_open: true,
+                    created_at: chrono::DateTime::parse_from_rfc3339("2026-11-29T08:20:37.808Z")
+                        .map(|t| t.to_utc())
+                        .unwrap_or_default(),
+                }),
+            })],
+            cursor: "eyJmIjoxfQ.c2lnbmF0dXJl".into(),
+            has_more: false,
+            last_mutation_id: 2,
+            server_time: "2026-11-29T08:21:00.114Z-0000".into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use poem_openapi::types::{Example, ToJSON};
+
+    use super::*;
+    use crate::sync::public_feed::encode;
+    use crate::sync::pull::PullPage;
+    use crate::sync::registry::Code;
+
+    #[test]
+    fn every_code_is_written_as_the_document_names_it() {
+        for code in MutationCode::ALL {
+            let wire = code.to_json().unwrap();
+            assert_eq!(wire.as_str(), Some(code.as_str()));
+            assert_eq!(MutationCode::parse(code.as_str()), Some(*code));
+        }
+        assert_eq!(MutationCode::parse("poster_printed"), None);
+    }
+
+    #[test]
+    fn only_apps_older_than_the_oldest_served_schema_must_upgrade() {
+        use crate::sync::{SyncError, check_schema};
+        assert!(matches!(
+            check_schema::<App>(App::MIN_SCHEMA_VERSION - 1),
+            Err(SyncError::UpgradeRequired { minimum }) if minimum == App::MIN_SCHEMA_VERSION
+        ));
+        assert!(check_schema::<App>(App::MIN_SCHEMA_VERSION).is_ok());
+        assert!(check_schema::<App>(App::SCHEMA_VERSION + 1).is_ok());
+    }
+
+    #[test]
+    fn every_change_names_a_registered_table_and_every_table_a_change() {
+        let tables = crate::sync::feed::Tables::<App>::new(App::tables());
+        let mut registered: Vec<&str> = tables.all().map(|t| t.name()).collect();
+        let mut carried = Change::ENTITIES.to_vec();
+        registered.sort_unstable();
+        carried.sort_unstable();
+        assert_eq!(registered, carried);
+        // A table's delete is a change of that table's entity.
+        for table in tables.all() {
+            let gone = table.gone(Uuid::nil());
+            assert_eq!(App::entity_of(&gone), table.name());
+            assert_eq!(gone.id(), Uuid::nil());
+        }
+    }
+
+    #[test]
+    fn a_page_is_written_exactly_as_the_contract_describes_it() {
+        let mut documented = PullResponse::example();
+        // Strings that need escaping, and more than one change.
+        documented.cursor = "c\"ur\\sor/游標".into();
+        documented.changes.extend(documented.changes.clone());
+        let page = PullPage {
+            changes: documented.changes.iter().map(encode).collect(),
+            cursor: documented.cursor.clone(),
+            has_more: documented.has_more,
+            last_mutation_id: documented.last_mutation_id,
+            server_time: documented.server_time.clone(),
+        };
+        let written: serde_json::Value = serde_json::from_slice(&page.to_json()).unwrap();
+        assert_eq!(Some(written), documented.to_json());
+
+        let empty = PullPage {
+            changes: Vec::new(),
+            ..page
+        };
+        let written: serde_json::Value = serde_json::from_slice(&empty.to_json()).unwrap();
+        assert_eq!(written["changes"], serde_json::json!([]));
+    }
+}
