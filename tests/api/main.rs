@@ -10,6 +10,7 @@ mod helpers;
 mod observability;
 mod openapi;
 mod phone;
+mod registration;
 mod schedule;
 mod signup_model;
 mod sync;

@@ -963,3 +963,80 @@ async fn a_first_sync_in_pages_ends_with_my_sign_ups_as_they_are_now() {
     assert_eq!(new_phone.replica, later_phone.replica);
     assert_eq!(old_phone.replica, later_phone.replica);
 }
+
+/// Compaction purges the old tombstones of every synced table the app registers, whichever
+/// capability declared it (it once purged groups, memberships and series only).
+#[tokio::test]
+async fn compaction_purges_old_tombstones_of_every_registered_table() {
+    use linli::features::App;
+    use linli::sync::SyncApp;
+    use sea_orm::{ConnectionTrait, Statement};
+
+    let s = Society::new(2, 5, json!({})).await;
+    let mut admin = Phone::new(&s.app, &s.app.admin("13800000001", "副會長").await);
+    let (occ, t0) = s.occurrence(0);
+    admin.mutate(
+        "occurrence.override",
+        json!({"series_id": s.series, "original_start": t0, "note": "帶上身份證"}),
+    );
+    let mut volunteer = s.volunteer(1).await;
+    assert_eq!(
+        status(&sign_up(&mut volunteer, s.request(0)).await),
+        "confirmed"
+    );
+    let who = volunteer_id(&s.app, &volunteer).await;
+    admin.mutate("attendance.mark", json!({"occurrence_id": occ, "series_id": s.series, "original_start": t0, "user_id": who, "status": "present"}));
+    let out = admin.push().await;
+    assert!(
+        out["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["status"] == "applied"),
+        "{out}"
+    );
+
+    let db = &s.app.db;
+    let backend = db.get_database_backend();
+    let count = |table: String| async move {
+        let row = db
+            .query_one_raw(Statement::from_string(
+                backend,
+                format!("SELECT COUNT(*) AS n FROM {table}"),
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get::<i64>("", "n").unwrap()
+    };
+    let tables: Vec<String> = App::tables().iter().map(|t| t.table()).collect();
+    let mut rows = 0;
+    for table in &tables {
+        let n = count(table.clone()).await;
+        assert!(n > 0, "the scenario leaves no row in {table}");
+        rows += n;
+    }
+    // Everything becomes a tombstone of a month ago.
+    let long_ago = Utc::now() - Duration::days(30);
+    let placeholder = if s.app.database_url.starts_with("postgres") {
+        "$1"
+    } else {
+        "?"
+    };
+    for table in &tables {
+        db.execute_raw(Statement::from_sql_and_values(
+            backend,
+            format!("UPDATE {table} SET deleted_at = {placeholder}"),
+            [long_ago.into()],
+        ))
+        .await
+        .unwrap();
+    }
+    let compacted = linli::sync::compact::compact::<App>(db, Utc::now() - Duration::days(1))
+        .await
+        .unwrap();
+    for table in &tables {
+        assert_eq!(count(table.clone()).await, 0, "{table} kept its tombstones");
+    }
+    assert_eq!(compacted.tombstones, u64::try_from(rows).unwrap());
+}

@@ -46,7 +46,7 @@ use crate::domain::permissions::{Actor, Grant, Role, Scope};
 use crate::entity::resident;
 use crate::features::{App, Change, Ctx, Outcome};
 use crate::sync::feed::{Audience, Encode, FeedTable, Table};
-use crate::sync::registry::Handler;
+use crate::sync::registry::{Handler, SyncApp};
 use crate::sync::scope::SyncScope;
 use crate::sync::viewers::Viewer;
 use entity::{
@@ -73,52 +73,52 @@ const BY_GROUP: Audience = Audience::Personal {
     over: "group_id",
 };
 
-/// The schedule's synced tables.
-pub fn tables() -> Vec<Box<dyn FeedTable<App>>> {
+/// The schedule's synced tables, for an app whose changes are linli's.
+pub fn tables<A: SyncApp<Change = Change>>() -> Vec<Box<dyn FeedTable<A>>> {
     vec![
-        Box::new(Table::<volunteer_group::Entity, App>::new(
+        Box::new(Table::<volunteer_group::Entity, A>::new(
             "group",
             rank::GROUP,
             Audience::Public,
             Encode::Each(changes::group),
             changes::group_gone,
         )),
-        Box::new(Table::<membership::Entity, App>::new(
+        Box::new(Table::<membership::Entity, A>::new(
             "membership",
             rank::MEMBERSHIP,
             BY_GROUP,
             Encode::Batch(encode_memberships),
             changes::membership_gone,
         )),
-        Box::new(Table::<series::Entity, App>::new(
+        Box::new(Table::<series::Entity, A>::new(
             "series",
             rank::SERIES,
             Audience::Public,
             Encode::Each(changes::series),
             changes::series_gone,
         )),
-        Box::new(Table::<occurrence_override::Entity, App>::new(
+        Box::new(Table::<occurrence_override::Entity, A>::new(
             "occurrence_override",
             rank::OVERRIDE,
             Audience::Public,
             Encode::Each(changes::occurrence_override),
             changes::override_gone,
         )),
-        Box::new(Table::<occurrence_tally::Entity, App>::new(
+        Box::new(Table::<occurrence_tally::Entity, A>::new(
             "occurrence_tally",
             rank::TALLY,
             Audience::Public,
             Encode::Each(changes::tally),
             changes::tally_gone,
         )),
-        Box::new(Table::<signup::Entity, App>::new(
+        Box::new(Table::<signup::Entity, A>::new(
             "signup",
             rank::SIGNUP,
             BY_GROUP,
             Encode::Batch(encode_signups),
             changes::signup_gone,
         )),
-        Box::new(Table::<attendance::Entity, App>::new(
+        Box::new(Table::<attendance::Entity, A>::new(
             "attendance",
             rank::ATTENDANCE,
             BY_GROUP,
