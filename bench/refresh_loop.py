@@ -1,5 +1,5 @@
 """Refreshes one session in a loop against a running linli, and reports the statuses and the
-slowest answer: run it beside `linli bench --scenarios rush` to see whether other writes
+slowest answer: run it beside `linli-bench --scenarios rush` to see whether other writes
 get their turn during the rush (see README "Performance").
 
     python3 bench/refresh_loop.py http://127.0.0.1:18090 +8613700019999 200

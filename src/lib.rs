@@ -5,24 +5,30 @@
 //!
 //! ## Layout
 //!
-//! - [`config`]: the command line, environment fallbacks and resolved [`config::Settings`].
-//! - [`startup`]: [`startup::Application`] builds (connect, migrate, seed, bind) and serves
-//!   with graceful shutdown.
-//! - [`http`]: the API, one `#[OpenApi]` struct per tag, its errors and middleware.
-//! - [`auth`]: password hashing, access and refresh tokens, the bearer scheme.
-//! - [`domain`]: the rules (input parsing, permissions, login throttling, clocks, merging,
-//!   visibility) as plain functions.
-//! - [`sync`]: the offline-first sync engine: push, pull, cursors, pokes, compaction.
+//! Layers, each using only those below it:
+//!
+//! - [`http`]: the API surface: one `#[OpenApi]` struct per tag, composed with the
+//!   capabilities' own; middleware; the HTTP/1.1 serving loop.
+//! - [`features`]: the capabilities, one folder each ([`features::schedule`]), and the app
+//!   assembled from them ([`features::App`], the `Mutation` and `Change` unions).
+//! - [`web`]: what every endpoint is built from: the one error type and its problem+json
+//!   mapping, the shared handler state.
+//! - [`sync`]: the offline-first sync engine, generic over the app: push, group commit, pull,
+//!   cursors, pokes, compaction.
 //! - [`persistence`] and [`entity`]: the database, through sea-orm; the schema lives in the
 //!   `migration` crate under `migrations/`.
-//! - [`calendar`]: iCalendar feeds of series and sessions.
-//! - [`telemetry`]: logs and Prometheus metrics.
-//! - [`cli`]: the `linli` subcommands; [`demo`]: the Sun Village demo data; [`bench`]: the
-//!   benchmark harness (`linli bench`).
+//! - [`domain`]: shared rules (input parsing, permissions, login throttling, clocks,
+//!   merging) as plain functions; [`auth`]: password hashing, tokens, the bearer scheme.
 //!
-//! A request flows: middleware (request id, body limit) → handler in [`http`] → parse input
-//! into [`domain`] types → ask [`domain::permissions`] → queries in [`persistence`] → response,
-//! with every error mapped once by [`http::error`].
+//! Around them: [`config`], [`startup`] ([`startup::Application`] builds and serves with
+//! graceful shutdown), [`telemetry`], [`cli`] (the `linli` subcommands) and [`demo`] (the
+//! Sun Village demo data). The benchmark harness is its own crate, `bench/`.
+//!
+//! A request flows: middleware (request id, body limit) → handler in [`http`] or a
+//! capability → parse input into domain types → ask [`domain::permissions`] → queries →
+//! response, with every error mapped once by [`web::error`]. A push goes from [`http`] to
+//! [`sync::push`], which queues it for its community's writer; the writer hands each
+//! mutation to the capability's handler inside one transaction.
 
 pub mod auth;
 pub mod cli;

@@ -123,7 +123,7 @@ async fn run(args: BenchArgs) -> anyhow::Result<()> {
         .await
         .and_then(reqwest::Response::error_for_status)
         .with_context(|| format!("no linli is ready at {}", api.base))?;
-    println!("linli bench against {} ({})", api.base, machine());
+    println!("linli-bench against {} ({})", api.base, machine());
     let town = seed::seed(&api, &args).await?;
     for scenario in &args.scenarios {
         match scenario {

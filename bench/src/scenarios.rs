@@ -1,4 +1,4 @@
-//! The scenarios of `linli bench`, each printed with the reference it is judged against.
+//! The scenarios of `linli-bench`, each printed with the reference it is judged against.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -7,7 +7,7 @@ use poem::Request;
 use poem_openapi::{SecurityScheme, auth::Bearer};
 
 use super::tokens::{Claims, TokenKeys};
-use crate::http::error::{ApiError, ErrorResponse};
+use crate::web::error::{ApiError, ErrorResponse};
 
 /// A valid access token: a JWT from `login`, `register` or `refresh`.
 #[derive(SecurityScheme)]

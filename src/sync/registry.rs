@@ -1,7 +1,7 @@
 //! What an app declares to the engine, and what the engine hands back.
 //!
 //! The engine knows clients, mutation ids, versions, cursors and pokes; it knows no entity.
-//! An app (linli's is `crate::features::App`) tells it, once, through [`SyncApp`]:
+//! An app (linli's is `App`, in the `features` module) tells it, once, through [`SyncApp`]:
 //! - its **mutations**: one union, each variant a capability's type implementing [`Handler`]
 //!   (name, the schema version it arrived in, whether it can change roles, and how it is
 //!   applied inside the engine's transaction), like Replicache's mutators map;

@@ -1,7 +1,7 @@
 //! The sync protocol's wire types that belong to no capability: the envelope of a pushed
 //! mutation, the pull request, the operation of a change, and the event stream's events. The
 //! unions of mutations and changes, and the requests and responses that carry them, are the
-//! app's: `crate::features` assembles them from its capabilities.
+//! app's: the `features` module assembles them from its capabilities.
 
 use std::borrow::Cow;
 
