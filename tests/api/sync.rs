@@ -507,6 +507,40 @@ async fn memberships_are_private_to_the_member_the_leaders_and_the_admins() {
 }
 
 #[tokio::test]
+async fn a_removed_leader_who_rejoins_is_a_plain_member() {
+    let app = spawn_app().await;
+    let (mut admin, group, _) = committee(&app).await;
+    let leader = app.resident("13812345678", "王阿姨").await;
+    let mut leader_phone = Phone::new(&app, &leader);
+    admin.mutate(
+        "member.set_role",
+        json!({"group_id": group, "resident_id": leader.id, "role": "leader"}),
+    );
+    admin.push().await;
+    let roster = format!("/api/v1/groups/{group}/roster");
+    assert_eq!(
+        app.get(&roster, Some(&leader_phone.token)).await.status(),
+        200
+    );
+
+    // Removed by the admin, she joins again by herself: the open group lets her in, as a member.
+    admin.mutate(
+        "group.leave",
+        json!({"group_id": group, "resident_id": leader.id}),
+    );
+    admin.push().await;
+    leader_phone.mutate("group.join", json!({"group_id": group}));
+    let out = leader_phone.push().await;
+    assert_eq!(out["results"][0]["status"], "applied", "{out}");
+    assert_eq!(out["results"][0]["data"]["data"]["role"], "member", "{out}");
+    let resp = app.get(&roster, Some(&leader_phone.token)).await;
+    assert_problem(resp, 403, "forbidden").await;
+    // Nor does her phone get the roster any more.
+    leader_phone.pull().await;
+    assert_eq!(leader_phone.count("membership"), 1);
+}
+
+#[tokio::test]
 async fn join_and_leave_from_two_phones_converge_and_rejoining_works() {
     let app = spawn_app().await;
     let (_admin, group, _) = committee(&app).await;

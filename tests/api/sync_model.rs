@@ -239,8 +239,11 @@ impl World {
                         .entry((id("group_id"), who))
                         .or_insert((false, "member".into()));
                     entry.0 = name != "group.leave";
-                    if name == "member.set_role" {
-                        entry.1 = a["role"].as_str().unwrap().into();
+                    match name {
+                        "member.set_role" => entry.1 = a["role"].as_str().unwrap().into(),
+                        // Leaving ends a leader's role.
+                        "group.leave" => entry.1 = "member".into(),
+                        _ => {}
                     }
                 }
                 other => panic!("unexpected {other}"),

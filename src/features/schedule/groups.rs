@@ -497,8 +497,18 @@ async fn change_membership(
         MembershipIntent::Join => {
             merge_field(&mut clocks, "present", ctx.stamp, &mut present, true)
         }
+        // Leaving (or being removed) also ends a leader's role: rejoining makes a member.
+        // The role is a last-writer-wins field like presence, so a role given after the
+        // leave (by its stamp) still stands, in any order of arrival.
         MembershipIntent::Leave => {
             merge_field(&mut clocks, "present", ctx.stamp, &mut present, false)
+                | merge_field(
+                    &mut clocks,
+                    "role",
+                    ctx.stamp,
+                    &mut m.role,
+                    MemberRole::Member.as_str().to_owned(),
+                )
         }
         MembershipIntent::SetRole(role) => {
             merge_field(&mut clocks, "present", ctx.stamp, &mut present, true)
