@@ -4,6 +4,11 @@
 //! phone number cannot be used as a guessing oracle, and the answer is the same whether the
 //! number is registered or not.
 //!
+//! An attempt counts as a failure from the moment it starts ([`LoginThrottle::begin`]), and
+//! is forgiven only when it succeeds: a password check takes tens of milliseconds, and
+//! counting at its end let 64 parallel guesses all pass the check before the first was
+//! recorded.
+//!
 //! State lives in memory: a restart forgets it (one window of extra guesses at most), and the
 //! map is pruned so a flood of distinct keys cannot grow it without bound.
 
@@ -86,9 +91,43 @@ impl FailureLedger {
             .and_then(|f| retry_after(f, self.policy, now))
     }
 
+    /// Starts an attempt for `key` at `now`: refused with the wait if `key` is locked out,
+    /// else counted as a failure at once (see [`Self::forgive`]), in one step, so parallel
+    /// attempts cannot all pass the check before any is counted.
+    pub fn try_begin(&self, key: &str, now: Instant) -> Result<(), Duration> {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(wait) = entries
+            .get(key)
+            .and_then(|f| retry_after(f, self.policy, now))
+        {
+            return Err(wait);
+        }
+        self.push_failure(&mut entries, key, now);
+        Ok(())
+    }
+
+    /// Takes back the attempt `key` began at `at` (it succeeded).
+    pub fn forgive(&self, key: &str, at: Instant) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(failures) = entries.get_mut(key)
+            && let Some(i) = failures.iter().rposition(|t| *t == at)
+        {
+            failures.remove(i);
+        }
+    }
+
     /// Records one failure for `key` at `now`.
     pub fn record_failure(&self, key: &str, now: Instant) {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        self.push_failure(&mut entries, key, now);
+    }
+
+    fn push_failure(
+        &self,
+        entries: &mut HashMap<String, VecDeque<Instant>>,
+        key: &str,
+        now: Instant,
+    ) {
         if entries.len() >= self.prune_above {
             let window = self.policy.window;
             entries.retain(|_, f| {
@@ -143,7 +182,33 @@ impl Default for LoginThrottle {
     }
 }
 
+/// A login attempt under way, counted as a failure until [`LoginThrottle::succeeded`].
+#[derive(Debug, Clone, Copy)]
+#[must_use = "an attempt stays counted as a failure unless it is marked as succeeded"]
+pub struct Attempt {
+    at: Instant,
+}
+
 impl LoginThrottle {
+    /// Starts a login attempt: refused with the wait if the phone number or the address is
+    /// locked out, else counted as a failure of both at once.
+    pub fn begin(&self, phone: &str, address: &str, now: Instant) -> Result<Attempt, Duration> {
+        self.by_phone.try_begin(phone, now)?;
+        if let Err(wait) = self.by_address.try_begin(address, now) {
+            self.by_phone.forgive(phone, now);
+            return Err(wait);
+        }
+        Ok(Attempt { at: now })
+    }
+
+    /// The attempt succeeded: its phone number's failures are forgotten, and the attempt is
+    /// taken back from its address (one resident logging in must not reset the count for a
+    /// guesser sharing the address).
+    pub fn succeeded(&self, attempt: Attempt, phone: &str, address: &str) {
+        self.by_phone.clear(phone);
+        self.by_address.forgive(address, attempt.at);
+    }
+
     /// The longer wait of the two, if either is locked.
     pub fn check(&self, phone: &str, address: &str, now: Instant) -> Option<Duration> {
         match (
@@ -265,5 +330,34 @@ mod tests {
                 prop_assert!(in_window <= POLICY.max_failures);
             }
         }
+    }
+
+    #[test]
+    fn parallel_attempts_are_counted_when_they_start() {
+        let throttle = LoginThrottle::default();
+        let t0 = Instant::now();
+        let max = ThrottlePolicy::PER_PHONE.max_failures;
+        // Many attempts begin before any finishes: only `max` get through.
+        let begun: Vec<_> = (0..64)
+            .map(|_| throttle.begin("+8613812345678", "203.0.113.9", t0))
+            .collect();
+        assert_eq!(begun.iter().filter(|b| b.is_ok()).count(), max);
+        assert!(
+            throttle
+                .check("+8613812345678", "203.0.113.9", t0)
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn a_successful_attempt_is_taken_back_from_its_address() {
+        let throttle = LoginThrottle::default();
+        let t0 = Instant::now();
+        for i in 0..ThrottlePolicy::PER_ADDRESS.max_failures * 2 {
+            let t = t0 + Duration::from_millis(i as u64);
+            let attempt = throttle.begin("+8613812345678", "203.0.113.9", t).unwrap();
+            throttle.succeeded(attempt, "+8613812345678", "203.0.113.9");
+        }
+        assert_eq!(throttle.check("+8613900000000", "203.0.113.9", t0), None);
     }
 }

@@ -197,42 +197,56 @@ async fn register(
     let name = DisplayName::parse(&form.display_name)?;
     let password = NewPassword::parse(form.password.as_str())?;
     // Registration reveals whether a number is taken, so probing it counts against the
-    // address like a failed login does.
-    if let Some(wait) = state
+    // address like a failed login does: counted when it starts, taken back unless the
+    // number was taken.
+    let started = Instant::now();
+    state
         .login_throttle
         .by_address
-        .check(address, Instant::now())
-    {
-        return Err(ApiError::RateLimited(wait));
+        .try_begin(address, started)
+        .map_err(ApiError::RateLimited)?;
+    let outcome = create_account(state, &form, &phone, &name, &password).await;
+    if !matches!(
+        outcome,
+        Err(ApiError::Conflict {
+            code: ProblemCode::PhoneTaken,
+            ..
+        })
+    ) {
+        state.login_throttle.by_address.forgive(address, started);
     }
+    let resident = outcome?;
+    tracing::info!(resident = %resident.id, community = %resident.community_id, "resident registered");
+    let refresh = start_session(state, resident.id).await?;
+    session(state, resident.id, resident.community_id, refresh.token)
+}
+
+async fn create_account(
+    state: &AppState,
+    form: &RegisterRequest,
+    phone: &PhoneNumber,
+    name: &DisplayName,
+    password: &NewPassword,
+) -> Result<crate::entity::resident::Model, ApiError> {
     if persistence::communities::find(&state.db, form.community_id)
         .await?
         .is_none()
     {
         return Err(ApiError::NotFound("community"));
     }
-    let hash = password::hash(&password).await?;
+    let hash = password::hash(password).await?;
     let turn = state.write_gate.turn().await;
     let created =
-        persistence::residents::create(&state.db, form.community_id, &phone, &name, hash).await;
+        persistence::residents::create(&state.db, form.community_id, phone, name, hash).await;
     drop(turn);
-    let resident = match created {
-        Ok(r) => r,
-        Err(CreateError::PhoneTaken) => {
-            state
-                .login_throttle
-                .by_address
-                .record_failure(address, Instant::now());
-            return Err(ApiError::Conflict {
-                code: ProblemCode::PhoneTaken,
-                detail: "this phone number is already registered; log in instead".into(),
-            });
-        }
-        Err(CreateError::Db(e)) => return Err(e.into()),
-    };
-    tracing::info!(resident = %resident.id, community = %resident.community_id, "resident registered");
-    let refresh = start_session(state, resident.id).await?;
-    session(state, resident.id, resident.community_id, refresh.token)
+    match created {
+        Ok(r) => Ok(r),
+        Err(CreateError::PhoneTaken) => Err(ApiError::Conflict {
+            code: ProblemCode::PhoneTaken,
+            detail: "this phone number is already registered; log in instead".into(),
+        }),
+        Err(CreateError::Db(e)) => Err(e.into()),
+    }
 }
 
 async fn login(state: &AppState, address: &str, form: LoginRequest) -> Result<Session, ApiError> {
@@ -240,22 +254,20 @@ async fn login(state: &AppState, address: &str, form: LoginRequest) -> Result<Se
     let Ok(phone) = PhoneNumber::parse(&form.phone) else {
         return Err(ApiError::InvalidCredentials);
     };
-    if let Some(wait) = state
+    // Counted as a failure from here on, unless the password turns out right.
+    let attempt = state
         .login_throttle
-        .check(phone.as_str(), address, Instant::now())
-    {
-        return Err(ApiError::RateLimited(wait));
-    }
+        .begin(phone.as_str(), address, Instant::now())
+        .map_err(ApiError::RateLimited)?;
     let resident = persistence::residents::find_by_phone(&state.db, &phone).await?;
     let stored = resident.as_ref().map(|r| r.password_hash.clone());
     if !password::verify(form.password.as_str(), stored).await? {
-        state
-            .login_throttle
-            .record_failure(phone.as_str(), address, Instant::now());
         return Err(ApiError::InvalidCredentials);
     }
     let resident = resident.expect("a password only verifies against a stored hash");
-    state.login_throttle.record_success(phone.as_str());
+    state
+        .login_throttle
+        .succeeded(attempt, phone.as_str(), address);
     let refresh = start_session(state, resident.id).await?;
     session(state, resident.id, resident.community_id, refresh.token)
 }

@@ -268,6 +268,48 @@ async fn repeated_failures_for_one_number_are_throttled_without_revealing_the_pa
 }
 
 #[tokio::test]
+async fn parallel_guesses_are_throttled_as_they_start_not_as_their_hashes_end() {
+    use futures_util::StreamExt;
+    let app = spawn_app().await;
+    app.resident("13812345678", "王阿姨").await;
+    // 200 wrong passwords, 64 in flight at a time: each is counted when it starts.
+    let statuses: Vec<u16> = futures_util::stream::iter(0..200)
+        .map(|_| async {
+            app.login("13812345678", "guess guess")
+                .await
+                .status()
+                .as_u16()
+        })
+        .buffer_unordered(64)
+        .collect()
+        .await;
+    let checked = statuses.iter().filter(|s| **s == 401).count();
+    let refused = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!((checked, refused), (5, 195), "{statuses:?}");
+
+    // Registration probes count against the address as they start, too.
+    let statuses: Vec<u16> = futures_util::stream::iter(0..100)
+        .map(|_| async {
+            app.register("13812345678", "冒名者")
+                .await
+                .status()
+                .as_u16()
+        })
+        .buffer_unordered(64)
+        .collect()
+        .await;
+    let probed = statuses.iter().filter(|s| **s == 409).count();
+    assert!(
+        probed <= 30 - checked,
+        "{probed} probes of a taken number got through: {statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| [409, 429].contains(s)),
+        "{statuses:?}"
+    );
+}
+
+#[tokio::test]
 async fn guessing_across_many_numbers_from_one_address_is_throttled() {
     let app = spawn_app().await;
     app.resident("13812345678", "王阿姨").await;
