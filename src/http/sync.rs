@@ -18,6 +18,7 @@ use super::{ApiTags, AppState};
 use crate::auth::bearer::BearerAuth;
 use crate::domain::permissions::Actor;
 use crate::features::{PullResponse, PushRequest, PushResponse};
+use crate::persistence;
 use crate::sync::pull::PullPage;
 use crate::sync::push::PushInput;
 use crate::sync::wire::{Heartbeat, Poke, PullRequest, ServerSentEvent, SyncEvent};
@@ -126,7 +127,17 @@ impl SyncApi {
         auth: BearerAuth,
         body: Json<PushRequest>,
     ) -> ApiResult<Json<PushResponse>> {
-        let actor = state.actor(&auth.0).await?;
+        // Only who: the push is decided with the roles they hold at its turn.
+        let resident = persistence::residents::find(&state.db, auth.0.sub)
+            .await
+            .map_err(ApiError::from)?
+            .filter(|r| r.community_id == auth.0.cid)
+            .ok_or(ApiError::Unauthorized)?;
+        let actor = Actor {
+            resident_id: resident.id,
+            community_id: resident.community_id,
+            grants: Vec::new(),
+        };
         Ok(Json(push_as(&state, actor, body.0).await?))
     }
 

@@ -51,6 +51,7 @@ pub const MAX_QUEUED: usize = 20_000;
 
 /// A phone's push, read and authenticated, waiting to be decided.
 pub struct Push<A: SyncApp> {
+    /// Who pushes. Their roles are read again at the push's turn.
     pub actor: Actor,
     pub client_id: Uuid,
     pub mutations: Vec<A::Mutation>,

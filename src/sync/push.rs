@@ -137,7 +137,12 @@ pub(super) async fn decide<A: SyncApp>(
     let mut last = u64::try_from(client.last_mutation_id).unwrap_or_default();
     check_sequence(last, push.mutations.iter().map(Envelope::id))?;
 
-    let mut actor = push.actor.clone();
+    // The roles as of this push's turn: a push just ahead of it (in this batch, or committed
+    // while it waited) may have granted or taken one.
+    let mut actor = Actor {
+        grants: A::grants_of(txn, push.actor.resident_id).await?,
+        ..push.actor.clone()
+    };
     let mut version = None;
     let mut results = Vec::with_capacity(push.mutations.len());
     for m in &push.mutations {

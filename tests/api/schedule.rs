@@ -1040,3 +1040,58 @@ async fn compaction_purges_old_tombstones_of_every_registered_table() {
     }
     assert_eq!(compacted.tombstones, u64::try_from(rows).unwrap());
 }
+
+/// A push is decided with the roles its author holds at its turn, not when it arrived: a
+/// leader demoted by a push just ahead of theirs, in the same transaction, no longer acts as
+/// leader.
+#[tokio::test]
+async fn a_push_is_decided_with_the_roles_of_its_turn() {
+    let s = Society::new(3, 2, json!({})).await;
+    let mut volunteer = s.volunteer(1).await;
+    volunteer.mutate("signup.request", s.request(0));
+    let mut admin = Phone::new(&s.app, &s.app.admin("13800000001", "副會長").await);
+    admin.mutate(
+        "member.set_role",
+        json!({"group_id": s.group, "resident_id": s.leader.id, "role": "member"}),
+    );
+    let mut leader = Phone::new(&s.app, &s.leader);
+    leader.mutate(
+        "series.update",
+        json!({"id": s.series, "title": "改過的講座"}),
+    );
+
+    let community = s.app.community_id().await;
+    let held = linli::sync::write::begin(&s.app.db).await.unwrap();
+    linli::sync::write::lock(&held, community).await.unwrap();
+    let send = |p: Phone| tokio::spawn(async move { p.push_queue_raw().await });
+    let first = send(volunteer);
+    wait_until("the writer takes the first push", || {
+        s.app.sync.group_commit.deciding() == 1
+    })
+    .await;
+    // Both arrive while the leader is still a leader, and wait for the same turn.
+    let demotion = send(admin);
+    wait_until("the demotion queues", || {
+        s.app.sync.group_commit.waiting() == 1
+    })
+    .await;
+    let edit = send(leader);
+    wait_until("the edit queues behind it", || {
+        s.app.sync.group_commit.waiting() == 2
+    })
+    .await;
+    held.rollback().await.unwrap();
+
+    let answer = |r: reqwest::Response| async move { r.json::<Value>().await.unwrap() };
+    assert_eq!(status(&answer(first.await.unwrap()).await), "confirmed");
+    let demoted = answer(demotion.await.unwrap()).await;
+    assert_eq!(result(&demoted)["status"], "applied", "{demoted}");
+    let edited = answer(edit.await.unwrap()).await;
+    assert_eq!(status(&edited), "rejected:forbidden", "{edited}");
+    let mut check = s.admin;
+    check.pull().await;
+    assert_eq!(
+        check.get("series", s.series).unwrap()["title"],
+        "週六法律講座"
+    );
+}
