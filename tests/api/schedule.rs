@@ -496,14 +496,45 @@ async fn leaders_sign_up_residents_without_phones_and_see_who_signed_up() {
 
 #[tokio::test]
 async fn attendance_counts_service_hours_per_group_and_month() {
-    let s = Society::new(3, 5, json!({})).await;
+    // The first session was yesterday; the volunteer belongs to the group.
+    let s = Society::new(-1, 5, json!({})).await;
     let mut volunteer = s.volunteer(0).await;
+    volunteer.mutate("group.join", json!({"group_id": s.group}));
+    volunteer.push().await;
     let mut leader = Phone::new(&s.app, &s.leader);
     let (occ, t0) = s.occurrence(0);
     let who = volunteer_id(&s.app, &volunteer).await;
-    leader.mutate("attendance.mark", json!({"occurrence_id": occ, "series_id": s.series, "original_start": t0, "user_id": who, "status": "present", "hours": 2.5}));
+    let mark = |user: Uuid, week: i64, hours: f64| {
+        let (occ, t) = s.occurrence(week);
+        json!({"occurrence_id": occ, "series_id": s.series, "original_start": t, "user_id": user, "status": "present", "hours": hours})
+    };
+    leader.mutate("attendance.mark", mark(who, 0, 1.5));
     let out = leader.push().await;
     assert_eq!(result(&out)["status"], "applied", "{out}");
+    // Not beyond the session's 90 minutes, not before it begins, and only for its
+    // volunteers (those who signed up, and the group's members).
+    leader.mutate("attendance.mark", mark(who, 0, 2.5));
+    let out = leader.push().await;
+    assert_eq!(
+        (status(&out), &result(&out)["message"]),
+        (
+            "rejected:validation_failed".into(),
+            &json!("hours: at most the session's length, 1.5 hours")
+        )
+    );
+    leader.mutate("attendance.mark", mark(who, 1, 1.0));
+    assert_eq!(status(&leader.push().await), "rejected:validation_failed");
+    let stranger = s.app.resident("13600000000", "路人").await;
+    leader.mutate("attendance.mark", mark(stranger.id, 0, 1.0));
+    let out = leader.push().await;
+    assert_eq!(status(&out), "rejected:validation_failed");
+    assert!(
+        result(&out)["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("user_id:"),
+        "{out}"
+    );
     // Marking is for leaders.
     volunteer.mutate("attendance.mark", json!({"occurrence_id": occ, "series_id": s.series, "original_start": t0, "user_id": who, "status": "present"}));
     assert_eq!(status(&volunteer.push().await), "rejected:forbidden");
@@ -520,10 +551,10 @@ async fn attendance_counts_service_hours_per_group_and_month() {
             group_hours[0]["hours"].as_f64(),
             group_hours[0]["sessions"].as_u64()
         ),
-        (Some(2.5), Some(1))
+        (Some(1.5), Some(1))
     );
     let mine = ok_json(volunteer.sdk.get_my_hours(&month.parse().unwrap()).await);
-    assert_eq!(mine[0]["hours"], 2.5);
+    assert_eq!(mine[0]["hours"], 1.5);
     assert_eq!(mine[0]["name"], "法律講座");
     volunteer.pull().await;
     assert_eq!(volunteer.count("attendance"), 1);
@@ -972,7 +1003,8 @@ async fn compaction_purges_old_tombstones_of_every_registered_table() {
     use linli::sync::SyncApp;
     use sea_orm::{ConnectionTrait, Statement};
 
-    let s = Society::new(2, 5, json!({})).await;
+    // Yesterday's session, with next week's open for sign-ups.
+    let s = Society::new(-1, 5, json!({})).await;
     let mut admin = Phone::new(&s.app, &s.app.admin("13800000001", "副會長").await);
     let (occ, t0) = s.occurrence(0);
     admin.mutate(
@@ -980,8 +1012,10 @@ async fn compaction_purges_old_tombstones_of_every_registered_table() {
         json!({"series_id": s.series, "original_start": t0, "note": "帶上身份證"}),
     );
     let mut volunteer = s.volunteer(1).await;
+    volunteer.mutate("group.join", json!({"group_id": s.group}));
+    volunteer.push().await;
     assert_eq!(
-        status(&sign_up(&mut volunteer, s.request(0)).await),
+        status(&sign_up(&mut volunteer, s.request(1)).await),
         "confirmed"
     );
     let who = volunteer_id(&s.app, &volunteer).await;

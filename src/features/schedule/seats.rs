@@ -14,13 +14,14 @@ use uuid::Uuid;
 
 use super::changes;
 use super::entity::{
-    attendance, occurrence_override, occurrence_tally, series, signup, volunteer_group,
+    attendance, membership, occurrence_override, occurrence_tally, series, signup, volunteer_group,
 };
 use super::groups::{authorize, group_target, insert, is_neighbour, managed_series, update};
 use super::rules::bounds;
 use super::rules::recurrence::{Schedule, local_month, occurrence_id};
 use super::rules::signup::{
-    self as rules, Decision as SeatDecision, Occupancy, Refusal, Status, attendance_id, signup_id,
+    self as rules, AttendanceRefusal, Decision as SeatDecision, Occupancy, Refusal, Status,
+    attendance_id, signup_id,
 };
 use super::wire::{
     AttendanceMarkArgs, AttendanceStatus, OccurrenceOverrideArgs, OccurrenceRef, SignupCancelArgs,
@@ -852,6 +853,27 @@ async fn after_override_change(
     Ok(())
 }
 
+/// Whether `resident` signed up for the occurrence (and did not cancel) or belongs to its group.
+async fn is_volunteer(
+    conn: &impl ConnectionTrait,
+    occ: &Occurrence,
+    resident: Uuid,
+) -> Result<bool> {
+    let signed_up = signup::Entity::find_by_id(signup_id(occ.id, resident))
+        .one(conn)
+        .await?
+        .is_some_and(|s| Status::parse(&s.status).is_active());
+    if signed_up {
+        return Ok(true);
+    }
+    Ok(
+        membership::Entity::find_by_id(super::membership_id(occ.group.id, resident))
+            .one(conn)
+            .await?
+            .is_some_and(|m| m.deleted_at.is_none()),
+    )
+}
+
 pub async fn mark_attendance(
     conn: &impl ConnectionTrait,
     ctx: &Ctx<'_>,
@@ -878,24 +900,45 @@ pub async fn mark_attendance(
     ) {
         return Ok(*o);
     }
-    if !is_neighbour(conn, ctx.actor, a.user_id).await? {
-        return Ok(Outcome::rejected(
-            MutationCode::NotFound,
-            "no such resident",
-            None,
-        ));
-    }
-    let minutes = match a.hours {
-        Some(h) if !(0.0..=24.0).contains(&h) => {
+    let minutes = match rules::attendance_minutes(
+        ctx.now,
+        occ.start(),
+        occ.series.duration_minutes,
+        occ.cancelled(),
+        a.status == AttendanceStatus::Present,
+        a.hours,
+    ) {
+        Ok(m) => m,
+        Err(AttendanceRefusal::Cancelled) => {
+            return Ok(refusal_outcome(Refusal::OccurrenceCancelled));
+        }
+        Err(AttendanceRefusal::NotYet) => {
             return Ok(Outcome::invalid(FieldError::new(
-                "hours",
-                "must be between 0 and 24",
+                "original_start",
+                "the session has not begun yet; mark attendance once it does",
             )));
         }
-        Some(h) => (h * 60.0).round() as i32,
-        None if a.status == AttendanceStatus::Present => occ.series.duration_minutes,
-        None => 0,
+        Err(AttendanceRefusal::TooLong { max_hours }) => {
+            return Ok(Outcome::invalid(FieldError::new(
+                "hours",
+                format!("at most the session's length, {max_hours} hours"),
+            )));
+        }
+        Err(AttendanceRefusal::BadHours) => {
+            return Ok(Outcome::invalid(FieldError::new(
+                "hours",
+                "must be a number of hours, 0 or more",
+            )));
+        }
     };
+    // Attendance is for the session's volunteers: those who asked for a seat, and the
+    // group's members (who may walk in).
+    if !is_volunteer(conn, &occ, a.user_id).await? {
+        return Ok(Outcome::invalid(FieldError::new(
+            "user_id",
+            "this resident neither signed up for this session nor belongs to the group",
+        )));
+    }
     let id = attendance_id(occ.id, a.user_id);
     let existing = attendance::Entity::find_by_id(id).one(conn).await?;
     let is_new = existing.is_none();

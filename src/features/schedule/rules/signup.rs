@@ -149,6 +149,55 @@ pub fn attendance_id(occurrence: Uuid, resident: Uuid) -> Uuid {
     Uuid::new_v5(&occurrence, &name)
 }
 
+/// How early before its start a session's attendance may be marked (volunteers arrive early).
+pub const ATTENDANCE_OPENS_BEFORE: Duration = Duration::hours(1);
+
+/// Why attendance cannot be marked.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AttendanceRefusal {
+    /// The session was cancelled.
+    Cancelled,
+    /// The session has not begun yet.
+    NotYet,
+    /// More hours than the session lasted.
+    TooLong { max_hours: f64 },
+    /// Hours below zero, or not a number.
+    BadHours,
+}
+
+/// The minutes to record for a mark of `status_present` with `hours`, for a session of
+/// `duration_minutes` starting at `start`: nothing before the session begins (less an hour),
+/// nothing for a cancelled one, and never more than its length.
+pub fn attendance_minutes(
+    now: DateTime<Utc>,
+    start: DateTime<Utc>,
+    duration_minutes: i32,
+    cancelled: bool,
+    present: bool,
+    hours: Option<f64>,
+) -> Result<i32, AttendanceRefusal> {
+    if cancelled {
+        return Err(AttendanceRefusal::Cancelled);
+    }
+    if now < start - ATTENDANCE_OPENS_BEFORE {
+        return Err(AttendanceRefusal::NotYet);
+    }
+    match hours {
+        None if present => Ok(duration_minutes),
+        None => Ok(0),
+        Some(h) if !h.is_finite() || h < 0.0 => Err(AttendanceRefusal::BadHours),
+        Some(h) => {
+            let minutes = (h * 60.0).round();
+            if minutes > f64::from(duration_minutes) {
+                return Err(AttendanceRefusal::TooLong {
+                    max_hours: f64::from(duration_minutes) / 60.0,
+                });
+            }
+            Ok(minutes as i32)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -240,6 +289,54 @@ mod tests {
                     }
                 }
                 prop_assert!(confirmed.iter().sum::<u32>() <= capacity);
+            }
+        }
+    }
+
+    #[test]
+    fn attendance_is_marked_only_for_a_session_that_began_and_never_beyond_its_length() {
+        let start = Utc::now();
+        let mark =
+            |now, cancelled, hours| attendance_minutes(now, start, 90, cancelled, true, hours);
+        assert_eq!(mark(start, false, None), Ok(90));
+        assert_eq!(mark(start + Duration::days(3), false, Some(1.5)), Ok(90));
+        assert_eq!(
+            mark(start - Duration::minutes(30), false, Some(0.5)),
+            Ok(30)
+        );
+        assert_eq!(
+            mark(start - Duration::hours(2), false, None),
+            Err(AttendanceRefusal::NotYet)
+        );
+        assert_eq!(mark(start, true, None), Err(AttendanceRefusal::Cancelled));
+        assert_eq!(
+            mark(start, false, Some(2.5)),
+            Err(AttendanceRefusal::TooLong { max_hours: 1.5 })
+        );
+        for bad in [-1.0, f64::NAN, f64::INFINITY] {
+            assert_eq!(
+                mark(start, false, Some(bad)),
+                Err(AttendanceRefusal::BadHours)
+            );
+        }
+        assert_eq!(
+            attendance_minutes(start, start, 90, false, false, None),
+            Ok(0)
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn recorded_minutes_never_exceed_the_session(
+            duration in 1i32..=1440,
+            hours in proptest::option::of(-2.0f64..30.0),
+            offset_minutes in -600i64..6000,
+        ) {
+            let start = Utc::now();
+            let now = start + Duration::minutes(offset_minutes);
+            if let Ok(m) = attendance_minutes(now, start, duration, false, true, hours) {
+                prop_assert!((0..=duration).contains(&m));
+                prop_assert!(now >= start - ATTENDANCE_OPENS_BEFORE);
             }
         }
     }
