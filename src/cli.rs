@@ -5,7 +5,10 @@ use std::io::BufRead;
 use anyhow::Context;
 use clap::Parser;
 
-use crate::config::{Cli, Command, DatabaseSettings, Settings, UserCommand, UserCreateArgs};
+use crate::config::{
+    Cli, Command, CommunityCommand, CommunityCreateArgs, DatabaseSettings, Settings, UserCommand,
+    UserCreateArgs,
+};
 use crate::domain::permissions::{Grant, Role, Scope};
 use crate::domain::resident::{DisplayName, NewPassword, PhoneNumber};
 use crate::persistence::{self, residents::CreateError};
@@ -30,6 +33,7 @@ pub async fn run() -> anyhow::Result<()> {
             Ok(())
         }
         Some(Command::User(UserCommand::Create(args))) => create_user(args).await,
+        Some(Command::Community(CommunityCommand::Create(args))) => create_community(args).await,
         Some(Command::Demo(args)) => {
             let db = persistence::connect(&DatabaseSettings::from(&args.database)).await?;
             persistence::migrate(&db).await?;
@@ -60,6 +64,27 @@ async fn serve(args: &crate::config::ServeArgs) -> anyhow::Result<()> {
     app.run_until(shutdown_signal()).await
 }
 
+async fn create_community(args: CommunityCreateArgs) -> anyhow::Result<()> {
+    let slug = args.slug.trim();
+    anyhow::ensure!(
+        !slug.is_empty()
+            && slug.len() <= 40
+            && slug
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+        "--slug must be 1 to 40 lowercase letters, digits or '-', like sun-village"
+    );
+    let name = DisplayName::parse(&args.name)?;
+    let db = persistence::connect(&DatabaseSettings::from(&args.database)).await?;
+    persistence::migrate(&db).await?;
+    let created = persistence::communities::create(&db, slug, name.as_str()).await;
+    db.close().await?;
+    let community = created?;
+    println!("{}", community.id);
+    eprintln!("created community {} ({})", community.name, community.slug);
+    Ok(())
+}
+
 async fn create_user(args: UserCreateArgs) -> anyhow::Result<()> {
     let phone = PhoneNumber::parse(&args.phone)?;
     let name = DisplayName::parse(&args.name)?;
@@ -85,12 +110,19 @@ async fn create_user(args: UserCreateArgs) -> anyhow::Result<()> {
             .with_context(|| format!("no community with slug {slug:?}"))?,
         None => {
             let mut all = persistence::communities::list(&db).await?;
-            anyhow::ensure!(
-                all.len() == 1,
-                "there are {} communities; choose one with --community <slug>",
-                all.len()
-            );
-            all.remove(0)
+            match all.len() {
+                1 => all.remove(0),
+                0 => anyhow::bail!(
+                    "there is no community yet: create one first, like  linli community create --slug sun-village --name 孫村  (or start the service once, which creates a default one)"
+                ),
+                n => anyhow::bail!(
+                    "there are {n} communities ({}); choose one with --community <slug>",
+                    all.iter()
+                        .map(|c| c.slug.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            }
         }
     };
     let hash = auth::password::hash(&password).await?;

@@ -36,6 +36,27 @@ pub enum Command {
     /// Manage resident accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Manage the communities this deployment serves.
+    #[command(subcommand)]
+    Community(CommunityCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CommunityCommand {
+    /// Create a community (a tenant: its residents, groups and data are its own).
+    Create(CommunityCreateArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CommunityCreateArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// Short name for URLs and commands, like `sun-village`: lowercase letters, digits, `-`.
+    #[arg(long)]
+    pub slug: String,
+    /// The name residents see, like `孫村`.
+    #[arg(long)]
+    pub name: String,
 }
 
 #[derive(Debug, Subcommand)]

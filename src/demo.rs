@@ -190,7 +190,7 @@ pub async fn run(db: DatabaseConnection, residents_wanted: usize) -> anyhow::Res
             community::ActiveModel {
                 id: Set(Uuid::now_v7()),
                 slug: Set("sun-village".into()),
-                name: Set("陽光村 Sun Village".into()),
+                name: Set("孫村 Sun Village".into()),
                 created_at: Set(Utc::now()),
             }
             .insert(&db)
@@ -207,7 +207,7 @@ pub async fn run(db: DatabaseConnection, residents_wanted: usize) -> anyhow::Res
     // Demo accounts share one password, so one hash serves them all.
     let hash = crate::auth::password::hash(&NewPassword::parse(DEMO_PASSWORD)?).await?;
     let mut people = Vec::with_capacity(residents_wanted + 1);
-    let admin = create(&db, &village, "13800000000", "陽光村會長", &hash).await?;
+    let admin = create(&db, &village, "13800000000", "孫村會長", &hash).await?;
     persistence::roles::grant(
         &db,
         admin,

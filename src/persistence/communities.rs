@@ -31,13 +31,22 @@ pub async fn find_by_slug(
         .await
 }
 
-/// Creates the first community when the database has none, so a new deployment is usable
-/// at once. Safe when several processes start together: the slug is unique.
-pub async fn ensure_seeded(db: &impl ConnectionTrait, name: &str, slug: &str) -> Result<(), DbErr> {
-    if community::Entity::find().count(db).await? > 0 {
-        return Ok(());
-    }
-    let seeded = community::ActiveModel {
+/// Why a community could not be created.
+#[derive(Debug, thiserror::Error)]
+pub enum CreateCommunityError {
+    #[error("a community with slug {0:?} already exists")]
+    SlugTaken(String),
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+/// Creates a community.
+pub async fn create(
+    db: &impl ConnectionTrait,
+    slug: &str,
+    name: &str,
+) -> Result<community::Model, CreateCommunityError> {
+    let created = community::ActiveModel {
         id: Set(Uuid::now_v7()),
         slug: Set(slug.to_owned()),
         name: Set(name.to_owned()),
@@ -45,12 +54,27 @@ pub async fn ensure_seeded(db: &impl ConnectionTrait, name: &str, slug: &str) ->
     }
     .insert(db)
     .await;
-    match seeded {
+    match created {
+        Ok(c) => Ok(c),
+        Err(e) if super::is_unique_violation(&e) => {
+            Err(CreateCommunityError::SlugTaken(slug.to_owned()))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Creates the first community when the database has none, so a new deployment is usable
+/// at once. Safe when several processes start together: the slug is unique.
+pub async fn ensure_seeded(db: &impl ConnectionTrait, name: &str, slug: &str) -> Result<(), DbErr> {
+    if community::Entity::find().count(db).await? > 0 {
+        return Ok(());
+    }
+    match create(db, slug, name).await {
         Ok(c) => {
             tracing::info!(community = %c.id, slug = %c.slug, "seeded the first community");
             Ok(())
         }
-        Err(e) if super::is_unique_violation(&e) => Ok(()),
-        Err(e) => Err(e),
+        Err(CreateCommunityError::SlugTaken(_)) => Ok(()),
+        Err(CreateCommunityError::Db(e)) => Err(e),
     }
 }

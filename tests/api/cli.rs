@@ -147,6 +147,80 @@ async fn user_create_makes_a_community_admin() {
 }
 
 #[tokio::test]
+async fn a_new_deployment_creates_its_community_then_its_first_admin() {
+    let dir = tempfile::tempdir().unwrap();
+    let (url, _guard) = fresh_database(dir.path()).await;
+    let linli = |args: &[&str]| {
+        let mut command = Command::new(BIN);
+        command
+            .args(args)
+            .env("DATABASE_URL", &url)
+            .env("LINLI_USER_PASSWORD", PASSWORD);
+        async move { command.output().await.unwrap() }
+    };
+    assert!(linli(&["migrate"]).await.status.success());
+    let admin = [
+        "user",
+        "create",
+        "--phone",
+        "13800000000",
+        "--name",
+        "會長",
+        "--admin",
+    ];
+
+    // No community yet: the error says how to make one.
+    let refused = linli(&admin).await;
+    assert!(!refused.status.success());
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(said.contains("linli community create"), "{said}");
+
+    let created = linli(&[
+        "community",
+        "create",
+        "--slug",
+        "sun-village",
+        "--name",
+        "孫村",
+    ])
+    .await;
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    let again = linli(&[
+        "community",
+        "create",
+        "--slug",
+        "sun-village",
+        "--name",
+        "孫村",
+    ])
+    .await;
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+    let bad = linli(&[
+        "community",
+        "create",
+        "--slug",
+        "Sun Village",
+        "--name",
+        "孫村",
+    ])
+    .await;
+    assert!(!bad.status.success());
+
+    let made = linli(&admin).await;
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    assert!(String::from_utf8_lossy(&made.stderr).contains("in sun-village as admin"));
+}
+
+#[tokio::test]
 async fn migrate_applies_every_migration_to_an_empty_database_and_is_repeatable() {
     let dir = tempfile::tempdir().unwrap();
     let (url, _guard) = fresh_database(dir.path()).await;
@@ -245,6 +319,21 @@ async fn demo_fills_an_empty_database_with_sun_village() {
         .await
         .unwrap();
     assert_eq!(groups.as_array().unwrap().len(), 6);
+    // Sun Village is 孫村, the Sun family's village.
+    let communities: Value = app
+        .get("/api/v1/communities", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        communities
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["name"].as_str().unwrap().starts_with("孫村")),
+        "{communities}"
+    );
     // The Saturday lecture has more requests than seats: a waitlist.
     let mut phone = crate::phone::Phone::new(&app, &session);
     phone.pull().await;
