@@ -113,6 +113,14 @@ pub struct ServeArgs {
     /// Seconds between heartbeats on the sync event stream.
     #[arg(long, env = "LINLI_SSE_HEARTBEAT_SECS", default_value_t = 15)]
     pub sse_heartbeat: u64,
+    /// Seconds a connection may take to send a request's headers, and may sit idle between
+    /// requests, before it is closed (event streams are kept open by their heartbeats).
+    #[arg(long, env = "LINLI_HEADER_TIMEOUT_SECS", default_value_t = 10)]
+    pub header_timeout: u64,
+    /// Most connections served at once; more wait to be accepted. Keep it below the
+    /// process's open-file limit (each phone's event stream holds one).
+    #[arg(long, env = "LINLI_MAX_CONNECTIONS", default_value_t = 16_000)]
+    pub max_connections: usize,
     /// Log format (the level comes from `RUST_LOG`, default `info`).
     #[arg(long, env = "LINLI_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -200,6 +208,16 @@ pub struct Settings {
     pub seed_community_slug: String,
     pub shutdown_timeout: Duration,
     pub sse_heartbeat: Duration,
+    pub connections: ConnectionLimits,
+}
+
+/// What one client may hold of the server's connections.
+#[derive(Debug, Clone, Copy)]
+pub struct ConnectionLimits {
+    /// To send a request's headers, and to sit idle between requests.
+    pub header_timeout: Duration,
+    /// Connections served at once.
+    pub max_connections: usize,
 }
 
 impl From<&DatabaseArgs> for DatabaseSettings {
@@ -229,6 +247,10 @@ impl From<&ServeArgs> for Settings {
             seed_community_slug: args.seed_community_slug.clone(),
             shutdown_timeout: Duration::from_secs(args.shutdown_timeout),
             sse_heartbeat: Duration::from_secs(args.sse_heartbeat.max(1)),
+            connections: ConnectionLimits {
+                header_timeout: Duration::from_secs(args.header_timeout.max(1)),
+                max_connections: args.max_connections.max(1),
+            },
         }
     }
 }

@@ -123,6 +123,7 @@ impl Application {
             http::routes(state),
             shutdown,
             settings.shutdown_timeout,
+            settings.connections,
         )
         .await?;
         if let Some(listener) = poke_listener {

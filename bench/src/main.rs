@@ -111,6 +111,8 @@ async fn main() -> std::process::ExitCode {
 async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(args.connections.max(args.phones))
+        // Below the server's idle timeout (10 s by default), as a phone's client should be.
+        .pool_idle_timeout(Duration::from_secs(5))
         .timeout(Duration::from_secs(60))
         .build()?;
     let api = Api {

@@ -12,6 +12,15 @@
 //! intervals: 30 s by default), and a handler whose client hung up still finishes and
 //! commits, as a push should.
 //!
+//! What one client may hold is bounded ([`ConnectionLimits`]): a connection must send its
+//! request headers within the header timeout, and one idle between requests is closed after
+//! the same time (hyper reads the next request's head while idle, under the same timer), so
+//! 2,000 connections that send half a request line and stop are gone in seconds rather than
+//! held forever. An event stream is a response being written, not a head being read: its
+//! heartbeats keep it, and its phone's hang-up ends it (above). At most `max_connections` are
+//! served at once; the next waits to be accepted (in the kernel's backlog), so the process
+//! never runs out of file descriptors for its database and its own files.
+//!
 //! The rest is what poem's server does: the caller's address for the handlers (login
 //! throttling uses it), and a graceful shutdown that stops accepting, lets requests in
 //! flight finish until the deadline, and then drops what is left (event streams never
@@ -23,14 +32,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hyper::body::Incoming;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use poem::web::{LocalAddr, RemoteAddr};
 use poem::{Addr, Endpoint, EndpointExt, IntoEndpoint};
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 type Body = http_body_util::combinators::BoxBody<bytes::Bytes, std::io::Error>;
+
+use crate::config::ConnectionLimits;
 
 /// Serves `app` on `listener` until `shutdown` completes, then drains for up to `drain`.
 pub async fn serve(
@@ -38,7 +50,9 @@ pub async fn serve(
     app: impl IntoEndpoint<Endpoint: 'static>,
     shutdown: impl Future<Output = ()>,
     drain: Duration,
+    limits: ConnectionLimits,
 ) -> std::io::Result<()> {
+    let open = Arc::new(Semaphore::new(limits.max_connections));
     let app = Arc::new(app.into_endpoint().map_to_response().boxed());
     let local = LocalAddr(Addr::SocketAddr(listener.local_addr()?));
     // `stopping`: finish what is in flight; `dropping`: the deadline has passed.
@@ -46,6 +60,11 @@ pub async fn serve(
     let connections = TaskTracker::new();
     tokio::pin!(shutdown);
     loop {
+        // A free place first: at the cap, new connections wait in the kernel's backlog.
+        let place = tokio::select! {
+            () = &mut shutdown => break,
+            place = open.clone().acquire_owned() => place.expect("the semaphore is never closed"),
+        };
         let (socket, peer) = tokio::select! {
             () = &mut shutdown => break,
             accepted = listener.accept() => match accepted {
@@ -64,6 +83,7 @@ pub async fn serve(
         let (app, local) = (app.clone(), local.clone());
         let (stopping, dropping) = (stopping.clone(), dropping.clone());
         connections.spawn(async move {
+            let _place = place;
             let remote = RemoteAddr(Addr::SocketAddr(peer));
             let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
                 let (app, local, remote) = (app.clone(), local.clone(), remote.clone());
@@ -75,6 +95,8 @@ pub async fn serve(
                 }
             });
             let conn = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(limits.header_timeout)
                 .half_close(true)
                 .serve_connection(TokioIo::new(socket), service);
             tokio::pin!(conn);

@@ -128,6 +128,10 @@ async fn start(
         seed_community_slug: "meikuang".into(),
         shutdown_timeout: Duration::from_secs(5),
         sse_heartbeat: Duration::from_millis(300),
+        connections: linli::config::ConnectionLimits {
+            header_timeout: Duration::from_secs(10),
+            max_connections: 1_000,
+        },
     };
     configure(&mut settings);
     let app = Application::build(settings)

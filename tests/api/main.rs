@@ -5,6 +5,7 @@
 mod accounts;
 mod cli;
 mod communities;
+mod connections;
 mod errors;
 mod helpers;
 mod observability;
