@@ -209,6 +209,8 @@ pub struct Settings {
     pub shutdown_timeout: Duration,
     pub sse_heartbeat: Duration,
     pub connections: ConnectionLimits,
+    /// How long a used refresh token still answers a retry with the same successor.
+    pub refresh_reuse_window: chrono::Duration,
 }
 
 /// What one client may hold of the server's connections.
@@ -251,6 +253,7 @@ impl From<&ServeArgs> for Settings {
                 header_timeout: Duration::from_secs(args.header_timeout.max(1)),
                 max_connections: args.max_connections.max(1),
             },
+            refresh_reuse_window: crate::auth::tokens::REFRESH_REUSE_WINDOW,
         }
     }
 }

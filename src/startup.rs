@@ -64,7 +64,7 @@ impl Application {
             ),
             Engine::Sqlite { .. } => None,
         };
-        let state = AppState::new(
+        let mut state = AppState::new(
             db,
             reader,
             tokens,
@@ -72,6 +72,7 @@ impl Application {
             poker,
             settings.sse_heartbeat,
         );
+        state.refresh_reuse_window = settings.refresh_reuse_window;
         Ok(Self {
             listener,
             addr,

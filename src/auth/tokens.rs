@@ -22,6 +22,9 @@ pub const ACCESS_TOKEN_TTL: chrono::Duration = chrono::Duration::minutes(15);
 pub const REFRESH_TOKEN_TTL: chrono::Duration = chrono::Duration::days(30);
 /// Shortest accepted signing secret, in bytes.
 pub const MIN_SECRET_BYTES: usize = 32;
+/// How long a used refresh token still answers with the same successor: a phone that lost
+/// the answer on patchy data retries with the token it has, and must not be logged out.
+pub const REFRESH_REUSE_WINDOW: chrono::Duration = chrono::Duration::seconds(60);
 
 /// The claims of an access token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,6 +54,8 @@ pub struct TokenKeys {
     validation: Validation,
     issuer: String,
     audience: String,
+    /// Keys the successor of a refresh token (see [`TokenKeys::successor`]).
+    successor_key: [u8; 32],
 }
 
 impl std::fmt::Debug for TokenKeys {
@@ -80,7 +85,26 @@ impl TokenKeys {
             validation,
             issuer: issuer.to_owned(),
             audience: audience.to_owned(),
+            successor_key: {
+                let mut h = Sha256::new();
+                h.update(b"linli refresh successor key v1\0");
+                h.update(secret);
+                h.finalize().into()
+            },
         })
+    }
+
+    /// The refresh token that replaces `presented` when it is used: derived from it with a
+    /// key only the server holds, so presenting it again within the reuse window gives the
+    /// same successor without the server storing any token.
+    pub fn successor(&self, presented: &str) -> NewRefreshToken {
+        use hmac::{Hmac, Mac};
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.successor_key)
+            .expect("HMAC takes keys of any length");
+        mac.update(presented.as_bytes());
+        let token = URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
+        let hash = hash_refresh_token(&token);
+        NewRefreshToken { token, hash }
     }
 
     /// Issues an access token for `resident` of `community`, valid from `now`.

@@ -129,7 +129,9 @@ impl AuthApi {
     ///
     /// Exchanges a refresh token for a new access token and a new refresh token. Each refresh
     /// token works once: presenting a used one again ends the session on every device
-    /// (`401 refresh_token_reused`), because it means someone else holds a copy.
+    /// (`401 refresh_token_reused`), because it means someone else holds a copy. A retry
+    /// within 60 seconds, before the new refresh token was used (an answer lost on a poor
+    /// connection), gets the same new refresh token again.
     #[oai(path = "/refresh", method = "post", operation_id = "refresh")]
     async fn refresh(
         &self,
@@ -139,9 +141,15 @@ impl AuthApi {
         let now = Utc::now();
         let refreshed = {
             let _turn = state.write_gate.turn().await;
-            persistence::sessions::refresh(&state.db, &body.refresh_token, now)
-                .await
-                .map_err(ApiError::from)?
+            persistence::sessions::refresh(
+                &state.db,
+                &body.refresh_token,
+                state.tokens.successor(&body.refresh_token),
+                state.refresh_reuse_window,
+                now,
+            )
+            .await
+            .map_err(ApiError::from)?
         };
         match refreshed {
             Refreshed::Rotated { resident, token } => {

@@ -99,7 +99,8 @@ pub async fn observe<E: Endpoint>(
         .unwrap_or_else(|| Uuid::now_v7().to_string());
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
-    let span = tracing::info_span!("request", id = %request_id, method = %method, path = %path);
+    let span =
+        tracing::info_span!("request", id = %request_id, method = %method, path = %loggable(&path));
 
     let mut resp = REQUEST_ID
         .scope(request_id.clone(), async {
@@ -137,6 +138,17 @@ pub async fn observe<E: Endpoint>(
         tracing::info!(status, route = %route, latency_ms = elapsed.as_secs_f64() * 1000.0, "request");
     });
     Ok(resp)
+}
+
+/// Paths whose last segment is a secret (a personal calendar feed's token): logged without it.
+const SECRET_PATHS: [&str; 1] = ["/api/v1/calendar/"];
+
+/// The path as the log may show it: secrets in it replaced by `***`.
+pub fn loggable(path: &str) -> std::borrow::Cow<'_, str> {
+    match SECRET_PATHS.iter().find(|p| path.starts_with(**p)) {
+        Some(prefix) => format!("{prefix}***").into(),
+        None => path.into(),
+    }
 }
 
 /// Refuses bodies over [`MAX_BODY_BYTES`]. A declared length is checked up front; a
@@ -305,5 +317,14 @@ mod tests {
         );
         assert_eq!(table.allow("/openapi.json").as_deref(), Some("GET, HEAD"));
         assert_eq!(table.allow("/nowhere"), None);
+    }
+
+    #[test]
+    fn a_calendar_token_never_reaches_the_log() {
+        assert_eq!(
+            loggable("/api/v1/calendar/Zm9vYmFy-secret.ics"),
+            "/api/v1/calendar/***"
+        );
+        assert_eq!(loggable("/api/v1/me"), "/api/v1/me");
     }
 }

@@ -50,6 +50,8 @@ pub struct AppState {
     pub login_throttle: Arc<LoginThrottle>,
     /// How often the event stream sends a heartbeat.
     pub heartbeat: std::time::Duration,
+    /// How long a used refresh token still answers a retry with the same successor.
+    pub refresh_reuse_window: chrono::Duration,
     pub sync: Arc<SyncEngine<App>>,
 }
 
@@ -82,6 +84,7 @@ impl AppState {
             tokens: Arc::new(tokens),
             login_throttle: Arc::new(LoginThrottle::default()),
             heartbeat,
+            refresh_reuse_window: crate::auth::tokens::REFRESH_REUSE_WINDOW,
             sync: Arc::new(sync),
         }
     }

@@ -1,8 +1,11 @@
 //! Sessions: families of refresh tokens.
 //!
 //! A login starts a family with one token. Refreshing marks the presented token rotated and
-//! adds its successor to the family. Presenting a rotated token again means two parties hold
-//! the family (a stolen token, or a copied phone), and nobody can tell which one is the
+//! adds its successor to the family. A phone on patchy data may lose the answer and retry
+//! with the token it still has: within the reuse window, while the successor has not been
+//! used, that retry gets the same successor again (it is derived from the presented token,
+//! so nothing secret is stored). Presenting a rotated token after that means two parties
+//! hold the family (a stolen token, or a copied phone), and nobody can tell which one is the
 //! resident, so the whole family is revoked and both must log in again. Logout revokes the
 //! family too.
 
@@ -65,10 +68,13 @@ async fn insert(
     Ok(())
 }
 
-/// Exchanges `presented` for its successor.
+/// Exchanges `presented` for `successor` (its successor, derived from it). A retry within
+/// `reuse_window` of the first exchange, while the successor is unused, gets the same one.
 pub async fn refresh<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     presented: &str,
+    successor: NewRefreshToken,
+    reuse_window: chrono::Duration,
     now: DateTime<Utc>,
 ) -> Result<Refreshed, DbErr> {
     let Some(current) = find(db, presented).await? else {
@@ -78,15 +84,14 @@ pub async fn refresh<C: ConnectionTrait + TransactionTrait>(
         return Ok(Refreshed::Invalid);
     }
     if current.rotated_at.is_some() {
-        revoke_family(db, current.family_id, now).await?;
-        return Ok(Refreshed::Reused);
+        return retried(db, current, successor, reuse_window, now).await;
     }
     if current.expires_at <= now {
         return Ok(Refreshed::Invalid);
     }
     let txn = db.begin().await?;
     // Conditional on "not yet rotated", so of two concurrent refreshes with one token exactly
-    // one wins; the other is treated as the replay it is indistinguishable from.
+    // one rotates it; the other is answered as a retry.
     let claimed = refresh_token::Entity::update_many()
         .col_expr(refresh_token::Column::RotatedAt, Expr::value(now))
         .filter(refresh_token::Column::Id.eq(current.id))
@@ -96,10 +101,11 @@ pub async fn refresh<C: ConnectionTrait + TransactionTrait>(
         .await?;
     if claimed.rows_affected != 1 {
         txn.rollback().await?;
-        revoke_family(db, current.family_id, now).await?;
-        return Ok(Refreshed::Reused);
+        let Some(now_current) = find(db, presented).await? else {
+            return Ok(Refreshed::Invalid);
+        };
+        return retried(db, now_current, successor, reuse_window, now).await;
     }
-    let successor = new_refresh_token();
     insert(
         &txn,
         current.family_id,
@@ -113,6 +119,36 @@ pub async fn refresh<C: ConnectionTrait + TransactionTrait>(
         resident: current.resident_id,
         token: successor,
     })
+}
+
+/// A token presented again after it was rotated: the same successor if this is a retry
+/// (within the window, the successor unused), else the family is revoked.
+async fn retried(
+    db: &impl ConnectionTrait,
+    current: refresh_token::Model,
+    successor: NewRefreshToken,
+    reuse_window: chrono::Duration,
+    now: DateTime<Utc>,
+) -> Result<Refreshed, DbErr> {
+    let in_window = current
+        .rotated_at
+        .is_some_and(|at| now - at <= reuse_window);
+    if current.revoked_at.is_none() && in_window {
+        let next = refresh_token::Entity::find()
+            .filter(refresh_token::Column::TokenHash.eq(successor.hash.clone()))
+            .one(db)
+            .await?;
+        if next.is_some_and(|n| {
+            n.family_id == current.family_id && n.rotated_at.is_none() && n.revoked_at.is_none()
+        }) {
+            return Ok(Refreshed::Rotated {
+                resident: current.resident_id,
+                token: successor,
+            });
+        }
+    }
+    revoke_family(db, current.family_id, now).await?;
+    Ok(Refreshed::Reused)
 }
 
 /// Ends the session `presented` belongs to. Unknown tokens are ignored: logging out twice

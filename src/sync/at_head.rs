@@ -96,6 +96,7 @@ mod tests {
         Cursor {
             format: super::super::cursor::FORMAT,
             community: Uuid::nil(),
+            resident: Uuid::nil(),
             position: Position::end_of(version),
             skip_tombstones_through: 0,
             scope,

@@ -64,6 +64,10 @@ pub struct Cursor {
     pub format: u8,
     #[serde(rename = "c")]
     pub community: Uuid,
+    /// The resident the feed was sent to: a cursor works only for them, so another
+    /// resident replaying it learns nothing (not even the ids of rows they may not see).
+    #[serde(rename = "u", default)]
+    pub resident: Uuid,
     #[serde(rename = "p")]
     pub position: Position,
     /// Tombstones at or below this version are skipped: a first sync need not learn what
@@ -170,6 +174,7 @@ mod tests {
         Cursor {
             format: FORMAT,
             community: Uuid::now_v7(),
+            resident: Uuid::now_v7(),
             position: Position {
                 version: 42,
                 rank: 1,

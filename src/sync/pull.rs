@@ -99,7 +99,9 @@ pub async fn pull<A: SyncApp>(
                 .cursor_key
                 .decode(c)
                 .map_err(|e| SyncError::InvalidCursor(e.to_string()))?;
-            if cursor.community != actor.community_id {
+            // Another community's or another resident's cursor (a cursor from before
+            // cursors named their resident too): as good as forged.
+            if cursor.community != actor.community_id || cursor.resident != actor.resident_id {
                 return Err(SyncError::InvalidCursor(
                     CursorError::BadSignature.to_string(),
                 ));
@@ -118,6 +120,7 @@ pub async fn pull<A: SyncApp>(
         None => Cursor {
             format: FORMAT,
             community: actor.community_id,
+            resident: actor.resident_id,
             position: Position::default(),
             skip_tombstones_through: head,
             scope: scope.clone(),
@@ -299,7 +302,9 @@ pub fn from_memory<A: SyncApp>(
     let encoded = req.cursor.as_deref().filter(|c| !c.is_empty())?;
     engine.check_schema(req.schema_version).ok()?;
     let cursor = engine.cursor_key.decode(encoded).ok()?;
-    if cursor.community != claims.cid || cursor.schema != req.schema_version.min(A::SCHEMA_VERSION)
+    if cursor.community != claims.cid
+        || cursor.resident != claims.sub
+        || cursor.schema != req.schema_version.min(A::SCHEMA_VERSION)
     {
         return None;
     }

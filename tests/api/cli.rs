@@ -96,6 +96,33 @@ async fn the_readme_run_command_serves_on_embedded_sqlite_and_stops_cleanly() {
 }
 
 #[tokio::test]
+async fn a_personal_calendar_token_never_reaches_the_access_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_child, base, log) = crate::helpers::spawn_process_logged(
+        dir.path(),
+        &[],
+        &["DATABASE_URL", "LINLI_JWT_SECRET"],
+    )
+    .await;
+    let token = "c2VjcmV0LWNhbGVuZGFyLXRva2Vu";
+    let resp = reqwest::get(format!("{base}/api/v1/calendar/{token}.ics"))
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 404);
+    // The request's own line is written once it is answered.
+    let logged = |l: &String| l.contains("/api/v1/calendar/");
+    crate::helpers::wait_until("the request is logged", || {
+        log.lock().unwrap().iter().any(logged)
+    })
+    .await;
+    let lines = log.lock().unwrap().clone();
+    assert!(
+        lines.iter().all(|l| !l.contains(token)),
+        "the token is in the log: {lines:?}"
+    );
+}
+
+#[tokio::test]
 async fn postgres_without_a_jwt_secret_refuses_to_start() {
     let output = Command::new(BIN)
         .args(["serve", "--bind", "127.0.0.1:0"])

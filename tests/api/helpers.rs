@@ -132,6 +132,7 @@ async fn start(
             header_timeout: Duration::from_secs(10),
             max_connections: 1_000,
         },
+        refresh_reuse_window: linli::auth::tokens::REFRESH_REUSE_WINDOW,
     };
     configure(&mut settings);
     let app = Application::build(settings)
@@ -321,6 +322,20 @@ pub async fn spawn_process(
     env: &[(&str, &str)],
     unset: &[&str],
 ) -> (tokio::process::Child, String) {
+    let (child, base, _log) = spawn_process_logged(dir, env, unset).await;
+    (child, base)
+}
+
+/// Like [`spawn_process`], also keeping every log line the process writes after it started.
+pub async fn spawn_process_logged(
+    dir: &std::path::Path,
+    env: &[(&str, &str)],
+    unset: &[&str],
+) -> (
+    tokio::process::Child,
+    String,
+    std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+) {
     use tokio::io::{AsyncBufReadExt, BufReader};
     let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_linli"));
     command
@@ -352,8 +367,14 @@ pub async fn spawn_process(
     .await
     .expect("linli did not start in time");
     // Keep draining the log so the child never blocks on a full pipe.
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    (child, format!("http://{addr}"))
+    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let kept = log.clone();
+    tokio::spawn(async move {
+        while let Ok(Some(line)) = lines.next_line().await {
+            kept.lock().unwrap().push(line);
+        }
+    });
+    (child, format!("http://{addr}"), log)
 }
 
 pub fn is_postgres() -> bool {

@@ -1129,3 +1129,99 @@ async fn a_push_is_decided_with_the_roles_of_its_turn() {
         "週六法律講座"
     );
 }
+
+/// Whether a resident signed up for a session is theirs and their group leaders' to know:
+/// cancelling for someone else is refused the same way whether or not they did.
+#[tokio::test]
+async fn cancelling_for_someone_else_never_says_whether_they_signed_up() {
+    let s = Society::new(3, 5, json!({})).await;
+    let mut signed_up = s.volunteer(1).await;
+    assert_eq!(
+        status(&sign_up(&mut signed_up, s.request(0)).await),
+        "confirmed"
+    );
+    let signed_up_id = volunteer_id(&s.app, &signed_up).await;
+    let not_signed_up = s.volunteer(2).await;
+    let not_signed_up_id = volunteer_id(&s.app, &not_signed_up).await;
+
+    let mut neighbour = s.volunteer(3).await;
+    for (who, hint) in [
+        (signed_up_id, true),
+        (not_signed_up_id, true),
+        (signed_up_id, false),
+        (not_signed_up_id, false),
+    ] {
+        let mut args = if hint {
+            s.request(0)
+        } else {
+            json!({"occurrence_id": s.occurrence(0).0})
+        };
+        args["on_behalf_of"] = json!(who);
+        neighbour.mutate("signup.cancel", args);
+        let out = neighbour.push().await;
+        assert_eq!(status(&out), "rejected:forbidden", "{out}");
+    }
+    // The group's leader may, and learns what there is to learn.
+    let mut leader = Phone::new(&s.app, &s.leader);
+    let mut args = s.request(0);
+    args["on_behalf_of"] = json!(not_signed_up_id);
+    leader.mutate("signup.cancel", args);
+    assert_eq!(status(&leader.push().await), "rejected:not_found");
+}
+
+/// What a mutation names cannot make the writer expand a rule without bound: occurrences far
+/// away are refused before any expansion, searches cover the coming weeks, and a group's
+/// series are capped.
+#[tokio::test]
+async fn expansions_inside_the_write_lock_are_bounded() {
+    let mut s = Society::new(3, 5, json!({})).await;
+    let far = "9999-12-30T00:00:00Z";
+    s.admin.mutate(
+        "occurrence.override",
+        json!({"series_id": s.series, "original_start": far, "cancelled": true}),
+    );
+    assert_eq!(status(&s.admin.push().await), "rejected:not_found");
+    // A sign-up without hints for a session 20 weeks ahead is not searched for that far...
+    let (occ, _) = s.occurrence(20);
+    let mut volunteer = s.volunteer(1).await;
+    volunteer.mutate("signup.request", json!({"occurrence_id": occ}));
+    let out = volunteer.push().await;
+    assert_eq!(status(&out), "rejected:not_found");
+    assert!(
+        result(&out)["message"]
+            .as_str()
+            .unwrap()
+            .contains("series_id"),
+        "{out}"
+    );
+    // ...but with them it is found, and once it has a tally it is found without them.
+    assert_eq!(
+        status(&sign_up(&mut volunteer, s.request(20)).await),
+        "confirmed"
+    );
+    let mut other = s.volunteer(2).await;
+    assert_eq!(
+        status(&sign_up(&mut other, json!({"occurrence_id": occ})).await),
+        "confirmed"
+    );
+    // A group has at most 50 series.
+    for n in 1..60 {
+        s.admin.mutate(
+            "series.create",
+            json!({"id": Uuid::now_v7(), "group_id": s.group,
+            "title": format!("第{n}期"), "start_local": start_in(1).0, "duration_minutes": 60}),
+        );
+    }
+    let out = s.admin.push().await;
+    let results = out["results"].as_array().unwrap();
+    let applied = results.iter().filter(|r| r["status"] == "applied").count();
+    assert_eq!(applied, 49, "the first series and 49 more: {out}");
+    assert!(
+        results[49]["message"]
+            .as_str()
+            .unwrap()
+            .contains("at most 50"),
+        "{}",
+        results[49]
+    );
+}

@@ -638,6 +638,24 @@ async fn forged_and_foreign_cursors_are_refused() {
 }
 
 #[tokio::test]
+async fn a_cursor_works_only_for_the_resident_it_was_sent_to() {
+    let app = spawn_app().await;
+    let (mut admin, group, _) = committee(&app).await;
+    let neighbour = app.resident("13912345678", "李伯伯").await;
+    let mut neighbour_phone = Phone::new(&app, &neighbour);
+    neighbour_phone.mutate("group.join", json!({"group_id": group}));
+    neighbour_phone.sync().await;
+    admin.pull().await;
+    // The admin's cursor was made under a scope that sees every membership: replayed by a
+    // neighbour, it would have re-scanned them and sent their ids as deletes.
+    let stolen = admin.cursor.clone().unwrap();
+    let resp = neighbour_phone.pull_raw(Some(&stolen), None).await;
+    assert_problem(resp, 409, "invalid_cursor").await;
+    // Their own goes on working.
+    assert!(neighbour_phone.pull().await.is_empty());
+}
+
+#[tokio::test]
 async fn a_cursor_older_than_the_tombstone_retention_must_resync() {
     let app = spawn_app().await;
     let (mut admin, group, series) = committee(&app).await;

@@ -13,7 +13,7 @@
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
-    QueryFilter,
+    PaginatorTrait, QueryFilter,
 };
 use uuid::Uuid;
 
@@ -720,6 +720,20 @@ pub async fn series_create(
             "this id is already in use",
             None,
         ));
+    }
+    let live = series::Entity::find()
+        .filter(series::Column::GroupId.eq(group.id))
+        .filter(series::Column::DeletedAt.is_null())
+        .count(conn)
+        .await?;
+    if live >= bounds::SERIES_PER_GROUP_MAX {
+        return Ok(Outcome::invalid(FieldError::new(
+            "group_id",
+            format!(
+                "a group has at most {} series; delete one it no longer runs",
+                bounds::SERIES_PER_GROUP_MAX
+            ),
+        )));
     }
     let mut clocks = FieldClocks::default();
     for field in SERIES_FIELDS {

@@ -572,11 +572,12 @@ async fn occurrences(
         return Ok(Vec::new());
     };
     let all_series = query.all(&state.db).await?;
-    let mut found: Vec<(series::Model, DateTime<Utc>, Uuid)> = Vec::new();
+    // Each occurrence borrows its series: the work grows with what is returned.
+    let mut found: Vec<(&series::Model, DateTime<Utc>, Uuid)> = Vec::new();
     for s in &all_series {
         if let Some(schedule) = schedule_of(s) {
             for t in schedule.occurrences(from, to) {
-                found.push((s.clone(), t, occurrence_id(s.id, t)));
+                found.push((s, t, occurrence_id(s.id, t)));
             }
         }
     }

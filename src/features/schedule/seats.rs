@@ -82,8 +82,37 @@ fn reject(code: MutationCode, message: &str) -> Box<Outcome> {
     Box::new(Outcome::rejected(code, message, None))
 }
 
-/// Finds the occurrence `id` names, using the series and start hints when given, else
-/// searching the community's live series from 62 days ago to 400 days ahead.
+/// How far from now an occurrence may be named: every expansion of a rule walks from its
+/// first session, inside the write lock, so it must stay bounded.
+pub const REACH_BACK: Duration = Duration::days(400);
+pub const REACH_AHEAD: Duration = Duration::days(800);
+/// Without `series_id` and `original_start`, an occurrence is searched for in this window
+/// only (sign-ups and attendance are about the coming weeks and the recent past).
+pub const SEARCH_BACK: Duration = Duration::days(62);
+pub const SEARCH_AHEAD: Duration = Duration::days(92);
+
+/// Whether an occurrence starting at `start` is within reach of `now`.
+pub fn within_reach(start: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    start >= now - REACH_BACK && start <= now + REACH_AHEAD
+}
+
+/// Finds the occurrence `id` names: from the series and start hints when given; else from
+/// the occurrence's seat tally or override if it has one (one row each, by id); else by
+/// searching the community's live series from [`SEARCH_BACK`] to [`SEARCH_AHEAD`].
+/// The series and original start of an occurrence that has a seat tally or an override.
+async fn known_occurrence(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<Option<(Uuid, DateTime<Utc>)>> {
+    if let Some(t) = occurrence_tally::Entity::find_by_id(id).one(conn).await? {
+        return Ok(Some((t.series_id, t.original_start)));
+    }
+    Ok(occurrence_override::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .map(|o| (o.series_id, o.original_start)))
+}
+
 pub async fn resolve(
     conn: &impl ConnectionTrait,
     actor: &Actor,
@@ -92,10 +121,13 @@ pub async fn resolve(
     start_hint: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> Result<Decision<Occurrence>> {
-    let (s, original) = match (series_hint, start_hint) {
-        (Some(sid), Some(start)) => {
-            // Expanding a rule walks from its first occurrence: keep the walk bounded.
-            if start < now - Duration::days(400) || start > now + Duration::days(800) {
+    let hints = match (series_hint, start_hint) {
+        (Some(sid), Some(start)) => Some((sid, start)),
+        _ => known_occurrence(conn, id).await?,
+    };
+    let (s, original) = match hints {
+        Some((sid, start)) => {
+            if !within_reach(start, now) {
                 return Ok(Err(reject(
                     MutationCode::NotFound,
                     "no such occurrence within a year back or two ahead",
@@ -112,7 +144,7 @@ pub async fn resolve(
                 _ => return Ok(Err(reject(MutationCode::NotFound, "no such occurrence"))),
             }
         }
-        _ => {
+        None => {
             let candidates = series::Entity::find()
                 .filter(series::Column::CommunityId.eq(actor.community_id))
                 .filter(series::Column::DeletedAt.is_null())
@@ -121,14 +153,19 @@ pub async fn resolve(
             let found = candidates.into_iter().find_map(|s| {
                 let schedule = schedule_of(&s)?;
                 let start = schedule
-                    .occurrences(now - Duration::days(62), now + Duration::days(400))
+                    .occurrences(now - SEARCH_BACK, now + SEARCH_AHEAD)
                     .into_iter()
                     .find(|t| occurrence_id(s.id, *t) == id)?;
                 Some((s, start))
             });
             match found {
                 Some(found) => found,
-                None => return Ok(Err(reject(MutationCode::NotFound, "no such occurrence"))),
+                None => {
+                    return Ok(Err(reject(
+                        MutationCode::NotFound,
+                        "no such occurrence in the coming weeks; send series_id and original_start",
+                    )));
+                }
             }
         }
     };
@@ -372,12 +409,64 @@ pub async fn request(
     ))
 }
 
+/// The series of the occurrence a cancellation names, from its hint, its tally or override,
+/// or a search of the coming weeks.
+async fn occurrence_series(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    a: &SignupCancelArgs,
+    now: DateTime<Utc>,
+) -> Result<Option<series::Model>> {
+    let hinted = match a.series_id {
+        Some(id) => Some(id),
+        None => known_occurrence(conn, a.occurrence_id)
+            .await?
+            .map(|(series, _)| series),
+    };
+    if let Some(id) = hinted {
+        return Ok(series::Entity::find_by_id(id)
+            .one(conn)
+            .await?
+            .filter(|s| s.community_id == actor.community_id));
+    }
+    Ok(
+        resolve(conn, actor, a.occurrence_id, None, a.original_start, now)
+            .await?
+            .ok()
+            .map(|occ| occ.series),
+    )
+}
+
 pub async fn cancel(
     conn: &impl ConnectionTrait,
     ctx: &Ctx<'_>,
     a: &SignupCancelArgs,
 ) -> Result<Outcome> {
     let who = a.on_behalf_of.unwrap_or(ctx.actor.resident_id);
+    if who != ctx.actor.resident_id {
+        // Someone else's sign-up: whether the actor runs the session's group is decided
+        // first, so the answer never says whether that resident signed up.
+        let Some(series) = occurrence_series(conn, ctx.actor, a, ctx.now).await? else {
+            return Ok(Outcome::rejected(
+                MutationCode::NotFound,
+                "there is no such sign-up",
+                None,
+            ));
+        };
+        let group = volunteer_group::Entity::find_by_id(series.group_id)
+            .one(conn)
+            .await?;
+        let runs_it = group.is_some_and(|g| {
+            authorize(ctx.actor, Action::ManageMembers, group_target(&g), None).is_ok()
+        });
+        if !runs_it {
+            return Ok(Outcome::rejected(
+                MutationCode::Forbidden,
+                "you are not allowed to do this",
+                None,
+            ));
+        }
+    }
     let existing = signup::Entity::find_by_id(signup_id(a.occurrence_id, who))
         .one(conn)
         .await?;
@@ -651,7 +740,9 @@ pub async fn override_occurrence(
             Some(changes::series(&s)),
         ));
     }
-    if !schedule_of(&s).is_some_and(|sch| sch.is_occurrence(a.original_start)) {
+    if !within_reach(a.original_start, ctx.now)
+        || !schedule_of(&s).is_some_and(|sch| sch.is_occurrence(a.original_start))
+    {
         return Ok(Outcome::rejected(
             MutationCode::NotFound,
             "the series has no occurrence at original_start",

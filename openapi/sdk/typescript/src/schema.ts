@@ -125,7 +125,9 @@ export interface paths {
          * Refresh a session
          * @description Exchanges a refresh token for a new access token and a new refresh token. Each refresh
          *     token works once: presenting a used one again ends the session on every device
-         *     (`401 refresh_token_reused`), because it means someone else holds a copy.
+         *     (`401 refresh_token_reused`), because it means someone else holds a copy. A retry
+         *     within 60 seconds, before the new refresh token was used (an answer lost on a poor
+         *     connection), gets the same new refresh token again.
          */
         post: operations["refresh"];
         delete?: never;

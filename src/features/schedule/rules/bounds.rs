@@ -8,6 +8,9 @@ pub const PLACE_MAX: usize = 200;
 pub const LONG_TEXT_MAX: usize = 2000;
 pub const DURATION_MAX_MINUTES: u32 = 24 * 60;
 pub const CAPACITY_MAX: u32 = 100_000;
+/// Live series one group may have (a weekly timetable is a handful): bounds what a search
+/// for an occurrence expands.
+pub const SERIES_PER_GROUP_MAX: u64 = 50;
 
 /// A required one-line text: trimmed, 1 to `max` characters, no control characters.
 pub fn required_line(field: &'static str, value: &str, max: usize) -> Result<String, FieldError> {

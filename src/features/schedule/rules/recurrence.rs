@@ -17,8 +17,14 @@ use crate::domain::FieldError;
 
 /// The time zone of the communities linli was built for.
 pub const DEFAULT_TIMEZONE: &str = "Asia/Shanghai";
-/// Most occurrences a rule may produce in a year (twice a day is 730).
+/// Most occurrences a rule may produce in its first year (twice a day is 730).
 pub const MAX_OCCURRENCES_PER_YEAR: usize = 800;
+/// Most occurrences a rule may put in any one day, whichever year: its `BYHOUR`, `BYMINUTE`
+/// and `BYSECOND` together (morning and afternoon is 2). With sessions at most daily, this
+/// bounds every window, not only the first year a rule is checked over.
+pub const MAX_OCCURRENCES_PER_DAY: usize = 2;
+/// Longest `RRULE` accepted (`FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR,SA,SU` is 38 characters).
+pub const MAX_RRULE_LEN: usize = 200;
 /// Largest window an occurrence query may ask for.
 pub const MAX_WINDOW_DAYS: i64 = 92;
 
@@ -83,6 +89,9 @@ impl Schedule {
                 .map(|r| r.trim_start_matches("RRULE:").to_owned()),
             duration: Duration::minutes(i64::from(duration_minutes)),
         };
+        if let Some(rule) = &schedule.rrule {
+            check_rule_size(rule)?;
+        }
         let first = schedule.first_start()?;
         if let Some(set) = schedule.rule_set()? {
             let year = set
@@ -95,6 +104,9 @@ impl Schedule {
                     format!("repeats more than {MAX_OCCURRENCES_PER_YEAR} times a year"),
                 ));
             }
+        }
+        if let Some(rule) = &schedule.rrule {
+            check_rule_rate(rule)?;
         }
         Ok(schedule)
     }
@@ -154,6 +166,51 @@ impl Schedule {
         self.occurrences(original, original + Duration::seconds(1))
             .contains(&original)
     }
+}
+
+/// A rule is one short line: its length bounds what parsing and checking it costs.
+fn check_rule_size(rule: &str) -> Result<(), FieldError> {
+    if rule.len() > MAX_RRULE_LEN {
+        return Err(FieldError::new(
+            "rrule",
+            format!("must be at most {MAX_RRULE_LEN} characters"),
+        ));
+    }
+    Ok(())
+}
+
+/// Sessions repeat at most daily, and at most [`MAX_OCCURRENCES_PER_DAY`] times a day, in
+/// every year of the rule: a rule that skips its first year (`INTERVAL=400`) cannot pack a
+/// thousand sessions into a later day.
+fn check_rule_rate(rule: &str) -> Result<(), FieldError> {
+    use rrule::Frequency;
+    let parsed: RRule<Unvalidated> = rule
+        .parse()
+        .map_err(|e| FieldError::new("rrule", format!("is not a valid RRULE: {e}")))?;
+    if matches!(
+        parsed.get_freq(),
+        Frequency::Hourly | Frequency::Minutely | Frequency::Secondly
+    ) {
+        return Err(FieldError::new(
+            "rrule",
+            "must repeat at most daily (FREQ=DAILY, WEEKLY, MONTHLY or YEARLY)",
+        ));
+    }
+    let per_day = [
+        parsed.get_by_hour().len(),
+        parsed.get_by_minute().len(),
+        parsed.get_by_second().len(),
+    ]
+    .into_iter()
+    .map(|n| n.max(1))
+    .product::<usize>();
+    if per_day > MAX_OCCURRENCES_PER_DAY {
+        return Err(FieldError::new(
+            "rrule",
+            format!("puts {per_day} sessions in a day; at most {MAX_OCCURRENCES_PER_DAY}"),
+        ));
+    }
+    Ok(())
 }
 
 fn rrule_time(t: DateTime<Utc>) -> DateTime<rrule::Tz> {
@@ -270,6 +327,66 @@ mod tests {
             )
             .is_ok()
         );
+    }
+
+    #[test]
+    fn a_rule_cannot_pack_a_later_day_that_its_first_year_hides() {
+        // Nothing in the first year, 1,440 sessions on day 400: refused.
+        let err = Schedule::parse(
+            "2026-12-01T08:00",
+            "Asia/Shanghai",
+            Some("FREQ=DAILY;INTERVAL=400;BYHOUR=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23;BYMINUTE=0,1,2,3,4,5,6,7,8,9"),
+            30,
+        )
+        .unwrap_err();
+        assert_eq!(err.field, "rrule");
+        assert!(err.reason.contains("sessions in a day"), "{err}");
+        // Hourly rules, however sparse, are not volunteer sessions.
+        let err = Schedule::parse(
+            "2026-12-01T08:00",
+            "Asia/Shanghai",
+            Some("FREQ=HOURLY;INTERVAL=9000"),
+            30,
+        )
+        .unwrap_err();
+        assert!(err.reason.contains("at most daily"), "{err}");
+        // A padded rule is refused before it is parsed.
+        let padded = format!("FREQ=WEEKLY;BYDAY={}", vec!["MO"; 300].join(","));
+        let err =
+            Schedule::parse("2026-12-01T08:00", "Asia/Shanghai", Some(&padded), 30).unwrap_err();
+        assert!(err.reason.contains("200 characters"), "{err}");
+    }
+
+    proptest::proptest! {
+        /// Whatever rule is accepted, no day of its next five years holds more than
+        /// MAX_OCCURRENCES_PER_DAY sessions.
+        #[test]
+        fn no_accepted_rule_puts_more_than_the_daily_cap_in_any_day(
+            freq in proptest::sample::select(vec!["DAILY", "WEEKLY", "MONTHLY", "YEARLY"]),
+            interval in 1u32..500,
+            hours in proptest::collection::btree_set(0u8..24, 0..4),
+            minutes in proptest::collection::btree_set(0u8..60, 0..3),
+        ) {
+            let mut rule = format!("FREQ={freq};INTERVAL={interval}");
+            let list = |s: &std::collections::BTreeSet<u8>| {
+                s.iter().map(u8::to_string).collect::<Vec<_>>().join(",")
+            };
+            if !hours.is_empty() {
+                rule.push_str(&format!(";BYHOUR={}", list(&hours)));
+            }
+            if !minutes.is_empty() {
+                rule.push_str(&format!(";BYMINUTE={}", list(&minutes)));
+            }
+            if let Ok(s) = Schedule::parse("2026-12-01T08:00", "Asia/Shanghai", Some(&rule), 30) {
+                let from = utc("2026-12-01T00:00:00Z");
+                let all = s.occurrences(from, from + Duration::days(5 * 366));
+                let mut per_day = std::collections::BTreeMap::new();
+                for t in all {
+                    *per_day.entry(t.with_timezone(&s.timezone).date_naive()).or_insert(0usize) += 1;
+                }
+                proptest::prop_assert!(per_day.values().all(|n| *n <= MAX_OCCURRENCES_PER_DAY));
+            }
+        }
     }
 
     #[test]
