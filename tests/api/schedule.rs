@@ -1225,3 +1225,123 @@ async fn expansions_inside_the_write_lock_are_bounded() {
         results[49]
     );
 }
+
+/// Expands an iCalendar feed with an independent implementation, Python's
+/// `recurring_ical_events` (`pip install recurring-ical-events`; `.ci/run` installs it):
+/// the start, in UTC, of every event in `[from, to)`.
+fn expand_elsewhere(ics: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<DateTime<Utc>> {
+    use std::io::Write;
+    const SCRIPT: &str = r#"
+import sys, datetime, icalendar, recurring_ical_events
+cal = icalendar.Calendar.from_ical(sys.stdin.read())
+start, end = (datetime.datetime.fromisoformat(a) for a in sys.argv[1:3])
+for event in recurring_ical_events.of(cal).between(start, end):
+    print(event["DTSTART"].dt.astimezone(datetime.timezone.utc).isoformat())
+"#;
+    let mut child = std::process::Command::new("python3")
+        .args(["-c", SCRIPT, &from.to_rfc3339(), &to.to_rfc3339()])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(ics.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "the independent expander failed (pip install recurring-ical-events): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut starts: Vec<DateTime<Utc>> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| DateTime::parse_from_rfc3339(l).unwrap().with_timezone(&Utc))
+        .collect();
+    starts.sort();
+    starts
+}
+
+/// A calendar app subscribed to a group's feed shows exactly the sessions the API lists: a
+/// start that is not one of its rule's days adds no session, a cancelled one is gone, a moved
+/// one is at its new time. Expanded by another language's calendar library, not by ours.
+#[tokio::test]
+async fn a_calendar_app_shows_exactly_the_sessions_the_api_lists() {
+    let mut s = Society::new(2, 5, json!({})).await;
+    // Tuesdays and Thursdays, from a Friday: RFC 5545 would count that Friday too.
+    let friday = (1..=7)
+        .map(|d| start_in(d).0)
+        .find(|local| {
+            chrono::NaiveDateTime::parse_from_str(local, "%Y-%m-%dT%H:%M")
+                .unwrap()
+                .format("%a")
+                .to_string()
+                == "Fri"
+        })
+        .unwrap();
+    s.admin.mutate(
+        "series.create",
+        json!({"id": Uuid::now_v7(), "group_id": s.group,
+        "title": "書法", "start_local": friday, "rrule": "FREQ=WEEKLY;BYDAY=TU,TH",
+        "duration_minutes": 120}),
+    );
+    let (_, week1) = s.occurrence(1);
+    let (_, week2) = s.occurrence(2);
+    s.admin.mutate(
+        "occurrence.override",
+        json!({"series_id": s.series, "original_start": week1, "cancelled": true}),
+    );
+    s.admin.mutate(
+        "occurrence.override",
+        json!({"series_id": s.series, "original_start": week2,
+        "starts_at": week2 + Duration::hours(2)}),
+    );
+    let out = s.admin.push().await;
+    assert!(
+        out["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["status"] == "applied"),
+        "{out}"
+    );
+
+    let from = Utc::now();
+    let to = from + Duration::days(56);
+    let listed: Value = s
+        .app
+        .get(
+            &format!(
+                "/api/v1/occurrences?group_id={}&from={}&days=56",
+                s.group,
+                from.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            ),
+            Some(&s.admin.token),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mut api: Vec<DateTime<Utc>> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["cancelled"] == false)
+        .map(|o| o["starts_at"].as_str().unwrap().parse().unwrap())
+        .collect();
+    api.sort();
+    let feed = s
+        .app
+        .get(&format!("/api/v1/groups/{}/calendar.ics", s.group), None)
+        .await
+        .text()
+        .await
+        .unwrap();
+    let shown = expand_elsewhere(&feed, from, to);
+    assert!(api.len() > 10, "{api:?}");
+    assert_eq!(shown, api, "{feed}");
+}

@@ -10,7 +10,7 @@ use chrono_tz::Tz;
 use icalendar::{Calendar, CalendarDateTime, Component, Event, EventLike, Property};
 
 use super::entity::{occurrence_override, series, volunteer_group};
-use super::rules::recurrence::parse_start_local;
+use super::seats::schedule_of;
 
 fn local(t: DateTime<Utc>, tz: Tz) -> CalendarDateTime {
     CalendarDateTime::WithTimezone {
@@ -33,12 +33,15 @@ pub fn series_events(
     group: &volunteer_group::Model,
     overrides: &[occurrence_override::Model],
 ) -> Vec<Event> {
-    let Ok(tz) = s.timezone.parse::<Tz>() else {
+    let Some(schedule) = schedule_of(s) else {
         return Vec::new();
     };
-    let Ok(start) = parse_start_local(&s.start_local) else {
+    let tz = schedule.timezone;
+    // A rule that produces no session at all has nothing to show.
+    let Some(first) = schedule.first_occurrence() else {
         return Vec::new();
     };
+    let start = first.with_timezone(&tz).naive_local();
     let duration = Duration::minutes(i64::from(s.duration_minutes));
     let summary = format!("{} · {}", group.name, s.title);
     let mut master = Event::new();

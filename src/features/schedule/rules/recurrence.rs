@@ -141,6 +141,18 @@ impl Schedule {
         Ok(Some(RRuleSet::new(start).rrule(validated)))
     }
 
+    /// The series' first session: its start, or with a rule the rule's first instance. They
+    /// differ when the start is not one of the rule's days (a Friday start for Tuesdays and
+    /// Thursdays): RFC 5545 would count that start as an extra session, the rule expansion
+    /// used everywhere here does not, and neither does anything linli shows.
+    pub fn first_occurrence(&self) -> Option<DateTime<Utc>> {
+        let first = self.first_start().ok()?;
+        match self.rule_set().ok()? {
+            None => Some(first),
+            Some(set) => set.all(1).dates.first().map(|t| t.with_timezone(&Utc)),
+        }
+    }
+
     /// Original starts of the occurrences in `[from, to)`, in order.
     pub fn occurrences(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<DateTime<Utc>> {
         let Ok(first) = self.first_start() else {
@@ -298,6 +310,23 @@ mod tests {
             got,
             vec![utc("2026-10-21T17:00:00Z"), utc("2026-10-28T18:00:00Z")]
         );
+    }
+
+    #[test]
+    fn the_first_session_is_the_rules_first_day_not_a_start_off_the_rule() {
+        // Friday 2026-12-04 for Tuesdays and Thursdays: the first session is Tuesday the 8th.
+        let s = Schedule::parse(
+            "2026-12-04T09:30",
+            "Asia/Shanghai",
+            Some("FREQ=WEEKLY;BYDAY=TU,TH"),
+            60,
+        )
+        .unwrap();
+        assert_eq!(s.first_occurrence(), Some(utc("2026-12-08T01:30:00Z")));
+        let all = s.occurrences(utc("2026-12-01T00:00:00Z"), utc("2026-12-12T00:00:00Z"));
+        assert_eq!(all.first().copied(), s.first_occurrence());
+        let single = Schedule::parse("2026-12-04T09:30", "Asia/Shanghai", None, 60).unwrap();
+        assert_eq!(single.first_occurrence(), Some(utc("2026-12-04T01:30:00Z")));
     }
 
     #[test]
