@@ -119,6 +119,8 @@ impl Application {
         crate::telemetry::metrics();
         tracing::info!(%addr, docs = %format!("http://{addr}/docs"), "linli is serving");
         let (db, reader) = (state.db.clone(), state.sync.reader.clone());
+        // Learn of sessions other instances logged out.
+        let revocations = state.revoked.clone().keep_fresh(db.clone());
         http::serve::serve(
             listener,
             http::routes(state),
@@ -130,6 +132,7 @@ impl Application {
         if let Some(listener) = poke_listener {
             listener.abort();
         }
+        revocations.abort();
         // On SQLite the reader is the same pool: closing it twice is harmless.
         reader.close().await?;
         db.close().await?;

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use poem::Request;
 use poem_openapi::{SecurityScheme, auth::Bearer};
 
+use super::revoked::RevokedSessions;
 use super::tokens::{Claims, TokenKeys};
 use crate::web::error::{ApiError, ErrorResponse};
 
@@ -18,8 +19,17 @@ async fn check_access_token(req: &Request, bearer: Bearer) -> poem::Result<Claim
     let keys = req
         .data::<Arc<TokenKeys>>()
         .expect("the token keys are attached to every route");
-    keys.verify(&bearer.token).map_err(|refused| {
-        tracing::debug!(%refused, "access token refused");
-        poem::Error::from(ErrorResponse::from(ApiError::Unauthorized))
-    })
+    let refused = || poem::Error::from(ErrorResponse::from(ApiError::Unauthorized));
+    let claims = keys.verify(&bearer.token).map_err(|why| {
+        tracing::debug!(%why, "access token refused");
+        refused()
+    })?;
+    // A logged-out session's tokens are refused before they expire.
+    if let (Some(sid), Some(revoked)) = (claims.sid, req.data::<Arc<RevokedSessions>>())
+        && revoked.is_revoked(sid)
+    {
+        tracing::debug!(%sid, "access token of a logged-out session refused");
+        return Err(refused());
+    }
+    Ok(claims)
 }

@@ -9,4 +9,5 @@
 
 pub mod bearer;
 pub mod password;
+pub mod revoked;
 pub mod tokens;

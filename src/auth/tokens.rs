@@ -38,6 +38,10 @@ pub struct Claims {
     pub jti: Uuid,
     /// The resident's community (the tenant), so handlers need no lookup to scope queries.
     pub cid: Uuid,
+    /// The session (refresh-token family) the token was issued in: logging it out ends the
+    /// token too. Absent in tokens issued before sessions were named.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<Uuid>,
 }
 
 /// Why an access token was refused. The client sees only `401 unauthorized`; the reason is
@@ -112,6 +116,7 @@ impl TokenKeys {
         &self,
         resident: Uuid,
         community: Uuid,
+        session: Uuid,
         now: DateTime<Utc>,
     ) -> anyhow::Result<String> {
         let claims = Claims {
@@ -122,6 +127,7 @@ impl TokenKeys {
             exp: (now + ACCESS_TOKEN_TTL).timestamp(),
             jti: Uuid::new_v4(),
             cid: community,
+            sid: Some(session),
         };
         Ok(jsonwebtoken::encode(
             &Header::new(Algorithm::HS256),
@@ -182,7 +188,7 @@ mod tests {
     fn an_issued_token_verifies_with_its_claims() {
         let (r, c) = (Uuid::now_v7(), Uuid::now_v7());
         let claims = keys()
-            .verify(&keys().issue(r, c, Utc::now()).unwrap())
+            .verify(&keys().issue(r, c, Uuid::now_v7(), Utc::now()).unwrap())
             .unwrap();
         assert_eq!((claims.sub, claims.cid), (r, c));
         assert_eq!(claims.exp - claims.iat, ACCESS_TOKEN_TTL.num_seconds());
@@ -192,7 +198,7 @@ mod tests {
     fn expired_tokens_are_refused() {
         let issued = Utc::now() - ACCESS_TOKEN_TTL - chrono::Duration::seconds(10);
         let token = keys()
-            .issue(Uuid::now_v7(), Uuid::now_v7(), issued)
+            .issue(Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7(), issued)
             .unwrap();
         assert!(keys().verify(&token).is_err());
     }
@@ -200,7 +206,7 @@ mod tests {
     #[test]
     fn tokens_for_another_audience_or_key_are_refused() {
         let token = keys()
-            .issue(Uuid::now_v7(), Uuid::now_v7(), Utc::now())
+            .issue(Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7(), Utc::now())
             .unwrap();
         let other_aud = TokenKeys::new(&[7u8; 32], "linli", "someone-else").unwrap();
         assert!(other_aud.verify(&token).is_err());

@@ -152,16 +152,27 @@ impl AuthApi {
             .map_err(ApiError::from)?
         };
         match refreshed {
-            Refreshed::Rotated { resident, token } => {
+            Refreshed::Rotated {
+                resident,
+                family,
+                token,
+            } => {
                 let community = persistence::residents::find(&state.db, resident)
                     .await
                     .map_err(ApiError::from)?
                     .ok_or(ApiError::InvalidRefreshToken)?
                     .community_id;
-                Ok(Json(session(&state, resident, community, token.token)?))
+                Ok(Json(session(
+                    &state,
+                    resident,
+                    community,
+                    family,
+                    token.token,
+                )?))
             }
             Refreshed::Invalid => Err(ApiError::InvalidRefreshToken.into()),
-            Refreshed::Reused => {
+            Refreshed::Reused { family } => {
+                state.revoked.revoke(family, now);
                 tracing::warn!(
                     "a rotated refresh token was presented again; its session was revoked"
                 );
@@ -172,18 +183,25 @@ impl AuthApi {
 
     /// Log out
     ///
-    /// Ends the session the refresh token belongs to, on every device that shares it.
-    /// Access tokens already issued stay valid until they expire (at most 15 minutes).
+    /// Ends the session the refresh token belongs to, on every device that shares it. Its
+    /// access tokens stop working too (on other server instances within 2 seconds).
     #[oai(path = "/logout", method = "post", operation_id = "logout")]
     async fn logout(
         &self,
         state: Data<&AppState>,
         body: Json<RefreshRequest>,
     ) -> ApiResult<LogoutResponse> {
-        let _turn = state.write_gate.turn().await;
-        persistence::sessions::logout(&state.db, &body.refresh_token, Utc::now())
-            .await
-            .map_err(ApiError::from)?;
+        let now = Utc::now();
+        let ended = {
+            let _turn = state.write_gate.turn().await;
+            persistence::sessions::logout(&state.db, &body.refresh_token, now)
+                .await
+                .map_err(ApiError::from)?
+        };
+        // The session's access tokens stop working now, not when they expire.
+        if let Some(family) = ended {
+            state.revoked.revoke(family, now);
+        }
         Ok(LogoutResponse::LoggedOut)
     }
 }
@@ -225,8 +243,14 @@ async fn register(
     }
     let resident = outcome?;
     tracing::info!(resident = %resident.id, community = %resident.community_id, "resident registered");
-    let refresh = start_session(state, resident.id).await?;
-    session(state, resident.id, resident.community_id, refresh.token)
+    let (family, refresh) = start_session(state, resident.id).await?;
+    session(
+        state,
+        resident.id,
+        resident.community_id,
+        family,
+        refresh.token,
+    )
 }
 
 async fn create_account(
@@ -276,15 +300,21 @@ async fn login(state: &AppState, address: &str, form: LoginRequest) -> Result<Se
     state
         .login_throttle
         .succeeded(attempt, phone.as_str(), address);
-    let refresh = start_session(state, resident.id).await?;
-    session(state, resident.id, resident.community_id, refresh.token)
+    let (family, refresh) = start_session(state, resident.id).await?;
+    session(
+        state,
+        resident.id,
+        resident.community_id,
+        family,
+        refresh.token,
+    )
 }
 
-/// A new refresh token for `resident`, written in its turn.
+/// A new session for `resident`, written in its turn: its id and first refresh token.
 async fn start_session(
     state: &AppState,
     resident: Uuid,
-) -> Result<crate::auth::tokens::NewRefreshToken, ApiError> {
+) -> Result<(Uuid, crate::auth::tokens::NewRefreshToken), ApiError> {
     let _turn = state.write_gate.turn().await;
     Ok(persistence::sessions::start(&state.db, resident, Utc::now()).await?)
 }
@@ -293,10 +323,13 @@ fn session(
     state: &AppState,
     resident: Uuid,
     community: Uuid,
+    family: Uuid,
     refresh_token: String,
 ) -> Result<Session, ApiError> {
     Ok(Session {
-        access_token: state.tokens.issue(resident, community, Utc::now())?,
+        access_token: state
+            .tokens
+            .issue(resident, community, family, Utc::now())?,
         token_type: TokenType::Bearer,
         expires_in: u32::try_from(tokens::ACCESS_TOKEN_TTL.num_seconds()).unwrap_or(u32::MAX),
         refresh_token,

@@ -29,6 +29,7 @@ use poem::{Endpoint, EndpointExt, Route, get};
 use poem_openapi::{OpenApiService, Tags};
 use sea_orm::{DatabaseConnection, DbErr};
 
+use crate::auth::revoked::RevokedSessions;
 use crate::auth::tokens::TokenKeys;
 use crate::domain::hlc::ServerClock;
 use crate::domain::permissions::Grant;
@@ -48,6 +49,8 @@ pub struct AppState {
     pub core: Core,
     pub tokens: Arc<TokenKeys>,
     pub login_throttle: Arc<LoginThrottle>,
+    /// Logged-out sessions, whose access tokens are refused.
+    pub revoked: Arc<RevokedSessions>,
     /// How often the event stream sends a heartbeat.
     pub heartbeat: std::time::Duration,
     /// How long a used refresh token still answers a retry with the same successor.
@@ -83,6 +86,7 @@ impl AppState {
             },
             tokens: Arc::new(tokens),
             login_throttle: Arc::new(LoginThrottle::default()),
+            revoked: Arc::default(),
             heartbeat,
             refresh_reuse_window: crate::auth::tokens::REFRESH_REUSE_WINDOW,
             sync: Arc::new(sync),
@@ -324,6 +328,7 @@ pub fn routes(state: AppState) -> impl Endpoint {
             })),
         )
         .data(state.tokens.clone())
+        .data(state.revoked.clone())
         .data(state.core.clone())
         .data(state)
         .with(poem::middleware::CatchPanic::new())

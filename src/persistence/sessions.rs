@@ -24,26 +24,28 @@ use crate::entity::refresh_token;
 /// What a refresh attempt found.
 #[derive(Debug)]
 pub enum Refreshed {
-    /// The token was current: here is its successor, for `resident`.
+    /// The token was current: here is its successor, for `resident`, in session `family`.
     Rotated {
         resident: Uuid,
+        family: Uuid,
         token: NewRefreshToken,
     },
     /// Unknown, expired, or its family was already revoked.
     Invalid,
-    /// An already-rotated token was presented: its family is now revoked.
-    Reused,
+    /// An already-rotated token was presented: its family (session) is now revoked.
+    Reused { family: Uuid },
 }
 
-/// Starts a new family for `resident` and returns its first token.
+/// Starts a new family (session) for `resident`; returns its id and first token.
 pub async fn start(
     db: &impl ConnectionTrait,
     resident: Uuid,
     now: DateTime<Utc>,
-) -> Result<NewRefreshToken, DbErr> {
+) -> Result<(Uuid, NewRefreshToken), DbErr> {
     let token = new_refresh_token();
-    insert(db, Uuid::now_v7(), resident, &token, now).await?;
-    Ok(token)
+    let family = Uuid::now_v7();
+    insert(db, family, resident, &token, now).await?;
+    Ok((family, token))
 }
 
 async fn insert(
@@ -117,6 +119,7 @@ pub async fn refresh<C: ConnectionTrait + TransactionTrait>(
     txn.commit().await?;
     Ok(Refreshed::Rotated {
         resident: current.resident_id,
+        family: current.family_id,
         token: successor,
     })
 }
@@ -143,25 +146,29 @@ async fn retried(
         }) {
             return Ok(Refreshed::Rotated {
                 resident: current.resident_id,
+                family: current.family_id,
                 token: successor,
             });
         }
     }
     revoke_family(db, current.family_id, now).await?;
-    Ok(Refreshed::Reused)
+    Ok(Refreshed::Reused {
+        family: current.family_id,
+    })
 }
 
-/// Ends the session `presented` belongs to. Unknown tokens are ignored: logging out twice
-/// is not an error.
+/// Ends the session `presented` belongs to, and returns it. Unknown tokens are ignored:
+/// logging out twice is not an error.
 pub async fn logout(
     db: &impl ConnectionTrait,
     presented: &str,
     now: DateTime<Utc>,
-) -> Result<(), DbErr> {
-    if let Some(token) = find(db, presented).await? {
-        revoke_family(db, token.family_id, now).await?;
-    }
-    Ok(())
+) -> Result<Option<Uuid>, DbErr> {
+    let Some(token) = find(db, presented).await? else {
+        return Ok(None);
+    };
+    revoke_family(db, token.family_id, now).await?;
+    Ok(Some(token.family_id))
 }
 
 async fn find(

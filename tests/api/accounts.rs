@@ -229,6 +229,42 @@ async fn a_phone_that_lost_the_refresh_answer_is_not_logged_out() {
 }
 
 #[tokio::test]
+async fn logging_out_ends_the_sessions_access_tokens_at_once() {
+    let app = spawn_app().await;
+    let resident = app.resident("13812345678", "王阿姨").await;
+    let other_phone = session(app.login(&resident.phone, PASSWORD).await, &resident.phone).await;
+    assert_eq!(
+        app.get("/api/v1/me", Some(&resident.access_token))
+            .await
+            .status(),
+        200
+    );
+
+    let resp = app
+        .post_json(
+            "/api/v1/auth/logout",
+            &json!({"refresh_token": resident.refresh_token}),
+        )
+        .await;
+    assert_eq!(resp.status(), 204);
+
+    // Its access token no longer works, though it has not expired...
+    assert_problem(
+        app.get("/api/v1/me", Some(&resident.access_token)).await,
+        401,
+        "unauthorized",
+    )
+    .await;
+    // ...while the resident's other session goes on.
+    assert_eq!(
+        app.get("/api/v1/me", Some(&other_phone.access_token))
+            .await
+            .status(),
+        200
+    );
+}
+
+#[tokio::test]
 async fn logout_ends_the_session() {
     let app = spawn_app().await;
     let resident = app.resident("13812345678", "王阿姨").await;

@@ -7,6 +7,7 @@ mod cli;
 mod communities;
 mod connections;
 mod errors;
+mod faults;
 mod helpers;
 mod observability;
 mod openapi;

@@ -122,6 +122,7 @@ fn claims(who: &Resident, community: Uuid) -> Claims {
         iat: now,
         jti: Uuid::now_v7(),
         cid: community,
+        sid: None,
     }
 }
 

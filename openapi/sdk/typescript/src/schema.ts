@@ -147,8 +147,8 @@ export interface paths {
         put?: never;
         /**
          * Log out
-         * @description Ends the session the refresh token belongs to, on every device that shares it.
-         *     Access tokens already issued stay valid until they expire (at most 15 minutes).
+         * @description Ends the session the refresh token belongs to, on every device that shares it. Its
+         *     access tokens stop working too (on other server instances within 2 seconds).
          */
         post: operations["logout"];
         delete?: never;

@@ -1,0 +1,236 @@
+//! Faults: what a resident relies on when the server process dies mid-work.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use chrono::Utc;
+use serde_json::{Value, json};
+use tokio::process::Command;
+use uuid::Uuid;
+
+use crate::helpers::{PASSWORD, TEST_SECRET, fresh_database, spawn_process, wait_until};
+
+const BIN: &str = env!("CARGO_BIN_EXE_linli");
+const PHONES: usize = 4;
+const PER_PHONE: u64 = 300;
+const BATCH: u64 = 5;
+
+/// One phone's queue of offline edits, and what the server acknowledged of it.
+struct Queue {
+    client_id: Uuid,
+    mutations: Vec<Value>,
+    /// The results the server answered with, by mutation id.
+    acked: std::collections::BTreeMap<u64, Value>,
+}
+
+impl Queue {
+    fn new(phone: usize) -> Self {
+        let mutations = (1..=PER_PHONE)
+            .map(|id| {
+                let hlc = format!("{}-{:04x}", Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ"), id);
+                json!({"id": id, "name": "group.create", "hlc": hlc,
+                       "args": {"id": Uuid::now_v7(), "name": format!("第{phone}組{id}")}})
+            })
+            .collect();
+        Self {
+            client_id: Uuid::now_v7(),
+            mutations,
+            acked: Default::default(),
+        }
+    }
+
+    fn group_ids(&self) -> BTreeSet<String> {
+        self.mutations
+            .iter()
+            .map(|m| m["args"]["id"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    /// Pushes from mutation `from` (1-based) to the end, `BATCH` at a time, until done or the
+    /// server stops answering.
+    async fn push_from(
+        &mut self,
+        base: &str,
+        token: &str,
+        from: u64,
+        acks: &AtomicUsize,
+    ) -> Result<(), String> {
+        let client = reqwest::Client::new();
+        let mut next = from;
+        while next <= PER_PHONE {
+            let last = (next + BATCH - 1).min(PER_PHONE);
+            let batch = &self.mutations[(next - 1) as usize..last as usize];
+            let resp = client
+                .post(format!("{base}/api/v1/sync/push"))
+                .bearer_auth(token)
+                .json(
+                    &json!({"client_id": self.client_id, "schema_version": 1, "mutations": batch}),
+                )
+                .send()
+                .await
+                .map_err(|e| e.to_string())?;
+            if resp.status() != 200 {
+                return Err(format!("push answered {}", resp.status()));
+            }
+            let body: Value = resp.json().await.map_err(|e| e.to_string())?;
+            for r in body["results"].as_array().unwrap() {
+                self.acked.insert(r["id"].as_u64().unwrap(), r.clone());
+            }
+            acks.fetch_add(batch.len(), Ordering::Relaxed);
+            next = body["last_mutation_id"].as_u64().unwrap() + 1;
+        }
+        Ok(())
+    }
+}
+
+async fn login(base: &str) -> String {
+    let resp = reqwest::Client::new()
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"phone": "13800000000", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    resp.json::<Value>().await.unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// Every group the admin's phone receives, pulling from scratch.
+async fn groups_seen(base: &str, token: &str) -> BTreeSet<String> {
+    let client = reqwest::Client::new();
+    let (mut cursor, mut seen) = (Value::Null, BTreeSet::new());
+    loop {
+        let page: Value = client
+            .post(format!("{base}/api/v1/sync/pull"))
+            .bearer_auth(token)
+            .json(&json!({"client_id": Uuid::now_v7(), "schema_version": 1, "cursor": cursor, "limit": 200}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        for c in page["changes"].as_array().unwrap() {
+            if c["entity"] == "group" && c["op"] == "put" {
+                seen.insert(c["id"].as_str().unwrap().to_owned());
+            }
+        }
+        cursor = page["cursor"].clone();
+        if page["has_more"] == false {
+            return seen;
+        }
+    }
+}
+
+#[tokio::test]
+async fn acknowledged_pushes_survive_kill_9_and_every_phone_resumes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (url, _guard) = fresh_database(dir.path()).await;
+    let env = [
+        ("DATABASE_URL", url.as_str()),
+        ("LINLI_JWT_SECRET", TEST_SECRET),
+    ];
+    let (mut server, base) = spawn_process(dir.path(), &env, &[]).await;
+    let made = Command::new(BIN)
+        .args([
+            "user",
+            "create",
+            "--phone",
+            "13800000000",
+            "--name",
+            "會長",
+            "--admin",
+        ])
+        .env("DATABASE_URL", &url)
+        .env("LINLI_USER_PASSWORD", PASSWORD)
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let token = login(&base).await;
+
+    // A storm of pushes from four phones...
+    let acks = Arc::new(AtomicUsize::new(0));
+    let mut storm = Vec::new();
+    for phone in 0..PHONES {
+        let (base, token, acks) = (base.clone(), token.clone(), acks.clone());
+        storm.push(tokio::spawn(async move {
+            let mut q = Queue::new(phone);
+            let _ = q.push_from(&base, &token, 1, &acks).await;
+            q
+        }));
+    }
+    // ...killed without warning once a good part of it was acknowledged.
+    let acks_seen = acks.clone();
+    wait_until("the storm is under way", move || {
+        acks_seen.load(Ordering::Relaxed) >= PHONES * PER_PHONE as usize / 4
+    })
+    .await;
+    let killed = Command::new("kill")
+        .args(["-9", &server.id().unwrap().to_string()])
+        .status()
+        .await
+        .unwrap();
+    assert!(killed.success());
+    server.wait().await.unwrap();
+    let mut queues = Vec::new();
+    for phone in storm {
+        queues.push(phone.await.unwrap());
+    }
+    let acknowledged: Vec<(usize, u64)> = queues
+        .iter()
+        .enumerate()
+        .flat_map(|(p, q)| q.acked.keys().map(move |id| (p, *id)))
+        .collect();
+    assert!(
+        acknowledged.len() < PHONES * PER_PHONE as usize,
+        "the kill came too late"
+    );
+
+    // Restarted on the same database, every phone re-sends its queue from a little before
+    // what it knows was acknowledged (it may have lost answers), and gets to the end.
+    let (mut server, base) = spawn_process(dir.path(), &env, &[]).await;
+    let token = login(&base).await;
+    let before: Vec<_> = queues.iter().map(|q| q.acked.clone()).collect();
+    for q in &mut queues {
+        let from = q
+            .acked
+            .keys()
+            .next_back()
+            .map_or(1, |last| last.saturating_sub(3).max(1));
+        q.push_from(&base, &token, from, &AtomicUsize::new(0))
+            .await
+            .expect("a phone resumes after the restart without a wedge");
+    }
+    for (q, acked) in queues.iter().zip(&before) {
+        assert_eq!(q.acked.len(), PER_PHONE as usize);
+        assert!(
+            q.acked.values().all(|r| r["status"] == "applied"),
+            "{:?}",
+            q.acked
+        );
+        // What was acknowledged before the kill is answered again as it was.
+        for (id, first) in acked {
+            assert_eq!(
+                &q.acked[id], first,
+                "mutation {id} was answered differently"
+            );
+        }
+    }
+    // Every group is there, each once: the acknowledged ones survived the kill.
+    let seen = groups_seen(&base, &token).await;
+    let sent: BTreeSet<String> = queues.iter().flat_map(Queue::group_ids).collect();
+    assert_eq!(seen, sent);
+    let _ = Command::new("kill")
+        .args(["-TERM", &server.id().unwrap().to_string()])
+        .status()
+        .await;
+    let _ = server.wait().await;
+}
