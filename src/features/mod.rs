@@ -309,6 +309,39 @@ mod tests {
     }
 
     #[test]
+    fn a_push_result_leaves_out_an_entity_newer_than_the_app() {
+        use crate::sync::feed::{Audience, Encode, Table, Tables};
+        use crate::sync::registry::MutationStatus;
+        use schedule::{changes, entity::occurrence_tally, rank};
+        let tables = Tables::<App>::new(vec![Box::new(
+            Table::<occurrence_tally::Entity, App>::new(
+                "occurrence_tally",
+                rank::TALLY,
+                Audience::Public,
+                Encode::Each(changes::tally),
+                changes::tally_gone,
+            )
+            .since(2),
+        )]);
+        let result = || crate::sync::push::MutationResult::<App> {
+            id: 1,
+            status: MutationStatus::Applied,
+            code: Some(MutationCode::ClockAdjusted),
+            message: Some("the phone's clock is ahead".into()),
+            data: Some(changes::tally_gone(Uuid::nil())),
+        };
+        let mut old = result();
+        old.downgrade_for(1, &tables);
+        assert!(old.data.is_none());
+        assert_eq!(old.code, Some(MutationCode::ClockAdjusted));
+        let mut new = result();
+        new.downgrade_for(2, &tables);
+        assert!(new.data.is_some());
+        // Every code this build has arrived in schema 1.
+        assert!(MutationCode::ALL.iter().all(|c| c.since_schema() == 1));
+    }
+
+    #[test]
     fn a_page_is_written_exactly_as_the_contract_describes_it() {
         let mut documented = PullResponse::example();
         // Strings that need escaping, and more than one change.

@@ -85,8 +85,11 @@ pub struct MutationResult<A: SyncApp> {
 
 impl<A: SyncApp> MutationResult<A> {
     /// Leaves out what an app speaking `schema` was not built to read: a change of an entity
-    /// newer than it (the code and message still say what happened).
-    fn downgrade_for(&mut self, schema: u32, tables: &super::feed::Tables<A>) {
+    /// newer than it, a code newer than it (the status and message still say what happened).
+    pub fn downgrade_for(&mut self, schema: u32, tables: &super::feed::Tables<A>) {
+        if self.code.is_some_and(|c| c.since_schema() > schema) {
+            self.code = None;
+        }
         if let Some(change) = &self.data
             && tables
                 .by_name(A::entity_of(change))

@@ -106,6 +106,8 @@ pub trait Code:
     fn as_str(self) -> &'static str;
     /// The code with this wire name, if this build knows it.
     fn parse(s: &str) -> Option<Self>;
+    /// The sync schema version the code arrived in: an older app is not sent it.
+    fn since_schema(self) -> u32;
 }
 
 /// The codes the engine itself gives, or that every capability shares. They come first in
@@ -247,7 +249,7 @@ macro_rules! sync_app {
         }
         $(#[$kdoc:meta])*
         pub enum $code:ident {
-            $($(#[$kvdoc:meta])* $kvar:ident = $kname:literal,)*
+            $($(#[$kvdoc:meta])* $kvar:ident = $kname:literal $(since $ksince:literal)?,)*
         }
     ) => {
         $(#[$mdoc])*
@@ -394,6 +396,13 @@ macro_rules! sync_app {
 
             fn parse(s: &str) -> Option<Self> {
                 Self::ALL.iter().copied().find(|c| c.as_str() == s)
+            }
+
+            fn since_schema(self) -> u32 {
+                match self {
+                    $($(Self::$kvar => $ksince,)?)*
+                    _ => 1,
+                }
             }
         }
     };
