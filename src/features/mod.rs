@@ -103,6 +103,24 @@ impl SyncApp for App {
     }
 }
 
+/// What every capability holds about one resident: their part of the data export
+/// (`GET /api/v1/me/export`).
+#[derive(Debug, Object)]
+pub struct HeldByCapabilities {
+    /// Volunteer groups, sign-ups, attendance and calendar feeds.
+    pub schedule: schedule::export::ScheduleData,
+}
+
+/// Reads what every capability holds about `resident`.
+pub async fn held_by(
+    conn: &impl ConnectionTrait,
+    resident: Uuid,
+) -> Result<HeldByCapabilities, DbErr> {
+    Ok(HeldByCapabilities {
+        schedule: schedule::export::held_by(conn, resident).await?,
+    })
+}
+
 /// A mutation's outcome in this app.
 pub type Outcome = crate::sync::registry::Outcome<App>;
 /// `Err(outcome)` ends the mutation with that outcome.

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use poem::web::Data;
 use poem_openapi::{Enum, Object, OpenApi, payload::Json};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
 use uuid::Uuid;
 
 use super::communities::CommunitySummary;
@@ -10,6 +11,8 @@ use super::error::{ApiError, ApiResult};
 use super::{ApiTags, AppState};
 use crate::auth::bearer::BearerAuth;
 use crate::domain::permissions::{self, Action, Grant, Target};
+use crate::entity::sync_client;
+use crate::features::HeldByCapabilities;
 use crate::persistence;
 use crate::web::authorize;
 
@@ -70,8 +73,52 @@ pub struct Me {
     pub created_at: DateTime<Utc>,
 }
 
+/// Everything linli holds about the signed-in resident, as the law on personal information
+/// entitles them to see and take with them.
+#[derive(Debug, Object)]
+pub struct MyData {
+    pub generated_at: DateTime<Utc>,
+    pub account: Me,
+    /// Signed-in sessions, current and ended: when each began, and when it ended or ends.
+    pub sessions: Vec<SessionRecord>,
+    /// The app installations that have synced as the resident.
+    pub devices: Vec<DeviceRecord>,
+    #[oai(flatten)]
+    pub held: HeldByCapabilities,
+}
+
+/// One signed-in session (a login, kept alive by refreshing).
+#[derive(Debug, Object)]
+pub struct SessionRecord {
+    pub started_at: DateTime<Utc>,
+    /// When its newest refresh token expires unless used.
+    pub expires_at: DateTime<Utc>,
+    /// When it was logged out (or ended for a reused token).
+    #[oai(skip_serializing_if_is_none)]
+    pub ended_at: Option<DateTime<Utc>>,
+}
+
+/// One app installation that has synced.
+#[derive(Debug, Object)]
+pub struct DeviceRecord {
+    pub client_id: Uuid,
+    pub first_synced_at: DateTime<Utc>,
+    /// How many edits it has sent.
+    pub last_mutation_id: u64,
+}
+
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Account")]
 impl AccountApi {
+    /// Export my data
+    ///
+    /// Everything linli holds about the signed-in resident, as JSON: the account, sessions
+    /// and devices, and what each part of the service keeps (groups, sign-ups, attendance,
+    /// calendar feed). Secrets (password and token hashes) are not included.
+    #[oai(path = "/me/export", method = "get", operation_id = "export_my_data")]
+    async fn export(&self, state: Data<&AppState>, auth: BearerAuth) -> ApiResult<Json<MyData>> {
+        Ok(Json(export(&state, &auth).await?))
+    }
+
     /// Who am I
     ///
     /// The signed-in resident's profile, community and roles.
@@ -79,6 +126,52 @@ impl AccountApi {
     async fn me(&self, state: Data<&AppState>, auth: BearerAuth) -> ApiResult<Json<Me>> {
         Ok(Json(me(&state, &auth).await?))
     }
+}
+
+async fn export(state: &AppState, auth: &BearerAuth) -> Result<MyData, ApiError> {
+    let account = me(state, auth).await?;
+    // One snapshot, so the parts agree.
+    let txn = state.db.begin().await?;
+    let tokens = persistence::sessions::of_resident(&txn, account.id).await?;
+    let devices = sync_client::Entity::find()
+        .filter(sync_client::Column::ResidentId.eq(account.id))
+        .all(&txn)
+        .await?;
+    let held = crate::features::held_by(&txn, account.id).await?;
+    txn.commit().await?;
+    let mut sessions: Vec<SessionRecord> = Vec::new();
+    let mut families: Vec<Uuid> = Vec::new();
+    for t in tokens {
+        match families.iter().position(|f| *f == t.family_id) {
+            Some(i) => {
+                let s = &mut sessions[i];
+                s.expires_at = s.expires_at.max(t.expires_at);
+                s.ended_at = s.ended_at.or(t.revoked_at);
+            }
+            None => {
+                families.push(t.family_id);
+                sessions.push(SessionRecord {
+                    started_at: t.created_at,
+                    expires_at: t.expires_at,
+                    ended_at: t.revoked_at,
+                });
+            }
+        }
+    }
+    Ok(MyData {
+        generated_at: Utc::now(),
+        account,
+        sessions,
+        devices: devices
+            .into_iter()
+            .map(|d| DeviceRecord {
+                client_id: d.client_id,
+                first_synced_at: d.created_at,
+                last_mutation_id: u64::try_from(d.last_mutation_id).unwrap_or_default(),
+            })
+            .collect(),
+        held,
+    })
 }
 
 async fn me(state: &AppState, auth: &BearerAuth) -> Result<Me, ApiError> {

@@ -171,6 +171,19 @@ pub async fn logout(
     Ok(Some(token.family_id))
 }
 
+/// Every refresh token `resident` has held (hashes only), oldest first.
+pub async fn of_resident(
+    db: &impl ConnectionTrait,
+    resident: Uuid,
+) -> Result<Vec<refresh_token::Model>, DbErr> {
+    use sea_orm::QueryOrder;
+    refresh_token::Entity::find()
+        .filter(refresh_token::Column::ResidentId.eq(resident))
+        .order_by_asc(refresh_token::Column::CreatedAt)
+        .all(db)
+        .await
+}
+
 async fn find(
     db: &impl ConnectionTrait,
     presented: &str,

@@ -1345,3 +1345,64 @@ async fn a_calendar_app_shows_exactly_the_sessions_the_api_lists() {
     assert!(api.len() > 10, "{api:?}");
     assert_eq!(shown, api, "{feed}");
 }
+
+/// A resident can see and take everything linli holds about them, and only that.
+#[tokio::test]
+async fn a_resident_exports_everything_held_about_them_and_nothing_of_others() {
+    let s = Society::new(-1, 5, json!({})).await;
+    let mut me = s.volunteer(1).await;
+    let my_id = volunteer_id(&s.app, &me).await;
+    me.mutate("group.join", json!({"group_id": s.group}));
+    me.push().await;
+    assert_eq!(status(&sign_up(&mut me, s.request(1)).await), "confirmed");
+    let mut neighbour = s.volunteer(2).await;
+    assert_eq!(
+        status(&sign_up(&mut neighbour, s.request(1)).await),
+        "confirmed"
+    );
+    let mut leader = Phone::new(&s.app, &s.leader);
+    let (occ, t0) = s.occurrence(0);
+    leader.mutate("attendance.mark", json!({"occurrence_id": occ, "series_id": s.series, "original_start": t0, "user_id": my_id, "status": "present", "hours": 1.0}));
+    assert_eq!(result(&leader.push().await)["status"], "applied");
+    let feed = s
+        .app
+        .client
+        .post(s.app.url("/api/v1/me/calendar-token"))
+        .bearer_auth(&me.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(feed.status(), 200);
+
+    let resp = s.app.get("/api/v1/me/export", Some(&me.token)).await;
+    assert_eq!(resp.status(), 200);
+    let text = resp.text().await.unwrap();
+    let data: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(data["account"]["id"], my_id.to_string());
+    assert_eq!(data["account"]["display_name"], "志願者1");
+    assert_eq!(data["sessions"].as_array().unwrap().len(), 1);
+    let devices = data["devices"].as_array().unwrap();
+    assert_eq!(devices.len(), 1);
+    assert_eq!(devices[0]["client_id"], me.client_id.to_string());
+    let schedule = &data["schedule"];
+    assert_eq!(schedule["memberships"][0]["group_name"], "法律講座");
+    let signups = schedule["signups"].as_array().unwrap();
+    assert_eq!(signups.len(), 1, "only mine: {signups:?}");
+    assert_eq!(signups[0]["status"], "confirmed");
+    assert_eq!(schedule["attendance"][0]["hours"], 1.0);
+    assert!(schedule["calendar_feed_since"].is_string());
+    // No secret, and nothing of the neighbour's.
+    let neighbour_id = volunteer_id(&s.app, &neighbour).await;
+    assert!(!text.contains(&neighbour_id.to_string()), "{text}");
+    assert!(
+        !text.contains("argon2") && !text.contains("token_hash"),
+        "{text}"
+    );
+    // Only for the signed-in resident.
+    assert_problem(
+        s.app.get("/api/v1/me/export", None).await,
+        401,
+        "unauthorized",
+    )
+    .await;
+}

@@ -13,7 +13,8 @@
 //! - [`rules`], as plain functions: field limits, occurrences of a series and their ids,
 //!   seats, waitlists and cut-offs;
 //! - [`entity`]: its tables (the schema is in `migrations/`);
-//! - [`http`]: REST reads for screens without a replica, and [`calendar`] feeds.
+//! - [`http`]: REST reads for screens without a replica, and [`calendar`] feeds;
+//! - [`export`]: what it holds about a resident, for their data export.
 //!
 //! What it declares to the sync engine (this file): its synced tables with their audience,
 //! a handler for each mutation, the roles its memberships give (a group's leaders and
@@ -28,6 +29,7 @@
 pub mod calendar;
 pub mod changes;
 pub mod entity;
+pub mod export;
 pub mod groups;
 pub mod http;
 pub mod rules;

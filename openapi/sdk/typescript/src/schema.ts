@@ -157,6 +157,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export my data
+         * @description Everything linli holds about the signed-in resident, as JSON: the account, sessions
+         *     and devices, and what each part of the service keeps (groups, sign-ups, attendance,
+         *     calendar feed). Secrets (password and token hashes) are not included.
+         */
+        get: operations["export_my_data"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me": {
         parameters: {
             query?: never;
@@ -703,6 +725,21 @@ export interface components {
             name: string;
         };
         /**
+         * DeviceRecord
+         * @description One app installation that has synced.
+         */
+        DeviceRecord: {
+            /** Format: uuid */
+            client_id: string;
+            /** Format: date-time */
+            first_synced_at: string;
+            /**
+             * Format: int64
+             * @description How many edits it has sent.
+             */
+            last_mutation_id: number;
+        };
+        /**
          * GroupChange
          * @description A volunteer group was created or changed (`put`), or deleted.
          */
@@ -854,6 +891,56 @@ export interface components {
              */
             hlc: string;
             args: components["schemas"]["GroupUpdateArgs"];
+        };
+        /** HeldAttendance */
+        HeldAttendance: {
+            /** Format: uuid */
+            occurrence_id: string;
+            /** Format: uuid */
+            series_id: string;
+            /** Format: date-time */
+            original_start: string;
+            status: components["schemas"]["AttendanceStatus"];
+            /** Format: double */
+            hours: number;
+            /**
+             * Format: uuid
+             * @description The leader who marked it.
+             */
+            marked_by: string;
+        };
+        /** HeldMembership */
+        HeldMembership: {
+            /** Format: uuid */
+            group_id: string;
+            group_name: string;
+            role: components["schemas"]["MemberRole"];
+            /** Format: date-time */
+            joined_at: string;
+            /** Format: date-time */
+            left_at?: string;
+        };
+        /** HeldSignup */
+        HeldSignup: {
+            /** Format: uuid */
+            occurrence_id: string;
+            /** Format: uuid */
+            series_id: string;
+            series_title: string;
+            /** Format: date-time */
+            original_start: string;
+            /** Format: int64 */
+            party_size: number;
+            status: components["schemas"]["SignupStatus"];
+            /**
+             * Format: uuid
+             * @description Who asked: the resident, or a group leader for them.
+             */
+            requested_by: string;
+            /** Format: date-time */
+            requested_at: string;
+            /** Format: date-time */
+            updated_at: string;
         };
         /**
          * HoursEntry
@@ -1171,6 +1258,22 @@ export interface components {
              * @enum {string}
              */
             name: "signup.request";
+        };
+        /**
+         * MyData
+         * @description Everything linli holds about the signed-in resident, as the law on personal information
+         *     entitles them to see and take with them.
+         */
+        MyData: {
+            /** Format: date-time */
+            generated_at: string;
+            account: components["schemas"]["Me"];
+            /** @description Signed-in sessions, current and ended: when each began, and when it ended or ends. */
+            sessions: components["schemas"]["SessionRecord"][];
+            /** @description The app installations that have synced as the resident. */
+            devices: components["schemas"]["DeviceRecord"][];
+            /** @description Volunteer groups, sign-ups, attendance and calendar feeds. */
+            schedule: components["schemas"]["ScheduleData"] & unknown;
         };
         /**
          * ObjectRef
@@ -1636,6 +1739,24 @@ export interface components {
             /** @description For the group's leaders only. */
             phone?: string;
         };
+        /**
+         * ScheduleData
+         * @description What the schedule holds about the resident.
+         */
+        ScheduleData: {
+            /** @description Groups joined, including those left (with when). */
+            memberships: components["schemas"]["HeldMembership"][];
+            /** @description Every sign-up, whatever became of it. */
+            signups: components["schemas"]["HeldSignup"][];
+            /** @description Attendance marked for the resident, and their service hours. */
+            attendance: components["schemas"]["HeldAttendance"][];
+            /**
+             * Format: date-time
+             * @description When the personal calendar feed was made, if there is one (its link is secret and
+             *     not repeated here).
+             */
+            calendar_feed_since?: string;
+        };
         /** @enum {string} */
         ScopeKind: "community" | "group";
         /**
@@ -1853,6 +1974,24 @@ export interface components {
              */
             resident_id: string;
         };
+        /**
+         * SessionRecord
+         * @description One signed-in session (a login, kept alive by refreshing).
+         */
+        SessionRecord: {
+            /** Format: date-time */
+            started_at: string;
+            /**
+             * Format: date-time
+             * @description When its newest refresh token expires unless used.
+             */
+            expires_at: string;
+            /**
+             * Format: date-time
+             * @description When it was logged out (or ended for a reused token).
+             */
+            ended_at?: string;
+        };
         /** SignupCancelArgs */
         SignupCancelArgs: {
             /** Format: uuid */
@@ -1994,6 +2133,7 @@ export type ChangeOccurrenceTallyChange = components['schemas']['Change_Occurren
 export type ChangeSeriesChange = components['schemas']['Change_SeriesChange'];
 export type ChangeSignupChange = components['schemas']['Change_SignupChange'];
 export type CommunitySummary = components['schemas']['CommunitySummary'];
+export type DeviceRecord = components['schemas']['DeviceRecord'];
 export type GroupChange = components['schemas']['GroupChange'];
 export type GroupCreateArgs = components['schemas']['GroupCreateArgs'];
 export type GroupCreateMutation = components['schemas']['GroupCreateMutation'];
@@ -2004,6 +2144,9 @@ export type GroupKind = components['schemas']['GroupKind'];
 export type GroupLeaveMutation = components['schemas']['GroupLeaveMutation'];
 export type GroupUpdateArgs = components['schemas']['GroupUpdateArgs'];
 export type GroupUpdateMutation = components['schemas']['GroupUpdateMutation'];
+export type HeldAttendance = components['schemas']['HeldAttendance'];
+export type HeldMembership = components['schemas']['HeldMembership'];
+export type HeldSignup = components['schemas']['HeldSignup'];
 export type HoursEntry = components['schemas']['HoursEntry'];
 export type LoginRequest = components['schemas']['LoginRequest'];
 export type Me = components['schemas']['Me'];
@@ -2031,6 +2174,7 @@ export type MutationSeriesDeleteMutation = components['schemas']['Mutation_Serie
 export type MutationSeriesUpdateMutation = components['schemas']['Mutation_SeriesUpdateMutation'];
 export type MutationSignupCancelMutation = components['schemas']['Mutation_SignupCancelMutation'];
 export type MutationSignupRequestMutation = components['schemas']['Mutation_SignupRequestMutation'];
+export type MyData = components['schemas']['MyData'];
 export type ObjectRef = components['schemas']['ObjectRef'];
 export type OccurrenceClearOverrideMutation = components['schemas']['OccurrenceClearOverrideMutation'];
 export type OccurrenceOverrideArgs = components['schemas']['OccurrenceOverrideArgs'];
@@ -2056,6 +2200,7 @@ export type ResidentView = components['schemas']['ResidentView'];
 export type RoleName = components['schemas']['RoleName'];
 export type RoleView = components['schemas']['RoleView'];
 export type RosterEntry = components['schemas']['RosterEntry'];
+export type ScheduleData = components['schemas']['ScheduleData'];
 export type ScopeKind = components['schemas']['ScopeKind'];
 export type SeriesChange = components['schemas']['SeriesChange'];
 export type SeriesCreateArgs = components['schemas']['SeriesCreateArgs'];
@@ -2066,6 +2211,7 @@ export type SeriesUpdateArgs = components['schemas']['SeriesUpdateArgs'];
 export type SeriesUpdateMutation = components['schemas']['SeriesUpdateMutation'];
 export type ServerSentEvent = components['schemas']['ServerSentEvent'];
 export type Session = components['schemas']['Session'];
+export type SessionRecord = components['schemas']['SessionRecord'];
 export type SignupCancelArgs = components['schemas']['SignupCancelArgs'];
 export type SignupCancelMutation = components['schemas']['SignupCancelMutation'];
 export type SignupChange = components['schemas']['SignupChange'];
@@ -2704,6 +2850,145 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The request could not be read: malformed JSON, wrong types or bad parameters. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials. */
+            401: {
+                headers: {
+                    "WWW-AUTHENTICATE": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or none the caller may see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state (`phone_taken`, `mutation_gap`, `conflict`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The sync cursor is too old (`resync_required`): pull again from `null`. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than 1 MiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field failed validation; `field` names it. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The app is too old for this server (`client_upgrade_required`). */
+            426: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts. */
+            429: {
+                headers: {
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed. The body carries a request id, never the cause. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable; retry later. */
+            503: {
+                headers: {
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    export_my_data: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["MyData"];
+                };
             };
             /** @description The request could not be read: malformed JSON, wrong types or bad parameters. */
             400: {
