@@ -300,6 +300,7 @@ async fn insert_residents(
             display_name: Set(name.clone()),
             password_hash: Set(hash.to_owned()),
             created_at: Set(now),
+            deleted_at: Set(None),
         });
     resident::Entity::insert_many(models)
         .exec_without_returning(db)

@@ -13,6 +13,8 @@ pub struct Model {
     /// Argon2id PHC string.
     pub password_hash: String,
     pub created_at: DateTimeUtc,
+    /// Set when the resident deleted their account: the row is anonymised and cannot sign in.
+    pub deleted_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

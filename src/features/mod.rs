@@ -121,6 +121,17 @@ pub async fn held_by(
     })
 }
 
+/// What every capability lets go of when `resident` deletes their account, inside the
+/// deletion's write transaction; the newest community version written, if any.
+pub async fn forget_resident(
+    conn: &impl ConnectionTrait,
+    community: Uuid,
+    resident: Uuid,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Option<i64>, DbErr> {
+    schedule::forget::forget(conn, community, resident, now).await
+}
+
 /// A mutation's outcome in this app.
 pub type Outcome = crate::sync::registry::Outcome<App>;
 /// `Err(outcome)` ends the mutation with that outcome.

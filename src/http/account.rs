@@ -87,6 +87,19 @@ pub struct MyData {
     pub held: HeldByCapabilities,
 }
 
+/// The password, to confirm that the account is to be deleted.
+#[derive(Debug, Object)]
+pub struct DeleteAccountRequest {
+    pub password: String,
+}
+
+#[derive(poem_openapi::ApiResponse)]
+pub enum DeleteAccountResponse {
+    /// The account is deleted: signed out everywhere, personal data removed or anonymised.
+    #[oai(status = 204)]
+    Deleted,
+}
+
 /// One signed-in session (a login, kept alive by refreshing).
 #[derive(Debug, Object)]
 pub struct SessionRecord {
@@ -119,6 +132,30 @@ impl AccountApi {
         Ok(Json(export(&state, &auth).await?))
     }
 
+    /// Delete my account
+    ///
+    /// Deletes the signed-in resident's account, confirmed with their password: every
+    /// session ends at once, their phone number, name, password, roles, devices, group
+    /// memberships, sign-ups for sessions still to come (their seats go to the waitlist) and
+    /// calendar feed are removed. What the committee must keep (past sign-ups and service
+    /// hours) is kept without identity. The phone number can register again.
+    #[oai(
+        path = "/me/delete",
+        method = "post",
+        operation_id = "delete_my_account"
+    )]
+    async fn delete(
+        &self,
+        state: Data<&AppState>,
+        req: &poem::Request,
+        auth: BearerAuth,
+        body: Json<DeleteAccountRequest>,
+    ) -> ApiResult<DeleteAccountResponse> {
+        let address = super::auth::client_address(req);
+        delete_account(&state, &address, &auth, &body.password).await?;
+        Ok(DeleteAccountResponse::Deleted)
+    }
+
     /// Who am I
     ///
     /// The signed-in resident's profile, community and roles.
@@ -126,6 +163,54 @@ impl AccountApi {
     async fn me(&self, state: Data<&AppState>, auth: BearerAuth) -> ApiResult<Json<Me>> {
         Ok(Json(me(&state, &auth).await?))
     }
+}
+
+async fn delete_account(
+    state: &AppState,
+    address: &str,
+    auth: &BearerAuth,
+    password: &str,
+) -> Result<(), ApiError> {
+    use std::time::Instant;
+    let actor = state.actor(&auth.0).await?;
+    let resident = persistence::residents::find_active(&state.db, actor.resident_id)
+        .await?
+        .ok_or(ApiError::Unauthorized)?;
+    // The password is checked as at login, and throttled the same way.
+    let attempt = state
+        .login_throttle
+        .begin(&resident.phone, address, Instant::now())
+        .map_err(ApiError::RateLimited)?;
+    if !crate::auth::password::verify(password, Some(resident.password_hash.clone())).await? {
+        return Err(ApiError::InvalidCredentials);
+    }
+    state
+        .login_throttle
+        .succeeded(attempt, &resident.phone, address);
+    let (community, now) = (resident.community_id, Utc::now());
+    let (version, sessions) = {
+        let _turn = state.write_gate.turn().await;
+        let txn = crate::sync::write::begin(&state.db).await?;
+        crate::sync::write::lock(&txn, community).await?;
+        // Always a new version: caches of who the resident was are read again.
+        let version =
+            match crate::features::forget_resident(&txn, community, resident.id, now).await? {
+                Some(v) => v,
+                None => crate::sync::write::bump_version(&txn, community).await?,
+            };
+        let sessions = persistence::sessions::forget_resident(&txn, resident.id).await?;
+        persistence::roles::revoke_all(&txn, resident.id).await?;
+        persistence::residents::forget_devices(&txn, resident.id).await?;
+        persistence::residents::anonymise(&txn, resident.id, now).await?;
+        txn.commit().await?;
+        (version, sessions)
+    };
+    for session in sessions {
+        state.revoked.revoke(session, now);
+    }
+    state.sync.poker.committed(community, version);
+    tracing::info!(resident = %resident.id, "account deleted");
+    Ok(())
 }
 
 async fn export(state: &AppState, auth: &BearerAuth) -> Result<MyData, ApiError> {

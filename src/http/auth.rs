@@ -157,7 +157,7 @@ impl AuthApi {
                 family,
                 token,
             } => {
-                let community = persistence::residents::find(&state.db, resident)
+                let community = persistence::residents::find_active(&state.db, resident)
                     .await
                     .map_err(ApiError::from)?
                     .ok_or(ApiError::InvalidRefreshToken)?
@@ -207,7 +207,7 @@ impl AuthApi {
 }
 
 /// The client's address, for throttling. Behind a reverse proxy this is the proxy's.
-fn client_address(req: &Request) -> String {
+pub(crate) fn client_address(req: &Request) -> String {
     req.remote_addr()
         .as_socket_addr()
         .map(|a| a.ip().to_string())

@@ -128,7 +128,7 @@ impl SyncApi {
         body: Json<PushRequest>,
     ) -> ApiResult<Json<PushResponse>> {
         // Only who: the push is decided with the roles they hold at its turn.
-        let resident = persistence::residents::find(&state.db, auth.0.sub)
+        let resident = persistence::residents::find_active(&state.db, auth.0.sub)
             .await
             .map_err(ApiError::from)?
             .filter(|r| r.community_id == auth.0.cid)

@@ -30,6 +30,15 @@ pub async fn grants_of(db: &impl ConnectionTrait, resident: Uuid) -> Result<Vec<
     Ok(grants)
 }
 
+/// Takes every role from `resident` (their account is being deleted).
+pub async fn revoke_all(db: &impl ConnectionTrait, resident: Uuid) -> Result<(), DbErr> {
+    role_grant::Entity::delete_many()
+        .filter(role_grant::Column::ResidentId.eq(resident))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// Grants `role` on `scope` to `resident`; granting a role already held changes nothing.
 pub async fn grant(db: &impl ConnectionTrait, resident: Uuid, grant: Grant) -> Result<(), DbErr> {
     let inserted = role_grant::ActiveModel {

@@ -171,6 +171,26 @@ pub async fn logout(
     Ok(Some(token.family_id))
 }
 
+/// Deletes every session of `resident` (their account is being deleted); returns the
+/// sessions, so their access tokens can be refused at once.
+pub async fn forget_resident(
+    db: &impl ConnectionTrait,
+    resident: Uuid,
+) -> Result<Vec<Uuid>, DbErr> {
+    let mut families: Vec<Uuid> = of_resident(db, resident)
+        .await?
+        .into_iter()
+        .map(|t| t.family_id)
+        .collect();
+    families.sort_unstable();
+    families.dedup();
+    refresh_token::Entity::delete_many()
+        .filter(refresh_token::Column::ResidentId.eq(resident))
+        .exec(db)
+        .await?;
+    Ok(families)
+}
+
 /// Every refresh token `resident` has held (hashes only), oldest first.
 pub async fn of_resident(
     db: &impl ConnectionTrait,

@@ -174,7 +174,7 @@ async fn actor_in<A: SyncApp>(
     txn: &DatabaseTransaction,
     resident_id: Uuid,
 ) -> Result<Actor, SyncError> {
-    let resident = persistence::residents::find(txn, resident_id)
+    let resident = persistence::residents::find_active(txn, resident_id)
         .await?
         .ok_or(SyncError::Unauthorized)?;
     Ok(Actor {

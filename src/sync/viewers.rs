@@ -84,7 +84,7 @@ impl Viewers {
         {
             return Ok(Some(held.viewer.clone()));
         }
-        let Some(found) = persistence::residents::find(conn, resident).await? else {
+        let Some(found) = persistence::residents::find_active(conn, resident).await? else {
             return Ok(None);
         };
         let grants = A::grants_of(conn, resident).await?;

@@ -43,7 +43,7 @@ impl Core {
     pub async fn actor_by_id(&self, resident_id: Uuid) -> Result<Actor, ApiError> {
         // Two independent reads: ask both at once (grants of an unknown id are simply none).
         let (resident, grants) = tokio::try_join!(
-            persistence::residents::find(&self.db, resident_id),
+            persistence::residents::find_active(&self.db, resident_id),
             (self.grants_of)(&self.db, resident_id),
         )?;
         let resident = resident.ok_or(ApiError::Unauthorized)?;

@@ -1406,3 +1406,122 @@ async fn a_resident_exports_everything_held_about_them_and_nothing_of_others() {
     )
     .await;
 }
+
+/// Deleting an account: signed out everywhere at once, personal data gone, a coming seat to
+/// the waitlist, and what the committee must keep (service hours) kept without a name.
+#[tokio::test]
+async fn a_deleted_account_is_gone_but_its_service_hours_stay_counted() {
+    let s = Society::new(-1, 1, json!({})).await;
+    let mut me = s.volunteer(1).await;
+    let my_id = volunteer_id(&s.app, &me).await;
+    me.mutate("group.join", json!({"group_id": s.group}));
+    me.push().await;
+    // Mine is next week's only seat; a neighbour waits for it.
+    assert_eq!(status(&sign_up(&mut me, s.request(1)).await), "confirmed");
+    let mut neighbour = s.volunteer(2).await;
+    assert_eq!(
+        status(&sign_up(&mut neighbour, s.request(1)).await),
+        "waitlisted"
+    );
+    let mut leader = Phone::new(&s.app, &s.leader);
+    let (occ, t0) = s.occurrence(0);
+    leader.mutate("attendance.mark", json!({"occurrence_id": occ, "series_id": s.series, "original_start": t0, "user_id": my_id, "status": "present", "hours": 1.5}));
+    assert_eq!(result(&leader.push().await)["status"], "applied");
+    let refresh = {
+        let resp = s.app.login("13900000001", crate::helpers::PASSWORD).await;
+        crate::helpers::session(resp, "13900000001").await
+    };
+
+    let delete = |password: &str| {
+        s.app
+            .client
+            .post(s.app.url("/api/v1/me/delete"))
+            .bearer_auth(&me.token)
+            .json(&json!({"password": password}))
+            .send()
+    };
+    assert_problem(
+        delete("not my password").await.unwrap(),
+        401,
+        "invalid_credentials",
+    )
+    .await;
+    assert_eq!(
+        delete(crate::helpers::PASSWORD).await.unwrap().status(),
+        204
+    );
+
+    // Signed out everywhere, at once; the number and password no longer sign in.
+    assert_problem(
+        s.app.get("/api/v1/me", Some(&me.token)).await,
+        401,
+        "unauthorized",
+    )
+    .await;
+    assert_problem(
+        s.app.get("/api/v1/me", Some(&refresh.access_token)).await,
+        401,
+        "unauthorized",
+    )
+    .await;
+    assert_problem(
+        s.app.refresh(&refresh.refresh_token).await,
+        401,
+        "invalid_refresh_token",
+    )
+    .await;
+    assert_problem(
+        s.app.login("13900000001", crate::helpers::PASSWORD).await,
+        401,
+        "invalid_credentials",
+    )
+    .await;
+    // The seat went to the neighbour; the roster no longer lists the resident.
+    neighbour.pull().await;
+    let (next, _) = s.occurrence(1);
+    let theirs = neighbour
+        .replica
+        .iter()
+        .find(|((e, _), v)| e == "signup" && v["occurrence_id"] == next.to_string())
+        .map(|(_, v)| v.clone())
+        .unwrap();
+    assert_eq!(theirs["status"], "confirmed");
+    let roster: Value = s
+        .app
+        .get(
+            &format!("/api/v1/groups/{}/roster", s.group),
+            Some(&leader.token),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        roster
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["resident_id"] != my_id.to_string()),
+        "{roster}"
+    );
+    // The hours served stay in the group's report, under no name.
+    let month = t0.with_timezone(&Shanghai).format("%Y-%m").to_string();
+    let hours = ok_json(
+        leader
+            .sdk
+            .get_group_hours(&s.group, &month.parse().unwrap())
+            .await,
+    );
+    let mine = hours
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["id"] == my_id.to_string())
+        .unwrap();
+    assert_eq!(
+        (mine["hours"].as_f64(), mine["name"].as_str()),
+        (Some(1.5), Some("已刪除的居民"))
+    );
+    // And the number can make a new account.
+    assert_eq!(s.app.register("13900000001", "新住戶").await.status(), 201);
+}

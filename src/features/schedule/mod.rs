@@ -14,7 +14,8 @@
 //!   seats, waitlists and cut-offs;
 //! - [`entity`]: its tables (the schema is in `migrations/`);
 //! - [`http`]: REST reads for screens without a replica, and [`calendar`] feeds;
-//! - [`export`]: what it holds about a resident, for their data export.
+//! - [`export`]: what it holds about a resident, for their data export; [`forget`]: what it
+//!   lets go of when they delete their account.
 //!
 //! What it declares to the sync engine (this file): its synced tables with their audience,
 //! a handler for each mutation, the roles its memberships give (a group's leaders and
@@ -30,6 +31,7 @@ pub mod calendar;
 pub mod changes;
 pub mod entity;
 pub mod export;
+pub mod forget;
 pub mod groups;
 pub mod http;
 pub mod rules;

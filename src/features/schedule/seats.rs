@@ -643,6 +643,39 @@ async fn write_tally(
     }
 }
 
+/// Withdraws an active sign-up for good (its resident deleted their account): cancelled,
+/// and its seat goes to the head of the waitlist, in version `version`.
+pub async fn withdraw(
+    conn: &impl ConnectionTrait,
+    version: i64,
+    s: signup::Model,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let Some(series) = series::Entity::find_by_id(s.series_id).one(conn).await? else {
+        return Ok(());
+    };
+    let over = occurrence_override::Entity::find_by_id(s.occurrence_id)
+        .one(conn)
+        .await?
+        .filter(|o| o.deleted_at.is_none());
+    let (occurrence, original) = (s.occurrence_id, s.original_start);
+    let mut row = s;
+    row.status = Status::Cancelled.as_str().to_owned();
+    row.updated_at = now;
+    row.version = version;
+    update(conn, row.into_active_model()).await?;
+    rebalance(
+        conn,
+        version,
+        &series,
+        occurrence,
+        original,
+        effective_capacity(&series, over.as_ref()),
+        now,
+    )
+    .await
+}
+
 /// After a series' capacity or waitlist changed: rebalance every occurrence with sign-ups.
 pub async fn rebalance_series(
     conn: &impl ConnectionTrait,
