@@ -121,6 +121,10 @@ pub struct ServeArgs {
     /// process's open-file limit (each phone's event stream holds one).
     #[arg(long, env = "LINLI_MAX_CONNECTIONS", default_value_t = 16_000)]
     pub max_connections: usize,
+    /// Addresses of reverse proxies whose `X-Forwarded-For` is believed (comma-separated);
+    /// from anyone else the header is ignored, so a client cannot pick its own address.
+    #[arg(long, env = "LINLI_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Log format (the level comes from `RUST_LOG`, default `info`).
     #[arg(long, env = "LINLI_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -211,6 +215,8 @@ pub struct Settings {
     pub connections: ConnectionLimits,
     /// How long a used refresh token still answers a retry with the same successor.
     pub refresh_reuse_window: chrono::Duration,
+    /// Reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// What one client may hold of the server's connections.
@@ -254,6 +260,7 @@ impl From<&ServeArgs> for Settings {
                 max_connections: args.max_connections.max(1),
             },
             refresh_reuse_window: crate::auth::tokens::REFRESH_REUSE_WINDOW,
+            trusted_proxies: args.trusted_proxies.clone(),
         }
     }
 }

@@ -73,6 +73,7 @@ impl Application {
             settings.sse_heartbeat,
         );
         state.refresh_reuse_window = settings.refresh_reuse_window;
+        state.trusted_proxies = Arc::new(settings.trusted_proxies.clone());
         Ok(Self {
             listener,
             addr,

@@ -151,7 +151,7 @@ impl AccountApi {
         auth: BearerAuth,
         body: Json<DeleteAccountRequest>,
     ) -> ApiResult<DeleteAccountResponse> {
-        let address = super::auth::client_address(req);
+        let address = super::auth::client_address(req, &state.trusted_proxies);
         delete_account(&state, &address, &auth, &body.password).await?;
         Ok(DeleteAccountResponse::Deleted)
     }

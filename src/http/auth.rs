@@ -106,7 +106,7 @@ impl AuthApi {
         body: Json<RegisterRequest>,
     ) -> ApiResult<RegisterResponse> {
         Ok(RegisterResponse::Created(Json(
-            register(&state, &client_address(req), body.0).await?,
+            register(&state, &client_address(req, &state.trusted_proxies), body.0).await?,
         )))
     }
 
@@ -122,7 +122,9 @@ impl AuthApi {
         req: &Request,
         body: Json<LoginRequest>,
     ) -> ApiResult<Json<Session>> {
-        Ok(Json(login(&state, &client_address(req), body.0).await?))
+        Ok(Json(
+            login(&state, &client_address(req, &state.trusted_proxies), body.0).await?,
+        ))
     }
 
     /// Refresh a session
@@ -206,12 +208,43 @@ impl AuthApi {
     }
 }
 
-/// The client's address, for throttling. Behind a reverse proxy this is the proxy's.
-pub(crate) fn client_address(req: &Request) -> String {
-    req.remote_addr()
-        .as_socket_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| req.remote_addr().to_string())
+/// The client's address, for throttling: the connection's peer, or, when the peer is one of
+/// the `trusted` reverse proxies, the nearest address in `X-Forwarded-For` that is not.
+pub(crate) fn client_address(req: &Request, trusted: &[std::net::IpAddr]) -> String {
+    let Some(peer) = req.remote_addr().as_socket_addr().map(|a| a.ip()) else {
+        return req.remote_addr().to_string();
+    };
+    let forwarded = req
+        .headers()
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok());
+    client_ip(peer, forwarded, trusted).to_string()
+}
+
+/// The client behind a chain of proxies: walking `X-Forwarded-For` from the right (the hop
+/// nearest to us) while the hop is trusted. A header from an untrusted peer is ignored, and so
+/// is anything unreadable in it.
+pub fn client_ip(
+    peer: std::net::IpAddr,
+    forwarded_for: Option<&str>,
+    trusted: &[std::net::IpAddr],
+) -> std::net::IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let mut client = peer;
+    for hop in forwarded_for.unwrap_or_default().rsplit(',') {
+        match hop.trim().parse::<std::net::IpAddr>() {
+            Ok(ip) => {
+                client = ip;
+                if !trusted.contains(&ip) {
+                    break;
+                }
+            }
+            Err(_) => break,
+        }
+    }
+    client
 }
 
 async fn register(
@@ -337,4 +370,34 @@ fn session(
             .unwrap_or(u32::MAX),
         resident_id: resident,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forwarded_addresses_are_believed_only_from_trusted_proxies() {
+        let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
+        let (proxy, inner) = (ip("10.0.0.1"), ip("10.0.0.2"));
+        let trusted = [proxy, inner];
+        // A phone straight to us cannot claim another address.
+        assert_eq!(
+            client_ip(ip("198.51.100.7"), Some("203.0.113.1"), &trusted),
+            ip("198.51.100.7")
+        );
+        // Through our proxy: the address it saw.
+        assert_eq!(
+            client_ip(proxy, Some("203.0.113.1"), &trusted),
+            ip("203.0.113.1")
+        );
+        // Through two of ours, with a spoofed hop in front: the first hop not ours.
+        assert_eq!(
+            client_ip(proxy, Some("6.6.6.6, 203.0.113.1, 10.0.0.2"), &trusted),
+            ip("203.0.113.1")
+        );
+        // No header, or garbage: the proxy itself.
+        assert_eq!(client_ip(proxy, None, &trusted), proxy);
+        assert_eq!(client_ip(proxy, Some("not an address"), &trusted), proxy);
+    }
 }

@@ -55,6 +55,8 @@ pub struct AppState {
     pub heartbeat: std::time::Duration,
     /// How long a used refresh token still answers a retry with the same successor.
     pub refresh_reuse_window: chrono::Duration,
+    /// Reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Arc<Vec<std::net::IpAddr>>,
     pub sync: Arc<SyncEngine<App>>,
 }
 
@@ -89,6 +91,7 @@ impl AppState {
             revoked: Arc::default(),
             heartbeat,
             refresh_reuse_window: crate::auth::tokens::REFRESH_REUSE_WINDOW,
+            trusted_proxies: Arc::default(),
             sync: Arc::new(sync),
         }
     }

@@ -401,3 +401,56 @@ async fn guessing_across_many_numbers_from_one_address_is_throttled() {
     assert!(resp.headers().contains_key("retry-after"));
     assert_problem(resp, 429, "rate_limited").await;
 }
+
+/// Thirty wrong passwords from `forwarded` (a different number each time, so only the
+/// address ledger counts them), then one more from `then`: its status.
+async fn guesses_then_one_more(app: &crate::helpers::TestApp, forwarded: &str, then: &str) -> u16 {
+    let login = |phone: String, from: &str| {
+        app.client
+            .post(app.url("/api/v1/auth/login"))
+            .header("x-forwarded-for", from.to_owned())
+            .json(&json!({"phone": phone, "password": "guess guess"}))
+            .send()
+    };
+    for i in 0..30 {
+        let resp = login(format!("1390000{i:04}"), forwarded).await.unwrap();
+        assert_eq!(resp.status(), 401);
+    }
+    login("13700000000".into(), then)
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_client_address_is_throttled_apart() {
+    let app = crate::helpers::spawn_app_with(|s| {
+        s.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    })
+    .await;
+    // The guesser's address is locked; a neighbour behind the same proxy is not.
+    assert_eq!(
+        guesses_then_one_more(&app, "203.0.113.1", "203.0.113.2").await,
+        401
+    );
+    let locked = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .header("x-forwarded-for", "203.0.113.1")
+        .json(&json!({"phone": "13700000000", "password": "guess guess"}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(locked, 429, "rate_limited").await;
+}
+
+#[tokio::test]
+async fn a_client_cannot_choose_its_address_with_x_forwarded_for() {
+    // No proxy is trusted: the header is ignored, and the connection's address is locked.
+    let app = spawn_app().await;
+    assert_eq!(
+        guesses_then_one_more(&app, "203.0.113.1", "203.0.113.2").await,
+        429
+    );
+}

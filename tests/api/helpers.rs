@@ -133,6 +133,7 @@ async fn start(
             max_connections: 1_000,
         },
         refresh_reuse_window: linli::auth::tokens::REFRESH_REUSE_WINDOW,
+        trusted_proxies: Vec::new(),
     };
     configure(&mut settings);
     let app = Application::build(settings)
