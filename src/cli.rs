@@ -34,6 +34,8 @@ pub async fn run() -> anyhow::Result<()> {
         }
         Some(Command::User(UserCommand::Create(args))) => create_user(args).await,
         Some(Command::Community(CommunityCommand::Create(args))) => create_community(args).await,
+        Some(Command::Backup(args)) => crate::backup::backup(&args).await,
+        Some(Command::Restore(args)) => crate::backup::restore(&args).await,
         Some(Command::Demo(args)) => {
             let db = persistence::connect(&DatabaseSettings::from(&args.database)).await?;
             persistence::migrate(&db).await?;

@@ -39,6 +39,31 @@ pub enum Command {
     /// Manage the communities this deployment serves.
     #[command(subcommand)]
     Community(CommunityCommand),
+    /// Copy the SQLite database, consistently, while the service runs (PostgreSQL: pg_dump).
+    Backup(BackupArgs),
+    /// Put a backup in place of a database the service is not running on.
+    Restore(RestoreArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BackupArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// The backup file to write (must not exist yet).
+    #[arg(long)]
+    pub to: PathBuf,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RestoreArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// The backup file made by `linli backup`.
+    #[arg(long)]
+    pub from: PathBuf,
+    /// Replace the database if it exists (stop the service first).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Subcommand)]

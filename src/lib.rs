@@ -20,7 +20,7 @@
 //! - [`domain`]: shared rules (input parsing, permissions, login throttling, clocks,
 //!   merging) as plain functions; [`auth`]: password hashing, tokens, the bearer scheme.
 //!
-//! Around them: [`config`], [`startup`] ([`startup::Application`] builds and serves with
+//! Around them: [`backup`] (`linli backup` and `restore`), [`config`], [`startup`] ([`startup::Application`] builds and serves with
 //! graceful shutdown), [`telemetry`], [`cli`] (the `linli` subcommands) and [`demo`] (the
 //! Sun Village demo data). The benchmark harness is its own crate, `bench/`.
 //!
@@ -31,6 +31,7 @@
 //! mutation to the capability's handler inside one transaction.
 
 pub mod auth;
+pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod demo;

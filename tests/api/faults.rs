@@ -22,6 +22,8 @@ struct Queue {
     mutations: Vec<Value>,
     /// The results the server answered with, by mutation id.
     acked: std::collections::BTreeMap<u64, Value>,
+    /// When each was first answered.
+    acked_at: std::collections::BTreeMap<u64, std::time::Instant>,
 }
 
 impl Queue {
@@ -37,6 +39,7 @@ impl Queue {
             client_id: Uuid::now_v7(),
             mutations,
             acked: Default::default(),
+            acked_at: Default::default(),
         }
     }
 
@@ -74,8 +77,11 @@ impl Queue {
                 return Err(format!("push answered {}", resp.status()));
             }
             let body: Value = resp.json().await.map_err(|e| e.to_string())?;
+            let now = std::time::Instant::now();
             for r in body["results"].as_array().unwrap() {
-                self.acked.insert(r["id"].as_u64().unwrap(), r.clone());
+                let id = r["id"].as_u64().unwrap();
+                self.acked.insert(id, r.clone());
+                self.acked_at.entry(id).or_insert(now);
             }
             acks.fetch_add(batch.len(), Ordering::Relaxed);
             next = body["last_mutation_id"].as_u64().unwrap() + 1;
@@ -228,6 +234,138 @@ async fn acknowledged_pushes_survive_kill_9_and_every_phone_resumes() {
     let seen = groups_seen(&base, &token).await;
     let sent: BTreeSet<String> = queues.iter().flat_map(Queue::group_ids).collect();
     assert_eq!(seen, sent);
+    let _ = Command::new("kill")
+        .args(["-TERM", &server.id().unwrap().to_string()])
+        .status()
+        .await;
+    let _ = server.wait().await;
+}
+
+#[tokio::test]
+async fn a_backup_taken_during_writes_restores_everything_acknowledged_before_it() {
+    // `linli backup` is for the embedded SQLite database (PostgreSQL has pg_dump).
+    let dir = tempfile::tempdir().unwrap();
+    let live = format!("sqlite://{}", dir.path().join("live.db").display());
+    let env = [
+        ("DATABASE_URL", live.as_str()),
+        ("LINLI_JWT_SECRET", TEST_SECRET),
+    ];
+    let (mut server, base) = spawn_process(dir.path(), &env, &[]).await;
+    let made = Command::new(BIN)
+        .args([
+            "user",
+            "create",
+            "--phone",
+            "13800000000",
+            "--name",
+            "會長",
+            "--admin",
+        ])
+        .env("DATABASE_URL", &live)
+        .env("LINLI_USER_PASSWORD", PASSWORD)
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let token = login(&base).await;
+    let acks = Arc::new(AtomicUsize::new(0));
+    let mut storm = Vec::new();
+    for phone in 0..PHONES {
+        let (base, token, acks) = (base.clone(), token.clone(), acks.clone());
+        storm.push(tokio::spawn(async move {
+            let mut q = Queue::new(phone);
+            q.push_from(&base, &token, 1, &acks).await.unwrap();
+            q
+        }));
+    }
+    let acks_seen = acks.clone();
+    wait_until("the writes are under way", move || {
+        acks_seen.load(Ordering::Relaxed) >= 100
+    })
+    .await;
+    // The backup, while the phones go on writing.
+    let backup = dir.path().join("backup.db");
+    let began = std::time::Instant::now();
+    let done = Command::new(BIN)
+        .args(["backup", "--to", backup.to_str().unwrap()])
+        .env("DATABASE_URL", &live)
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    let mut queues = Vec::new();
+    for phone in storm {
+        queues.push(phone.await.unwrap());
+    }
+    assert!(
+        queues
+            .iter()
+            .flat_map(|q| q.acked_at.values())
+            .any(|at| *at > began),
+        "the phones had finished before the backup began"
+    );
+    let _ = Command::new("kill")
+        .args(["-TERM", &server.id().unwrap().to_string()])
+        .status()
+        .await;
+    let _ = server.wait().await;
+
+    let restored = format!("sqlite://{}", dir.path().join("restored.db").display());
+    let done = Command::new(BIN)
+        .args(["restore", "--from", backup.to_str().unwrap()])
+        .env("DATABASE_URL", &restored)
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    let env = [
+        ("DATABASE_URL", restored.as_str()),
+        ("LINLI_JWT_SECRET", TEST_SECRET),
+    ];
+    let (mut server, base) = spawn_process(dir.path(), &env, &[]).await;
+    let seen = groups_seen(&base, &login(&base).await).await;
+    for q in &queues {
+        let ids: Vec<String> = q
+            .mutations
+            .iter()
+            .map(|m| m["args"]["id"].as_str().unwrap().to_owned())
+            .collect();
+        // Every edit the phone was told about before the backup began is in it...
+        for (id, at) in &q.acked_at {
+            if *at < began {
+                assert!(
+                    seen.contains(&ids[(*id - 1) as usize]),
+                    "mutation {id} is missing"
+                );
+            }
+        }
+        // ...and what it holds of each phone is a prefix of its queue: a consistent moment.
+        let held = ids.iter().take_while(|g| seen.contains(*g)).count();
+        assert!(
+            ids[held..].iter().all(|g| !seen.contains(g)),
+            "a hole after {held}"
+        );
+    }
+    // A restore does not overwrite a database unless told to.
+    let again = Command::new(BIN)
+        .args(["restore", "--from", backup.to_str().unwrap()])
+        .env("DATABASE_URL", &restored)
+        .output()
+        .await
+        .unwrap();
+    assert!(!again.status.success());
     let _ = Command::new("kill")
         .args(["-TERM", &server.id().unwrap().to_string()])
         .status()
