@@ -27,6 +27,7 @@ mod m20261129_000013_create_attendance;
 mod m20261129_000014_create_calendar_token;
 mod m20261201_000001_index_personal_rows;
 mod m20261202_000001_add_resident_deleted_at;
+mod m20261202_000002_create_audit_log;
 
 pub struct Migrator;
 
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000014_create_calendar_token::Migration),
             Box::new(m20261201_000001_index_personal_rows::Migration),
             Box::new(m20261202_000001_add_resident_deleted_at::Migration),
+            Box::new(m20261202_000002_create_audit_log::Migration),
         ]
     }
 }

@@ -104,6 +104,8 @@ pub enum Action {
     ListResidents,
     /// Grant or revoke roles within a community.
     ManageRoles,
+    /// Read the community's audit log of privileged actions.
+    ReadAudit,
     /// Create a volunteer group in a community.
     CreateGroup,
     /// Change a group's name, description, venue or openness.
@@ -166,7 +168,7 @@ pub fn decide(actor: &Actor, action: Action, target: Target) -> Verdict {
             id == actor.resident_id || actor.is_admin_of(community)
         }
         (
-            Action::ListResidents | Action::ManageRoles | Action::CreateGroup,
+            Action::ListResidents | Action::ManageRoles | Action::ReadAudit | Action::CreateGroup,
             Target::Community { .. },
         ) => actor.is_admin_of(community),
         (Action::DeleteGroup, Target::Group { .. }) => actor.is_admin_of(community),

@@ -4,6 +4,7 @@
 //! itself is owned by the migrations in `migrations/`; these types must match it (the
 //! integration tests run every query against freshly migrated SQLite and PostgreSQL).
 
+pub mod audit_log;
 pub mod community;
 pub mod refresh_token;
 pub mod resident;

@@ -202,6 +202,12 @@ async fn delete_account(
         persistence::roles::revoke_all(&txn, resident.id).await?;
         persistence::residents::forget_devices(&txn, resident.id).await?;
         persistence::residents::anonymise(&txn, resident.id, now).await?;
+        let entry = persistence::audit::Entry {
+            action: "account.delete",
+            object: Some(resident.id),
+            detail: "deleted their own account".into(),
+        };
+        persistence::audit::record(&txn, community, resident.id, &entry, now).await?;
         txn.commit().await?;
         (version, sessions)
     };
@@ -224,6 +230,22 @@ async fn export(state: &AppState, auth: &BearerAuth) -> Result<MyData, ApiError>
         .await?;
     let held = crate::features::held_by(&txn, account.id).await?;
     txn.commit().await?;
+    {
+        let _turn = state.write_gate.turn().await;
+        let entry = persistence::audit::Entry {
+            action: "me.export",
+            object: Some(account.id),
+            detail: "exported their own data".into(),
+        };
+        persistence::audit::record(
+            &state.db,
+            account.community.id,
+            account.id,
+            &entry,
+            Utc::now(),
+        )
+        .await?;
+    }
     let mut sessions: Vec<SessionRecord> = Vec::new();
     let mut families: Vec<Uuid> = Vec::new();
     for t in tokens {

@@ -64,6 +64,31 @@ pub struct ResidentPage {
     pub next_after: Option<Uuid>,
 }
 
+/// One privileged action in the audit log.
+#[derive(Debug, Object)]
+pub struct AuditEntry {
+    pub id: Uuid,
+    pub at: DateTime<Utc>,
+    /// The resident who did it.
+    pub actor_id: Uuid,
+    /// What: `member.set_role`, `member.remove`, `group.delete`, `series.delete`,
+    /// `attendance.correct`, `me.export`, `account.delete`.
+    pub action: String,
+    /// To whom or what.
+    #[oai(skip_serializing_if_is_none)]
+    pub object_id: Option<Uuid>,
+    pub detail: String,
+}
+
+/// One page of the audit log, newest first.
+#[derive(Debug, Object)]
+pub struct AuditPage {
+    pub entries: Vec<AuditEntry>,
+    /// Pass as `before` for the next (older) page; absent on the last page.
+    #[oai(skip_serializing_if_is_none)]
+    pub next_before: Option<Uuid>,
+}
+
 /// Default and largest page size for resident lists.
 const DEFAULT_PAGE: u32 = 50;
 const MAX_PAGE: u32 = 200;
@@ -104,6 +129,63 @@ impl CommunitiesApi {
         Ok(Json(
             residents(&state, &auth, community_id.0, after.0, limit).await?,
         ))
+    }
+
+    /// Read the audit log
+    ///
+    /// Admins of the community only. Every privileged action (roles given or taken, members
+    /// removed, groups and series deleted, attendance corrected, data exported, accounts
+    /// deleted), newest first, in pages of at most 200. The log is only ever appended to.
+    #[oai(
+        path = "/:community_id/audit",
+        method = "get",
+        operation_id = "list_audit_log"
+    )]
+    async fn audit(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        community_id: Path<Uuid>,
+        /// The `next_before` of the previous page.
+        before: Query<Option<Uuid>>,
+        /// Page size, 1 to 200 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
+        limit: Query<Option<u32>>,
+    ) -> ApiResult<Json<AuditPage>> {
+        let actor = state.actor(&auth.0).await?;
+        authorize(
+            permissions::decide(
+                &actor,
+                Action::ReadAudit,
+                Target::Community { id: community_id.0 },
+            ),
+            "community",
+        )?;
+        let limit = limit.0.unwrap_or(DEFAULT_PAGE).min(MAX_PAGE) as usize;
+        let mut page =
+            persistence::audit::page(&state.db, community_id.0, before.0, limit as u64 + 1)
+                .await
+                .map_err(ApiError::from)?;
+        let more = page.len() > limit;
+        page.truncate(limit);
+        Ok(Json(AuditPage {
+            next_before: if more {
+                page.last().map(|e| e.id)
+            } else {
+                None
+            },
+            entries: page
+                .into_iter()
+                .map(|e| AuditEntry {
+                    id: e.id,
+                    at: e.at,
+                    actor_id: e.actor_id,
+                    action: e.action,
+                    object_id: e.object_id,
+                    detail: e.detail,
+                })
+                .collect(),
+        }))
     }
 }
 

@@ -6,6 +6,7 @@
 //! SQLite runs in WAL mode with `synchronous = FULL`: an acknowledged write survives the
 //! process being killed and the machine losing power.
 
+pub mod audit;
 pub mod communities;
 pub mod residents;
 pub mod roles;

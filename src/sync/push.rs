@@ -394,6 +394,9 @@ async fn apply_one<A: SyncApp>(
     })
     .exec_without_returning(txn)
     .await?;
+    if let (Some(entry), MutationStatus::Applied) = (&outcome.audit, outcome.status) {
+        persistence::audit::record(txn, actor.community_id, actor.resident_id, entry, now).await?;
+    }
     Ok(Applied {
         result,
         grants_changed: grants_changed && outcome.status == MutationStatus::Applied,

@@ -157,6 +157,8 @@ pub struct Outcome<A: SyncApp> {
     pub data: Option<A::Change>,
     /// The version its writes were stamped with, if it wrote anything.
     pub version: Option<i64>,
+    /// A privileged action to append to the audit log, in the same transaction.
+    pub audit: Option<crate::persistence::audit::Entry>,
 }
 
 // Derives would demand `A: Clone`/`Debug` of the app marker itself.
@@ -168,6 +170,7 @@ impl<A: SyncApp> Clone for Outcome<A> {
             message: self.message.clone(),
             data: self.data.clone(),
             version: self.version,
+            audit: self.audit.clone(),
         }
     }
 }
@@ -192,7 +195,25 @@ impl<A: SyncApp> Outcome<A> {
             message: None,
             data,
             version,
+            audit: None,
         }
+    }
+
+    /// Applied, and to be recorded in the audit log.
+    pub fn audited(
+        mut self,
+        action: &'static str,
+        object: Option<Uuid>,
+        detail: impl Into<String>,
+    ) -> Self {
+        if self.status == MutationStatus::Applied {
+            self.audit = Some(crate::persistence::audit::Entry {
+                action,
+                object,
+                detail: detail.into(),
+            });
+        }
+        self
     }
 
     pub fn rejected(
@@ -206,6 +227,7 @@ impl<A: SyncApp> Outcome<A> {
             message: Some(message.into()),
             data,
             version: None,
+            audit: None,
         }
     }
 

@@ -1525,3 +1525,81 @@ async fn a_deleted_account_is_gone_but_its_service_hours_stay_counted() {
     // And the number can make a new account.
     assert_eq!(s.app.register("13900000001", "新住戶").await.status(), 201);
 }
+
+/// Privileged actions are appended to an audit log the community's admins read, in the same
+/// transaction as the action; ordinary ones are not.
+#[tokio::test]
+async fn privileged_actions_are_in_the_audit_log_for_admins_only() {
+    let mut s = Society::new(-1, 5, json!({})).await;
+    let mut member = s.volunteer(1).await;
+    let member_id = volunteer_id(&s.app, &member).await;
+    member.mutate("group.join", json!({"group_id": s.group}));
+    member.push().await;
+    let mut quitter = s.volunteer(2).await;
+    quitter.mutate("group.join", json!({"group_id": s.group}));
+    quitter.mutate("group.leave", json!({"group_id": s.group}));
+    quitter.push().await;
+    let mut leader = Phone::new(&s.app, &s.leader);
+    let (occ, t0) = s.occurrence(0);
+    let mark = |hours: f64| json!({"occurrence_id": occ, "series_id": s.series, "original_start": t0, "user_id": member_id, "status": "present", "hours": hours});
+    leader.mutate("attendance.mark", mark(1.5));
+    leader.mutate("attendance.mark", mark(1.0));
+    leader.mutate(
+        "group.leave",
+        json!({"group_id": s.group, "resident_id": member_id}),
+    );
+    leader.push().await;
+    s.admin.mutate("series.delete", json!({"id": s.series}));
+    s.admin.push().await;
+    assert_eq!(
+        s.app
+            .get("/api/v1/me/export", Some(&quitter.token))
+            .await
+            .status(),
+        200
+    );
+
+    let community = s.app.community_id().await;
+    let log: Value = s
+        .app
+        .get(
+            &format!("/api/v1/communities/{community}/audit"),
+            Some(&s.admin.token),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let actions: Vec<&str> = log["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    // Newest first; the leader's promotion came with the society; joining, leaving oneself
+    // and a first mark are not privileged.
+    assert_eq!(
+        actions,
+        [
+            "me.export",
+            "series.delete",
+            "member.remove",
+            "attendance.correct",
+            "member.set_role"
+        ],
+        "{log}"
+    );
+    assert_eq!(log["entries"][2]["object_id"], member_id.to_string());
+    // Only for the community's admins.
+    assert_problem(
+        s.app
+            .get(
+                &format!("/api/v1/communities/{community}/audit"),
+                Some(&leader.token),
+            )
+            .await,
+        403,
+        "forbidden",
+    )
+    .await;
+}

@@ -380,10 +380,19 @@ pub async fn group_delete(
         update(conn, s.clone().into_active_model()).await?;
         seats::cancel_vanished(conn, version, &s, ctx.now).await?;
     }
-    Ok(Outcome::applied(
-        Some(changes::group(&group)),
-        Some(version),
-    ))
+    Ok(
+        Outcome::applied(Some(changes::group(&group)), Some(version)).audited(
+            "group.delete",
+            Some(group.id),
+            format!("deleted the group {} with its schedule", group.name),
+        ),
+    )
+}
+
+/// A membership change the audit log records.
+enum AuditedChange {
+    Role(MemberRole),
+    Removed,
 }
 
 /// What a membership mutation wants.
@@ -493,6 +502,11 @@ async fn change_membership(
     });
     let mut clocks = FieldClocks::from_json(&m.clocks);
     let mut present = m.deleted_at.is_none();
+    let audited = match intent {
+        MembershipIntent::SetRole(role) => Some(AuditedChange::Role(role)),
+        MembershipIntent::Leave if who != ctx.actor.resident_id => Some(AuditedChange::Removed),
+        _ => None,
+    };
     let changed = match intent {
         MembershipIntent::Join => {
             merge_field(&mut clocks, "present", ctx.stamp, &mut present, true)
@@ -542,10 +556,29 @@ async fn change_membership(
     } else {
         update(conn, m.clone().into_active_model()).await?;
     }
-    Ok(Outcome::applied(
+    let outcome = Outcome::applied(
         Some(changes::membership(&m, &person.display_name)),
         Some(version),
-    ))
+    );
+    // Roles given or taken, and members removed by someone else, are privileged.
+    Ok(match audited {
+        Some(AuditedChange::Role(role)) => outcome.audited(
+            "member.set_role",
+            Some(who),
+            format!(
+                "{} is now {} of {}",
+                person.display_name,
+                role.as_str(),
+                group.name
+            ),
+        ),
+        Some(AuditedChange::Removed) => outcome.audited(
+            "member.remove",
+            Some(who),
+            format!("removed {} from {}", person.display_name, group.name),
+        ),
+        None => outcome,
+    })
 }
 
 /// A series' fields after validation (`None`: not given).
@@ -912,7 +945,13 @@ pub async fn series_delete(
     s.version = version;
     update(conn, s.clone().into_active_model()).await?;
     seats::cancel_vanished(conn, version, &s, ctx.now).await?;
-    Ok(Outcome::applied(Some(changes::series(&s)), Some(version)))
+    Ok(
+        Outcome::applied(Some(changes::series(&s)), Some(version)).audited(
+            "series.delete",
+            Some(s.id),
+            format!("deleted the series {}", s.title),
+        ),
+    )
 }
 
 pub(super) async fn insert<A>(conn: &impl ConnectionTrait, active: A) -> Result<()>

@@ -1103,8 +1103,18 @@ pub async fn mark_attendance(
     } else {
         update(conn, row.clone().into_active_model()).await?;
     }
-    Ok(Outcome::applied(
-        Some(changes::attendance(&row)),
-        Some(version),
-    ))
+    let outcome = Outcome::applied(Some(changes::attendance(&row)), Some(version));
+    // A mark changed after it was made is a correction of someone's service record.
+    Ok(if is_new {
+        outcome
+    } else {
+        outcome.audited(
+            "attendance.correct",
+            Some(row.resident_id),
+            format!(
+                "{} at {}: {} for {} minutes",
+                occ.series.title, occ.original, row.status, row.minutes
+            ),
+        )
+    })
 }

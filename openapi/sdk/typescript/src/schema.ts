@@ -263,6 +263,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/communities/{community_id}/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read the audit log
+         * @description Admins of the community only. Every privileged action (roles given or taken, members
+         *     removed, groups and series deleted, attendance corrected, data exported, accounts
+         *     deleted), newest first, in pages of at most 200. The log is only ever appended to.
+         */
+        get: operations["list_audit_log"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/sync/push": {
         parameters: {
             query?: never;
@@ -601,6 +623,44 @@ export interface components {
         };
         /** @enum {string} */
         AttendanceStatus: "present" | "absent" | "excused";
+        /**
+         * AuditEntry
+         * @description One privileged action in the audit log.
+         */
+        AuditEntry: {
+            /** Format: uuid */
+            id: string;
+            /** Format: date-time */
+            at: string;
+            /**
+             * Format: uuid
+             * @description The resident who did it.
+             */
+            actor_id: string;
+            /**
+             * @description What: `member.set_role`, `member.remove`, `group.delete`, `series.delete`,
+             *     `attendance.correct`, `me.export`, `account.delete`.
+             */
+            action: string;
+            /**
+             * Format: uuid
+             * @description To whom or what.
+             */
+            object_id?: string;
+            detail: string;
+        };
+        /**
+         * AuditPage
+         * @description One page of the audit log, newest first.
+         */
+        AuditPage: {
+            entries: components["schemas"]["AuditEntry"][];
+            /**
+             * Format: uuid
+             * @description Pass as `before` for the next (older) page; absent on the last page.
+             */
+            next_before?: string;
+        };
         /**
          * CalendarFeed
          * @description A secret calendar-feed address.
@@ -2153,6 +2213,8 @@ export type AttendanceData = components['schemas']['AttendanceData'];
 export type AttendanceMarkArgs = components['schemas']['AttendanceMarkArgs'];
 export type AttendanceMarkMutation = components['schemas']['AttendanceMarkMutation'];
 export type AttendanceStatus = components['schemas']['AttendanceStatus'];
+export type AuditEntry = components['schemas']['AuditEntry'];
+export type AuditPage = components['schemas']['AuditPage'];
 export type CalendarFeed = components['schemas']['CalendarFeed'];
 export type Change = components['schemas']['Change'];
 export type ChangeOp = components['schemas']['ChangeOp'];
@@ -3586,6 +3648,152 @@ export interface operations {
                 };
                 content: {
                     "application/json; charset=utf-8": components["schemas"]["ResidentPage"];
+                };
+            };
+            /** @description The request could not be read: malformed JSON, wrong types or bad parameters. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials. */
+            401: {
+                headers: {
+                    "WWW-AUTHENTICATE": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or none the caller may see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state (`phone_taken`, `mutation_gap`, `conflict`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The sync cursor is too old (`resync_required`): pull again from `null`. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than 1 MiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field failed validation; `field` names it. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The app is too old for this server (`client_upgrade_required`). */
+            426: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts. */
+            429: {
+                headers: {
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed. The body carries a request id, never the cause. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable; retry later. */
+            503: {
+                headers: {
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_audit_log: {
+        parameters: {
+            query?: {
+                /** @description The `next_before` of the previous page. */
+                before?: string;
+                /** @description Page size, 1 to 200 (default 50). */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                community_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["AuditPage"];
                 };
             };
             /** @description The request could not be read: malformed JSON, wrong types or bad parameters. */
