@@ -348,7 +348,7 @@ mod tests {
                 rank::TALLY,
                 Audience::Public,
                 Encode::Each(changes::tally),
-                changes::tally_gone,
+                |id| Change::OccurrenceTally(sched::OccurrenceTallyChange::gone(id)),
             )
             .since(2),
         )]);
@@ -357,7 +357,9 @@ mod tests {
             status: MutationStatus::Applied,
             code: Some(MutationCode::ClockAdjusted),
             message: Some("the phone's clock is ahead".into()),
-            data: Some(changes::tally_gone(Uuid::nil())),
+            data: Some(Change::OccurrenceTally(sched::OccurrenceTallyChange::gone(
+                Uuid::nil(),
+            ))),
         };
         let mut old = result();
         old.downgrade_for(1, &tables);

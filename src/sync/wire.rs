@@ -48,6 +48,18 @@ macro_rules! change {
             #[oai(skip_serializing_if_is_none)]
             pub data: Option<$data>,
         }
+
+        impl $name {
+            /// The change that removes object `id` from a phone (deleted, or no longer
+            /// visible to it).
+            pub fn gone(id: uuid::Uuid) -> Self {
+                Self {
+                    id,
+                    op: $crate::sync::wire::ChangeOp::Delete,
+                    data: None,
+                }
+            }
+        }
     };
 }
 

@@ -104,6 +104,37 @@ async fn login(base: &str) -> String {
         .to_owned()
 }
 
+/// Starts `linli` on `url`, makes the committee's admin with the CLI beside it, and signs in.
+async fn serve_with_admin(
+    dir: &std::path::Path,
+    url: &str,
+) -> (tokio::process::Child, String, String) {
+    let env = [("DATABASE_URL", url), ("LINLI_JWT_SECRET", TEST_SECRET)];
+    let (server, base) = spawn_process(dir, &env, &[]).await;
+    let made = Command::new(BIN)
+        .args([
+            "user",
+            "create",
+            "--phone",
+            "13800000000",
+            "--name",
+            "會長",
+            "--admin",
+        ])
+        .env("DATABASE_URL", url)
+        .env("LINLI_USER_PASSWORD", PASSWORD)
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let token = login(&base).await;
+    (server, base, token)
+}
+
 /// Every group the admin's phone receives, pulling from scratch.
 async fn groups_seen(base: &str, token: &str) -> BTreeSet<String> {
     let client = reqwest::Client::new();
@@ -139,28 +170,7 @@ async fn acknowledged_pushes_survive_kill_9_and_every_phone_resumes() {
         ("DATABASE_URL", url.as_str()),
         ("LINLI_JWT_SECRET", TEST_SECRET),
     ];
-    let (mut server, base) = spawn_process(dir.path(), &env, &[]).await;
-    let made = Command::new(BIN)
-        .args([
-            "user",
-            "create",
-            "--phone",
-            "13800000000",
-            "--name",
-            "會長",
-            "--admin",
-        ])
-        .env("DATABASE_URL", &url)
-        .env("LINLI_USER_PASSWORD", PASSWORD)
-        .output()
-        .await
-        .unwrap();
-    assert!(
-        made.status.success(),
-        "{}",
-        String::from_utf8_lossy(&made.stderr)
-    );
-    let token = login(&base).await;
+    let (mut server, base, token) = serve_with_admin(dir.path(), &url).await;
 
     // A storm of pushes from four phones...
     let acks = Arc::new(AtomicUsize::new(0));
@@ -246,32 +256,7 @@ async fn a_backup_taken_during_writes_restores_everything_acknowledged_before_it
     // `linli backup` is for the embedded SQLite database (PostgreSQL has pg_dump).
     let dir = tempfile::tempdir().unwrap();
     let live = format!("sqlite://{}", dir.path().join("live.db").display());
-    let env = [
-        ("DATABASE_URL", live.as_str()),
-        ("LINLI_JWT_SECRET", TEST_SECRET),
-    ];
-    let (mut server, base) = spawn_process(dir.path(), &env, &[]).await;
-    let made = Command::new(BIN)
-        .args([
-            "user",
-            "create",
-            "--phone",
-            "13800000000",
-            "--name",
-            "會長",
-            "--admin",
-        ])
-        .env("DATABASE_URL", &live)
-        .env("LINLI_USER_PASSWORD", PASSWORD)
-        .output()
-        .await
-        .unwrap();
-    assert!(
-        made.status.success(),
-        "{}",
-        String::from_utf8_lossy(&made.stderr)
-    );
-    let token = login(&base).await;
+    let (mut server, base, token) = serve_with_admin(dir.path(), &live).await;
     let acks = Arc::new(AtomicUsize::new(0));
     let mut storm = Vec::new();
     for phone in 0..PHONES {

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use chrono::Utc;
 use linli::auth::tokens::Claims;
 use linli::domain::permissions::{Actor, Grant};
-use linli::features::schedule::{changes, entity::occurrence_tally, rank};
+use linli::features::schedule::{changes, entity::occurrence_tally, rank, wire};
 use linli::features::{App, Change, Mutation, MutationCode};
 use linli::sync::feed::{Audience, Encode, FeedTable, Table};
 use linli::sync::registry::{AppMutation, Ctx, Outcome};
@@ -77,7 +77,7 @@ impl SyncApp for TalliesLater {
                 rank::TALLY,
                 Audience::Public,
                 Encode::Each(changes::tally),
-                changes::tally_gone,
+                |id| Change::OccurrenceTally(wire::OccurrenceTallyChange::gone(id)),
             )
             .since(2),
         ));
