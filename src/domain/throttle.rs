@@ -224,12 +224,6 @@ impl LoginThrottle {
         self.by_phone.record_failure(phone, now);
         self.by_address.record_failure(address, now);
     }
-
-    /// A successful login clears its phone number, not its address: one resident logging in
-    /// must not reset the count for a guesser sharing the address.
-    pub fn record_success(&self, phone: &str) {
-        self.by_phone.clear(phone);
-    }
 }
 
 #[cfg(test)]

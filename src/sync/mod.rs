@@ -97,11 +97,6 @@ impl<A: SyncApp> SyncEngine<A> {
             tables: Tables::new(A::tables()),
         }
     }
-
-    /// Refuses clients too old to be served.
-    pub fn check_schema(&self, version: u32) -> Result<(), SyncError> {
-        check_schema::<A>(version)
-    }
 }
 
 /// Refuses clients too old to be served.

@@ -88,7 +88,7 @@ pub async fn pull<A: SyncApp>(
         .filter(|v| v.actor.community_id == claims.cid)
         .ok_or(SyncError::Unauthorized)?;
     let actor = &viewer.actor;
-    engine.check_schema(req.schema_version)?;
+    super::check_schema::<A>(req.schema_version)?;
     let schema = req.schema_version.min(A::SCHEMA_VERSION);
     let limit = req.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT) as usize;
     let scope = A::scope_of(actor);
@@ -300,7 +300,7 @@ pub fn from_memory<A: SyncApp>(
     req: &PullRequest,
 ) -> Option<PullPage> {
     let encoded = req.cursor.as_deref().filter(|c| !c.is_empty())?;
-    engine.check_schema(req.schema_version).ok()?;
+    super::check_schema::<A>(req.schema_version).ok()?;
     let cursor = engine.cursor_key.decode(encoded).ok()?;
     if cursor.community != claims.cid
         || cursor.resident != claims.sub

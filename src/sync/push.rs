@@ -51,7 +51,7 @@ pub async fn push<A: SyncApp>(
     actor: Actor,
     req: PushInput<A>,
 ) -> Result<Decided<A>, SyncError> {
-    engine.check_schema(req.schema_version)?;
+    super::check_schema::<A>(req.schema_version)?;
     if req.mutations.len() > MAX_MUTATIONS {
         return Err(
             FieldError::new("mutations", format!("at most {MAX_MUTATIONS} per push")).into(),

@@ -3,8 +3,8 @@
 //! The engine knows clients, mutation ids, versions, cursors and pokes; it knows no entity.
 //! An app (linli's is `App`, in the `features` module) tells it, once, through [`SyncApp`]:
 //! - its **mutations**: one union, each variant a capability's type implementing [`Handler`]
-//!   (name, the schema version it arrived in, whether it can change roles, and how it is
-//!   applied inside the engine's transaction), like Replicache's mutators map;
+//!   (name, whether it can change roles, and how it is applied inside the engine's
+//!   transaction), like Replicache's mutators map;
 //! - its **changes**: one union, the encoding of the rows of its synced tables;
 //! - its **tables**: one [`FeedTable`](super::feed::FeedTable) per synced entity, saying who
 //!   may see its rows (public to the community, or personal), like PowerSync's buckets;
@@ -83,8 +83,6 @@ pub trait AppMutation<A: SyncApp>:
 pub trait Handler<A: SyncApp>: Sync {
     /// Its `name` on the wire, like `group.create`.
     const NAME: &'static str;
-    /// The sync schema version it arrived in.
-    const SINCE_SCHEMA: u32 = 1;
     /// Applying it may change who holds which role.
     const CHANGES_ROLES: bool = false;
 
@@ -319,16 +317,6 @@ macro_rules! sync_app {
                 match self {
                     $(Self::$mvar(m) =>
                         <$mty as $crate::sync::registry::Handler<App>>::apply(m, txn, ctx).await,)*
-                }
-            }
-        }
-
-        impl $mutation {
-            /// The sync schema version this kind of mutation arrived in.
-            pub fn since_schema(&self) -> u32 {
-                match self {
-                    $(Self::$mvar(_) =>
-                        <$mty as $crate::sync::registry::Handler<App>>::SINCE_SCHEMA,)*
                 }
             }
         }
