@@ -150,6 +150,13 @@ pub struct ServeArgs {
     /// from anyone else the header is ignored, so a client cannot pick its own address.
     #[arg(long, env = "LINLI_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Sync pushes each resident may make per minute (half a minute's worth at once); `0`
+    /// turns the limit off (for benchmarks).
+    #[arg(long, env = "LINLI_PUSHES_PER_MINUTE", default_value_t = crate::http::rate::SyncRates::default().pushes_per_minute)]
+    pub pushes_per_minute: u32,
+    /// Sync pulls and event streams each resident may open per minute; `0` turns it off.
+    #[arg(long, env = "LINLI_PULLS_PER_MINUTE", default_value_t = crate::http::rate::SyncRates::default().pulls_per_minute)]
+    pub pulls_per_minute: u32,
     /// Log format (the level comes from `RUST_LOG`, default `info`).
     #[arg(long, env = "LINLI_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -242,6 +249,8 @@ pub struct Settings {
     pub refresh_reuse_window: chrono::Duration,
     /// Reverse proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Sync requests each resident may make per minute.
+    pub sync_rates: crate::http::rate::SyncRates,
 }
 
 /// What one client may hold of the server's connections.
@@ -286,6 +295,10 @@ impl From<&ServeArgs> for Settings {
             },
             refresh_reuse_window: crate::auth::tokens::REFRESH_REUSE_WINDOW,
             trusted_proxies: args.trusted_proxies.clone(),
+            sync_rates: crate::http::rate::SyncRates {
+                pushes_per_minute: args.pushes_per_minute,
+                pulls_per_minute: args.pulls_per_minute,
+            },
         }
     }
 }

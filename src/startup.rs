@@ -74,6 +74,7 @@ impl Application {
         );
         state.refresh_reuse_window = settings.refresh_reuse_window;
         state.trusted_proxies = Arc::new(settings.trusted_proxies.clone());
+        state.sync_limits = Arc::new(http::rate::SyncLimits::new(settings.sync_rates));
         Ok(Self {
             listener,
             addr,
@@ -122,6 +123,7 @@ impl Application {
         let (db, reader) = (state.db.clone(), state.sync.reader.clone());
         // Learn of sessions other instances logged out.
         let revocations = state.revoked.clone().keep_fresh(db.clone());
+        let buckets = state.sync_limits.clone().keep_lean();
         http::serve::serve(
             listener,
             http::routes(state),
@@ -134,6 +136,7 @@ impl Application {
             listener.abort();
         }
         revocations.abort();
+        buckets.abort();
         // On SQLite the reader is the same pool: closing it twice is harmless.
         reader.close().await?;
         db.close().await?;

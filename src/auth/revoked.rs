@@ -9,6 +9,10 @@
 //! (several instances on one PostgreSQL) by reading the recent revocations every
 //! [`REFRESH_EVERY`]: one indexed query, whatever the load, so a token logged out elsewhere
 //! works for at most that long.
+//!
+//! A sync event stream outlives the check made when it opened, so it waits on
+//! [`RevokedSessions::ended`] as well: each revocation a process learns of wakes the streams
+//! it serves, and those of the revoked session close.
 
 use std::collections::HashMap;
 use std::sync::RwLock;
@@ -25,9 +29,20 @@ use crate::entity::refresh_token;
 pub const REFRESH_EVERY: Duration = Duration::from_secs(2);
 
 /// Sessions revoked within the last access-token lifetime, with when.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct RevokedSessions {
     revoked: RwLock<HashMap<Uuid, DateTime<Utc>>>,
+    /// Bumped whenever a session is added, to wake those waiting in [`Self::ended`].
+    added: tokio::sync::watch::Sender<u64>,
+}
+
+impl Default for RevokedSessions {
+    fn default() -> Self {
+        Self {
+            revoked: RwLock::default(),
+            added: tokio::sync::watch::Sender::new(0),
+        }
+    }
 }
 
 impl RevokedSessions {
@@ -45,6 +60,18 @@ impl RevokedSessions {
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .insert(sid, at);
+        self.added.send_modify(|n| *n += 1);
+    }
+
+    /// Resolves once session `sid` is revoked (here, or by another process, as soon as this
+    /// one reads it).
+    pub async fn ended(&self, sid: Uuid) {
+        let mut added = self.added.subscribe();
+        while !self.is_revoked(sid) {
+            if added.changed().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
     }
 
     /// Reads the sessions revoked within the last access-token lifetime (by any process) and
@@ -61,8 +88,14 @@ impl RevokedSessions {
             .await?;
         let mut revoked = self.revoked.write().unwrap_or_else(|e| e.into_inner());
         revoked.retain(|_, at| *at > since);
+        let before = revoked.len();
         for (family, at) in recent {
             revoked.entry(family).or_insert(at.unwrap_or(now));
+        }
+        let grew = revoked.len() > before;
+        drop(revoked);
+        if grew {
+            self.added.send_modify(|n| *n += 1);
         }
         Ok(())
     }
@@ -96,5 +129,27 @@ mod tests {
         revoked.revoke(gone, Utc::now());
         assert!(revoked.is_revoked(gone));
         assert!(!revoked.is_revoked(alive));
+    }
+
+    #[tokio::test]
+    async fn waiting_for_a_session_to_end_resolves_at_its_revocation_only() {
+        let revoked = std::sync::Arc::new(RevokedSessions::default());
+        let (mine, other) = (Uuid::now_v7(), Uuid::now_v7());
+        let waiting = tokio::spawn({
+            let revoked = revoked.clone();
+            async move { revoked.ended(mine).await }
+        });
+        tokio::task::yield_now().await;
+        revoked.revoke(other, Utc::now());
+        tokio::task::yield_now().await;
+        assert!(
+            !waiting.is_finished(),
+            "another session's logout ended this one"
+        );
+        revoked.revoke(mine, Utc::now());
+        tokio::time::timeout(Duration::from_secs(5), waiting)
+            .await
+            .expect("the wait ends when the session is revoked")
+            .unwrap();
     }
 }

@@ -15,6 +15,7 @@ use crate::entity::sync_client;
 use crate::features::HeldByCapabilities;
 use crate::persistence;
 use crate::web::authorize;
+use crate::web::error::answers::*;
 
 pub struct AccountApi;
 
@@ -128,7 +129,11 @@ impl AccountApi {
     /// and devices, and what each part of the service keeps (groups, sign-ups, attendance,
     /// calendar feed). Secrets (password and token hashes) are not included.
     #[oai(path = "/me/export", method = "get", operation_id = "export_my_data")]
-    async fn export(&self, state: Data<&AppState>, auth: BearerAuth) -> ApiResult<Json<MyData>> {
+    async fn export(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+    ) -> ApiResult<Json<MyData>, SIGNED_IN> {
         Ok(Json(export(&state, &auth).await?))
     }
 
@@ -150,7 +155,7 @@ impl AccountApi {
         req: &poem::Request,
         auth: BearerAuth,
         body: Json<DeleteAccountRequest>,
-    ) -> ApiResult<DeleteAccountResponse> {
+    ) -> ApiResult<DeleteAccountResponse, { SIGNED_IN | BODY | TOO_MANY_REQUESTS }> {
         let address = super::auth::client_address(req, &state.trusted_proxies);
         delete_account(&state, &address, &auth, &body.password).await?;
         Ok(DeleteAccountResponse::Deleted)
@@ -160,7 +165,7 @@ impl AccountApi {
     ///
     /// The signed-in resident's profile, community and roles.
     #[oai(path = "/me", method = "get", operation_id = "get_me")]
-    async fn me(&self, state: Data<&AppState>, auth: BearerAuth) -> ApiResult<Json<Me>> {
+    async fn me(&self, state: Data<&AppState>, auth: BearerAuth) -> ApiResult<Json<Me>, SIGNED_IN> {
         Ok(Json(me(&state, &auth).await?))
     }
 }

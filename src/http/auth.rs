@@ -12,6 +12,7 @@ use super::{ApiTags, AppState};
 use crate::auth::{password, tokens};
 use crate::domain::resident::{DisplayName, NewPassword, PhoneNumber};
 use crate::persistence::{self, residents::CreateError, sessions::Refreshed};
+use crate::web::error::answers::*;
 
 pub struct AuthApi;
 
@@ -104,7 +105,8 @@ impl AuthApi {
         state: Data<&AppState>,
         req: &Request,
         body: Json<RegisterRequest>,
-    ) -> ApiResult<RegisterResponse> {
+    ) -> ApiResult<RegisterResponse, { ALWAYS | BODY | NOT_FOUND | CONFLICT | TOO_MANY_REQUESTS }>
+    {
         Ok(RegisterResponse::Created(Json(
             register(&state, &client_address(req, &state.trusted_proxies), body.0).await?,
         )))
@@ -121,7 +123,7 @@ impl AuthApi {
         state: Data<&AppState>,
         req: &Request,
         body: Json<LoginRequest>,
-    ) -> ApiResult<Json<Session>> {
+    ) -> ApiResult<Json<Session>, { ALWAYS | BODY | UNAUTHORIZED | TOO_MANY_REQUESTS }> {
         Ok(Json(
             login(&state, &client_address(req, &state.trusted_proxies), body.0).await?,
         ))
@@ -139,7 +141,7 @@ impl AuthApi {
         &self,
         state: Data<&AppState>,
         body: Json<RefreshRequest>,
-    ) -> ApiResult<Json<Session>> {
+    ) -> ApiResult<Json<Session>, { ALWAYS | BODY | UNAUTHORIZED }> {
         let now = Utc::now();
         let refreshed = {
             let _turn = state.write_gate.turn().await;
@@ -192,7 +194,7 @@ impl AuthApi {
         &self,
         state: Data<&AppState>,
         body: Json<RefreshRequest>,
-    ) -> ApiResult<LogoutResponse> {
+    ) -> ApiResult<LogoutResponse, { ALWAYS | BODY }> {
         let now = Utc::now();
         let ended = {
             let _turn = state.write_gate.turn().await;

@@ -12,6 +12,7 @@ use crate::domain::permissions::{self, Action, Target};
 use crate::entity::{community, resident};
 use crate::persistence;
 use crate::web::authorize;
+use crate::web::error::answers::*;
 
 pub struct CommunitiesApi;
 
@@ -99,7 +100,7 @@ impl CommunitiesApi {
     ///
     /// Every community of this deployment, for the registration screen. Needs no sign-in.
     #[oai(path = "/", method = "get", operation_id = "list_communities")]
-    async fn list(&self, state: Data<&AppState>) -> ApiResult<Json<Vec<CommunitySummary>>> {
+    async fn list(&self, state: Data<&AppState>) -> ApiResult<Json<Vec<CommunitySummary>>, ALWAYS> {
         let communities = persistence::communities::list(&state.db)
             .await
             .map_err(ApiError::from)?;
@@ -124,7 +125,7 @@ impl CommunitiesApi {
         /// Page size, 1 to 200 (default 50).
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u32>>,
-    ) -> ApiResult<Json<ResidentPage>> {
+    ) -> ApiResult<Json<ResidentPage>, { SIGNED_IN | PARAMS | FORBIDDEN | NOT_FOUND }> {
         let limit = limit.0.unwrap_or(DEFAULT_PAGE).min(MAX_PAGE);
         Ok(Json(
             residents(&state, &auth, community_id.0, after.0, limit).await?,
@@ -151,7 +152,7 @@ impl CommunitiesApi {
         /// Page size, 1 to 200 (default 50).
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u32>>,
-    ) -> ApiResult<Json<AuditPage>> {
+    ) -> ApiResult<Json<AuditPage>, { SIGNED_IN | PARAMS | FORBIDDEN | NOT_FOUND }> {
         let actor = state.actor(&auth.0).await?;
         authorize(
             permissions::decide(

@@ -6,6 +6,7 @@ use poem_openapi::{ApiResponse, Object, OpenApi, payload::Json, payload::PlainTe
 use super::error::{ApiError, ApiResult};
 use super::{ApiTags, AppState};
 use crate::telemetry;
+use crate::web::error::answers::*;
 
 pub struct HealthApi;
 
@@ -45,7 +46,7 @@ impl HealthApi {
     /// `200` when the database answers, `503` otherwise: take the instance out of the load
     /// balancer until it recovers.
     #[oai(path = "/readyz", method = "get", operation_id = "readyz")]
-    async fn readyz(&self, state: Data<&AppState>) -> ApiResult<ReadyResponse> {
+    async fn readyz(&self, state: Data<&AppState>) -> ApiResult<ReadyResponse, ALWAYS> {
         state.db.ping().await.map_err(ApiError::Unavailable)?;
         Ok(ReadyResponse::Ready(Json(Readiness {
             status: ReadinessStatus::Ready,

@@ -19,6 +19,7 @@ pub mod communities;
 pub mod contract;
 pub mod health;
 pub mod middleware;
+pub mod rate;
 pub mod serve;
 pub mod sync;
 
@@ -57,6 +58,8 @@ pub struct AppState {
     pub refresh_reuse_window: chrono::Duration,
     /// Reverse proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Arc<Vec<std::net::IpAddr>>,
+    /// Each resident's sync request rates.
+    pub sync_limits: Arc<rate::SyncLimits>,
     pub sync: Arc<SyncEngine<App>>,
 }
 
@@ -92,6 +95,7 @@ impl AppState {
             heartbeat,
             refresh_reuse_window: crate::auth::tokens::REFRESH_REUSE_WINDOW,
             trusted_proxies: Arc::default(),
+            sync_limits: Arc::new(rate::SyncLimits::new(rate::SyncRates::default())),
             sync: Arc::new(sync),
         }
     }

@@ -23,6 +23,7 @@ use crate::sync::pull::PullPage;
 use crate::sync::push::PushInput;
 use crate::sync::wire::{Heartbeat, Poke, PullRequest, ServerSentEvent, SyncEvent};
 use crate::sync::{pull, push, write};
+use crate::web::error::answers::*;
 
 pub struct SyncApi;
 
@@ -126,7 +127,11 @@ impl SyncApi {
         state: Data<&AppState>,
         auth: BearerAuth,
         body: Json<PushRequest>,
-    ) -> ApiResult<Json<PushResponse>> {
+    ) -> ApiResult<
+        Json<PushResponse>,
+        { SIGNED_IN | BODY | FORBIDDEN | CONFLICT | UPGRADE_REQUIRED | TOO_MANY_REQUESTS },
+    > {
+        state.sync_limits.push(auth.0.sub)?;
         // Only who: the push is decided with the roles they hold at its turn.
         let resident = persistence::residents::find_active(&state.db, auth.0.sub)
             .await
@@ -152,7 +157,11 @@ impl SyncApi {
         state: Data<&AppState>,
         auth: BearerAuth,
         body: Json<PullRequest>,
-    ) -> ApiResult<PullAnswer> {
+    ) -> ApiResult<
+        PullAnswer,
+        { SIGNED_IN | BODY | CONFLICT | GONE | UPGRADE_REQUIRED | TOO_MANY_REQUESTS },
+    > {
+        state.sync_limits.pull(auth.0.sub)?;
         if let Some(nothing_new) = pull::from_memory(&state.sync, &auth.0, &body.0) {
             return Ok(PullAnswer::Page(PullBody(nothing_new)));
         }
@@ -164,9 +173,16 @@ impl SyncApi {
 
     /// Listen for pokes
     ///
-    /// A Server-Sent Events stream telling the phone when to pull, so it need not poll.
+    /// A Server-Sent Events stream telling the phone when to pull, so it need not poll. It
+    /// ends when the access token expires or its session is logged out; reconnect with a
+    /// fresh token.
     #[oai(path = "/events", method = "get", operation_id = "sync_events")]
-    async fn events(&self, state: Data<&AppState>, auth: BearerAuth) -> ApiResult<EventsResponse> {
+    async fn events(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+    ) -> ApiResult<EventsResponse, { SIGNED_IN | TOO_MANY_REQUESTS }> {
+        state.sync_limits.pull(auth.0.sub)?;
         let community = auth.0.cid;
         let mut pokes = state.sync.poker.subscribe(community);
         let (head, _) = write::head(&state.db, community)
@@ -190,8 +206,21 @@ impl SyncApi {
             });
             Some((beat, clock))
         });
+        // The stream ends when its access token expires or its session is logged out.
+        let (revoked, session) = (state.revoked.clone(), auth.0.sid);
+        let ends = async move {
+            match session {
+                Some(sid) => {
+                    tokio::select! {
+                        () = tokio::time::sleep(expires_in) => {}
+                        () = revoked.ended(sid) => {}
+                    }
+                }
+                None => tokio::time::sleep(expires_in).await,
+            }
+        };
         let events = stream::select(poke_stream, heartbeats)
-            .take_until(tokio::time::sleep(expires_in))
+            .take_until(ends)
             .boxed();
         Ok(EventsResponse::Stream(SyncEventStream(events)))
     }

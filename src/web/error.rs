@@ -280,7 +280,102 @@ pub enum ApiError {
     Internal(#[from] anyhow::Error),
 }
 
-pub type ApiResult<T> = Result<T, ErrorResponse>;
+/// What an operation answers with: `T`, or one of the error statuses `S` declares (a set of
+/// [`answers`] bits). The OpenAPI document lists exactly those statuses for the operation.
+pub type ApiResult<T, const S: u32> = Result<T, Errors<S>>;
+
+/// The error statuses one operation can answer with, as bits over [`ErrorResponse`]'s
+/// variants. An operation's return type names its set, so its document lists only what it
+/// can return; schemathesis (`openapi/contract-test`) checks every answer against it.
+pub mod answers {
+    pub const BAD_REQUEST: u32 = 1 << 0;
+    pub const UNAUTHORIZED: u32 = 1 << 1;
+    pub const FORBIDDEN: u32 = 1 << 2;
+    pub const NOT_FOUND: u32 = 1 << 3;
+    pub const CONFLICT: u32 = 1 << 4;
+    pub const GONE: u32 = 1 << 5;
+    pub const PAYLOAD_TOO_LARGE: u32 = 1 << 6;
+    pub const UNSUPPORTED_MEDIA_TYPE: u32 = 1 << 7;
+    pub const UNPROCESSABLE: u32 = 1 << 8;
+    pub const UPGRADE_REQUIRED: u32 = 1 << 9;
+    pub const TOO_MANY_REQUESTS: u32 = 1 << 10;
+    pub const INTERNAL: u32 = 1 << 11;
+    pub const UNAVAILABLE: u32 = 1 << 12;
+
+    /// Any operation that reads the database can fail, or find it unreachable.
+    pub const ALWAYS: u32 = INTERNAL | UNAVAILABLE;
+    /// An operation with a JSON body: unreadable, too large, not JSON, or breaking the schema.
+    pub const BODY: u32 = BAD_REQUEST | PAYLOAD_TOO_LARGE | UNSUPPORTED_MEDIA_TYPE | UNPROCESSABLE;
+    /// An operation with path or query parameters: unreadable, or out of range.
+    pub const PARAMS: u32 = BAD_REQUEST | UNPROCESSABLE;
+    /// An operation that needs an access token.
+    pub const SIGNED_IN: u32 = ALWAYS | UNAUTHORIZED;
+
+    /// The bit for an HTTP status, if [`super::ErrorResponse`] has a variant for it.
+    pub const fn of(status: u16) -> u32 {
+        match status {
+            400 => BAD_REQUEST,
+            401 => UNAUTHORIZED,
+            403 => FORBIDDEN,
+            404 => NOT_FOUND,
+            409 => CONFLICT,
+            410 => GONE,
+            413 => PAYLOAD_TOO_LARGE,
+            415 => UNSUPPORTED_MEDIA_TYPE,
+            422 => UNPROCESSABLE,
+            426 => UPGRADE_REQUIRED,
+            429 => TOO_MANY_REQUESTS,
+            500 => INTERNAL,
+            503 => UNAVAILABLE,
+            _ => 0,
+        }
+    }
+}
+
+/// An [`ErrorResponse`] from an operation that declares the statuses `S` (see [`answers`]).
+#[derive(Debug)]
+pub struct Errors<const S: u32>(pub ErrorResponse);
+
+impl<const S: u32> From<ApiError> for Errors<S> {
+    fn from(err: ApiError) -> Self {
+        let response = ErrorResponse::from(err);
+        let status = response.status();
+        if answers::of(status) & S == 0 {
+            // The document does not list this status for the operation: a bug in the
+            // operation's declared set, which schemathesis reports as a nonconforming status.
+            tracing::error!(
+                status,
+                "an operation answered with a status its document does not list"
+            );
+        }
+        Self(response)
+    }
+}
+
+impl<const S: u32> From<Errors<S>> for poem::Error {
+    fn from(errors: Errors<S>) -> Self {
+        errors.0.into()
+    }
+}
+
+impl<const S: u32> poem::IntoResponse for Errors<S> {
+    fn into_response(self) -> poem::Response {
+        poem::IntoResponse::into_response(self.0)
+    }
+}
+
+impl<const S: u32> poem_openapi::ApiResponse for Errors<S> {
+    fn meta() -> poem_openapi::registry::MetaResponses {
+        let mut meta = ErrorResponse::meta();
+        meta.responses
+            .retain(|r| r.status.is_some_and(|status| answers::of(status) & S != 0));
+        meta
+    }
+
+    fn register(registry: &mut poem_openapi::registry::Registry) {
+        ErrorResponse::register(registry);
+    }
+}
 
 impl From<DbErr> for ApiError {
     fn from(err: DbErr) -> Self {
@@ -314,6 +409,27 @@ impl From<SyncError> for ApiError {
             SyncError::UpgradeRequired { minimum } => ApiError::UpgradeRequired { minimum },
             SyncError::Unavailable(e) => ApiError::Unavailable(e),
             SyncError::Internal(e) => ApiError::Internal(e),
+        }
+    }
+}
+
+impl ErrorResponse {
+    /// The HTTP status this answer is sent with.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::BadRequest(..) => 400,
+            Self::Unauthorized(..) => 401,
+            Self::Forbidden(..) => 403,
+            Self::NotFound(..) => 404,
+            Self::Conflict(..) => 409,
+            Self::Gone(..) => 410,
+            Self::PayloadTooLarge(..) => 413,
+            Self::UnsupportedMediaType(..) => 415,
+            Self::UnprocessableEntity(..) => 422,
+            Self::UpgradeRequired(..) => 426,
+            Self::TooManyRequests(..) => 429,
+            Self::Internal(..) => 500,
+            Self::Unavailable(..) => 503,
         }
     }
 }

@@ -105,12 +105,22 @@ async fn login(base: &str) -> String {
 }
 
 /// Starts `linli` on `url`, makes the committee's admin with the CLI beside it, and signs in.
+/// A server for a storm: four phones of one resident pushing as fast as the server answers,
+/// far beyond a person's rate, so the per-resident limits are off.
+fn storm_env(url: &str) -> [(&'static str, &str); 4] {
+    [
+        ("DATABASE_URL", url),
+        ("LINLI_JWT_SECRET", TEST_SECRET),
+        ("LINLI_PUSHES_PER_MINUTE", "0"),
+        ("LINLI_PULLS_PER_MINUTE", "0"),
+    ]
+}
+
 async fn serve_with_admin(
     dir: &std::path::Path,
     url: &str,
 ) -> (tokio::process::Child, String, String) {
-    let env = [("DATABASE_URL", url), ("LINLI_JWT_SECRET", TEST_SECRET)];
-    let (server, base) = spawn_process(dir, &env, &[]).await;
+    let (server, base) = spawn_process(dir, &storm_env(url), &[]).await;
     let made = Command::new(BIN)
         .args([
             "user",
@@ -166,10 +176,7 @@ async fn groups_seen(base: &str, token: &str) -> BTreeSet<String> {
 async fn acknowledged_pushes_survive_kill_9_and_every_phone_resumes() {
     let dir = tempfile::tempdir().unwrap();
     let (url, _guard) = fresh_database(dir.path()).await;
-    let env = [
-        ("DATABASE_URL", url.as_str()),
-        ("LINLI_JWT_SECRET", TEST_SECRET),
-    ];
+    let env = storm_env(&url);
     let (mut server, base, token) = serve_with_admin(dir.path(), &url).await;
 
     // A storm of pushes from four phones...

@@ -134,6 +134,7 @@ async fn start(
         },
         refresh_reuse_window: linli::auth::tokens::REFRESH_REUSE_WINDOW,
         trusted_proxies: Vec::new(),
+        sync_rates: linli::http::rate::SyncRates::default(),
     };
     configure(&mut settings);
     let app = Application::build(settings)

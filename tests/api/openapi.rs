@@ -34,17 +34,75 @@ fn every_operation_has_an_id_a_tag_a_summary_and_problem_responses() {
                 op["summary"].as_str().is_some_and(|s| !s.is_empty()),
                 "{name} has no summary"
             );
-            if !["/healthz", "/metrics"].contains(&path.as_str()) {
-                for status in ["400", "500", "503"] {
-                    let content = &op["responses"][status]["content"];
-                    assert!(
-                        content.get("application/problem+json").is_some(),
-                        "{name} does not declare a problem+json {status}"
-                    );
-                }
+            if ["/healthz", "/metrics"].contains(&path.as_str()) {
+                continue;
+            }
+            // What every operation of its shape can answer, whatever it does.
+            let mut must = vec!["500", "503"];
+            if op.get("requestBody").is_some() {
+                must.extend(["400", "413", "415", "422"]);
+            }
+            if op["parameters"].as_array().is_some_and(|p| !p.is_empty()) {
+                must.extend(["400", "422"]);
+            }
+            if op.get("security").is_some() {
+                must.push("401");
+            }
+            for status in must {
+                let content = &op["responses"][status]["content"];
+                assert!(
+                    content.get("application/problem+json").is_some(),
+                    "{name} does not declare a problem+json {status}"
+                );
             }
         }
     }
+}
+
+/// Each operation lists only the error statuses it can answer with, not every status of the
+/// API: a read with no parameters never answers `422`, and only sync answers `426`.
+#[test]
+fn operations_list_only_their_own_error_statuses() {
+    let spec: serde_json::Value = serde_json::from_str(&linli::http::spec_json()).unwrap();
+    let statuses = |path: &str, method: &str| -> Vec<String> {
+        let mut s: Vec<String> = spec["paths"][path][method]["responses"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .filter(|k| !k.starts_with('2'))
+            .cloned()
+            .collect();
+        s.sort();
+        s
+    };
+    assert_eq!(statuses("/readyz", "get"), ["500", "503"]);
+    assert_eq!(statuses("/api/v1/me", "get"), ["401", "500", "503"]);
+    assert_eq!(
+        statuses("/api/v1/auth/login", "post"),
+        ["400", "401", "413", "415", "422", "429", "500", "503"]
+    );
+    assert_eq!(
+        statuses("/api/v1/sync/pull", "post"),
+        [
+            "400", "401", "409", "410", "413", "415", "422", "426", "429", "500", "503"
+        ]
+    );
+    let upgrade: Vec<_> = spec["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .unwrap()
+                .iter()
+                .filter(|(_, op)| op["responses"].get("426").is_some())
+                .map(move |(method, _)| format!("{method} {path}"))
+        })
+        .collect();
+    assert_eq!(
+        upgrade,
+        ["post /api/v1/sync/push", "post /api/v1/sync/pull"]
+    );
 }
 
 /// What generators need to produce good types: ids are `uuid`s, instants `date-time`s,

@@ -6,7 +6,7 @@ use chrono::Utc;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::helpers::{TestApp, assert_problem, spawn_app};
+use crate::helpers::{PASSWORD, TestApp, assert_problem, session, spawn_app};
 use crate::phone::Phone;
 
 fn group_args(id: Uuid, name: &str) -> Value {
@@ -784,6 +784,39 @@ async fn a_connected_phone_is_poked_after_a_change_and_hears_heartbeats() {
     );
 }
 
+/// Logging out ends the session's event streams (another session's stay open): a stolen or
+/// forgotten phone stops hearing what changes.
+#[tokio::test]
+async fn logging_out_closes_the_sessions_event_streams() {
+    let app = spawn_app().await;
+    let resident = app.resident("13812345678", "王阿姨").await;
+    let other_phone = session(app.login(&resident.phone, PASSWORD).await, &resident.phone).await;
+    let mut events = open_events(&app.address, &app.client, &resident.access_token).await;
+    let mut others = open_events(&app.address, &app.client, &other_phone.access_token).await;
+    assert!(wait_for_event(&mut events, |e, _| e == "poke").await);
+    assert!(wait_for_event(&mut others, |e, _| e == "poke").await);
+
+    let resp = app
+        .post_json(
+            "/api/v1/auth/logout",
+            &json!({"refresh_token": resident.refresh_token}),
+        )
+        .await;
+    assert_eq!(resp.status(), 204);
+
+    // The stream ends: its body finishes, well before the token would expire.
+    let ended = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Some(_chunk) = events.chunk().await.unwrap_or(None) {}
+    })
+    .await;
+    assert!(
+        ended.is_ok(),
+        "the logged-out session's stream is still open"
+    );
+    // The other session still hears heartbeats.
+    assert!(wait_for_event(&mut others, |e, _| e == "heartbeat").await);
+}
+
 /// The server does not read a stream's socket while it is open (so an idle stream holds
 /// little memory); a phone that hangs up is noticed when heartbeats can no longer be written.
 #[tokio::test]
@@ -836,4 +869,62 @@ async fn a_first_sync_in_many_pages_survives_compaction() {
         }
     }
     assert_eq!(fresh.count("group"), 5);
+}
+
+/// One resident's loop of pushes and pulls is held to the configured rate with `429` and
+/// `Retry-After`, and nothing it pushed is lost: the refused push, retried after the wait,
+/// is applied. Other residents are not slowed.
+#[tokio::test]
+async fn a_residents_sync_requests_are_rate_limited_alone() {
+    let app = crate::helpers::spawn_app_with(|s| {
+        s.sync_rates = linli::http::rate::SyncRates {
+            pushes_per_minute: 60,
+            pulls_per_minute: 60,
+        }
+    })
+    .await;
+    let looping = app.resident("13812345678", "王阿姨").await;
+    let quiet = app.resident("13812345679", "李叔").await;
+    let mut phone = Phone::new(&app, &looping);
+    let mut neighbour = Phone::new(&app, &quiet);
+
+    // Half a minute's worth at once (30) passes; the next is refused.
+    let mut refused = None;
+    for _ in 0..31 {
+        phone.mutate("group.join", json!({"group_id": Uuid::now_v7()}));
+        let resp = phone.push_queue_raw().await;
+        if resp.status() == 429 {
+            refused = Some(resp);
+            break;
+        }
+        assert_eq!(resp.status(), 200);
+        let acked = resp.json::<Value>().await.unwrap()["last_mutation_id"]
+            .as_u64()
+            .unwrap();
+        phone.queue.retain(|m| m["id"].as_u64().unwrap() > acked);
+    }
+    let resp = refused.expect("31 pushes in a row at 60 a minute were all let through");
+    let wait: u64 = resp.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=2).contains(&wait), "Retry-After: {wait}");
+    assert_problem(resp, 429, "rate_limited").await;
+    assert_eq!(phone.queue.len(), 1, "the refused mutation stays queued");
+
+    // Pulls have their own bucket, and the neighbour theirs.
+    assert_eq!(phone.pull_raw(None, None).await.status(), 200);
+    neighbour.mutate("group.join", json!({"group_id": Uuid::now_v7()}));
+    assert_eq!(neighbour.push_queue_raw().await.status(), 200);
+
+    // After the wait, the retried push is applied.
+    tokio::time::sleep(Duration::from_secs(wait)).await;
+    let resp = phone.push_queue_raw().await;
+    assert_eq!(resp.status(), 200);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(
+        body["last_mutation_id"].as_u64(),
+        phone.queue[0]["id"].as_u64()
+    );
 }

@@ -30,6 +30,7 @@ use crate::domain::FieldError;
 use crate::domain::permissions::{self, Action, Actor, Role, Scope, Target};
 use crate::entity::resident;
 use crate::features::Change;
+use crate::web::error::answers::*;
 use crate::web::error::{ApiError, ApiResult};
 use crate::web::{Core, authorize};
 
@@ -169,7 +170,7 @@ impl ScheduleApi {
         &self,
         state: Data<&Core>,
         auth: BearerAuth,
-    ) -> ApiResult<Json<Vec<GroupData>>> {
+    ) -> ApiResult<Json<Vec<GroupData>>, SIGNED_IN> {
         let groups = volunteer_group::Entity::find()
             .filter(volunteer_group::Column::CommunityId.eq(auth.0.cid))
             .filter(volunteer_group::Column::DeletedAt.is_null())
@@ -204,7 +205,7 @@ impl ScheduleApi {
         state: Data<&Core>,
         auth: BearerAuth,
         group_id: Path<Uuid>,
-    ) -> ApiResult<Json<Vec<SeriesData>>> {
+    ) -> ApiResult<Json<Vec<SeriesData>>, { SIGNED_IN | PARAMS | NOT_FOUND }> {
         let actor = state.actor(&auth.0).await?;
         let group = group_in_community(&state, &actor, group_id.0).await?;
         let list = series::Entity::find()
@@ -250,7 +251,7 @@ impl ScheduleApi {
         days: Query<Option<u32>>,
         /// Only this group's.
         group_id: Query<Option<Uuid>>,
-    ) -> ApiResult<Json<Vec<OccurrenceView>>> {
+    ) -> ApiResult<Json<Vec<OccurrenceView>>, { SIGNED_IN | PARAMS | NOT_FOUND }> {
         let window = Window::starting(from.0, days.0.unwrap_or(7));
         Ok(Json(occurrences(&state, &auth, window, group_id.0).await?))
     }
@@ -263,7 +264,7 @@ impl ScheduleApi {
         &self,
         state: Data<&Core>,
         auth: BearerAuth,
-    ) -> ApiResult<Json<Vec<SignupData>>> {
+    ) -> ApiResult<Json<Vec<SignupData>>, SIGNED_IN> {
         let actor = state.actor(&auth.0).await?;
         let rows = signup::Entity::find()
             .filter(signup::Column::ResidentId.eq(actor.resident_id))
@@ -306,7 +307,7 @@ impl ScheduleApi {
         state: Data<&Core>,
         auth: BearerAuth,
         group_id: Path<Uuid>,
-    ) -> ApiResult<Json<Vec<RosterEntry>>> {
+    ) -> ApiResult<Json<Vec<RosterEntry>>, { SIGNED_IN | PARAMS | FORBIDDEN | NOT_FOUND }> {
         let (actor, group) = managed_group(&state, &auth, group_id.0).await?;
         let leads = actor.holds(Role::Leader, Scope::Group(group.id));
         let members = membership::Entity::find()
@@ -349,7 +350,7 @@ impl ScheduleApi {
         /// `YYYY-MM`.
         #[oai(validator(pattern = "^[0-9]{4}-(0[1-9]|1[0-2])$"))]
         month: Query<String>,
-    ) -> ApiResult<Json<Vec<HoursEntry>>> {
+    ) -> ApiResult<Json<Vec<HoursEntry>>, { SIGNED_IN | PARAMS | FORBIDDEN | NOT_FOUND }> {
         let (_, group) = managed_group(&state, &auth, group_id.0).await?;
         let month = month_param(&month.0)?;
         let rows = attendance::Entity::find()
@@ -388,7 +389,7 @@ impl ScheduleApi {
         /// `YYYY-MM`.
         #[oai(validator(pattern = "^[0-9]{4}-(0[1-9]|1[0-2])$"))]
         month: Query<String>,
-    ) -> ApiResult<Json<Vec<HoursEntry>>> {
+    ) -> ApiResult<Json<Vec<HoursEntry>>, { SIGNED_IN | PARAMS }> {
         let month = month_param(&month.0)?;
         let rows = attendance::Entity::find()
             .filter(attendance::Column::ResidentId.eq(auth.0.sub))
@@ -430,7 +431,7 @@ impl ScheduleApi {
         &self,
         state: Data<&Core>,
         auth: BearerAuth,
-    ) -> ApiResult<Json<CalendarFeed>> {
+    ) -> ApiResult<Json<CalendarFeed>, SIGNED_IN> {
         let mut bytes = [0u8; 24];
         rand::rng().fill_bytes(&mut bytes);
         let token = URL_SAFE_NO_PAD.encode(bytes);
@@ -463,7 +464,7 @@ impl ScheduleApi {
         &self,
         state: Data<&Core>,
         auth: BearerAuth,
-    ) -> ApiResult<RevokedResponse> {
+    ) -> ApiResult<RevokedResponse, SIGNED_IN> {
         let _turn = state.write_gate.turn().await;
         calendar_token::Entity::delete_by_id(auth.0.sub)
             .exec(&state.db)
@@ -485,7 +486,7 @@ impl ScheduleApi {
         &self,
         state: Data<&Core>,
         feed: Path<String>,
-    ) -> ApiResult<FeedResponse> {
+    ) -> ApiResult<FeedResponse, { ALWAYS | PARAMS | NOT_FOUND }> {
         let token = feed.0.strip_suffix(".ics").unwrap_or(&feed.0);
         let owner = calendar_token::Entity::find()
             .filter(calendar_token::Column::TokenHash.eq(hash_token(token)))
@@ -510,7 +511,7 @@ impl ScheduleApi {
         &self,
         state: Data<&Core>,
         group_id: Path<Uuid>,
-    ) -> ApiResult<FeedResponse> {
+    ) -> ApiResult<FeedResponse, { ALWAYS | PARAMS | NOT_FOUND }> {
         let group = match volunteer_group::Entity::find_by_id(group_id.0)
             .one(&state.db)
             .await
