@@ -10,6 +10,9 @@ use crate::web::error::answers::*;
 
 pub struct HealthApi;
 
+/// How long readiness waits for the database before saying it is not ready.
+const READY_WITHIN: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// The service can reach its database.
 #[derive(Debug, Object)]
 pub struct Readiness {
@@ -47,7 +50,16 @@ impl HealthApi {
     /// balancer until it recovers.
     #[oai(path = "/readyz", method = "get", operation_id = "readyz")]
     async fn readyz(&self, state: Data<&AppState>) -> ApiResult<ReadyResponse, ALWAYS> {
-        state.db.ping().await.map_err(ApiError::Unavailable)?;
+        // A probe wants an answer, not a wait: a database that does not answer in time is down.
+        match tokio::time::timeout(READY_WITHIN, state.db.ping()).await {
+            Ok(answered) => answered.map_err(ApiError::Unavailable)?,
+            Err(_) => {
+                return Err(ApiError::Unavailable(sea_orm::DbErr::Custom(format!(
+                    "no answer within {READY_WITHIN:?}"
+                )))
+                .into());
+            }
+        }
         Ok(ReadyResponse::Ready(Json(Readiness {
             status: ReadinessStatus::Ready,
         })))

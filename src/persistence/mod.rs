@@ -143,6 +143,27 @@ pub fn is_unique_violation(err: &DbErr) -> bool {
     matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
 }
 
+/// The database's disk is full: SQLite's `SQLITE_FULL` (13, also with its extended codes),
+/// PostgreSQL's `disk_full` (53100). The write was rolled back; reads go on.
+pub fn is_storage_full(err: &DbErr) -> bool {
+    use sea_orm::RuntimeErr;
+    use sea_orm::sqlx::Error as Sqlx;
+    match err {
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
+            match e.as_ref() {
+                Sqlx::Database(db) => db.code().is_some_and(|code| {
+                    code == "53100" || code.parse::<i32>().is_ok_and(|c| c & 0xff == 13)
+                }),
+                _ => false,
+            }
+        }
+        DbErr::Conn(RuntimeErr::SqlxError(e)) => {
+            matches!(e.as_ref(), Sqlx::Database(db) if db.code().as_deref() == Some("13"))
+        }
+        _ => false,
+    }
+}
+
 /// Database errors a client should retry: the database is down, unreachable, restarting,
 /// or (SQLite) briefly locked by another writer.
 pub fn is_transient(err: &DbErr) -> bool {

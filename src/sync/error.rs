@@ -34,13 +34,18 @@ pub enum SyncError {
     /// Too many pushes wait for the writer, or the database is unreachable: retry later.
     #[error("unavailable: {0}")]
     Unavailable(DbErr),
+    /// The database's disk is full: nothing was written; retry once space is freed.
+    #[error("storage full: {0}")]
+    StorageFull(DbErr),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
 
 impl From<DbErr> for SyncError {
     fn from(err: DbErr) -> Self {
-        if crate::persistence::is_transient(&err) {
+        if crate::persistence::is_storage_full(&err) {
+            SyncError::StorageFull(err)
+        } else if crate::persistence::is_transient(&err) {
             SyncError::Unavailable(err)
         } else {
             SyncError::Internal(err.into())

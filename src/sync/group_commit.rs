@@ -318,12 +318,16 @@ fn fill_batch<W>(
 enum Failure {
     /// Retry later (the database is unreachable, restarting or busy).
     Transient(String),
+    /// The disk is full: nothing of the batch was written.
+    StorageFull(String),
     Internal(String),
 }
 
 impl Failure {
     fn of(e: &DbErr) -> Self {
-        if crate::persistence::is_transient(e) {
+        if crate::persistence::is_storage_full(e) {
+            Self::StorageFull(e.to_string())
+        } else if crate::persistence::is_transient(e) {
             Self::Transient(e.to_string())
         } else {
             Self::Internal(e.to_string())
@@ -333,6 +337,7 @@ impl Failure {
     fn to_error(&self) -> SyncError {
         match self {
             Self::Transient(m) => SyncError::Unavailable(DbErr::Custom(m.clone())),
+            Self::StorageFull(m) => SyncError::StorageFull(DbErr::Custom(m.clone())),
             Self::Internal(m) => anyhow::anyhow!("writing a batch of pushes: {m}").into(),
         }
     }

@@ -61,6 +61,8 @@ pub enum ProblemCode {
     Internal,
     /// The database is unreachable; retry after `Retry-After` seconds.
     ServiceUnavailable,
+    /// The server's disk is full: nothing was saved; retry after `Retry-After` seconds.
+    StorageFull,
     /// The sync `client_id` belongs to another resident.
     ClientNotOwned,
     /// A pushed mutation id skips ahead; resend from `expected_mutation_id`.
@@ -94,6 +96,7 @@ impl ProblemCode {
             Self::RateLimited => "rate_limited",
             Self::Internal => "internal",
             Self::ServiceUnavailable => "service_unavailable",
+            Self::StorageFull => "storage_full",
             Self::ClientNotOwned => "client_not_owned",
             Self::MutationGap => "mutation_gap",
             Self::InvalidMutation => "invalid_mutation",
@@ -254,6 +257,8 @@ pub enum ApiError {
     RateLimited(Duration),
     #[error("database unavailable: {0}")]
     Unavailable(DbErr),
+    #[error("storage full: {0}")]
+    StorageFull(DbErr),
     #[error("the sync client belongs to another resident")]
     ClientNotOwned,
     #[error("mutation gap; expected {expected}")]
@@ -379,7 +384,9 @@ impl<const S: u32> poem_openapi::ApiResponse for Errors<S> {
 
 impl From<DbErr> for ApiError {
     fn from(err: DbErr) -> Self {
-        if crate::persistence::is_transient(&err) {
+        if crate::persistence::is_storage_full(&err) {
+            ApiError::StorageFull(err)
+        } else if crate::persistence::is_transient(&err) {
             ApiError::Unavailable(err)
         } else {
             ApiError::Internal(err.into())
@@ -408,6 +415,7 @@ impl From<SyncError> for ApiError {
             SyncError::ResyncRequired => ApiError::ResyncRequired,
             SyncError::UpgradeRequired { minimum } => ApiError::UpgradeRequired { minimum },
             SyncError::Unavailable(e) => ApiError::Unavailable(e),
+            SyncError::StorageFull(e) => ApiError::StorageFull(e),
             SyncError::Internal(e) => ApiError::Internal(e),
         }
     }
@@ -553,6 +561,17 @@ impl From<ApiError> for ErrorResponse {
                     RETRY_AFTER_UNAVAILABLE_SECS,
                 )
             }
+            ApiError::StorageFull(cause) => {
+                tracing::error!(error = %cause, "the database's disk is full; writes are refused until space is freed");
+                Self::Unavailable(
+                    problem(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        C::StorageFull,
+                        "the server cannot save anything right now (its storage is full); nothing was changed, and reading still works; try again later".into(),
+                    ),
+                    RETRY_AFTER_STORAGE_FULL_SECS,
+                )
+            }
             ApiError::Internal(cause) => {
                 tracing::error!(error = ?cause, "internal error");
                 Self::Internal(problem(
@@ -567,6 +586,10 @@ impl From<ApiError> for ErrorResponse {
 
 /// How long clients should wait before retrying when the database is unavailable.
 pub const RETRY_AFTER_UNAVAILABLE_SECS: u64 = 5;
+
+/// How long clients should wait before retrying a write refused for a full disk: an operator
+/// has to free space, which takes minutes, not seconds.
+pub const RETRY_AFTER_STORAGE_FULL_SECS: u64 = 60;
 
 #[cfg(test)]
 mod tests {

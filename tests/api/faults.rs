@@ -13,21 +13,21 @@ use crate::helpers::{PASSWORD, TEST_SECRET, fresh_database, spawn_process, wait_
 
 const BIN: &str = env!("CARGO_BIN_EXE_linli");
 const PHONES: usize = 4;
-const PER_PHONE: u64 = 300;
-const BATCH: u64 = 5;
+pub(crate) const PER_PHONE: u64 = 300;
+pub(crate) const BATCH: u64 = 5;
 
 /// One phone's queue of offline edits, and what the server acknowledged of it.
-struct Queue {
-    client_id: Uuid,
-    mutations: Vec<Value>,
+pub(crate) struct Queue {
+    pub(crate) client_id: Uuid,
+    pub(crate) mutations: Vec<Value>,
     /// The results the server answered with, by mutation id.
-    acked: std::collections::BTreeMap<u64, Value>,
+    pub(crate) acked: std::collections::BTreeMap<u64, Value>,
     /// When each was first answered.
-    acked_at: std::collections::BTreeMap<u64, std::time::Instant>,
+    pub(crate) acked_at: std::collections::BTreeMap<u64, std::time::Instant>,
 }
 
 impl Queue {
-    fn new(phone: usize) -> Self {
+    pub(crate) fn new(phone: usize) -> Self {
         let mutations = (1..=PER_PHONE)
             .map(|id| {
                 let hlc = format!("{}-{:04x}", Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ"), id);
@@ -43,7 +43,7 @@ impl Queue {
         }
     }
 
-    fn group_ids(&self) -> BTreeSet<String> {
+    pub(crate) fn group_ids(&self) -> BTreeSet<String> {
         self.mutations
             .iter()
             .map(|m| m["args"]["id"].as_str().unwrap().to_owned())
@@ -90,7 +90,7 @@ impl Queue {
     }
 }
 
-async fn login(base: &str) -> String {
+pub(crate) async fn login(base: &str) -> String {
     let resp = reqwest::Client::new()
         .post(format!("{base}/api/v1/auth/login"))
         .json(&json!({"phone": "13800000000", "password": PASSWORD}))
@@ -107,7 +107,7 @@ async fn login(base: &str) -> String {
 /// Starts `linli` on `url`, makes the committee's admin with the CLI beside it, and signs in.
 /// A server for a storm: four phones of one resident pushing as fast as the server answers,
 /// far beyond a person's rate, so the per-resident limits are off.
-fn storm_env(url: &str) -> [(&'static str, &str); 4] {
+pub(crate) fn storm_env(url: &str) -> [(&'static str, &str); 4] {
     [
         ("DATABASE_URL", url),
         ("LINLI_JWT_SECRET", TEST_SECRET),
@@ -116,7 +116,7 @@ fn storm_env(url: &str) -> [(&'static str, &str); 4] {
     ]
 }
 
-async fn serve_with_admin(
+pub(crate) async fn serve_with_admin(
     dir: &std::path::Path,
     url: &str,
 ) -> (tokio::process::Child, String, String) {
@@ -146,7 +146,7 @@ async fn serve_with_admin(
 }
 
 /// Every group the admin's phone receives, pulling from scratch.
-async fn groups_seen(base: &str, token: &str) -> BTreeSet<String> {
+pub(crate) async fn groups_seen(base: &str, token: &str) -> BTreeSet<String> {
     let client = reqwest::Client::new();
     let (mut cursor, mut seen) = (Value::Null, BTreeSet::new());
     loop {

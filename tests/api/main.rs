@@ -11,6 +11,7 @@ mod faults;
 mod helpers;
 mod observability;
 mod openapi;
+mod outages;
 mod phone;
 mod registration;
 mod schedule;
