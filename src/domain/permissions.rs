@@ -112,8 +112,14 @@ pub enum Action {
     EditGroup,
     /// Delete a group with its schedule and memberships.
     DeleteGroup,
+    /// See a group and its schedule (every resident of its community: groups recruit).
+    ViewGroup,
     /// Join a group oneself.
     JoinGroup,
+    /// Leave a group oneself (always one's own right).
+    LeaveGroup,
+    /// Sign oneself up for a group's session.
+    SignUp,
     /// Add or remove other residents, or change their role, in a group.
     ManageMembers,
     /// Create, change or delete a group's schedule series.
@@ -179,6 +185,14 @@ pub fn decide(actor: &Actor, action: Action, target: Target) -> Verdict {
         ) => actor.is_admin_of(community) || actor.holds(Role::Leader, Scope::Group(id)),
         (Action::JoinGroup, Target::Group { id, is_open, .. }) => {
             is_open || actor.is_admin_of(community) || actor.holds(Role::Leader, Scope::Group(id))
+        }
+        (Action::ViewGroup | Action::LeaveGroup, Target::Group { .. }) => true,
+        // An invite-only group's sessions are for its members.
+        (Action::SignUp, Target::Group { id, is_open, .. }) => {
+            is_open
+                || actor.is_admin_of(community)
+                || actor.holds(Role::Leader, Scope::Group(id))
+                || actor.holds(Role::Member, Scope::Group(id))
         }
         // An action named on the wrong kind of object is a programming error: refuse it.
         _ => false,
@@ -386,6 +400,45 @@ mod tests {
             decide(&me, Action::JoinGroup, elsewhere),
             Verdict::Invisible
         );
+    }
+
+    #[test]
+    fn members_sign_up_for_their_invite_only_group_and_anyone_sees_and_leaves_groups() {
+        let c = Uuid::new_v4();
+        let group = Uuid::new_v4();
+        let invite_only = Target::Group {
+            id: group,
+            community_id: c,
+            is_open: false,
+        };
+        let mut member = resident(c);
+        member.grants.push(Grant {
+            role: Role::Member,
+            scope: Scope::Group(group),
+        });
+        let stranger = resident(c);
+        assert_eq!(
+            decide(&member, Action::SignUp, invite_only),
+            Verdict::Allowed
+        );
+        assert_eq!(
+            decide(&stranger, Action::SignUp, invite_only),
+            Verdict::Forbidden
+        );
+        // A member still may not add others: that is the leader's.
+        assert_eq!(
+            decide(&member, Action::ManageMembers, invite_only),
+            Verdict::Forbidden
+        );
+        for action in [Action::ViewGroup, Action::LeaveGroup] {
+            assert_eq!(decide(&stranger, action, invite_only), Verdict::Allowed);
+            let elsewhere = Target::Group {
+                id: group,
+                community_id: Uuid::new_v4(),
+                is_open: true,
+            };
+            assert_eq!(decide(&stranger, action, elsewhere), Verdict::Invisible);
+        }
     }
 
     #[test]

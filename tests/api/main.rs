@@ -3,6 +3,7 @@
 //! talks HTTP to it.
 
 mod accounts;
+mod authz_matrix;
 mod cli;
 mod communities;
 mod connections;

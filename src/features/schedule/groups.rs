@@ -455,20 +455,10 @@ async fn change_membership(
     let myself = who == ctx.actor.resident_id;
     let action = match intent {
         MembershipIntent::Join if myself => Action::JoinGroup,
-        // Leaving is always one's own right.
-        MembershipIntent::Leave if myself => Action::JoinGroup,
+        MembershipIntent::Leave if myself => Action::LeaveGroup,
         _ => Action::ManageMembers,
     };
-    let target = if matches!(intent, MembershipIntent::Leave) && myself {
-        Target::Group {
-            id: group.id,
-            community_id: group.community_id,
-            is_open: true,
-        }
-    } else {
-        group_target(&group)
-    };
-    if let Err(o) = authorize(ctx.actor, action, target, None) {
+    if let Err(o) = authorize(ctx.actor, action, group_target(&group), None) {
         return Ok(*o);
     }
     let Some(person) = resident::Entity::find_by_id(who).one(conn).await? else {

@@ -128,7 +128,13 @@ async fn group_in_community(
         .one(&state.db)
         .await?
     {
-        Some(g) if g.community_id == actor.community_id && g.deleted_at.is_none() => Ok(g),
+        Some(g) if g.deleted_at.is_none() => {
+            authorize(
+                permissions::decide(actor, Action::ViewGroup, group_target(&g)),
+                "group",
+            )?;
+            Ok(g)
+        }
         _ => Err(ApiError::NotFound("group")),
     }
 }

@@ -29,7 +29,7 @@ use super::wire::{
 };
 use crate::domain::FieldError;
 use crate::domain::merge::{FieldClocks, merge_field};
-use crate::domain::permissions::{Action, Actor, Role, Scope};
+use crate::domain::permissions::{self, Action, Actor, Role, Scope, Verdict};
 use crate::entity::resident;
 use crate::features::{Change, Ctx, Decision, MutationCode, Outcome};
 use crate::sync::write::bump_version;
@@ -287,10 +287,8 @@ async fn volunteer(
         if !is_neighbour(conn, actor, who).await? {
             return Ok(Err(reject(MutationCode::NotFound, "no such resident")));
         }
-    } else if !occ.group.is_open
-        && !actor.is_admin_of(actor.community_id)
-        && !actor.holds(Role::Member, Scope::Group(occ.group.id))
-        && !actor.holds(Role::Leader, Scope::Group(occ.group.id))
+    } else if permissions::decide(actor, Action::SignUp, group_target(&occ.group))
+        != Verdict::Allowed
     {
         return Ok(Err(reject(
             MutationCode::Forbidden,
