@@ -95,6 +95,10 @@ pub enum Scenario {
     /// A pull of 100 changes now, and again after history grows the database to 1,000,000
     /// rows (run on a small seed: see the README).
     History,
+    /// What logout's revocation costs: pulls with nothing new while the server holds 10,000
+    /// logged-out sessions, against the same pulls before; and the query each process runs
+    /// every 2 s to learn of them.
+    Revocation,
 }
 
 #[tokio::main]
@@ -135,6 +139,7 @@ async fn run(args: BenchArgs) -> anyhow::Result<()> {
             Scenario::Morning => scenarios::morning(&api, &town, &args).await?,
             Scenario::IdlePokes => scenarios::idle_pokes(&api, &town, &args).await?,
             Scenario::History => scenarios::history(&api, &town, &args).await?,
+            Scenario::Revocation => scenarios::revocation(&api, &town, &args).await?,
         }
     }
     Ok(())

@@ -832,3 +832,100 @@ async fn groups(api: &Api, token: &str) -> anyhow::Result<Arc<Vec<Uuid>>> {
             .collect(),
     ))
 }
+
+/// Logged-out sessions the revocation scenario makes the server hold.
+const REVOKED: usize = 10_000;
+
+/// (6) What logout costs every other request: each access token's session is looked up in
+/// the set of sessions logged out within the token lifetime. Pulls with nothing new (the
+/// cheapest authenticated request) are measured with the set empty of the bench's own, then
+/// holding 10,000 logged-out sessions (written to the database as logouts would, and read
+/// by the server within its 2 s refresh); and the refresh query itself is timed over them.
+pub async fn revocation(api: &Api, town: &Town, args: &BenchArgs) -> anyhow::Result<()> {
+    use linli::config::DatabaseSettings;
+    use linli::entity::refresh_token;
+    use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+
+    println!(
+        "\n(6) revocation: pulls with nothing new, {} phones, {} s each, before and with {REVOKED} logged-out sessions",
+        args.connections, args.seconds
+    );
+    let phones = sessions(api, town, args.connections).await?;
+    let mut at_head = Vec::with_capacity(phones.len());
+    for (_, token) in &phones {
+        let client = Uuid::now_v7();
+        let (cursor, _, _) = pull_all(api, token, client, None).await?;
+        at_head.push((token.clone(), client, cursor));
+    }
+    let at_head = Arc::new(at_head);
+    let measure = || {
+        let (api, at_head) = (api.clone(), at_head.clone());
+        closed_loop(args.connections, Duration::from_secs(args.seconds), move |worker| {
+            let (api, at_head) = (api.clone(), at_head.clone());
+            async move {
+                let (token, client, cursor) = &at_head[worker];
+                let (_, bytes) = api.pull(token, *client, Some(cursor)).await?;
+                Ok(bytes)
+            }
+        })
+    };
+    let before = measure().await;
+
+    // Logouts, as the server records them: revoked refresh tokens of residents' families.
+    let db = linli::persistence::connect(&DatabaseSettings::from(&args.database)).await?;
+    let now = Utc::now();
+    let bar = indicatif::ProgressBar::new(REVOKED as u64).with_message("logged-out sessions");
+    for chunk in town.residents.iter().cycle().take(REVOKED).collect::<Vec<_>>().chunks(500) {
+        let rows = chunk.iter().map(|(resident, _)| refresh_token::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            family_id: Set(Uuid::now_v7()),
+            resident_id: Set(*resident),
+            token_hash: Set(format!("bench-revoked-{}", Uuid::now_v7().simple())),
+            created_at: Set(now),
+            expires_at: Set(now + chrono::Duration::days(30)),
+            rotated_at: Set(None),
+            revoked_at: Set(Some(now)),
+        });
+        refresh_token::Entity::insert_many(rows).exec(&db).await?;
+        bar.inc(chunk.len() as u64);
+    }
+    bar.finish_and_clear();
+    // The server reads them within its refresh period (2 s); give it two.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let with = measure().await;
+
+    // The refresh query each server process runs every 2 s, over what it now returns.
+    let since = Utc::now() - chrono::Duration::minutes(16);
+    let mut times = Vec::new();
+    for _ in 0..20 {
+        let started = Instant::now();
+        let rows: Vec<(Uuid, Option<chrono::DateTime<Utc>>)> = refresh_token::Entity::find()
+            .select_only()
+            .column(refresh_token::Column::FamilyId)
+            .column(refresh_token::Column::RevokedAt)
+            .filter(refresh_token::Column::RevokedAt.gt(since))
+            .into_tuple()
+            .all(&db)
+            .await?;
+        anyhow::ensure!(rows.len() >= REVOKED, "the logouts are not all there");
+        times.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(f64::total_cmp);
+    // Leave nothing behind for the next run: the rows age out of the server's memory.
+    refresh_token::Entity::delete_many()
+        .filter(refresh_token::Column::TokenHash.starts_with("bench-revoked-"))
+        .exec(&db)
+        .await?;
+
+    report("pull with nothing new, no logouts (reference)", &before, None);
+    report(
+        "pull with nothing new, 10,000 logouts held",
+        &with,
+        Some(("no logouts", &before)),
+    );
+    println!(
+        "  refresh query over {REVOKED} logouts: median {:.1} ms, every 2 s per process",
+        times[times.len() / 2]
+    );
+    Ok(())
+}
