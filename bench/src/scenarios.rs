@@ -836,7 +836,7 @@ async fn groups(api: &Api, token: &str) -> anyhow::Result<Arc<Vec<Uuid>>> {
 /// Logged-out sessions the revocation scenario makes the server hold.
 const REVOKED: usize = 10_000;
 
-/// (6) What logout costs every other request: each access token's session is looked up in
+/// (7) What logout costs every other request: each access token's session is looked up in
 /// the set of sessions logged out within the token lifetime. Pulls with nothing new (the
 /// cheapest authenticated request) are measured with the set empty of the bench's own, then
 /// holding 10,000 logged-out sessions (written to the database as logouts would, and read
@@ -847,7 +847,7 @@ pub async fn revocation(api: &Api, town: &Town, args: &BenchArgs) -> anyhow::Res
     use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 
     println!(
-        "\n(6) revocation: pulls with nothing new, {} phones, {} s each, before and with {REVOKED} logged-out sessions",
+        "\n(7) revocation: pulls with nothing new, {} phones, {} s each, before and with {REVOKED} logged-out sessions",
         args.connections, args.seconds
     );
     let phones = sessions(api, town, args.connections).await?;
@@ -860,14 +860,18 @@ pub async fn revocation(api: &Api, town: &Town, args: &BenchArgs) -> anyhow::Res
     let at_head = Arc::new(at_head);
     let measure = || {
         let (api, at_head) = (api.clone(), at_head.clone());
-        closed_loop(args.connections, Duration::from_secs(args.seconds), move |worker| {
-            let (api, at_head) = (api.clone(), at_head.clone());
-            async move {
-                let (token, client, cursor) = &at_head[worker];
-                let (_, bytes) = api.pull(token, *client, Some(cursor)).await?;
-                Ok(bytes)
-            }
-        })
+        closed_loop(
+            args.connections,
+            Duration::from_secs(args.seconds),
+            move |worker| {
+                let (api, at_head) = (api.clone(), at_head.clone());
+                async move {
+                    let (token, client, cursor) = &at_head[worker];
+                    let (_, bytes) = api.pull(token, *client, Some(cursor)).await?;
+                    Ok(bytes)
+                }
+            },
+        )
     };
     let before = measure().await;
 
@@ -875,17 +879,26 @@ pub async fn revocation(api: &Api, town: &Town, args: &BenchArgs) -> anyhow::Res
     let db = linli::persistence::connect(&DatabaseSettings::from(&args.database)).await?;
     let now = Utc::now();
     let bar = indicatif::ProgressBar::new(REVOKED as u64).with_message("logged-out sessions");
-    for chunk in town.residents.iter().cycle().take(REVOKED).collect::<Vec<_>>().chunks(500) {
-        let rows = chunk.iter().map(|(resident, _)| refresh_token::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            family_id: Set(Uuid::now_v7()),
-            resident_id: Set(*resident),
-            token_hash: Set(format!("bench-revoked-{}", Uuid::now_v7().simple())),
-            created_at: Set(now),
-            expires_at: Set(now + chrono::Duration::days(30)),
-            rotated_at: Set(None),
-            revoked_at: Set(Some(now)),
-        });
+    for chunk in town
+        .residents
+        .iter()
+        .cycle()
+        .take(REVOKED)
+        .collect::<Vec<_>>()
+        .chunks(500)
+    {
+        let rows = chunk
+            .iter()
+            .map(|(resident, _)| refresh_token::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                family_id: Set(Uuid::now_v7()),
+                resident_id: Set(*resident),
+                token_hash: Set(format!("bench-revoked-{}", Uuid::now_v7().simple())),
+                created_at: Set(now),
+                expires_at: Set(now + chrono::Duration::days(30)),
+                rotated_at: Set(None),
+                revoked_at: Set(Some(now)),
+            });
         refresh_token::Entity::insert_many(rows).exec(&db).await?;
         bar.inc(chunk.len() as u64);
     }
@@ -917,7 +930,11 @@ pub async fn revocation(api: &Api, town: &Town, args: &BenchArgs) -> anyhow::Res
         .exec(&db)
         .await?;
 
-    report("pull with nothing new, no logouts (reference)", &before, None);
+    report(
+        "pull with nothing new, no logouts (reference)",
+        &before,
+        None,
+    );
     report(
         "pull with nothing new, 10,000 logouts held",
         &with,

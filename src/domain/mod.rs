@@ -14,6 +14,7 @@ pub mod hlc;
 pub mod merge;
 pub mod permissions;
 pub mod resident;
+pub mod territory;
 pub mod throttle;
 
 /// Input that a resident can correct: which field, and why it was refused.

@@ -5,8 +5,15 @@
 //! Objects in another community are [`Verdict::Invisible`] (answered as `404`): a resident
 //! must not even learn that they exist. Objects in one's own community that one may not touch
 //! are [`Verdict::Forbidden`] (`403`).
+//!
+//! Positions follow the territory: a building leader acts in their building, an area leader
+//! in the area's buildings, a branch president in the compound, a grid worker in the cell's
+//! buildings, the president and vice president everywhere. A place carries its building's
+//! ancestry ([`Place`]), so the rule needs no database to say whether a unit covers it.
 
 use uuid::Uuid;
+
+pub use super::territory::{Place, PositionKind};
 
 /// A role, always held on a scope (see [`Scope`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -17,6 +24,10 @@ pub enum Role {
     Leader,
     /// Belongs to a volunteer group.
     Member,
+    /// Holds a position (over a unit, or the community) for a term that covers today.
+    Holds(PositionKind),
+    /// Lives in a household (a verified residency).
+    Householder,
 }
 
 impl Role {
@@ -25,6 +36,8 @@ impl Role {
             Role::Admin => "admin",
             Role::Leader => "leader",
             Role::Member => "member",
+            Role::Holds(position) => position.as_str(),
+            Role::Householder => "householder",
         }
     }
 
@@ -43,6 +56,9 @@ impl Role {
 pub enum Scope {
     Community(Uuid),
     Group(Uuid),
+    /// A building, area, compound or grid cell.
+    Unit(Uuid),
+    Household(Uuid),
 }
 
 impl Scope {
@@ -50,12 +66,14 @@ impl Scope {
         match self {
             Scope::Community(_) => "community",
             Scope::Group(_) => "group",
+            Scope::Unit(_) => "unit",
+            Scope::Household(_) => "household",
         }
     }
 
     pub fn id(self) -> Uuid {
         match self {
-            Scope::Community(id) | Scope::Group(id) => id,
+            Scope::Community(id) | Scope::Group(id) | Scope::Unit(id) | Scope::Household(id) => id,
         }
     }
 
@@ -63,6 +81,8 @@ impl Scope {
         match kind {
             "community" => Some(Scope::Community(id)),
             "group" => Some(Scope::Group(id)),
+            "unit" => Some(Scope::Unit(id)),
+            "household" => Some(Scope::Household(id)),
             _ => None,
         }
     }
@@ -93,6 +113,25 @@ impl Actor {
     pub fn is_admin_of(&self, community_id: Uuid) -> bool {
         self.community_id == community_id && self.holds(Role::Admin, Scope::Community(community_id))
     }
+
+    /// Whether the actor holds a position that `may` over `place`: community-wide, or over
+    /// one of the place's units.
+    fn holds_over(&self, place: &Place, may: impl Fn(PositionKind) -> bool) -> bool {
+        self.grants.iter().any(|g| match (g.role, g.scope) {
+            (Role::Holds(p), Scope::Community(c)) => may(p) && c == self.community_id,
+            (Role::Holds(p), Scope::Unit(u)) => may(p) && place.lies_in(u),
+            _ => false,
+        })
+    }
+
+    /// The president (or an admin): runs the territory and appoints.
+    fn runs_the_community(&self, community: Uuid) -> bool {
+        self.is_admin_of(community)
+            || self.holds(
+                Role::Holds(PositionKind::President),
+                Scope::Community(community),
+            )
+    }
 }
 
 /// What the actor wants to do.
@@ -120,6 +159,15 @@ pub enum Action {
     LeaveGroup,
     /// Sign oneself up for a group's session.
     SignUp,
+    /// Create, rename or delete units and grid cells, and add households anywhere.
+    ManageTerritory,
+    /// Appoint residents to positions and end holdings.
+    AppointPositions,
+    /// Confirm or refuse residents' household claims at a place.
+    ConfirmClaim,
+    /// Keep a place's roll: see its households' members, record residents without a
+    /// smartphone, add households, move people out.
+    KeepRoll,
     /// Add or remove other residents, or change their role, in a group.
     ManageMembers,
     /// Create, change or delete a group's schedule series.
@@ -141,15 +189,20 @@ pub enum Target {
         community_id: Uuid,
         is_open: bool,
     },
+    /// A household, or a building (with `household` empty), where it lies.
+    Place {
+        community_id: Uuid,
+        place: Place,
+    },
 }
 
 impl Target {
     fn community_id(self) -> Uuid {
         match self {
             Target::Community { id } => id,
-            Target::Resident { community_id, .. } | Target::Group { community_id, .. } => {
-                community_id
-            }
+            Target::Resident { community_id, .. }
+            | Target::Group { community_id, .. }
+            | Target::Place { community_id, .. } => community_id,
         }
     }
 }
@@ -193,6 +246,17 @@ pub fn decide(actor: &Actor, action: Action, target: Target) -> Verdict {
                 || actor.is_admin_of(community)
                 || actor.holds(Role::Leader, Scope::Group(id))
                 || actor.holds(Role::Member, Scope::Group(id))
+        }
+        (Action::ManageTerritory | Action::AppointPositions, Target::Community { .. }) => {
+            actor.runs_the_community(community)
+        }
+        (Action::ConfirmClaim, Target::Place { place, .. }) => {
+            actor.runs_the_community(community)
+                || actor.holds_over(&place, PositionKind::confirms_claims)
+        }
+        (Action::KeepRoll, Target::Place { place, .. }) => {
+            actor.runs_the_community(community)
+                || actor.holds_over(&place, PositionKind::keeps_the_roll)
         }
         // An action named on the wrong kind of object is a programming error: refuse it.
         _ => false,

@@ -28,6 +28,19 @@ pub enum RoleName {
     Leader,
     /// Belongs to a volunteer group.
     Member,
+    /// Lives in a household (a confirmed residency).
+    Householder,
+    BuildingLeader,
+    AreaLeader,
+    BranchPresident,
+    President,
+    VicePresident,
+    Representative,
+    GridWorker,
+    HelpTeam,
+    Mediator,
+    ElectionOfficer,
+    CompanyLiaison,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -35,6 +48,9 @@ pub enum RoleName {
 pub enum ScopeKind {
     Community,
     Group,
+    /// A building, area, compound or grid cell.
+    Unit,
+    Household,
 }
 
 /// A role and the community or group it is held on.
@@ -52,10 +68,29 @@ impl From<Grant> for RoleView {
                 permissions::Role::Admin => RoleName::Admin,
                 permissions::Role::Leader => RoleName::Leader,
                 permissions::Role::Member => RoleName::Member,
+                permissions::Role::Householder => RoleName::Householder,
+                permissions::Role::Holds(p) => {
+                    use crate::domain::territory::PositionKind as P;
+                    match p {
+                        P::BuildingLeader => RoleName::BuildingLeader,
+                        P::AreaLeader => RoleName::AreaLeader,
+                        P::BranchPresident => RoleName::BranchPresident,
+                        P::President => RoleName::President,
+                        P::VicePresident => RoleName::VicePresident,
+                        P::Representative => RoleName::Representative,
+                        P::GridWorker => RoleName::GridWorker,
+                        P::HelpTeam => RoleName::HelpTeam,
+                        P::Mediator => RoleName::Mediator,
+                        P::ElectionOfficer => RoleName::ElectionOfficer,
+                        P::CompanyLiaison => RoleName::CompanyLiaison,
+                    }
+                }
             },
             scope: match g.scope {
                 permissions::Scope::Community(_) => ScopeKind::Community,
                 permissions::Scope::Group(_) => ScopeKind::Group,
+                permissions::Scope::Unit(_) => ScopeKind::Unit,
+                permissions::Scope::Household(_) => ScopeKind::Household,
             },
             scope_id: g.scope.id(),
         }

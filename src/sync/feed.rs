@@ -40,19 +40,20 @@ use super::viewers::Viewer;
 pub enum Audience {
     /// Every resident of the community.
     Public,
-    /// The resident named in column `owner`, holders of a seeing role over the object named
-    /// in column `over`, and the community's admins.
+    /// The resident named in column `owner`, holders of a seeing role over an object named
+    /// in one of the columns `over` (a sign-up's group; a residency's household, building,
+    /// area, compound or grid cell), and the community's admins.
     Personal {
         owner: &'static str,
-        over: &'static str,
+        over: &'static [&'static str],
     },
 }
 
 /// A row read from a table, before it is encoded for a viewer.
 pub struct FeedRow {
     pub position: Position,
-    /// Whose it is and over which object, for personal rows.
-    pub owner: Option<(Uuid, Uuid)>,
+    /// Whose it is and over which objects, for personal rows.
+    pub owner: Option<(Uuid, Vec<Uuid>)>,
     row: Box<dyn Any + Send + Sync>,
 }
 
@@ -151,13 +152,13 @@ pub struct Table<E: EntityTrait, A: SyncApp> {
     _entity: PhantomData<fn() -> E>,
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 struct Cols<C> {
     id: C,
     community: C,
     version: C,
     deleted_at: C,
-    personal: Option<(C, C)>,
+    personal: Option<(C, Vec<C>)>,
 }
 
 fn column<C: FromStr>(table: &str, name: &str) -> C {
@@ -189,7 +190,14 @@ where
         let personal = match audience {
             Audience::Public => None,
             Audience::Personal { owner, over } => {
-                Some((column(&table, owner), column(&table, over)))
+                assert!(
+                    !over.is_empty(),
+                    "personal table {name} names no `over` column"
+                );
+                Some((
+                    column(&table, owner),
+                    over.iter().map(|c| column(&table, c)).collect(),
+                ))
             }
         };
         Self {
@@ -245,7 +253,8 @@ where
         let owner = self
             .cols
             .personal
-            .map(|(owner, over)| (uuid(owner), uuid(over)));
+            .as_ref()
+            .map(|(owner, over)| (uuid(*owner), over.iter().map(|c| uuid(*c)).collect()));
         FeedRow {
             position: Position {
                 version,
@@ -259,7 +268,7 @@ where
 
     /// Rows after `pos`, in feed order.
     fn after(&self, pos: Position) -> Condition {
-        let Cols { version, id, .. } = self.cols;
+        let (version, id) = (self.cols.version, self.cols.id);
         match self.rank.cmp(&pos.rank) {
             std::cmp::Ordering::Greater => Condition::all().add(version.gte(pos.version)),
             std::cmp::Ordering::Less => Condition::all().add(version.gt(pos.version)),
@@ -312,21 +321,29 @@ where
         scope: &'a SyncScope,
     ) -> BoxFuture<'a, Result<Vec<FeedRow>, DbErr>> {
         Box::pin(async move {
-            let reads = match self.cols.personal {
+            let reads = match &self.cols.personal {
                 None => vec![Condition::all()],
                 Some(_) if scope.admin => vec![Condition::all()],
                 Some((owner, over)) => {
                     let mut reads = vec![Condition::all().add(owner.eq(scan.viewer))];
                     if !scope.over.is_empty() {
-                        reads.push(
-                            Condition::all()
-                                .add(over.is_in(scope.over.iter().copied()))
-                                .add(owner.ne(scan.viewer)),
-                        );
+                        // One read per column, each served by its own index.
+                        for column in over {
+                            reads.push(
+                                Condition::all()
+                                    .add(column.is_in(scope.over.iter().copied()))
+                                    .add(
+                                        Condition::any()
+                                            .add(owner.ne(scan.viewer))
+                                            .add(owner.is_null()),
+                                    ),
+                            );
+                        }
                     }
                     reads
                 }
             };
+            let reads_several = reads.len() > 2;
             let mut rows = Vec::new();
             for whose in reads {
                 let found = E::find()
@@ -340,6 +357,11 @@ where
                     .all(scan.txn)
                     .await?;
                 rows.extend(found.into_iter().map(|m| self.row(m)));
+            }
+            // A row seen through more than one of its columns is read more than once.
+            if reads_several {
+                rows.sort_by_key(|r| r.position);
+                rows.dedup_by_key(|r| r.position.id);
             }
             Ok(rows)
         })
@@ -493,8 +515,8 @@ impl<A: SyncApp> Tables<A> {
         let mut batches: Vec<(u8, Vec<usize>, Vec<FeedRow>)> = Vec::new();
         for row in rows {
             let slot = out.len();
-            if let (Some(now), Some((owner, over))) = (only_if_visible, row.owner)
-                && !now.sees_personal(viewer.actor.resident_id, owner, over)
+            if let (Some(now), Some((owner, over))) = (only_if_visible, &row.owner)
+                && !now.sees_personal(viewer.actor.resident_id, *owner, over)
             {
                 let table = self.table_of(&row);
                 out.push(Some(table.gone(row.position.id)));

@@ -37,9 +37,9 @@ impl SyncScope {
     }
 
     /// Whether `viewer` with this scope sees a personal row of `owner` that belongs to the
-    /// object `over`.
-    pub fn sees_personal(&self, viewer: Uuid, owner: Uuid, over: Uuid) -> bool {
-        viewer == owner || self.admin || self.over.contains(&over)
+    /// objects `over`.
+    pub fn sees_personal(&self, viewer: Uuid, owner: Uuid, over: &[Uuid]) -> bool {
+        viewer == owner || self.admin || over.iter().any(|o| self.over.contains(o))
     }
 }
 
@@ -52,19 +52,19 @@ mod tests {
         let (me, neighbour) = (Uuid::now_v7(), Uuid::now_v7());
         let (choir, dance) = (Uuid::now_v7(), Uuid::now_v7());
         let plain = SyncScope::default();
-        assert!(plain.sees_personal(me, me, choir));
-        assert!(!plain.sees_personal(me, neighbour, choir));
+        assert!(plain.sees_personal(me, me, &[choir]));
+        assert!(!plain.sees_personal(me, neighbour, &[choir]));
         let leader = SyncScope {
             admin: false,
             over: [choir].into(),
         };
-        assert!(leader.sees_personal(me, neighbour, choir));
-        assert!(!leader.sees_personal(me, neighbour, dance));
+        assert!(leader.sees_personal(me, neighbour, &[choir]));
+        assert!(!leader.sees_personal(me, neighbour, &[dance]));
         let admin = SyncScope {
             admin: true,
             over: BTreeSet::new(),
         };
-        assert!(admin.sees_personal(me, neighbour, dance));
+        assert!(admin.sees_personal(me, neighbour, &[dance]));
     }
 
     #[test]

@@ -74,7 +74,7 @@ pub mod rank {
 /// Personal rows belong to a resident and are seen over their group.
 const BY_GROUP: Audience = Audience::Personal {
     owner: "resident_id",
-    over: "group_id",
+    over: &["group_id"],
 };
 
 /// The schedule's synced tables, for an app whose changes are linli's.

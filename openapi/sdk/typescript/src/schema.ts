@@ -1602,7 +1602,7 @@ export interface components {
          * @description Stable, machine-readable error codes. Clients branch on these, never on `detail`.
          * @enum {string}
          */
-        ProblemCode: "validation_failed" | "malformed_request" | "unauthorized" | "invalid_credentials" | "invalid_refresh_token" | "refresh_token_reused" | "forbidden" | "not_found" | "method_not_allowed" | "phone_taken" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "service_unavailable" | "client_not_owned" | "mutation_gap" | "invalid_mutation" | "invalid_cursor" | "resync_required" | "client_upgrade_required";
+        ProblemCode: "validation_failed" | "malformed_request" | "unauthorized" | "invalid_credentials" | "invalid_refresh_token" | "refresh_token_reused" | "forbidden" | "not_found" | "method_not_allowed" | "phone_taken" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "service_unavailable" | "storage_full" | "client_not_owned" | "mutation_gap" | "invalid_mutation" | "invalid_cursor" | "resync_required" | "client_upgrade_required";
         /**
          * PullRequest
          * @example {
@@ -1809,7 +1809,7 @@ export interface components {
             created_at: string;
         };
         /** @enum {string} */
-        RoleName: "admin" | "leader" | "member";
+        RoleName: "admin" | "leader" | "member" | "householder" | "building_leader" | "area_leader" | "branch_president" | "president" | "vice_president" | "representative" | "grid_worker" | "help_team" | "mediator" | "election_officer" | "company_liaison";
         /**
          * RoleView
          * @description A role and the community or group it is held on.
@@ -1851,7 +1851,7 @@ export interface components {
             calendar_feed_since?: string;
         };
         /** @enum {string} */
-        ScopeKind: "community" | "group";
+        ScopeKind: "community" | "group" | "unit" | "household";
         /**
          * SeriesChange
          * @description A series was created or changed (`put`), or deleted.
