@@ -28,6 +28,10 @@ mod m20261129_000014_create_calendar_token;
 mod m20261201_000001_index_personal_rows;
 mod m20261202_000001_add_resident_deleted_at;
 mod m20261202_000002_create_audit_log;
+mod m20261202_000003_create_unit;
+mod m20261202_000004_create_household;
+mod m20261202_000005_create_residency;
+mod m20261202_000006_create_position;
 
 pub struct Migrator;
 
@@ -52,6 +56,10 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000001_index_personal_rows::Migration),
             Box::new(m20261202_000001_add_resident_deleted_at::Migration),
             Box::new(m20261202_000002_create_audit_log::Migration),
+            Box::new(m20261202_000003_create_unit::Migration),
+            Box::new(m20261202_000004_create_household::Migration),
+            Box::new(m20261202_000005_create_residency::Migration),
+            Box::new(m20261202_000006_create_position::Migration),
         ]
     }
 }

@@ -11,6 +11,7 @@
 //! and here its lines in `sync_app!` and in [`App`].
 
 pub mod schedule;
+pub mod territory;
 
 use poem_openapi::Object;
 use sea_orm::{ConnectionTrait, DbErr};
@@ -23,6 +24,7 @@ use crate::sync::registry::{MutationStatus, SyncApp};
 use crate::sync::scope::SyncScope;
 use crate::sync::wire::PushedMutation;
 use schedule::wire as sched;
+use territory::wire as terr;
 
 pub use crate::sync::registry::Ctx;
 
@@ -43,6 +45,19 @@ crate::sync_app! {
         "signup.request" => SignupRequest(sched::SignupRequestMutation),
         "signup.cancel" => SignupCancel(sched::SignupCancelMutation),
         "attendance.mark" => AttendanceMark(sched::AttendanceMarkMutation),
+        "unit.create" => UnitCreate(terr::UnitCreateMutation),
+        "unit.rename" => UnitRename(terr::UnitRenameMutation),
+        "unit.delete" => UnitDelete(terr::UnitDeleteMutation),
+        "cell.create" => CellCreate(terr::CellCreateMutation),
+        "cell.assign" => CellAssign(terr::CellAssignMutation),
+        "household.create" => HouseholdCreate(terr::HouseholdCreateMutation),
+        "residency.claim" => ResidencyClaim(terr::ResidencyClaimMutation),
+        "residency.record" => ResidencyRecord(terr::ResidencyRecordMutation),
+        "residency.decide" => ResidencyDecide(terr::ResidencyDecideMutation),
+        "residency.move_out" => ResidencyMoveOut(terr::ResidencyMoveOutMutation),
+        "position.assign" => PositionAssign(terr::PositionAssignMutation),
+        "position.end" => PositionEnd(terr::PositionEndMutation),
+        "position.show_phone" => PositionShowPhone(terr::PositionShowPhoneMutation),
     }
     /// One object's new state, named by `entity`. Apply in order: `put` replaces the object,
     /// `delete` removes it (deleting an unknown id is a no-op).
@@ -54,6 +69,11 @@ crate::sync_app! {
         "signup" => Signup(sched::SignupChange),
         "occurrence_tally" => OccurrenceTally(sched::OccurrenceTallyChange),
         "attendance" => Attendance(sched::AttendanceChange),
+        "cell" => Cell(terr::CellChange),
+        "unit" => Unit(terr::UnitChange),
+        "household" => Household(terr::HouseholdChange),
+        "residency" => Residency(terr::ResidencyChange),
+        "position" => Position(terr::PositionChange),
     }
     /// Why a mutation was rejected, or a note on one that was applied.
     pub enum MutationCode {
@@ -67,6 +87,22 @@ crate::sync_app! {
         PastCutoff = "past_cutoff",
         /// The occurrence was cancelled or no longer exists.
         OccurrenceCancelled = "occurrence_cancelled",
+        /// A unit of this kind with this name is already there (or this flat is a household).
+        NameTaken = "name_taken",
+        /// The unit still has units, households or holders under it.
+        UnitNotEmpty = "unit_not_empty",
+        /// The building is in another grid cell: take it out of that one first.
+        BuildingInAnotherCell = "building_in_another_cell",
+        /// The resident already belongs to a household: move out first.
+        AlreadyInHousehold = "already_in_household",
+        /// The claim was decided already.
+        NotPending = "not_pending",
+        /// The residency has ended.
+        MovedOut = "moved_out",
+        /// The position is held over another kind of unit.
+        WrongUnit = "wrong_unit",
+        /// Another holder's term of this single-holder position overlaps.
+        TermOverlaps = "term_overlaps",
     }
 }
 
@@ -82,19 +118,24 @@ impl SyncApp for App {
     const MIN_SCHEMA_VERSION: u32 = 1;
 
     fn tables() -> Vec<Box<dyn FeedTable<Self>>> {
-        schedule::tables()
+        let mut tables = schedule::tables();
+        tables.extend(territory::tables());
+        tables
     }
 
     fn scope_of(actor: &Actor) -> SyncScope {
         SyncScope {
             admin: actor.is_admin_of(actor.community_id),
-            over: schedule::sees_over(actor).collect(),
+            over: schedule::sees_over(actor)
+                .chain(territory::sees_over(actor))
+                .collect(),
         }
     }
 
     async fn grants_of<C: ConnectionTrait>(conn: &C, resident: Uuid) -> Result<Vec<Grant>, DbErr> {
         let mut grants = crate::persistence::roles::grants_of(conn, resident).await?;
         grants.extend(schedule::grants_of(conn, resident).await?);
+        grants.extend(territory::grants_of(conn, resident).await?);
         Ok(grants)
     }
 
@@ -109,6 +150,8 @@ impl SyncApp for App {
 pub struct HeldByCapabilities {
     /// Volunteer groups, sign-ups, attendance and calendar feeds.
     pub schedule: schedule::export::ScheduleData,
+    /// Households lived in (with the name and birth declared) and positions held.
+    pub territory: territory::export::TerritoryData,
 }
 
 /// Reads what every capability holds about `resident`.
@@ -118,6 +161,7 @@ pub async fn held_by(
 ) -> Result<HeldByCapabilities, DbErr> {
     Ok(HeldByCapabilities {
         schedule: schedule::export::held_by(conn, resident).await?,
+        territory: territory::export::held_by(conn, resident).await?,
     })
 }
 
@@ -129,7 +173,9 @@ pub async fn forget_resident(
     resident: Uuid,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Option<i64>, DbErr> {
-    schedule::forget::forget(conn, community, resident, now).await
+    let schedule = schedule::forget::forget(conn, community, resident, now).await?;
+    let territory = territory::export::forget(conn, community, resident, now).await?;
+    Ok(schedule.max(territory))
 }
 
 /// A mutation's outcome in this app.

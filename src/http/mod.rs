@@ -35,7 +35,7 @@ use crate::auth::tokens::TokenKeys;
 use crate::domain::hlc::ServerClock;
 use crate::domain::permissions::Grant;
 use crate::domain::throttle::LoginThrottle;
-use crate::features::{App, schedule};
+use crate::features::{App, schedule, territory};
 use crate::sync::cursor::CursorKey;
 use crate::sync::pokes::Poker;
 use crate::sync::write::WriteGate;
@@ -138,6 +138,7 @@ pub type Apis = (
     communities::CommunitiesApi,
     sync::SyncApi,
     schedule::http::ScheduleApi,
+    territory::http::TerritoryApi,
 );
 
 /// The API and its OpenAPI document.
@@ -150,6 +151,7 @@ pub fn api_service() -> OpenApiService<Apis, ()> {
             communities::CommunitiesApi,
             sync::SyncApi,
             schedule::http::ScheduleApi,
+            territory::http::TerritoryApi,
         ),
         "linli",
         env!("CARGO_PKG_VERSION"),

@@ -357,6 +357,12 @@ impl<const S: u32> From<ApiError> for Errors<S> {
     }
 }
 
+impl<const S: u32> From<DbErr> for Errors<S> {
+    fn from(err: DbErr) -> Self {
+        ApiError::from(err).into()
+    }
+}
+
 impl<const S: u32> From<Errors<S>> for poem::Error {
     fn from(errors: Errors<S>) -> Self {
         errors.0.into()

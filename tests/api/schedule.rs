@@ -1020,6 +1020,33 @@ async fn compaction_purges_old_tombstones_of_every_registered_table() {
     );
     let who = volunteer_id(&s.app, &volunteer).await;
     admin.mutate("attendance.mark", json!({"occurrence_id": occ, "series_id": s.series, "original_start": t0, "user_id": who, "status": "present"}));
+    // The territory's tables too: a compound, a building in a grid cell, a household with a
+    // resident recorded in it, and the building's leader.
+    let (compound, building, cell, flat) = (
+        Uuid::now_v7(),
+        Uuid::now_v7(),
+        Uuid::now_v7(),
+        Uuid::now_v7(),
+    );
+    admin.mutate(
+        "unit.create",
+        json!({"id": compound, "kind": "compound", "name": "一區"}),
+    );
+    admin.mutate(
+        "unit.create",
+        json!({"id": building, "kind": "building", "parent_id": compound, "name": "3號樓"}),
+    );
+    admin.mutate("cell.create", json!({"id": cell, "name": "第一網格"}));
+    admin.mutate(
+        "cell.assign",
+        json!({"building_id": building, "cell_id": cell}),
+    );
+    admin.mutate(
+        "household.create",
+        json!({"id": flat, "building_id": building, "entrance": "1", "floor": 3, "room": "302"}),
+    );
+    admin.mutate("residency.record", json!({"id": Uuid::now_v7(), "household_id": flat, "relation": "owner", "name": "孫奶奶", "born": "1941"}));
+    admin.mutate("position.assign", json!({"id": Uuid::now_v7(), "kind": "building_leader", "unit_id": building, "resident_id": who, "starts_on": "2026-01-01"}));
     let out = admin.push().await;
     assert!(
         out["results"]

@@ -555,6 +555,71 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/buildings/{building_id}/roll": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A building's roll
+         * @description Who lives in the building today, household by household, with the census counts: for
+         *     the holders keeping its roll (its building leader, the area leader and branch
+         *     president above it, its grid worker, the president and vice president) and admins.
+         */
+        get: operations["get_building_roll"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/positions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Positions held today
+         * @description Every position of the community held today, with its holder's name (no numbers).
+         */
+        get: operations["list_positions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/leaders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My leaders
+         * @description The holders over the caller's household today (its building leader, area leader,
+         *     branch president, grid worker and representatives) and the community's president
+         *     and vice presidents, each with their phone number if they chose to show it to the
+         *     residents of their unit. Without a confirmed household, the community-wide ones only.
+         */
+        get: operations["list_my_leaders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -673,11 +738,79 @@ export interface components {
             /** @description Subscribe to this path on the server (`webcal://host/…` on phones). */
             path: string;
         };
+        /** CellAssignArgs */
+        CellAssignArgs: {
+            /** Format: uuid */
+            building_id: string;
+            /**
+             * Format: uuid
+             * @description The cell, or null to take the building out of its cell.
+             */
+            cell_id?: string | null;
+        };
+        /**
+         * CellAssignMutation
+         * @description Put a building in a grid cell, or take it out (`cell_id` null). A building already in
+         *     another cell must be taken out first (admins and the president).
+         */
+        CellAssignMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["CellAssignArgs"];
+        };
+        /**
+         * CellChange
+         * @description A grid cell was created or changed (`put`), or deleted.
+         */
+        CellChange: {
+            /** Format: uuid */
+            id: string;
+            op: components["schemas"]["ChangeOp"];
+            /** @description The object's current state; absent for deletes. */
+            data?: components["schemas"]["CellData"] & unknown;
+        };
+        /** CellCreateArgs */
+        CellCreateArgs: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+        };
+        /**
+         * CellCreateMutation
+         * @description Create a grid cell (admins and the president).
+         */
+        CellCreateMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["CellCreateArgs"];
+        };
+        /** CellData */
+        CellData: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+        };
         /**
          * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
          *     `delete` removes it (deleting an unknown id is a no-op).
          */
-        Change: components["schemas"]["Change_GroupChange"] | components["schemas"]["Change_MembershipChange"] | components["schemas"]["Change_SeriesChange"] | components["schemas"]["Change_OccurrenceOverrideChange"] | components["schemas"]["Change_SignupChange"] | components["schemas"]["Change_OccurrenceTallyChange"] | components["schemas"]["Change_AttendanceChange"];
+        Change: components["schemas"]["Change_GroupChange"] | components["schemas"]["Change_MembershipChange"] | components["schemas"]["Change_SeriesChange"] | components["schemas"]["Change_OccurrenceOverrideChange"] | components["schemas"]["Change_SignupChange"] | components["schemas"]["Change_OccurrenceTallyChange"] | components["schemas"]["Change_AttendanceChange"] | components["schemas"]["Change_CellChange"] | components["schemas"]["Change_UnitChange"] | components["schemas"]["Change_HouseholdChange"] | components["schemas"]["Change_ResidencyChange"] | components["schemas"]["Change_PositionChange"];
         /** @enum {string} */
         ChangeOp: "put" | "delete";
         /**
@@ -701,6 +834,23 @@ export interface components {
          * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
          *     `delete` removes it (deleting an unknown id is a no-op).
          */
+        Change_CellChange: {
+            /**
+             * @example cell
+             * @enum {string}
+             */
+            entity: "cell";
+        } & components["schemas"]["CellChange"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            entity: "cell";
+        };
+        /**
+         * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
+         *     `delete` removes it (deleting an unknown id is a no-op).
+         */
         Change_GroupChange: {
             /**
              * @example group
@@ -713,6 +863,23 @@ export interface components {
              * @enum {string}
              */
             entity: "group";
+        };
+        /**
+         * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
+         *     `delete` removes it (deleting an unknown id is a no-op).
+         */
+        Change_HouseholdChange: {
+            /**
+             * @example household
+             * @enum {string}
+             */
+            entity: "household";
+        } & components["schemas"]["HouseholdChange"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            entity: "household";
         };
         /**
          * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
@@ -769,6 +936,40 @@ export interface components {
          * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
          *     `delete` removes it (deleting an unknown id is a no-op).
          */
+        Change_PositionChange: {
+            /**
+             * @example position
+             * @enum {string}
+             */
+            entity: "position";
+        } & components["schemas"]["PositionChange"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            entity: "position";
+        };
+        /**
+         * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
+         *     `delete` removes it (deleting an unknown id is a no-op).
+         */
+        Change_ResidencyChange: {
+            /**
+             * @example residency
+             * @enum {string}
+             */
+            entity: "residency";
+        } & components["schemas"]["ResidencyChange"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            entity: "residency";
+        };
+        /**
+         * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
+         *     `delete` removes it (deleting an unknown id is a no-op).
+         */
         Change_SeriesChange: {
             /**
              * @example series
@@ -799,6 +1000,25 @@ export interface components {
              */
             entity: "signup";
         };
+        /**
+         * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
+         *     `delete` removes it (deleting an unknown id is a no-op).
+         */
+        Change_UnitChange: {
+            /**
+             * @example unit
+             * @enum {string}
+             */
+            entity: "unit";
+        } & components["schemas"]["UnitChange"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            entity: "unit";
+        };
+        /** @enum {string} */
+        ClaimVerdict: "confirm" | "refuse";
         /**
          * CommunitySummary
          * @description A community residents can join.
@@ -1013,6 +1233,31 @@ export interface components {
             /** Format: date-time */
             left_at?: string;
         };
+        /** HeldPosition */
+        HeldPosition: {
+            kind: string;
+            /** Format: uuid */
+            unit_id?: string;
+            /** Format: naive-date */
+            starts_on: string;
+            /** Format: naive-date */
+            ends_on?: string;
+            shows_phone: boolean;
+        };
+        /** HeldResidency */
+        HeldResidency: {
+            /** Format: uuid */
+            household_id: string;
+            flat: string;
+            name: string;
+            born: string;
+            relation: string;
+            status: string;
+            /** Format: naive-date */
+            moved_in: string;
+            /** Format: naive-date */
+            moved_out?: string;
+        };
         /** HeldSignup */
         HeldSignup: {
             /** Format: uuid */
@@ -1036,6 +1281,22 @@ export interface components {
             updated_at: string;
         };
         /**
+         * Holder
+         * @description A position held today.
+         */
+        Holder: {
+            /** Format: uuid */
+            position_id: string;
+            kind: components["schemas"]["PositionKindWire"];
+            /** Format: uuid */
+            unit_id?: string;
+            /** Format: uuid */
+            resident_id: string;
+            holder_name: string;
+            /** @description Only in `GET /api/v1/me/leaders`, to residents of the unit, if the holder chose to. */
+            phone?: string;
+        };
+        /**
          * HoursEntry
          * @description Service hours in one month.
          */
@@ -1053,6 +1314,62 @@ export interface components {
              * @description Sessions attended.
              */
             sessions: number;
+        };
+        /**
+         * HouseholdChange
+         * @description A household was added (`put`), or removed.
+         */
+        HouseholdChange: {
+            /** Format: uuid */
+            id: string;
+            op: components["schemas"]["ChangeOp"];
+            /** @description The object's current state; absent for deletes. */
+            data?: components["schemas"]["HouseholdData"] & unknown;
+        };
+        /** HouseholdCreateArgs */
+        HouseholdCreateArgs: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            building_id: string;
+            /** @description 單元 (entrance or stairwell), at most 8 characters; empty when the building has one. */
+            entrance: string;
+            /**
+             * Format: int32
+             * @description -5 to 99.
+             */
+            floor: number;
+            /** @description 1 to 16 characters; unique with the entrance in the building. */
+            room: string;
+        };
+        /**
+         * HouseholdCreateMutation
+         * @description Add a household (a flat) to a building (admins, the president, and holders keeping the
+         *     building's roll).
+         */
+        HouseholdCreateMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["HouseholdCreateArgs"];
+        };
+        /** HouseholdData */
+        HouseholdData: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            building_id: string;
+            entrance: string;
+            /** Format: int32 */
+            floor: number;
+            room: string;
         };
         /**
          * LoginRequest
@@ -1139,12 +1456,12 @@ export interface components {
             display_name: string;
         };
         /** @description One offline edit, named by `name`. */
-        Mutation: components["schemas"]["Mutation_GroupCreateMutation"] | components["schemas"]["Mutation_GroupUpdateMutation"] | components["schemas"]["Mutation_GroupDeleteMutation"] | components["schemas"]["Mutation_GroupJoinMutation"] | components["schemas"]["Mutation_GroupLeaveMutation"] | components["schemas"]["Mutation_MemberSetRoleMutation"] | components["schemas"]["Mutation_SeriesCreateMutation"] | components["schemas"]["Mutation_SeriesUpdateMutation"] | components["schemas"]["Mutation_SeriesDeleteMutation"] | components["schemas"]["Mutation_OccurrenceOverrideMutation"] | components["schemas"]["Mutation_OccurrenceClearOverrideMutation"] | components["schemas"]["Mutation_SignupRequestMutation"] | components["schemas"]["Mutation_SignupCancelMutation"] | components["schemas"]["Mutation_AttendanceMarkMutation"];
+        Mutation: components["schemas"]["Mutation_GroupCreateMutation"] | components["schemas"]["Mutation_GroupUpdateMutation"] | components["schemas"]["Mutation_GroupDeleteMutation"] | components["schemas"]["Mutation_GroupJoinMutation"] | components["schemas"]["Mutation_GroupLeaveMutation"] | components["schemas"]["Mutation_MemberSetRoleMutation"] | components["schemas"]["Mutation_SeriesCreateMutation"] | components["schemas"]["Mutation_SeriesUpdateMutation"] | components["schemas"]["Mutation_SeriesDeleteMutation"] | components["schemas"]["Mutation_OccurrenceOverrideMutation"] | components["schemas"]["Mutation_OccurrenceClearOverrideMutation"] | components["schemas"]["Mutation_SignupRequestMutation"] | components["schemas"]["Mutation_SignupCancelMutation"] | components["schemas"]["Mutation_AttendanceMarkMutation"] | components["schemas"]["Mutation_UnitCreateMutation"] | components["schemas"]["Mutation_UnitRenameMutation"] | components["schemas"]["Mutation_UnitDeleteMutation"] | components["schemas"]["Mutation_CellCreateMutation"] | components["schemas"]["Mutation_CellAssignMutation"] | components["schemas"]["Mutation_HouseholdCreateMutation"] | components["schemas"]["Mutation_ResidencyClaimMutation"] | components["schemas"]["Mutation_ResidencyRecordMutation"] | components["schemas"]["Mutation_ResidencyDecideMutation"] | components["schemas"]["Mutation_ResidencyMoveOutMutation"] | components["schemas"]["Mutation_PositionAssignMutation"] | components["schemas"]["Mutation_PositionEndMutation"] | components["schemas"]["Mutation_PositionShowPhoneMutation"];
         /**
          * @description Why a mutation was rejected, or a note on one that was applied.
          * @enum {string}
          */
-        MutationCode: "invalid_mutation" | "validation_failed" | "forbidden" | "not_found" | "deleted" | "conflict" | "clock_adjusted" | "already_processed" | "signups_not_open" | "signups_closed" | "waitlist_full" | "past_cutoff" | "occurrence_cancelled";
+        MutationCode: "invalid_mutation" | "validation_failed" | "forbidden" | "not_found" | "deleted" | "conflict" | "clock_adjusted" | "already_processed" | "signups_not_open" | "signups_closed" | "waitlist_full" | "past_cutoff" | "occurrence_cancelled" | "name_taken" | "unit_not_empty" | "building_in_another_cell" | "already_in_household" | "not_pending" | "moved_out" | "wrong_unit" | "term_overlaps";
         /** MutationResult */
         MutationResult: {
             /** Format: int64 */
@@ -1169,6 +1486,34 @@ export interface components {
              * @enum {string}
              */
             name: "attendance.mark";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_CellAssignMutation: {
+            /**
+             * @example cell.assign
+             * @enum {string}
+             */
+            name: "cell.assign";
+        } & components["schemas"]["CellAssignMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "cell.assign";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_CellCreateMutation: {
+            /**
+             * @example cell.create
+             * @enum {string}
+             */
+            name: "cell.create";
+        } & components["schemas"]["CellCreateMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "cell.create";
         };
         /** @description One offline edit, named by `name`. */
         Mutation_GroupCreateMutation: {
@@ -1241,6 +1586,20 @@ export interface components {
             name: "group.update";
         };
         /** @description One offline edit, named by `name`. */
+        Mutation_HouseholdCreateMutation: {
+            /**
+             * @example household.create
+             * @enum {string}
+             */
+            name: "household.create";
+        } & components["schemas"]["HouseholdCreateMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "household.create";
+        };
+        /** @description One offline edit, named by `name`. */
         Mutation_MemberSetRoleMutation: {
             /**
              * @example member.set_role
@@ -1281,6 +1640,104 @@ export interface components {
              * @enum {string}
              */
             name: "occurrence.override";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_PositionAssignMutation: {
+            /**
+             * @example position.assign
+             * @enum {string}
+             */
+            name: "position.assign";
+        } & components["schemas"]["PositionAssignMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "position.assign";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_PositionEndMutation: {
+            /**
+             * @example position.end
+             * @enum {string}
+             */
+            name: "position.end";
+        } & components["schemas"]["PositionEndMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "position.end";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_PositionShowPhoneMutation: {
+            /**
+             * @example position.show_phone
+             * @enum {string}
+             */
+            name: "position.show_phone";
+        } & components["schemas"]["PositionShowPhoneMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "position.show_phone";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_ResidencyClaimMutation: {
+            /**
+             * @example residency.claim
+             * @enum {string}
+             */
+            name: "residency.claim";
+        } & components["schemas"]["ResidencyClaimMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "residency.claim";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_ResidencyDecideMutation: {
+            /**
+             * @example residency.decide
+             * @enum {string}
+             */
+            name: "residency.decide";
+        } & components["schemas"]["ResidencyDecideMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "residency.decide";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_ResidencyMoveOutMutation: {
+            /**
+             * @example residency.move_out
+             * @enum {string}
+             */
+            name: "residency.move_out";
+        } & components["schemas"]["ResidencyMoveOutMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "residency.move_out";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_ResidencyRecordMutation: {
+            /**
+             * @example residency.record
+             * @enum {string}
+             */
+            name: "residency.record";
+        } & components["schemas"]["ResidencyRecordMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "residency.record";
         };
         /** @description One offline edit, named by `name`. */
         Mutation_SeriesCreateMutation: {
@@ -1352,6 +1809,48 @@ export interface components {
              */
             name: "signup.request";
         };
+        /** @description One offline edit, named by `name`. */
+        Mutation_UnitCreateMutation: {
+            /**
+             * @example unit.create
+             * @enum {string}
+             */
+            name: "unit.create";
+        } & components["schemas"]["UnitCreateMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "unit.create";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_UnitDeleteMutation: {
+            /**
+             * @example unit.delete
+             * @enum {string}
+             */
+            name: "unit.delete";
+        } & components["schemas"]["UnitDeleteMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "unit.delete";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_UnitRenameMutation: {
+            /**
+             * @example unit.rename
+             * @enum {string}
+             */
+            name: "unit.rename";
+        } & components["schemas"]["UnitRenameMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "unit.rename";
+        };
         /**
          * MyData
          * @description Everything linli holds about the signed-in resident, as the law on personal information
@@ -1367,6 +1866,8 @@ export interface components {
             devices: components["schemas"]["DeviceRecord"][];
             /** @description Volunteer groups, sign-ups, attendance and calendar feeds. */
             schedule: components["schemas"]["ScheduleData"] & unknown;
+            /** @description Households lived in (with the name and birth declared) and positions held. */
+            territory: components["schemas"]["TerritoryData"] & unknown;
         };
         /**
          * ObjectRef
@@ -1555,6 +2056,125 @@ export interface components {
             waitlisted: number;
             /** @description The caller's own sign-up, if any. */
             my_signup?: components["schemas"]["SignupStatus"] & unknown;
+        };
+        /** PositionAssignArgs */
+        PositionAssignArgs: {
+            /** Format: uuid */
+            id: string;
+            kind: components["schemas"]["PositionKindWire"];
+            /**
+             * Format: uuid
+             * @description The building, area, compound or grid cell the position is over; null for the
+             *     community-wide ones.
+             */
+            unit_id?: string | null;
+            /** Format: uuid */
+            resident_id: string;
+            /** Format: naive-date */
+            starts_on: string;
+            /** Format: naive-date */
+            ends_on?: string | null;
+            /** @description The decision or election it rests on; at most 200 characters. */
+            decision?: string | null;
+        };
+        /**
+         * PositionAssignMutation
+         * @description Appoint a resident to a position over a unit, for a term (admins and the president).
+         *     The four elected levels and grid workers have one holder at a time.
+         */
+        PositionAssignMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["PositionAssignArgs"];
+        };
+        /**
+         * PositionChange
+         * @description A position holding was made or changed (`put`), or removed.
+         */
+        PositionChange: {
+            /** Format: uuid */
+            id: string;
+            op: components["schemas"]["ChangeOp"];
+            /** @description The object's current state; absent for deletes. */
+            data?: components["schemas"]["PositionData"] & unknown;
+        };
+        /** PositionData */
+        PositionData: {
+            /** Format: uuid */
+            id: string;
+            kind: components["schemas"]["PositionKindWire"];
+            /** Format: uuid */
+            unit_id?: string;
+            /** Format: uuid */
+            resident_id: string;
+            holder_name: string;
+            /** Format: naive-date */
+            starts_on: string;
+            /** Format: naive-date */
+            ends_on?: string;
+            decision: string;
+            /** @description Whether residents of the unit see the holder's number (`GET /api/v1/me/leaders`). */
+            show_phone: boolean;
+        };
+        /** PositionEndArgs */
+        PositionEndArgs: {
+            /** Format: uuid */
+            id: string;
+            /** Format: naive-date */
+            ends_on: string;
+        };
+        /**
+         * PositionEndMutation
+         * @description End a holding on a day (admins and the president).
+         */
+        PositionEndMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["PositionEndArgs"];
+        };
+        /**
+         * @description A position, as the wire names it.
+         * @enum {string}
+         */
+        PositionKindWire: "building_leader" | "area_leader" | "branch_president" | "president" | "vice_president" | "representative" | "grid_worker" | "help_team" | "mediator" | "election_officer" | "company_liaison";
+        /** PositionShowPhoneArgs */
+        PositionShowPhoneArgs: {
+            /** Format: uuid */
+            id: string;
+            show_phone: boolean;
+        };
+        /**
+         * PositionShowPhoneMutation
+         * @description Whether residents of one's unit see one's phone number (the holder only).
+         */
+        PositionShowPhoneMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["PositionShowPhoneArgs"];
         };
         /**
          * Problem
@@ -1784,6 +2404,165 @@ export interface components {
             community_id: string;
         };
         /**
+         * @description How a person belongs to a household.
+         * @enum {string}
+         */
+        RelationWire: "owner" | "tenant" | "family";
+        /**
+         * ResidencyChange
+         * @description A residency the caller may see was claimed, recorded, decided or ended (`put`), or is
+         *     no longer visible (`delete`).
+         */
+        ResidencyChange: {
+            /** Format: uuid */
+            id: string;
+            op: components["schemas"]["ChangeOp"];
+            /** @description The object's current state; absent for deletes. */
+            data?: components["schemas"]["ResidencyData"] & unknown;
+        };
+        /** ResidencyClaimArgs */
+        ResidencyClaimArgs: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            household_id: string;
+            relation: components["schemas"]["RelationWire"];
+            /** @description The name for the roll; the account's name when absent. */
+            name?: string | null;
+            /** @description `YYYY` or `YYYY-MM-DD` (elections need the voting age); verified with the claim. */
+            born: string;
+            /**
+             * Format: naive-date
+             * @description When the resident moved in; today when absent.
+             */
+            moved_in?: string | null;
+        };
+        /**
+         * ResidencyClaimMutation
+         * @description Claim one's household: `pending` until a holder over the building confirms or refuses.
+         *     A resident holds at most one household at a time.
+         */
+        ResidencyClaimMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["ResidencyClaimArgs"];
+        };
+        /** ResidencyData */
+        ResidencyData: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            household_id: string;
+            /** Format: uuid */
+            building_id: string;
+            /**
+             * Format: uuid
+             * @description None for a resident recorded without an account.
+             */
+            resident_id?: string;
+            name: string;
+            born: string;
+            relation: components["schemas"]["RelationWire"];
+            status: components["schemas"]["ResidencyStatus"];
+            /** Format: naive-date */
+            moved_in: string;
+            /** Format: naive-date */
+            moved_out?: string;
+        };
+        /** ResidencyDecideArgs */
+        ResidencyDecideArgs: {
+            /** Format: uuid */
+            id: string;
+            verdict: components["schemas"]["ClaimVerdict"];
+        };
+        /**
+         * ResidencyDecideMutation
+         * @description Confirm or refuse a pending claim (the building's leader and the holders above it).
+         */
+        ResidencyDecideMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["ResidencyDecideArgs"];
+        };
+        /** ResidencyMoveOutArgs */
+        ResidencyMoveOutArgs: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: naive-date
+             * @description The last day in the household; today when absent.
+             */
+            on?: string | null;
+        };
+        /**
+         * ResidencyMoveOutMutation
+         * @description Move out: the residency ends on `on` and stays as history (the resident, or holders
+         *     keeping the building's roll).
+         */
+        ResidencyMoveOutMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["ResidencyMoveOutArgs"];
+        };
+        /** ResidencyRecordArgs */
+        ResidencyRecordArgs: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            household_id: string;
+            relation: components["schemas"]["RelationWire"];
+            /** @description 1 to 40 characters. */
+            name: string;
+            /** @description `YYYY` or `YYYY-MM-DD`. */
+            born: string;
+            /** Format: naive-date */
+            moved_in?: string | null;
+        };
+        /**
+         * ResidencyRecordMutation
+         * @description Record a resident without a smartphone in a household (holders keeping the building's
+         *     roll): verified at once, no account or phone number needed.
+         */
+        ResidencyRecordMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["ResidencyRecordArgs"];
+        };
+        /** @enum {string} */
+        ResidencyStatus: "pending" | "verified" | "refused";
+        /**
          * ResidentPage
          * @description One page of residents, oldest account first.
          */
@@ -1819,6 +2598,58 @@ export interface components {
             scope: components["schemas"]["ScopeKind"];
             /** Format: uuid */
             scope_id: string;
+        };
+        /**
+         * Roll
+         * @description A building's roll today.
+         */
+        Roll: {
+            /** Format: uuid */
+            building_id: string;
+            /** Format: int64 */
+            households: number;
+            /**
+             * Format: int64
+             * @description Verified residents living there today: the census.
+             */
+            residents: number;
+            /**
+             * Format: int64
+             * @description Of them, 18 or older today (by date, or by year where the year decides).
+             */
+            adults: number;
+            /**
+             * Format: int64
+             * @description Claims waiting for a decision.
+             */
+            pending: number;
+            entries: components["schemas"]["RollEntry"][];
+        };
+        /**
+         * RollEntry
+         * @description One person on a building's roll.
+         */
+        RollEntry: {
+            /** Format: uuid */
+            residency_id: string;
+            /** Format: uuid */
+            household_id: string;
+            entrance: string;
+            /** Format: int32 */
+            floor: number;
+            room: string;
+            name: string;
+            born: string;
+            relation: components["schemas"]["RelationWire"];
+            /** @description `pending` claims await the building leader's decision; `verified` ones count. */
+            status: components["schemas"]["ResidencyStatus"] & unknown;
+            /**
+             * Format: uuid
+             * @description None for a resident recorded without an account.
+             */
+            resident_id?: string;
+            /** Format: naive-date */
+            moved_in: string;
         };
         /**
          * RosterEntry
@@ -2201,8 +3032,130 @@ export interface components {
          * @enum {string}
          */
         SyncEventKind: "poke" | "heartbeat";
+        /**
+         * TerritoryData
+         * @description What the territory holds about the resident.
+         */
+        TerritoryData: {
+            /** @description Every household claimed or recorded for them, with what was declared. */
+            residencies: components["schemas"]["HeldResidency"][];
+            /** @description Every position held, past and present. */
+            positions: components["schemas"]["HeldPosition"][];
+        };
+        /**
+         * TerritoryRef
+         * @description Names an existing object of the territory.
+         */
+        TerritoryRef: {
+            /** Format: uuid */
+            id: string;
+        };
         /** @enum {string} */
         TokenType: "Bearer";
+        /**
+         * UnitChange
+         * @description A compound, area or building was created or changed (`put`), or deleted.
+         */
+        UnitChange: {
+            /** Format: uuid */
+            id: string;
+            op: components["schemas"]["ChangeOp"];
+            /** @description The object's current state; absent for deletes. */
+            data?: components["schemas"]["UnitData"] & unknown;
+        };
+        /** UnitCreateArgs */
+        UnitCreateArgs: {
+            /**
+             * Format: uuid
+             * @description A UUIDv7 the phone generated.
+             */
+            id: string;
+            kind: components["schemas"]["UnitKindWire"];
+            /**
+             * Format: uuid
+             * @description None for a compound; a compound for an area; an area or a compound for a building.
+             */
+            parent_id?: string | null;
+            /** @description 1 to 80 characters, unique among the parent's units of its kind. */
+            name: string;
+        };
+        /**
+         * UnitCreateMutation
+         * @description Create a compound, area or building (admins and the president).
+         */
+        UnitCreateMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["UnitCreateArgs"];
+        };
+        /** UnitData */
+        UnitData: {
+            /** Format: uuid */
+            id: string;
+            kind: components["schemas"]["UnitKindWire"];
+            /** Format: uuid */
+            parent_id?: string;
+            name: string;
+            /**
+             * Format: uuid
+             * @description A building's grid cell.
+             */
+            cell_id?: string;
+        };
+        /**
+         * UnitDeleteMutation
+         * @description Delete a unit with nothing under it: no live unit, household or holder (admins and the
+         *     president).
+         */
+        UnitDeleteMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["TerritoryRef"];
+        };
+        /**
+         * @description A level of the territory.
+         * @enum {string}
+         */
+        UnitKindWire: "compound" | "area" | "building";
+        /** UnitRenameArgs */
+        UnitRenameArgs: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+        };
+        /**
+         * UnitRenameMutation
+         * @description Rename a unit (admins and the president).
+         */
+        UnitRenameMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["UnitRenameArgs"];
+        };
     };
     responses: never;
     parameters: never;
@@ -2218,15 +3171,27 @@ export type AttendanceStatus = components['schemas']['AttendanceStatus'];
 export type AuditEntry = components['schemas']['AuditEntry'];
 export type AuditPage = components['schemas']['AuditPage'];
 export type CalendarFeed = components['schemas']['CalendarFeed'];
+export type CellAssignArgs = components['schemas']['CellAssignArgs'];
+export type CellAssignMutation = components['schemas']['CellAssignMutation'];
+export type CellChange = components['schemas']['CellChange'];
+export type CellCreateArgs = components['schemas']['CellCreateArgs'];
+export type CellCreateMutation = components['schemas']['CellCreateMutation'];
+export type CellData = components['schemas']['CellData'];
 export type Change = components['schemas']['Change'];
 export type ChangeOp = components['schemas']['ChangeOp'];
 export type ChangeAttendanceChange = components['schemas']['Change_AttendanceChange'];
+export type ChangeCellChange = components['schemas']['Change_CellChange'];
 export type ChangeGroupChange = components['schemas']['Change_GroupChange'];
+export type ChangeHouseholdChange = components['schemas']['Change_HouseholdChange'];
 export type ChangeMembershipChange = components['schemas']['Change_MembershipChange'];
 export type ChangeOccurrenceOverrideChange = components['schemas']['Change_OccurrenceOverrideChange'];
 export type ChangeOccurrenceTallyChange = components['schemas']['Change_OccurrenceTallyChange'];
+export type ChangePositionChange = components['schemas']['Change_PositionChange'];
+export type ChangeResidencyChange = components['schemas']['Change_ResidencyChange'];
 export type ChangeSeriesChange = components['schemas']['Change_SeriesChange'];
 export type ChangeSignupChange = components['schemas']['Change_SignupChange'];
+export type ChangeUnitChange = components['schemas']['Change_UnitChange'];
+export type ClaimVerdict = components['schemas']['ClaimVerdict'];
 export type CommunitySummary = components['schemas']['CommunitySummary'];
 export type DeleteAccountRequest = components['schemas']['DeleteAccountRequest'];
 export type DeviceRecord = components['schemas']['DeviceRecord'];
@@ -2242,8 +3207,15 @@ export type GroupUpdateArgs = components['schemas']['GroupUpdateArgs'];
 export type GroupUpdateMutation = components['schemas']['GroupUpdateMutation'];
 export type HeldAttendance = components['schemas']['HeldAttendance'];
 export type HeldMembership = components['schemas']['HeldMembership'];
+export type HeldPosition = components['schemas']['HeldPosition'];
+export type HeldResidency = components['schemas']['HeldResidency'];
 export type HeldSignup = components['schemas']['HeldSignup'];
+export type Holder = components['schemas']['Holder'];
 export type HoursEntry = components['schemas']['HoursEntry'];
+export type HouseholdChange = components['schemas']['HouseholdChange'];
+export type HouseholdCreateArgs = components['schemas']['HouseholdCreateArgs'];
+export type HouseholdCreateMutation = components['schemas']['HouseholdCreateMutation'];
+export type HouseholdData = components['schemas']['HouseholdData'];
 export type LoginRequest = components['schemas']['LoginRequest'];
 export type Me = components['schemas']['Me'];
 export type MemberRole = components['schemas']['MemberRole'];
@@ -2257,19 +3229,32 @@ export type MutationCode = components['schemas']['MutationCode'];
 export type MutationResult = components['schemas']['MutationResult'];
 export type MutationStatus = components['schemas']['MutationStatus'];
 export type MutationAttendanceMarkMutation = components['schemas']['Mutation_AttendanceMarkMutation'];
+export type MutationCellAssignMutation = components['schemas']['Mutation_CellAssignMutation'];
+export type MutationCellCreateMutation = components['schemas']['Mutation_CellCreateMutation'];
 export type MutationGroupCreateMutation = components['schemas']['Mutation_GroupCreateMutation'];
 export type MutationGroupDeleteMutation = components['schemas']['Mutation_GroupDeleteMutation'];
 export type MutationGroupJoinMutation = components['schemas']['Mutation_GroupJoinMutation'];
 export type MutationGroupLeaveMutation = components['schemas']['Mutation_GroupLeaveMutation'];
 export type MutationGroupUpdateMutation = components['schemas']['Mutation_GroupUpdateMutation'];
+export type MutationHouseholdCreateMutation = components['schemas']['Mutation_HouseholdCreateMutation'];
 export type MutationMemberSetRoleMutation = components['schemas']['Mutation_MemberSetRoleMutation'];
 export type MutationOccurrenceClearOverrideMutation = components['schemas']['Mutation_OccurrenceClearOverrideMutation'];
 export type MutationOccurrenceOverrideMutation = components['schemas']['Mutation_OccurrenceOverrideMutation'];
+export type MutationPositionAssignMutation = components['schemas']['Mutation_PositionAssignMutation'];
+export type MutationPositionEndMutation = components['schemas']['Mutation_PositionEndMutation'];
+export type MutationPositionShowPhoneMutation = components['schemas']['Mutation_PositionShowPhoneMutation'];
+export type MutationResidencyClaimMutation = components['schemas']['Mutation_ResidencyClaimMutation'];
+export type MutationResidencyDecideMutation = components['schemas']['Mutation_ResidencyDecideMutation'];
+export type MutationResidencyMoveOutMutation = components['schemas']['Mutation_ResidencyMoveOutMutation'];
+export type MutationResidencyRecordMutation = components['schemas']['Mutation_ResidencyRecordMutation'];
 export type MutationSeriesCreateMutation = components['schemas']['Mutation_SeriesCreateMutation'];
 export type MutationSeriesDeleteMutation = components['schemas']['Mutation_SeriesDeleteMutation'];
 export type MutationSeriesUpdateMutation = components['schemas']['Mutation_SeriesUpdateMutation'];
 export type MutationSignupCancelMutation = components['schemas']['Mutation_SignupCancelMutation'];
 export type MutationSignupRequestMutation = components['schemas']['Mutation_SignupRequestMutation'];
+export type MutationUnitCreateMutation = components['schemas']['Mutation_UnitCreateMutation'];
+export type MutationUnitDeleteMutation = components['schemas']['Mutation_UnitDeleteMutation'];
+export type MutationUnitRenameMutation = components['schemas']['Mutation_UnitRenameMutation'];
 export type MyData = components['schemas']['MyData'];
 export type ObjectRef = components['schemas']['ObjectRef'];
 export type OccurrenceClearOverrideMutation = components['schemas']['OccurrenceClearOverrideMutation'];
@@ -2281,6 +3266,15 @@ export type OccurrenceRef = components['schemas']['OccurrenceRef'];
 export type OccurrenceTallyChange = components['schemas']['OccurrenceTallyChange'];
 export type OccurrenceTallyData = components['schemas']['OccurrenceTallyData'];
 export type OccurrenceView = components['schemas']['OccurrenceView'];
+export type PositionAssignArgs = components['schemas']['PositionAssignArgs'];
+export type PositionAssignMutation = components['schemas']['PositionAssignMutation'];
+export type PositionChange = components['schemas']['PositionChange'];
+export type PositionData = components['schemas']['PositionData'];
+export type PositionEndArgs = components['schemas']['PositionEndArgs'];
+export type PositionEndMutation = components['schemas']['PositionEndMutation'];
+export type PositionKindWire = components['schemas']['PositionKindWire'];
+export type PositionShowPhoneArgs = components['schemas']['PositionShowPhoneArgs'];
+export type PositionShowPhoneMutation = components['schemas']['PositionShowPhoneMutation'];
 export type Problem = components['schemas']['Problem'];
 export type ProblemCode = components['schemas']['ProblemCode'];
 export type PullRequest = components['schemas']['PullRequest'];
@@ -2291,10 +3285,24 @@ export type Readiness = components['schemas']['Readiness'];
 export type ReadinessStatus = components['schemas']['ReadinessStatus'];
 export type RefreshRequest = components['schemas']['RefreshRequest'];
 export type RegisterRequest = components['schemas']['RegisterRequest'];
+export type RelationWire = components['schemas']['RelationWire'];
+export type ResidencyChange = components['schemas']['ResidencyChange'];
+export type ResidencyClaimArgs = components['schemas']['ResidencyClaimArgs'];
+export type ResidencyClaimMutation = components['schemas']['ResidencyClaimMutation'];
+export type ResidencyData = components['schemas']['ResidencyData'];
+export type ResidencyDecideArgs = components['schemas']['ResidencyDecideArgs'];
+export type ResidencyDecideMutation = components['schemas']['ResidencyDecideMutation'];
+export type ResidencyMoveOutArgs = components['schemas']['ResidencyMoveOutArgs'];
+export type ResidencyMoveOutMutation = components['schemas']['ResidencyMoveOutMutation'];
+export type ResidencyRecordArgs = components['schemas']['ResidencyRecordArgs'];
+export type ResidencyRecordMutation = components['schemas']['ResidencyRecordMutation'];
+export type ResidencyStatus = components['schemas']['ResidencyStatus'];
 export type ResidentPage = components['schemas']['ResidentPage'];
 export type ResidentView = components['schemas']['ResidentView'];
 export type RoleName = components['schemas']['RoleName'];
 export type RoleView = components['schemas']['RoleView'];
+export type Roll = components['schemas']['Roll'];
+export type RollEntry = components['schemas']['RollEntry'];
 export type RosterEntry = components['schemas']['RosterEntry'];
 export type ScheduleData = components['schemas']['ScheduleData'];
 export type ScopeKind = components['schemas']['ScopeKind'];
@@ -2316,7 +3324,17 @@ export type SignupRequestArgs = components['schemas']['SignupRequestArgs'];
 export type SignupRequestMutation = components['schemas']['SignupRequestMutation'];
 export type SignupStatus = components['schemas']['SignupStatus'];
 export type SyncEventKind = components['schemas']['SyncEventKind'];
+export type TerritoryData = components['schemas']['TerritoryData'];
+export type TerritoryRef = components['schemas']['TerritoryRef'];
 export type TokenType = components['schemas']['TokenType'];
+export type UnitChange = components['schemas']['UnitChange'];
+export type UnitCreateArgs = components['schemas']['UnitCreateArgs'];
+export type UnitCreateMutation = components['schemas']['UnitCreateMutation'];
+export type UnitData = components['schemas']['UnitData'];
+export type UnitDeleteMutation = components['schemas']['UnitDeleteMutation'];
+export type UnitKindWire = components['schemas']['UnitKindWire'];
+export type UnitRenameArgs = components['schemas']['UnitRenameArgs'];
+export type UnitRenameMutation = components['schemas']['UnitRenameMutation'];
 export type $defs = Record<string, never>;
 export interface operations {
     healthz: {
@@ -4196,6 +5214,188 @@ export interface operations {
             /** @description A field failed validation; `field` names it. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed. The body carries a request id, never the cause. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable; retry later. */
+            503: {
+                headers: {
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_building_roll: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                building_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["Roll"];
+                };
+            };
+            /** @description The request could not be read: malformed JSON, wrong types or bad parameters. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials. */
+            401: {
+                headers: {
+                    "WWW-AUTHENTICATE": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or none the caller may see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field failed validation; `field` names it. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed. The body carries a request id, never the cause. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable; retry later. */
+            503: {
+                headers: {
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_positions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["Holder"][];
+                };
+            };
+            /** @description Missing, expired or invalid credentials. */
+            401: {
+                headers: {
+                    "WWW-AUTHENTICATE": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed. The body carries a request id, never the cause. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable; retry later. */
+            503: {
+                headers: {
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_my_leaders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["Holder"][];
+                };
+            };
+            /** @description Missing, expired or invalid credentials. */
+            401: {
+                headers: {
+                    "WWW-AUTHENTICATE": string;
                     [name: string]: unknown;
                 };
                 content: {
