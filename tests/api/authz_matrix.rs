@@ -385,12 +385,11 @@ fn group_target(f: &Fixture) -> Target {
     }
 }
 
-async fn world() -> World {
-    let app = spawn_app_with(|s| s.sync_rates = linli::http::rate::SyncRates::OFF).await;
-    let home_id = app.community_id().await;
-    let foreign_id = Uuid::now_v7();
+/// A second community, 新村, beside the seeded one.
+pub async fn foreign_community(app: &TestApp) -> Uuid {
+    let id = Uuid::now_v7();
     community::ActiveModel {
-        id: Set(foreign_id),
+        id: Set(id),
         slug: Set("xincun".into()),
         name: Set("新村".into()),
         created_at: Set(Utc::now()),
@@ -398,6 +397,30 @@ async fn world() -> World {
     .insert(&app.db)
     .await
     .unwrap();
+    id
+}
+
+/// Registers a resident of `community` and makes them its admin.
+pub async fn register_admin(app: &TestApp, community: Uuid, phone: &str) -> Resident {
+    let resp = app.register_in(community, phone, "新村管理員").await;
+    let admin = crate::helpers::session(resp, phone).await;
+    linli::persistence::roles::grant(
+        &app.db,
+        admin.id,
+        Grant {
+            role: Role::Admin,
+            scope: Scope::Community(community),
+        },
+    )
+    .await
+    .unwrap();
+    admin
+}
+
+async fn world() -> World {
+    let app = spawn_app_with(|s| s.sync_rates = linli::http::rate::SyncRates::OFF).await;
+    let home_id = app.community_id().await;
+    let foreign_id = foreign_community(&app).await;
     let home = People::of(&app, home_id, "1380000").await;
     let foreign = People::of(&app, foreign_id, "1390000").await;
     World { app, home, foreign }

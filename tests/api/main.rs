@@ -20,4 +20,5 @@ mod signup_model;
 mod sync;
 mod sync_concurrency;
 mod sync_model;
+mod territory;
 mod tokens;
