@@ -32,12 +32,10 @@ pub async fn refused(phone: &mut Phone, name: &str, args: Value, code: &str) -> 
 /// and building 2號樓 directly in the compound; a flat in each; a holder of each position.
 pub struct Village {
     pub app: TestApp,
-    pub admin: Phone,
     pub compound: Uuid,
     pub area: Uuid,
     pub b1: Uuid,
     pub b2: Uuid,
-    pub cell: Uuid,
     /// Flats of building 1 (two) and building 2 (one).
     pub h1: Uuid,
     pub h1b: Uuid,
@@ -136,12 +134,10 @@ impl Village {
         );
         Self {
             app,
-            admin,
             compound,
             area,
             b1,
             b2,
-            cell,
             h1,
             h1b,
             h2,
