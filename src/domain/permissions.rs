@@ -505,6 +505,133 @@ mod tests {
         }
     }
 
+    /// What each position may do inside its unit: the README's table, written out here
+    /// rather than derived, so the rule is held to it.
+    const POWERS: [(PositionKind, bool, bool, bool); 11] = [
+        // (position, confirms claims, keeps the roll, runs the territory and appoints)
+        (PositionKind::BuildingLeader, true, true, false),
+        (PositionKind::AreaLeader, true, true, false),
+        (PositionKind::BranchPresident, true, true, false),
+        (PositionKind::President, true, true, true),
+        (PositionKind::VicePresident, true, true, false),
+        (PositionKind::Representative, false, false, false),
+        (PositionKind::GridWorker, false, true, false),
+        (PositionKind::HelpTeam, false, false, false),
+        (PositionKind::Mediator, false, false, false),
+        (PositionKind::ElectionOfficer, false, false, false),
+        (PositionKind::CompanyLiaison, false, false, false),
+    ];
+
+    /// Every action × every position × every unit it can be held over × every building,
+    /// inside its unit or not: generated over a small territory, whose layout says what is
+    /// inside what.
+    #[test]
+    fn positions_act_inside_their_unit_only_for_every_action_position_and_place() {
+        use crate::domain::territory::UnitKind;
+        let c = Uuid::new_v4();
+        let id = |_: &str| Uuid::new_v4();
+        // Compound one (with area east: building 1 in cell one; building 2 directly in the
+        // compound, in no cell) and compound two (building 3 in cell two).
+        let (one, two, east, cell_one, cell_two) = (
+            id("one"),
+            id("two"),
+            id("east"),
+            id("cell one"),
+            id("cell two"),
+        );
+        let buildings = [
+            (id("b1"), Some(east), one, Some(cell_one)),
+            (id("b2"), None, one, None),
+            (id("b3"), None, two, Some(cell_two)),
+        ];
+        let units = [
+            (UnitKind::Compound, one),
+            (UnitKind::Compound, two),
+            (UnitKind::Area, east),
+            (UnitKind::Building, buildings[0].0),
+            (UnitKind::Building, buildings[1].0),
+            (UnitKind::Building, buildings[2].0),
+            (UnitKind::Cell, cell_one),
+            (UnitKind::Cell, cell_two),
+        ];
+        let mut cases = 0;
+        for (position, confirms, keeps, runs) in POWERS {
+            // Where it can be held: each unit of its kinds, or the community.
+            let holdings: Vec<Option<Uuid>> = if position.held_over().is_empty() {
+                vec![None]
+            } else {
+                units
+                    .iter()
+                    .filter(|(k, _)| position.held_over().contains(k))
+                    .map(|(_, u)| Some(*u))
+                    .collect()
+            };
+            for unit in holdings {
+                let mut actor = resident(c);
+                actor.grants.push(Grant {
+                    role: Role::Holds(position),
+                    scope: unit.map_or(Scope::Community(c), Scope::Unit),
+                });
+                for (building, area, compound, cell) in buildings {
+                    let inside = unit.is_none_or(|u| {
+                        u == building || Some(u) == area || u == compound || Some(u) == cell
+                    });
+                    let place = Target::Place {
+                        community_id: c,
+                        place: Place {
+                            household: Some(Uuid::new_v4()),
+                            building: Some(building),
+                            area,
+                            compound: Some(compound),
+                            cell,
+                        },
+                    };
+                    for (action, may) in [
+                        (Action::ConfirmClaim, confirms && inside),
+                        (Action::KeepRoll, keeps && inside),
+                    ] {
+                        let expected = if may {
+                            Verdict::Allowed
+                        } else {
+                            Verdict::Forbidden
+                        };
+                        assert_eq!(
+                            decide(&actor, action, place),
+                            expected,
+                            "{position:?} over {unit:?} doing {action:?} at {building} (inside: {inside})"
+                        );
+                        cases += 1;
+                    }
+                    // Elsewhere in another community, nothing is even visible.
+                    let Target::Place { place: p, .. } = place else {
+                        unreachable!()
+                    };
+                    let abroad = Target::Place {
+                        community_id: Uuid::new_v4(),
+                        place: p,
+                    };
+                    assert_eq!(decide(&actor, Action::KeepRoll, abroad), Verdict::Invisible);
+                }
+                for action in [Action::ManageTerritory, Action::AppointPositions] {
+                    let expected = if runs {
+                        Verdict::Allowed
+                    } else {
+                        Verdict::Forbidden
+                    };
+                    assert_eq!(
+                        decide(&actor, action, Target::Community { id: c }),
+                        expected,
+                        "{position:?} doing {action:?}"
+                    );
+                    cases += 1;
+                }
+            }
+        }
+        // 18 holdings (11 positions over each unit of their kinds), each with 3 buildings × 2
+        // place actions and 2 community actions.
+        assert_eq!(cases, 18 * 8, "the generated table changed size");
+    }
+
     #[test]
     fn roles_and_scopes_round_trip_through_their_stored_names() {
         for role in [Role::Admin, Role::Leader, Role::Member] {

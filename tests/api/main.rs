@@ -21,4 +21,5 @@ mod sync;
 mod sync_concurrency;
 mod sync_model;
 mod territory;
+mod territory_model;
 mod tokens;
