@@ -6,8 +6,8 @@ use anyhow::Context;
 use clap::Parser;
 
 use crate::config::{
-    Cli, Command, CommunityCommand, CommunityCreateArgs, DatabaseSettings, Settings, UserCommand,
-    UserCreateArgs,
+    Cli, Command, CommunityCommand, CommunityCreateArgs, DatabaseSettings, ImportCommand, Settings,
+    UserCommand, UserCreateArgs,
 };
 use crate::domain::permissions::{Grant, Role, Scope};
 use crate::domain::resident::{DisplayName, NewPassword, PhoneNumber};
@@ -42,6 +42,31 @@ pub async fn run() -> anyhow::Result<()> {
             crate::demo::run(db.clone(), args.residents).await?;
             db.close().await?;
             Ok(())
+        }
+        Some(Command::Import(ImportCommand::Territory(args))) => {
+            let db = persistence::connect(&DatabaseSettings::from(&args.database)).await?;
+            persistence::migrate(&db).await?;
+            let done = crate::features::territory::import::run(
+                db.clone(),
+                args.community.as_deref(),
+                &args.file,
+                args.dry_run,
+            )
+            .await;
+            db.close().await?;
+            done.map(|_| ())
+        }
+        Some(Command::Census(args)) => {
+            let db = persistence::connect(&DatabaseSettings::from(&args.database)).await?;
+            persistence::migrate(&db).await?;
+            let done = crate::features::territory::census::write(
+                &db,
+                args.community.as_deref(),
+                &args.out,
+            )
+            .await;
+            db.close().await?;
+            done
         }
         Some(Command::Compact(args)) => {
             telemetry::init_logging(Default::default());
@@ -106,27 +131,7 @@ async fn create_user(args: UserCreateArgs) -> anyhow::Result<()> {
 
     let db = persistence::connect(&DatabaseSettings::from(&args.database)).await?;
     persistence::migrate(&db).await?;
-    let community = match &args.community {
-        Some(slug) => persistence::communities::find_by_slug(&db, slug)
-            .await?
-            .with_context(|| format!("no community with slug {slug:?}"))?,
-        None => {
-            let mut all = persistence::communities::list(&db).await?;
-            match all.len() {
-                1 => all.remove(0),
-                0 => anyhow::bail!(
-                    "there is no community yet: create one first, like  linli community create --slug sun-village --name 孫村  (or start the service once, which creates a default one)"
-                ),
-                n => anyhow::bail!(
-                    "there are {n} communities ({}); choose one with --community <slug>",
-                    all.iter()
-                        .map(|c| c.slug.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            }
-        }
-    };
+    let community = persistence::communities::pick(&db, args.community.as_deref()).await?;
     let hash = auth::password::hash(&password).await?;
     let resident = match persistence::residents::create(&db, community.id, &phone, &name, hash)
         .await

@@ -43,6 +43,45 @@ pub enum Command {
     Backup(BackupArgs),
     /// Put a backup in place of a database the service is not running on.
     Restore(RestoreArgs),
+    /// Bring data the committee keeps elsewhere into linli.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Write the census (each building's residents today) as an Excel workbook.
+    Census(CensusArgs),
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum ImportCommand {
+    /// Compounds, buildings, grid cells, households and residents without accounts, from the
+    /// committee's roster (xlsx, xls, ods or csv; see the README, "Territory and positions").
+    /// Running it again changes nothing; rows already there are matched by their names.
+    Territory(ImportArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ImportArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// The roster file.
+    pub file: PathBuf,
+    /// Community slug; defaults to the only community when there is exactly one.
+    #[arg(long)]
+    pub community: Option<String>,
+    /// Check every row and say what would be added, writing nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CensusArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// The workbook to write (.xlsx).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Community slug; defaults to the only community when there is exactly one.
+    #[arg(long)]
+    pub community: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -78,3 +78,30 @@ pub async fn ensure_seeded(db: &impl ConnectionTrait, name: &str, slug: &str) ->
         Err(CreateCommunityError::Db(e)) => Err(e),
     }
 }
+
+/// The community an operator command is for: the one named by `slug`, or the only one.
+pub async fn pick(
+    db: &impl ConnectionTrait,
+    slug: Option<&str>,
+) -> anyhow::Result<community::Model> {
+    use anyhow::Context;
+    if let Some(slug) = slug {
+        return find_by_slug(db, slug)
+            .await?
+            .with_context(|| format!("no community with slug {slug:?}"));
+    }
+    let mut all = list(db).await?;
+    match all.len() {
+        1 => Ok(all.remove(0)),
+        0 => anyhow::bail!(
+            "there is no community yet: create one first, like  linli community create --slug sun-village --name 孫村  (or start the service once, which creates a default one)"
+        ),
+        n => anyhow::bail!(
+            "there are {n} communities ({}); choose one with --community <slug>",
+            all.iter()
+                .map(|c| c.slug.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}

@@ -57,3 +57,20 @@ pub async fn grant(db: &impl ConnectionTrait, resident: Uuid, grant: Grant) -> R
         Err(e) => Err(e),
     }
 }
+
+/// One admin of `community` (the longest-standing), for operator commands that act with the
+/// community's authority (`linli import`).
+pub async fn an_admin_of(
+    db: &impl ConnectionTrait,
+    community: Uuid,
+) -> Result<Option<Uuid>, DbErr> {
+    use sea_orm::QueryOrder;
+    Ok(role_grant::Entity::find()
+        .filter(role_grant::Column::Role.eq(Role::Admin.as_str()))
+        .filter(role_grant::Column::ScopeKind.eq("community"))
+        .filter(role_grant::Column::ScopeId.eq(community))
+        .order_by_asc(role_grant::Column::CreatedAt)
+        .one(db)
+        .await?
+        .map(|g| g.resident_id))
+}

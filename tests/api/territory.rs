@@ -846,3 +846,167 @@ async fn residents_see_their_leaders_and_a_number_only_where_the_holder_chose_to
             .all(|h| h.get("phone").is_none())
     );
 }
+
+/// The committee's roster, as an Excel workbook: imported through the CLI, checked first
+/// (a wrong row is named by its number and nothing is written), idempotent when run again,
+/// and the census written back as a workbook the mine can print.
+#[tokio::test]
+async fn the_roster_imports_from_excel_once_and_the_census_goes_back_to_excel() {
+    use calamine::Reader;
+    use tokio::process::Command;
+    const BIN: &str = env!("CARGO_BIN_EXE_linli");
+    let app = spawn_app().await;
+    let admin = app.admin("13800000000", "管理員").await;
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: Vec<String>| {
+        let url = app.database_url.clone();
+        async move {
+            Command::new(BIN)
+                .args(&args)
+                .env("DATABASE_URL", url)
+                .output()
+                .await
+                .unwrap()
+        }
+    };
+
+    // The sample roster (tests/data/roster.csv), written as the .xlsx a committee keeps.
+    let csv = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/roster.csv"
+    ))
+    .unwrap();
+    let table: Vec<Vec<String>> = csv
+        .lines()
+        .map(|l| l.split(',').map(str::to_owned).collect())
+        .collect();
+    let xlsx = dir.path().join("roster.xlsx");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (r, row) in table.iter().enumerate() {
+        for (c, cell) in row.iter().enumerate() {
+            // Floors as numbers, as Excel stores them.
+            match cell.parse::<f64>() {
+                Ok(n) if c == 5 && r > 0 => sheet.write_number(r as u32, c as u16, n).unwrap(),
+                _ => sheet.write_string(r as u32, c as u16, cell).unwrap(),
+            };
+        }
+    }
+    book.save(&xlsx).unwrap();
+
+    // A roster with two wrong rows: both named, nothing written, even without --dry-run.
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        format!(
+            "{csv}東苑,東一片,9號樓,,1,三樓,101,某人,1950,戶主\n東苑,,3號樓,,1,1,102,某人,,戶主\n"
+        ),
+    )
+    .unwrap();
+    let out = run(vec![
+        "import".into(),
+        "territory".into(),
+        bad.display().to_string(),
+    ])
+    .await;
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("row 14: floor") && err.contains("row 15: born"),
+        "{err}"
+    );
+    assert!(err.contains("nothing was written"), "{err}");
+
+    // A dry run says what would be added and writes nothing.
+    let out = run(vec![
+        "import".into(),
+        "territory".into(),
+        xlsx.display().to_string(),
+        "--dry-run".into(),
+    ])
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains("new: 8 units, 3 grid cells, 9 households, 10 residents"),
+        "{said}"
+    );
+    let mut phone = Phone::new(&app, &admin);
+    phone.pull().await;
+    assert_eq!(phone.count("unit"), 0);
+
+    // The import, then the same again: the second adds nothing.
+    let out = run(vec![
+        "import".into(),
+        "territory".into(),
+        xlsx.display().to_string(),
+    ])
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(vec![
+        "import".into(),
+        "territory".into(),
+        xlsx.display().to_string(),
+    ])
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("new: 0 units, 0 grid cells, 0 households, 0 residents")
+    );
+    phone.pull().await;
+    assert_eq!(
+        (
+            phone.count("unit"),
+            phone.count("cell"),
+            phone.count("household"),
+            phone.count("residency")
+        ),
+        (8, 3, 9, 10)
+    );
+    // Residents without accounts, verified, in the right flat.
+    let grandma = phone
+        .replica
+        .iter()
+        .find(|((e, _), v)| e == "residency" && v["name"] == "孫德勝")
+        .map(|(_, v)| v.clone())
+        .unwrap();
+    assert_eq!(grandma["status"], "verified");
+    assert!(grandma["resident_id"].is_null());
+    assert_eq!(grandma["born"], "1944-08-15");
+
+    // The census, as a workbook: a summary, then a sheet per building.
+    let census = dir.path().join("census.xlsx");
+    let out = run(vec![
+        "census".into(),
+        "--out".into(),
+        census.display().to_string(),
+    ])
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut book = calamine::open_workbook_auto(&census).unwrap();
+    let names = book.sheet_names();
+    assert_eq!(names.len(), 1 + 5, "{names:?}");
+    let summary = book.worksheet_range(&names[0]).unwrap();
+    let total = summary.rows().last().unwrap().to_vec();
+    assert_eq!(total[0].to_string(), "合計");
+    assert_eq!(total[2].to_string(), "10", "{total:?}");
+    // 張小紅, born 2010, is not an adult.
+    assert_eq!(total[3].to_string(), "9", "{total:?}");
+}

@@ -17,7 +17,9 @@
 //!   field limits;
 //! - [`entity`]: its tables (the schema is in `migrations/`);
 //! - [`http`]: REST reads (a building's roll and census, the positions held, one's leaders);
-//! - [`export`]: what it holds about a resident, and what it lets go of at their deletion.
+//! - [`export`]: what it holds about a resident, and what it lets go of at their deletion;
+//! - [`import`]: the committee's Excel rosters, read with `calamine`; [`census`]: the census
+//!   written as a workbook with `rust_xlsxwriter`.
 //!
 //! What it declares to the sync engine (this file): its synced tables with their audience,
 //! a handler for each mutation, the roles it gives (a position held today over its unit or
@@ -31,10 +33,12 @@
 //! vice president and admins). A holder's phone number goes only to the residents of their
 //! unit, and only if the holder chooses (`GET /api/v1/me/leaders`).
 
+pub mod census;
 pub mod changes;
 pub mod entity;
 pub mod export;
 pub mod http;
+pub mod import;
 pub mod positions;
 pub mod roll;
 pub mod rules;
