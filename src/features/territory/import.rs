@@ -207,6 +207,13 @@ fn relation(s: &str) -> Option<Relation> {
     }
 }
 
+/// Where a building was first placed: (area, cell, row).
+type Placement = (Option<String>, Option<String>, usize);
+/// A unit's natural key: (kind, parent, name).
+type UnitKey = (UnitKind, Option<Uuid>, String);
+/// Mutations to push, by name with their arguments.
+pub type Mutations = Vec<(&'static str, Value)>;
+
 /// A checked row.
 #[derive(Debug, Clone)]
 pub struct Checked {
@@ -225,8 +232,7 @@ pub fn check(rows: &[RosterRow], today: NaiveDate) -> Result<Vec<Checked>, Vec<R
     let mut errors = Vec::new();
     let mut checked = Vec::with_capacity(rows.len());
     // A building named twice must be placed the same way both times.
-    let mut placed: HashMap<(String, String), (Option<String>, Option<String>, usize)> =
-        HashMap::new();
+    let mut placed: HashMap<(String, String), Placement> = HashMap::new();
     for row in rows {
         let mut fail = |message: String| {
             errors.push(RowError {
@@ -343,7 +349,8 @@ pub fn check(rows: &[RosterRow], today: NaiveDate) -> Result<Vec<Checked>, Vec<R
 /// What the community has already, by natural key.
 #[derive(Default)]
 pub struct Existing {
-    units: HashMap<(UnitKind, Option<Uuid>, String), (Uuid, Option<Uuid>)>,
+    /// (kind, parent, name) → (id, grid cell).
+    units: HashMap<UnitKey, (Uuid, Option<Uuid>)>,
     cells: HashMap<String, Uuid>,
     households: HashMap<(Uuid, String, String), Uuid>,
     residents: std::collections::HashSet<(Uuid, String, String)>,
@@ -413,9 +420,9 @@ pub fn plan(
     rows: &[Checked],
     existing: &mut Existing,
     lines: &[usize],
-) -> Result<(Vec<(&'static str, Value)>, Counts), Vec<RowError>> {
+) -> Result<(Mutations, Counts), Vec<RowError>> {
     let id = |key: String| Uuid::new_v5(&community, key.as_bytes());
-    let mut out: Vec<(&'static str, Value)> = Vec::new();
+    let mut out: Mutations = Vec::new();
     let mut counts = Counts::default();
     let mut errors = Vec::new();
     let unit = |out: &mut Vec<_>,
@@ -542,7 +549,7 @@ pub fn plan(
 pub async fn apply(
     state: &crate::http::AppState,
     admin: Uuid,
-    mutations: Vec<(&'static str, Value)>,
+    mutations: Mutations,
 ) -> anyhow::Result<()> {
     use crate::features::{Mutation, PushRequest};
     use crate::sync::wire::PushedMutation;
