@@ -1004,7 +1004,7 @@ async fn the_roster_imports_from_excel_once_and_the_census_goes_back_to_excel() 
     let names = book.sheet_names();
     assert_eq!(names.len(), 1 + 5, "{names:?}");
     let summary = book.worksheet_range(&names[0]).unwrap();
-    let total = summary.rows().last().unwrap().to_vec();
+    let total = summary.rows().next_back().unwrap().to_vec();
     assert_eq!(total[0].to_string(), "合計");
     assert_eq!(total[2].to_string(), "10", "{total:?}");
     // 張小紅, born 2010, is not an adult.
