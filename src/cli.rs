@@ -39,7 +39,7 @@ pub async fn run() -> anyhow::Result<()> {
         Some(Command::Demo(args)) => {
             let db = persistence::connect(&DatabaseSettings::from(&args.database)).await?;
             persistence::migrate(&db).await?;
-            crate::demo::run(db.clone(), args.residents).await?;
+            crate::demo::run(db.clone(), args.residents, args.households).await?;
             db.close().await?;
             Ok(())
         }

@@ -214,9 +214,13 @@ pub struct CompactArgs {
 pub struct DemoArgs {
     #[command(flatten)]
     pub database: DatabaseArgs,
-    /// How many residents to create.
+    /// How many residents with an account to create.
     #[arg(long, default_value_t = 300)]
     pub residents: usize,
+    /// How many households the roll has (about four residents each, most without an
+    /// account); 0 leaves the territory out.
+    #[arg(long, default_value_t = 5_000)]
+    pub households: usize,
 }
 
 #[derive(Debug, Clone, Args)]

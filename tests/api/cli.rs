@@ -318,7 +318,7 @@ async fn compact_purges_old_tombstones_and_old_cursors_must_resync() {
 async fn demo_fills_an_empty_database_with_sun_village() {
     let app = spawn_app().await;
     let output = Command::new(BIN)
-        .args(["demo", "--residents", "60"])
+        .args(["demo", "--residents", "60", "--households", "48"])
         .env("DATABASE_URL", &app.database_url)
         .output()
         .await
@@ -331,6 +331,12 @@ async fn demo_fills_an_empty_database_with_sun_village() {
     let printed = String::from_utf8_lossy(&output.stdout);
     assert!(
         printed.contains("[4/4] done: 61 residents, 6 groups"),
+        "{printed}"
+    );
+    // The ground: 48 flats in 4 buildings of the four compounds, each building with its
+    // leader, and claims both confirmed and waiting.
+    assert!(
+        printed.contains("[territory] ") && printed.contains("48 households"),
         "{printed}"
     );
 
@@ -360,6 +366,26 @@ async fn demo_fills_an_empty_database_with_sun_village() {
             .iter()
             .any(|c| c["name"].as_str().unwrap().starts_with("孫村")),
         "{communities}"
+    );
+    // Every position is filled: the president, and a leader for each building.
+    let positions: Value = app
+        .get("/api/v1/positions", Some(&session.access_token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let held = |kind: &str| {
+        positions
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["kind"] == kind)
+            .count()
+    };
+    assert_eq!(
+        (held("president"), held("building_leader")),
+        (1, 4),
+        "{positions}"
     );
     // The Saturday lecture has more requests than seats: a waitlist.
     let mut phone = crate::phone::Phone::new(&app, &session);

@@ -1,7 +1,12 @@
 //! `linli demo`: fills an empty database with the Sun Village community, so the service can
 //! be tried with realistic data: four compounds, the six volunteer groups with their leaders
-//! and weekly schedules, a few hundred residents, memberships, and sign-ups with a waitlist
-//! or two. Everything after the accounts goes through the sync engine's push, as phones would.
+//! and weekly schedules, a few hundred residents with accounts, memberships, and sign-ups with
+//! a waitlist or two; then the ground ([`territory`]): areas, buildings, grid cells, 5,000
+//! households and 20,000 residents on the roll, every position filled, claims confirmed and
+//! waiting. Everything after the accounts goes through the sync engine's push, as phones
+//! would.
+
+mod territory;
 
 use std::sync::Arc;
 
@@ -169,7 +174,11 @@ impl DemoPhone {
     }
 }
 
-pub async fn run(db: DatabaseConnection, residents_wanted: usize) -> anyhow::Result<()> {
+pub async fn run(
+    db: DatabaseConnection,
+    residents_wanted: usize,
+    households: usize,
+) -> anyhow::Result<()> {
     anyhow::ensure!(
         resident::Entity::find().count(&db).await? == 0,
         "linli demo fills an empty database, and this one has residents; point DATABASE_URL at a new file"
@@ -302,6 +311,10 @@ pub async fn run(db: DatabaseConnection, residents_wanted: usize) -> anyhow::Res
             plan.signups,
             next.with_timezone(&Shanghai).format("%m-%d %H:%M")
         );
+    }
+    if households > 0 {
+        let ground = territory::build(&state, village.id, admin, &people, households).await?;
+        println!("[territory] {ground}");
     }
     println!(
         "[4/4] done: {} residents, {} groups, {waitlists} sessions with a waitlist",
