@@ -57,6 +57,9 @@ pub struct BenchArgs {
     /// Seconds each throughput measurement runs.
     #[arg(long, default_value_t = 10)]
     pub seconds: u64,
+    /// Households in the territory scenario's roster (about four residents each).
+    #[arg(long, default_value_t = 5_000)]
+    pub households: usize,
     /// Phones in the sign-up rush and in the morning load.
     #[arg(long, default_value_t = 2_000)]
     pub phones: usize,
@@ -99,6 +102,9 @@ pub enum Scenario {
     /// logged-out sessions, against the same pulls before; and the query each process runs
     /// every 2 s to learn of them.
     Revocation,
+    /// The committee's roster imported (time, peak memory) against plain SQL inserts, and a
+    /// building leader's first sync against a resident's.
+    Territory,
 }
 
 #[tokio::main]
@@ -140,6 +146,7 @@ async fn run(args: BenchArgs) -> anyhow::Result<()> {
             Scenario::IdlePokes => scenarios::idle_pokes(&api, &town, &args).await?,
             Scenario::History => scenarios::history(&api, &town, &args).await?,
             Scenario::Revocation => scenarios::revocation(&api, &town, &args).await?,
+            Scenario::Territory => scenarios::territory(&api, &town, &args).await?,
         }
     }
     Ok(())

@@ -946,3 +946,250 @@ pub async fn revocation(api: &Api, town: &Town, args: &BenchArgs) -> anyhow::Res
     );
     Ok(())
 }
+
+/// (8) The territory: the committee's full roster imported (`linli import territory`, time
+/// and peak memory of the process) against the same rows inserted by plain SQL in one
+/// transaction; then a building leader's first sync of their whole scope (the community's
+/// public rows and their building's roll) against a plain resident's, medians of 10.
+pub async fn territory(api: &Api, town: &Town, args: &BenchArgs) -> anyhow::Result<()> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+    let households = args.households;
+    println!(
+        "\n(8) territory: the roster of {households} households imported, and a building leader's first sync"
+    );
+    let rows = linli::demo::territory::roster(households);
+    let people = rows.iter().filter(|r| !r.name.is_empty()).count();
+    let work = std::env::temp_dir().join(format!("linli-bench-territory-{}", std::process::id()));
+    std::fs::create_dir_all(&work)?;
+    let csv = work.join("roster.csv");
+    let mut out = String::from("小區,片區,樓棟,網格,單元,樓層,房號,姓名,出生,關係\n");
+    for r in &rows {
+        out.push_str(&format!(
+            "{},{},{},{},{},{},{},{},{},{}\n",
+            r.compound,
+            r.area,
+            r.building,
+            r.cell,
+            r.entrance,
+            r.floor,
+            r.room,
+            r.name,
+            r.born,
+            r.relation
+        ));
+    }
+    std::fs::write(&csv, out)?;
+
+    // The reference: the same rows, planned the same way, inserted by plain SQL into a fresh
+    // SQLite database in one transaction (no sync, no checks, no versions).
+    let scratch = work.join("plain.db");
+    let plain = plain_inserts(&rows, &scratch).await?;
+
+    // The import, as a subprocess on the server's own database.
+    let linli = std::env::current_exe()?.with_file_name("linli");
+    let started = Instant::now();
+    let done = tokio::process::Command::new("/usr/bin/time")
+        .args(["-f", "%e %M"])
+        .arg(&linli)
+        .args(["import", "territory"])
+        .arg(&csv)
+        .args([
+            "--community",
+            super::seed::SLUG,
+            "--database-url",
+            &args.database.database_url,
+        ])
+        .stdout(std::process::Stdio::null())
+        .output()
+        .await?;
+    let wall = started.elapsed();
+    let stderr = String::from_utf8_lossy(&done.stderr);
+    anyhow::ensure!(done.status.success(), "linli import failed: {stderr}");
+    let peak_mb = stderr
+        .lines()
+        .last()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0);
+    println!(
+        "  {:<34} {:>8.1} s, peak {peak_mb:.0} MB ({} rows: {people} residents)",
+        "linli import territory",
+        wall.as_secs_f64(),
+        rows.len()
+    );
+    println!(
+        "  {:<34} {:>8.2} s  (import is {:.0}x the plain inserts)",
+        "plain SQL inserts (reference)",
+        plain.as_secs_f64(),
+        wall.as_secs_f64() / plain.as_secs_f64().max(1e-9)
+    );
+
+    // A building leader of the first building, and a plain resident.
+    let db =
+        linli::persistence::connect(&linli::config::DatabaseSettings::from(&args.database)).await?;
+    let building = linli::features::territory::entity::unit::Entity::find()
+        .filter(linli::features::territory::entity::unit::Column::CommunityId.eq(town.community))
+        .filter(linli::features::territory::entity::unit::Column::Kind.eq("building"))
+        .one(&db)
+        .await?
+        .context("the import made no building")?;
+    let (leader, plain_resident) = (&town.residents[0], &town.residents[1]);
+    let assigned = api
+        .push(
+            &town.admin_token,
+            Uuid::now_v7(),
+            &[super::mutation(
+                1,
+                "position.assign",
+                json!({"id": Uuid::now_v7(), "kind": "building_leader", "unit_id": building.id,
+                       "resident_id": leader.0, "starts_on": "2026-01-01"}),
+            )],
+        )
+        .await?;
+    anyhow::ensure!(
+        assigned["results"][0]["status"] == "applied"
+            || assigned["results"][0]["code"] == "term_overlaps",
+        "the building leader was not appointed: {assigned}"
+    );
+    let tokens = [
+        api.login(&leader.1).await?,
+        api.login(&plain_resident.1).await?,
+    ];
+    let mut times: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
+    let mut sizes = [(0, 0); 2];
+    for _ in 0..10 {
+        for (who, token) in tokens.iter().enumerate() {
+            let started = Instant::now();
+            let (_, changes, bytes) = pull_all(api, token, Uuid::now_v7(), None).await?;
+            times[who].push(started.elapsed().as_secs_f64() * 1000.0);
+            sizes[who] = (changes.len(), bytes);
+        }
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (lead, res) = (median(&mut times[0]), median(&mut times[1]));
+    println!(
+        "  {:<34} median {:>8.1} ms  ({} rows, {:.1} MB)",
+        "first sync, a resident (reference)",
+        res,
+        sizes[1].0,
+        sizes[1].1 as f64 / 1e6
+    );
+    println!(
+        "  {:<34} median {:>8.1} ms  ({} rows, {:.1} MB; ratio {:.2})",
+        "first sync, the building leader",
+        lead,
+        sizes[0].0,
+        sizes[0].1 as f64 / 1e6,
+        lead / res
+    );
+    std::fs::remove_dir_all(&work).ok();
+    Ok(())
+}
+
+/// The roster's rows inserted by plain SQL (multi-row inserts, one transaction) into a fresh
+/// database at `path`; how long the inserts took.
+async fn plain_inserts(
+    rows: &[linli::features::territory::import::RosterRow],
+    path: &std::path::Path,
+) -> anyhow::Result<Duration> {
+    use linli::features::territory::import;
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let _ = std::fs::remove_file(path);
+    let url = format!("sqlite://{}?mode=rwc", path.display());
+    let db = linli::persistence::connect(&linli::config::DatabaseSettings {
+        url,
+        max_connections: 1,
+    })
+    .await?;
+    linli::persistence::migrate(&db).await?;
+    let community = Uuid::now_v7();
+    db.execute_unprepared(&format!(
+        "INSERT INTO community (id, slug, name, created_at) VALUES ('{community}', 'plain', 'plain', '2026-12-02T00:00:00Z')"
+    ))
+    .await?;
+    let today = chrono::Utc::now().date_naive();
+    let checked = import::check(rows, today).map_err(|e| anyhow::anyhow!("{}", e[0]))?;
+    let lines: Vec<usize> = rows.iter().map(|r| r.line).collect();
+    let mut existing = import::Existing::default();
+    let (mutations, _) = import::plan(community, &checked, &mut existing, &lines)
+        .map_err(|e| anyhow::anyhow!("{}", e[0]))?;
+    // What each mutation would write, as rows of SQL values.
+    let q = |v: &Value| match v {
+        Value::Null => "NULL".to_owned(),
+        Value::Number(n) => n.to_string(),
+        other => format!(
+            "'{}'",
+            other.as_str().unwrap_or_default().replace('\'', "''")
+        ),
+    };
+    let (mut cells, mut units, mut flats, mut people) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let ts = "'2026-12-02T00:00:00Z'";
+    for (name, a) in &mutations {
+        match *name {
+            "cell.create" => cells.push(format!(
+                "({},'{community}',{},1,{ts},NULL)",
+                q(&a["id"]),
+                q(&a["name"])
+            )),
+            "unit.create" => units.push(format!(
+                "({},'{community}',{},{},{},NULL,1,{ts},NULL)",
+                q(&a["id"]),
+                q(&a["kind"]),
+                q(&a["parent_id"]),
+                q(&a["name"])
+            )),
+            "household.create" => flats.push(format!(
+                "({},'{community}',{},{},NULL,{},{},{},1,{ts},NULL)",
+                q(&a["id"]),
+                q(&a["building_id"]),
+                q(&a["building_id"]),
+                q(&a["entrance"]),
+                q(&a["floor"]),
+                q(&a["room"])
+            )),
+            "residency.record" => people.push((a.clone(), q(&a["id"]))),
+            _ => {}
+        }
+    }
+    let started = Instant::now();
+    let txn = db.begin().await?;
+    let insert = |table: &str, columns: &str, values: &[String]| {
+        values
+            .chunks(500)
+            .map(|c| format!("INSERT INTO {table} ({columns}) VALUES {}", c.join(",")))
+            .collect::<Vec<_>>()
+    };
+    let mut statements = insert(
+        "grid_cell",
+        "id, community_id, name, version, created_at, deleted_at",
+        &cells,
+    );
+    statements.extend(insert(
+        "unit",
+        "id, community_id, kind, parent_id, name, cell_id, version, created_at, deleted_at",
+        &units,
+    ));
+    statements.extend(insert("household", "id, community_id, building_id, compound_id, area_id, entrance, floor, room, version, created_at, deleted_at", &flats));
+    let residents: Vec<String> = people
+        .iter()
+        .map(|(a, id)| {
+            format!(
+                "({id},'{community}',{},{},NULL,{},NULL,NULL,{},{},{},'verified','2000-01-01',NULL,'{community}',NULL,1,{ts},NULL)",
+                q(&a["household_id"]), q(&a["household_id"]), q(&a["household_id"]), q(&a["name"]), q(&a["born"]), q(&a["relation"])
+            )
+        })
+        .collect();
+    statements.extend(insert("residency", "id, community_id, household_id, building_id, area_id, compound_id, cell_id, resident_id, name, born, relation, status, moved_in, moved_out, recorded_by, decided_by, version, created_at, deleted_at", &residents));
+    for s in statements {
+        txn.execute_unprepared(&s).await?;
+    }
+    txn.commit().await?;
+    let took = started.elapsed();
+    db.close().await?;
+    Ok(took)
+}

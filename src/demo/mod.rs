@@ -6,7 +6,7 @@
 //! waiting. Everything after the accounts goes through the sync engine's push, as phones
 //! would.
 
-mod territory;
+pub mod territory;
 
 use std::sync::Arc;
 
