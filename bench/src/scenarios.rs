@@ -1034,7 +1034,12 @@ pub async fn territory(api: &Api, town: &Town, args: &BenchArgs) -> anyhow::Resu
         .one(&db)
         .await?
         .context("the import made no building")?;
-    let (leader, plain_resident) = (&town.residents[0], &town.residents[1]);
+    // Past the groups' leaders (the seed makes the first residents lead groups), so that the
+    // building is the only difference between the two scopes.
+    let (leader, plain_resident) = (
+        &town.residents[args.groups + 1],
+        &town.residents[args.groups + 2],
+    );
     let assigned = api
         .push(
             &town.admin_token,
