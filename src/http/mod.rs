@@ -168,11 +168,28 @@ pub fn spec_json() -> String {
     let mut spec: serde_json::Value =
         serde_json::from_str(&api_service().spec()).expect("poem-openapi writes valid JSON");
     declare_integer_ranges(&mut spec);
+    declare_dates(&mut spec);
     declare_null_as_absent(&mut spec);
     declare_links(&mut spec);
     let mut spec = serde_json::to_string_pretty(&spec).expect("a JSON value serialises");
     spec.push('\n');
     spec
+}
+
+/// poem-openapi names a calendar date's format `naive-date`, which no validator or generator
+/// knows (so any string would pass for one); OpenAPI's own name is `date` (RFC 3339
+/// `full-date`, `2026-12-02`), which is what the server reads.
+fn declare_dates(node: &mut serde_json::Value) {
+    match node {
+        serde_json::Value::Object(map) => {
+            if map.get("format").and_then(|f| f.as_str()) == Some("naive-date") {
+                map.insert("format".into(), "date".into());
+            }
+            map.values_mut().for_each(declare_dates);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(declare_dates),
+        _ => {}
+    }
 }
 
 /// poem-openapi marks Rust's unsigned integers only with `format: uint32`/`uint64`, which

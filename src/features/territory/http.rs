@@ -46,6 +46,7 @@ pub struct RollEntry {
     /// `pending` claims await the building leader's decision; `verified` ones count.
     pub status: ResidencyStatus,
     /// None for a resident recorded without an account.
+    #[oai(skip_serializing_if_is_none)]
     pub resident_id: Option<Uuid>,
     pub moved_in: NaiveDate,
 }
@@ -69,6 +70,7 @@ pub struct Roll {
 pub struct Holder {
     pub position_id: Uuid,
     pub kind: PositionKindWire,
+    #[oai(skip_serializing_if_is_none)]
     pub unit_id: Option<Uuid>,
     pub resident_id: Uuid,
     pub holder_name: String,

@@ -225,9 +225,11 @@ pub struct PositionShowPhoneArgs {
 pub struct UnitData {
     pub id: Uuid,
     pub kind: UnitKindWire,
+    #[oai(skip_serializing_if_is_none)]
     pub parent_id: Option<Uuid>,
     pub name: String,
     /// A building's grid cell.
+    #[oai(skip_serializing_if_is_none)]
     pub cell_id: Option<Uuid>,
 }
 
@@ -260,12 +262,14 @@ pub struct ResidencyData {
     pub household_id: Uuid,
     pub building_id: Uuid,
     /// None for a resident recorded without an account.
+    #[oai(skip_serializing_if_is_none)]
     pub resident_id: Option<Uuid>,
     pub name: String,
     pub born: String,
     pub relation: RelationWire,
     pub status: ResidencyStatus,
     pub moved_in: NaiveDate,
+    #[oai(skip_serializing_if_is_none)]
     pub moved_out: Option<NaiveDate>,
 }
 
@@ -273,10 +277,12 @@ pub struct ResidencyData {
 pub struct PositionData {
     pub id: Uuid,
     pub kind: PositionKindWire,
+    #[oai(skip_serializing_if_is_none)]
     pub unit_id: Option<Uuid>,
     pub resident_id: Uuid,
     pub holder_name: String,
     pub starts_on: NaiveDate,
+    #[oai(skip_serializing_if_is_none)]
     pub ends_on: Option<NaiveDate>,
     pub decision: String,
     /// Whether residents of the unit see the holder's number (`GET /api/v1/me/leaders`).

@@ -1238,9 +1238,9 @@ export interface components {
             kind: string;
             /** Format: uuid */
             unit_id?: string;
-            /** Format: naive-date */
+            /** Format: date */
             starts_on: string;
-            /** Format: naive-date */
+            /** Format: date */
             ends_on?: string;
             shows_phone: boolean;
         };
@@ -1253,9 +1253,9 @@ export interface components {
             born: string;
             relation: string;
             status: string;
-            /** Format: naive-date */
+            /** Format: date */
             moved_in: string;
-            /** Format: naive-date */
+            /** Format: date */
             moved_out?: string;
         };
         /** HeldSignup */
@@ -2070,9 +2070,9 @@ export interface components {
             unit_id?: string | null;
             /** Format: uuid */
             resident_id: string;
-            /** Format: naive-date */
+            /** Format: date */
             starts_on: string;
-            /** Format: naive-date */
+            /** Format: date */
             ends_on?: string | null;
             /** @description The decision or election it rests on; at most 200 characters. */
             decision?: string | null;
@@ -2116,9 +2116,9 @@ export interface components {
             /** Format: uuid */
             resident_id: string;
             holder_name: string;
-            /** Format: naive-date */
+            /** Format: date */
             starts_on: string;
-            /** Format: naive-date */
+            /** Format: date */
             ends_on?: string;
             decision: string;
             /** @description Whether residents of the unit see the holder's number (`GET /api/v1/me/leaders`). */
@@ -2128,7 +2128,7 @@ export interface components {
         PositionEndArgs: {
             /** Format: uuid */
             id: string;
-            /** Format: naive-date */
+            /** Format: date */
             ends_on: string;
         };
         /**
@@ -2432,7 +2432,7 @@ export interface components {
             /** @description `YYYY` or `YYYY-MM-DD` (elections need the voting age); verified with the claim. */
             born: string;
             /**
-             * Format: naive-date
+             * Format: date
              * @description When the resident moved in; today when absent.
              */
             moved_in?: string | null;
@@ -2472,9 +2472,9 @@ export interface components {
             born: string;
             relation: components["schemas"]["RelationWire"];
             status: components["schemas"]["ResidencyStatus"];
-            /** Format: naive-date */
+            /** Format: date */
             moved_in: string;
-            /** Format: naive-date */
+            /** Format: date */
             moved_out?: string;
         };
         /** ResidencyDecideArgs */
@@ -2505,7 +2505,7 @@ export interface components {
             /** Format: uuid */
             id: string;
             /**
-             * Format: naive-date
+             * Format: date
              * @description The last day in the household; today when absent.
              */
             on?: string | null;
@@ -2539,7 +2539,7 @@ export interface components {
             name: string;
             /** @description `YYYY` or `YYYY-MM-DD`. */
             born: string;
-            /** Format: naive-date */
+            /** Format: date */
             moved_in?: string | null;
         };
         /**
@@ -2648,7 +2648,7 @@ export interface components {
              * @description None for a resident recorded without an account.
              */
             resident_id?: string;
-            /** Format: naive-date */
+            /** Format: date */
             moved_in: string;
         };
         /**
