@@ -10,6 +10,28 @@
 //! Adding a capability (see the README, "Adding a capability"): its folder, its migrations,
 //! and here its lines in `sync_app!` and in [`App`].
 
+/// Declares a capability's mutation handlers: each mutation type's wire name, the function
+/// that applies it inside the engine's transaction, and whether it changes roles (then the
+/// engine re-reads the author's roles for the push's next mutation). Used in each
+/// capability's `mod.rs`, whose scope provides `App`, `Ctx`, `Outcome`, `Handler`,
+/// `DatabaseTransaction` and `DbErr`.
+macro_rules! handlers {
+    ($($ty:ident = $name:literal => $f:path $(, $roles:ident)?;)*) => {
+        $(impl Handler<App> for $ty {
+            const NAME: &'static str = $name;
+            $(const CHANGES_ROLES: bool = handlers!(@$roles);)?
+            async fn apply<'a>(
+                &'a self,
+                txn: &'a DatabaseTransaction,
+                ctx: &'a Ctx<'a>,
+            ) -> Result<Outcome, DbErr> {
+                $f(txn, ctx, &self.args).await
+            }
+        })*
+    };
+    (@changes_roles) => { true };
+}
+
 pub mod schedule;
 pub mod territory;
 

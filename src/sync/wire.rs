@@ -155,6 +155,13 @@ pub enum ChangeOp {
     Delete,
 }
 
+impl ChangeOp {
+    /// `delete` for a deleted (or no longer visible) row, else `put`.
+    pub fn of(deleted: bool) -> Self {
+        if deleted { Self::Delete } else { Self::Put }
+    }
+}
+
 #[derive(Debug, Clone, Object)]
 #[oai(example)]
 pub struct PullRequest {

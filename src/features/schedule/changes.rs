@@ -24,11 +24,7 @@ pub const SIGNUP_RANK: u8 = 5;
 pub const ATTENDANCE_RANK: u8 = 6;
 
 fn op(deleted: bool) -> ChangeOp {
-    if deleted {
-        ChangeOp::Delete
-    } else {
-        ChangeOp::Put
-    }
+    ChangeOp::of(deleted)
 }
 
 fn count(n: i32) -> u32 {

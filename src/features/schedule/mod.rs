@@ -164,24 +164,6 @@ pub fn membership_id(group: Uuid, resident: Uuid) -> Uuid {
     Uuid::new_v5(&group, resident.as_bytes())
 }
 
-/// Declares each mutation's handler: its wire name, and whether it changes roles.
-macro_rules! handlers {
-    ($($ty:ident = $name:literal => $f:path $(, $roles:ident)?;)*) => {
-        $(impl Handler<App> for $ty {
-            const NAME: &'static str = $name;
-            $(const CHANGES_ROLES: bool = handlers!(@$roles);)?
-            async fn apply<'a>(
-                &'a self,
-                txn: &'a DatabaseTransaction,
-                ctx: &'a Ctx<'a>,
-            ) -> Result<Outcome, DbErr> {
-                $f(txn, ctx, &self.args).await
-            }
-        })*
-    };
-    (@changes_roles) => { true };
-}
-
 handlers! {
     GroupCreateMutation = "group.create" => groups::group_create;
     GroupUpdateMutation = "group.update" => groups::group_update;

@@ -8,11 +8,7 @@ use crate::features::Change;
 use crate::sync::wire::ChangeOp;
 
 fn op(deleted: bool) -> ChangeOp {
-    if deleted {
-        ChangeOp::Delete
-    } else {
-        ChangeOp::Put
-    }
+    ChangeOp::of(deleted)
 }
 
 pub fn unit(u: &unit::Model) -> Change {

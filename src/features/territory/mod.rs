@@ -260,24 +260,6 @@ pub(crate) fn place_of_residency(r: &residency::Model) -> Place {
     }
 }
 
-/// Declares each mutation's handler: its wire name, and whether it changes roles.
-macro_rules! handlers {
-    ($($ty:ident = $name:literal => $f:path $(, $roles:ident)?;)*) => {
-        $(impl Handler<App> for $ty {
-            const NAME: &'static str = $name;
-            $(const CHANGES_ROLES: bool = handlers!(@$roles);)?
-            async fn apply<'a>(
-                &'a self,
-                txn: &'a DatabaseTransaction,
-                ctx: &'a Ctx<'a>,
-            ) -> Result<Outcome, DbErr> {
-                $f(txn, ctx, &self.args).await
-            }
-        })*
-    };
-    (@changes_roles) => { true };
-}
-
 handlers! {
     UnitCreateMutation = "unit.create" => units::unit_create;
     UnitRenameMutation = "unit.rename" => units::unit_rename;
