@@ -1,8 +1,9 @@
 //! Residencies: who lives in which household, as owner, tenant or family, from when to when.
 //! A resident with an account claims one (`pending` until a holder over the building confirms
 //! or refuses it); a building leader or grid worker records one for a resident without a
-//! smartphone (`resident_id` empty, `verified` at once). Moving out ends it (`moved_out`), and
-//! the row stays as history.
+//! smartphone (`resident_id` empty, `verified` at once); when they register later, their
+//! claim names that row (`takes_over`), and its confirmation gives the row their account.
+//! Moving out ends it (`moved_out`), and the row stays as history.
 //!
 //! The household's place (building, area, compound, grid cell) is kept on the row: the sync
 //! feed shows a residency to its resident, to their household, and to holders over any of
@@ -50,6 +51,7 @@ impl MigrationTrait for Migration {
                     .col(date_null(Residency::MovedOut))
                     .col(uuid(Residency::RecordedBy))
                     .col(uuid_null(Residency::DecidedBy))
+                    .col(uuid_null(Residency::TakesOver))
                     .col(big_integer(Residency::Version))
                     .col(timestamp_with_time_zone(Residency::CreatedAt))
                     .col(timestamp_with_time_zone_null(Residency::DeletedAt))
@@ -131,6 +133,7 @@ pub enum Residency {
     MovedOut,
     RecordedBy,
     DecidedBy,
+    TakesOver,
     Version,
     CreatedAt,
     DeletedAt,

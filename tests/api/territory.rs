@@ -1010,3 +1010,72 @@ async fn the_roster_imports_from_excel_once_and_the_census_goes_back_to_excel() 
     // 張小紅, born 2010, is not an adult.
     assert_eq!(total[3].to_string(), "9", "{total:?}");
 }
+
+/// A resident the building leader recorded without a smartphone registers later: their
+/// claim names the recorded row, and its confirmation gives that row (with its history)
+/// their account, rather than making a second row for one person.
+#[tokio::test]
+async fn a_resident_recorded_without_an_account_later_claims_their_own_row() {
+    let v = Village::new().await;
+    let recorded = Uuid::now_v7();
+    applied(
+        &mut v.phone(&v.building_leader),
+        "residency.record",
+        json!({"id": recorded, "household_id": v.h1, "relation": "owner", "name": "孫奶奶", "born": "1941"}),
+    )
+    .await;
+    let grandma = v.app.resident("13812345678", "孫奶奶").await;
+    let mut phone = v.phone(&grandma);
+    // Only a recorded row of that household, without an account, can be taken over.
+    let mut elsewhere = claim(Uuid::now_v7(), v.h2);
+    elsewhere["takes_over"] = json!(recorded);
+    refused(
+        &mut phone,
+        "residency.claim",
+        elsewhere,
+        "validation_failed",
+    )
+    .await;
+    let mut mine = claim(Uuid::now_v7(), v.h1);
+    mine["takes_over"] = json!(recorded);
+    let claim_id: Uuid = applied(&mut phone, "residency.claim", mine).await["data"]["id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+
+    let r = applied(
+        &mut v.phone(&v.building_leader),
+        "residency.decide",
+        json!({"id": claim_id, "verdict": "confirm"}),
+    )
+    .await;
+    assert_eq!(r["data"]["id"], json!(recorded), "{r}");
+    assert_eq!(r["data"]["data"]["resident_id"], json!(grandma.id));
+    // One person, one row: the census counts her once.
+    let roll = v.roll_json(v.b1).await;
+    assert_eq!(roll["residents"], 1, "{roll}");
+    assert_eq!(roll["entries"][0]["resident_id"], json!(grandma.id));
+    // Her phone has the recorded row as hers, and the claim is gone.
+    phone.pull().await;
+    assert_eq!(
+        phone.get("residency", recorded).unwrap()["resident_id"],
+        json!(grandma.id)
+    );
+    assert!(phone.get("residency", claim_id).is_none());
+    let me: Value = v
+        .app
+        .get("/api/v1/me", Some(&grandma.access_token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        me["roles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["role"] == "householder"),
+        "{me}"
+    );
+}

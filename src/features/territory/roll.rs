@@ -68,6 +68,7 @@ struct NewResidency<'a> {
     relation: Relation,
     status: Status,
     moved_in: NaiveDate,
+    takes_over: Option<Uuid>,
 }
 
 async fn insert(
@@ -93,6 +94,7 @@ async fn insert(
         moved_out: None,
         recorded_by: ctx.actor.resident_id,
         decided_by: (n.status == Status::Verified).then_some(ctx.actor.resident_id),
+        takes_over: n.takes_over,
         version,
         created_at: ctx.now,
         deleted_at: None,
@@ -155,6 +157,22 @@ pub async fn claim(
             Some(changes::residency(&open)),
         ));
     }
+    if let Some(recorded) = a.takes_over {
+        let fits = live_residency(conn, ctx.actor, recorded)
+            .await?
+            .is_some_and(|r| {
+                r.household_id == household.id
+                    && r.resident_id.is_none()
+                    && r.moved_out.is_none()
+                    && Status::parse(&r.status) == Status::Verified
+            });
+        if !fits {
+            return Ok(Outcome::invalid(FieldError::new(
+                "takes_over",
+                "must be a resident recorded without an account in this household, still living there",
+            )));
+        }
+    }
     let cell = place_of_building(conn, ctx.actor, household.building_id)
         .await?
         .and_then(|(_, p)| p.cell);
@@ -171,6 +189,7 @@ pub async fn claim(
             relation: a.relation.into(),
             status: Status::Pending,
             moved_in,
+            takes_over: a.takes_over,
         },
     )
     .await?;
@@ -238,6 +257,7 @@ pub async fn record(
             relation: a.relation.into(),
             status: Status::Verified,
             moved_in,
+            takes_over: None,
         },
     )
     .await?;
@@ -303,6 +323,34 @@ pub async fn decide(
     row.status = status.as_str().to_owned();
     row.decided_by = Some(ctx.actor.resident_id);
     row.version = bump_version(conn, ctx.actor.community_id).await?;
+    // A resident recorded before they had an account: the recorded row becomes theirs (with
+    // its history), and the claim, its work done, goes. The claim leaves the open rows first,
+    // so the resident never holds two.
+    let recorded = match (status, row.takes_over) {
+        (Status::Verified, Some(id)) => live_residency(conn, ctx.actor, id)
+            .await?
+            .filter(|r| r.resident_id.is_none() && r.moved_out.is_none()),
+        _ => None,
+    };
+    if let Some(mut recorded) = recorded {
+        row.deleted_at = Some(ctx.now);
+        residency::Entity::update(row.clone().into_active_model().reset_all())
+            .exec(conn)
+            .await?;
+        recorded.resident_id = row.resident_id;
+        recorded.decided_by = Some(ctx.actor.resident_id);
+        recorded.version = row.version;
+        residency::Entity::update(recorded.clone().into_active_model().reset_all())
+            .exec(conn)
+            .await?;
+        return Ok(
+            Outcome::applied(Some(changes::residency(&recorded)), Some(row.version)).audited(
+                "residency.decide",
+                Some(recorded.id),
+                "verified, taken over",
+            ),
+        );
+    }
     residency::Entity::update(row.clone().into_active_model().reset_all())
         .exec(conn)
         .await?;

@@ -144,6 +144,9 @@ pub struct ResidencyClaimArgs {
     pub born: String,
     /// When the resident moved in; today when absent.
     pub moved_in: Option<NaiveDate>,
+    /// The row a holder recorded for the claimant before they had an account (in the same
+    /// household, not yet claimed): confirming the claim gives that row the account.
+    pub takes_over: Option<Uuid>,
 }
 
 #[derive(Debug, Clone, Object)]

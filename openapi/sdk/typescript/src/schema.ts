@@ -2436,6 +2436,12 @@ export interface components {
              * @description When the resident moved in; today when absent.
              */
             moved_in?: string | null;
+            /**
+             * Format: uuid
+             * @description The row a holder recorded for the claimant before they had an account (in the same
+             *     household, not yet claimed): confirming the claim gives that row the account.
+             */
+            takes_over?: string | null;
         };
         /**
          * ResidencyClaimMutation

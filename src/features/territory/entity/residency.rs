@@ -28,6 +28,9 @@ pub struct Model {
     pub recorded_by: Uuid,
     /// Who confirmed or refused the claim.
     pub decided_by: Option<Uuid>,
+    /// A claim by a resident recorded earlier without an account: the recorded row, which
+    /// the claim's confirmation gives their account (the claim itself then goes).
+    pub takes_over: Option<Uuid>,
     pub version: i64,
     pub created_at: DateTimeUtc,
     pub deleted_at: Option<DateTimeUtc>,
