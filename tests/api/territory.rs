@@ -1079,3 +1079,51 @@ async fn a_resident_recorded_without_an_account_later_claims_their_own_row() {
         "{me}"
     );
 }
+
+/// Moving out changes what a phone sees: the household's other residents' rows leave the
+/// phone of the one who moved out at its next pull (their own row stays, as history).
+#[tokio::test]
+async fn moving_out_takes_the_households_rows_off_the_phone() {
+    let v = Village::new().await;
+    let leaving = v.app.resident("13812345678", "王阿姨").await;
+    let staying = v.app.resident("13812345679", "王叔叔").await;
+    let (mine, theirs) = (Uuid::now_v7(), Uuid::now_v7());
+    for (who, id) in [(&leaving, mine), (&staying, theirs)] {
+        let mut c = claim(id, v.h1);
+        c["moved_in"] = json!("2020-05-01");
+        applied(&mut v.phone(who), "residency.claim", c).await;
+        applied(
+            &mut v.phone(&v.building_leader),
+            "residency.decide",
+            json!({"id": id, "verdict": "confirm"}),
+        )
+        .await;
+    }
+    let mut phone = v.phone(&leaving);
+    phone.pull().await;
+    assert!(
+        phone.get("residency", theirs).is_some(),
+        "a confirmed household sees its residents"
+    );
+
+    let yesterday = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .date_naive()
+        - chrono::Duration::days(1);
+    applied(
+        &mut phone,
+        "residency.move_out",
+        json!({"id": mine, "on": yesterday}),
+    )
+    .await;
+    phone.pull().await;
+    assert!(
+        phone.get("residency", theirs).is_none(),
+        "still sees the household after leaving"
+    );
+    assert!(phone.get("residency", mine).unwrap()["moved_out"].is_string());
+    // The one who stays still sees the whole household's history.
+    let mut other = v.phone(&staying);
+    other.pull().await;
+    assert!(other.get("residency", mine).is_some());
+}
