@@ -190,6 +190,17 @@ pub(crate) fn authorize(actor: &Actor, action: Action, target: Target) -> Decisi
     }
 }
 
+/// The answer to a create whose id is taken: the same create sent again (by another of the
+/// committee's phones, or a re-run import) is applied once, with the object as it is; an id
+/// of another community is a conflict, and says nothing of it.
+pub(crate) fn created_already(owner: Uuid, actor: &Actor, as_it_is: Change) -> Outcome {
+    if owner == actor.community_id {
+        Outcome::applied(Some(as_it_is), None)
+    } else {
+        Outcome::rejected(MutationCode::Conflict, "this id is already in use", None)
+    }
+}
+
 /// The live unit `id` of the actor's community.
 pub(crate) async fn live_unit(
     conn: &impl ConnectionTrait,

@@ -14,7 +14,7 @@ use sea_orm::{
 
 use super::entity::position;
 use super::wire::*;
-use super::{authorize, changes, live_cell, live_unit, rules};
+use super::{authorize, changes, created_already, live_cell, live_unit, rules};
 use crate::domain::FieldError;
 use crate::domain::permissions::{Action, Target};
 use crate::domain::territory::{PositionKind, UnitKind};
@@ -39,11 +39,11 @@ pub async fn assign(
         return Ok(*o);
     }
     if let Some(existing) = position::Entity::find_by_id(a.id).one(conn).await? {
-        return Ok(if existing.community_id == ctx.actor.community_id {
-            Outcome::applied(Some(changes::position(&existing)), None)
-        } else {
-            Outcome::rejected(MutationCode::Conflict, "this id is already in use", None)
-        });
+        return Ok(created_already(
+            existing.community_id,
+            ctx.actor,
+            changes::position(&existing),
+        ));
     }
     let kind = PositionKind::from(a.kind);
     let decision = match rules::decision(a.decision.as_deref().unwrap_or_default()) {

@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use super::entity::{grid_cell, household, position, residency, unit};
 use super::wire::*;
-use super::{authorize, changes, live_unit, place_of_building, rules};
+use super::{authorize, changes, created_already, live_unit, place_of_building, rules};
 use crate::domain::permissions::{Action, Target};
 use crate::domain::territory::UnitKind;
 use crate::features::{Ctx, MutationCode, Outcome};
@@ -85,12 +85,11 @@ pub async fn unit_create(
         )));
     }
     if let Some(existing) = unit::Entity::find_by_id(a.id).one(conn).await? {
-        // The same create sent again by another officer's phone: nothing to do.
-        return Ok(if existing.community_id == ctx.actor.community_id {
-            Outcome::applied(Some(changes::unit(&existing)), None)
-        } else {
-            Outcome::rejected(MutationCode::Conflict, "this id is already in use", None)
-        });
+        return Ok(created_already(
+            existing.community_id,
+            ctx.actor,
+            changes::unit(&existing),
+        ));
     }
     if name_taken(conn, ctx, kind, a.parent_id, &name, a.id).await? {
         return Ok(Outcome::rejected(
@@ -223,11 +222,11 @@ pub async fn cell_create(
         Err(e) => return Ok(Outcome::invalid(e)),
     };
     if let Some(existing) = grid_cell::Entity::find_by_id(a.id).one(conn).await? {
-        return Ok(if existing.community_id == ctx.actor.community_id {
-            Outcome::applied(Some(changes::cell(&existing)), None)
-        } else {
-            Outcome::rejected(MutationCode::Conflict, "this id is already in use", None)
-        });
+        return Ok(created_already(
+            existing.community_id,
+            ctx.actor,
+            changes::cell(&existing),
+        ));
     }
     let taken = grid_cell::Entity::find()
         .filter(grid_cell::Column::CommunityId.eq(ctx.actor.community_id))
@@ -342,11 +341,11 @@ pub async fn household_create(
         Err(e) => return Ok(Outcome::invalid(e)),
     };
     if let Some(existing) = household::Entity::find_by_id(a.id).one(conn).await? {
-        return Ok(if existing.community_id == ctx.actor.community_id {
-            Outcome::applied(Some(changes::household(&existing)), None)
-        } else {
-            Outcome::rejected(MutationCode::Conflict, "this id is already in use", None)
-        });
+        return Ok(created_already(
+            existing.community_id,
+            ctx.actor,
+            changes::household(&existing),
+        ));
     }
     let taken = household::Entity::find()
         .filter(household::Column::BuildingId.eq(building.id))
