@@ -331,10 +331,9 @@ async fn a_resident_belongs_to_at_most_one_household_at_a_time_and_moving_out_ke
         .json()
         .await
         .unwrap();
-    let held = export["capabilities"]["territory"]["residencies"]
+    let held = export["territory"]["residencies"]
         .as_array()
         .cloned()
-        .or_else(|| export["territory"]["residencies"].as_array().cloned())
         .unwrap_or_default();
     assert_eq!(held.len(), 2, "{export}");
     assert!(

@@ -140,11 +140,11 @@ pub async fn claim(
             Some(n) => rules::person_name(n)?,
             None => rules::person_name(me.as_ref().map(|m| m.display_name.as_str()).unwrap_or(""))?,
         };
-        let moved_in = a.moved_in.unwrap_or(today);
-        if moved_in > today {
-            return Err(FieldError::new("moved_in", "must not be in the future"));
-        }
-        Ok((name, Birth::parse(&a.born, today)?, moved_in))
+        Ok((
+            name,
+            Birth::parse(&a.born, today)?,
+            rules::moved_in(a.moved_in, today)?,
+        ))
     })();
     let (name, born, moved_in) = match validated {
         Ok(v) => v,
@@ -230,10 +230,7 @@ pub async fn record(
         return Ok(o);
     }
     let validated = (|| -> std::result::Result<_, FieldError> {
-        let moved_in = a.moved_in.unwrap_or(today);
-        if moved_in > today {
-            return Err(FieldError::new("moved_in", "must not be in the future"));
-        }
+        let moved_in = rules::moved_in(a.moved_in, today)?;
         Ok((
             rules::person_name(&a.name)?,
             Birth::parse(&a.born, today)?,

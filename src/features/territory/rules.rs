@@ -157,6 +157,15 @@ pub fn decide_claim(status: Status, moved_out: bool, verdict: Verdict) -> Result
     }
 }
 
+/// The day a residency begins: the one given, or today; never in the future.
+pub fn moved_in(given: Option<NaiveDate>, today: NaiveDate) -> Result<NaiveDate, FieldError> {
+    let day = given.unwrap_or(today);
+    if day > today {
+        return Err(FieldError::new("moved_in", "must not be in the future"));
+    }
+    Ok(day)
+}
+
 /// Whether two terms `[start, end]` (an open end runs on) share a day.
 pub fn terms_overlap(a: (NaiveDate, Option<NaiveDate>), b: (NaiveDate, Option<NaiveDate>)) -> bool {
     let ends_before = |end: Option<NaiveDate>, start: NaiveDate| end.is_some_and(|e| e < start);
@@ -278,6 +287,17 @@ mod tests {
             decide_claim(Pending, true, Verdict::Confirm),
             Err(Refusal::MovedOut)
         );
+    }
+
+    #[test]
+    fn a_move_in_is_today_by_default_and_never_in_the_future() {
+        let today = day("2026-12-02");
+        assert_eq!(moved_in(None, today), Ok(today));
+        assert_eq!(
+            moved_in(Some(day("2020-05-01")), today),
+            Ok(day("2020-05-01"))
+        );
+        assert!(moved_in(Some(day("2026-12-03")), today).is_err());
     }
 
     #[test]
