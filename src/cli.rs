@@ -6,8 +6,8 @@ use anyhow::Context;
 use clap::Parser;
 
 use crate::config::{
-    Cli, Command, CommunityCommand, CommunityCreateArgs, DatabaseSettings, ImportCommand, Settings,
-    UserCommand, UserCreateArgs,
+    Cli, Command, CommunityCommand, CommunityCreateArgs, DatabaseSettings, ElectionCommand,
+    ImportCommand, Settings, UserCommand, UserCreateArgs,
 };
 use crate::domain::permissions::{Grant, Role, Scope};
 use crate::domain::resident::{DisplayName, NewPassword, PhoneNumber};
@@ -68,6 +68,7 @@ pub async fn run() -> anyhow::Result<()> {
             db.close().await?;
             done
         }
+        Some(Command::Election(ElectionCommand::Verify(args))) => verify_election(&args.file),
         Some(Command::Compact(args)) => {
             telemetry::init_logging(Default::default());
             let db = persistence::connect(&DatabaseSettings::from(&args.database)).await?;
@@ -81,6 +82,60 @@ pub async fn run() -> anyhow::Result<()> {
                 done.tombstones, done.results
             );
             Ok(())
+        }
+    }
+}
+
+/// `linli election verify FILE`: prints what checks out, or every problem and fails.
+fn verify_election(file: &std::path::Path) -> anyhow::Result<()> {
+    use poem_openapi::types::ParseFromJSON;
+
+    use crate::features::elections::{http::ElectionRecord, verify};
+    let text = if file.as_os_str() == "-" {
+        std::io::read_to_string(std::io::stdin()).context("cannot read standard input")?
+    } else {
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?
+    };
+    let json: serde_json::Value = serde_json::from_str(&text)
+        .context("the file is not JSON: save the body of GET /api/v1/elections/{id}/record")?;
+    let record = ElectionRecord::parse_from_json(Some(json)).map_err(|e| {
+        anyhow::anyhow!(
+            "the file is not an election record ({}): save the body of GET /api/v1/elections/{{id}}/record",
+            e.message()
+        )
+    })?;
+    match verify::verify(&record) {
+        Ok(v) => {
+            println!("記錄核驗通過 the record checks out: {}", record.title);
+            println!("  chain: {} events, head {}", v.events, record.chain_head);
+            println!(
+                "  ballots: {} ({} phone receipts recomputed)",
+                v.ballots, v.phone_receipts
+            );
+            match v.tally {
+                Some(t) => println!(
+                    "  tally: recomputed and equal; {} of {} voted, {} ballots, {}",
+                    t.voted,
+                    t.roll_size,
+                    t.ballots_cast,
+                    if t.valid {
+                        "valid"
+                    } else {
+                        "not valid (turnout)"
+                    }
+                ),
+                None => println!("  tally: not counted yet"),
+            }
+            Ok(())
+        }
+        Err(problems) => {
+            for p in &problems {
+                eprintln!("✗ {p}");
+            }
+            anyhow::bail!(
+                "記錄核驗失敗 the record does not check out ({} problem(s)); tell the election officers",
+                problems.len()
+            )
         }
     }
 }

@@ -48,6 +48,22 @@ pub enum Command {
     Import(ImportCommand),
     /// Write the census (each building's residents today) as an Excel workbook.
     Census(CensusArgs),
+    /// Elections' published records.
+    #[command(subcommand)]
+    Election(ElectionCommand),
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum ElectionCommand {
+    /// Check an election's published record (saved from `GET /api/v1/elections/{id}/record`)
+    /// from the file alone: the hash chain, every phone ballot's receipt, and the tally.
+    Verify(VerifyArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct VerifyArgs {
+    /// The record's JSON file, or `-` for standard input.
+    pub file: PathBuf,
 }
 
 #[derive(Debug, Clone, Subcommand)]

@@ -124,6 +124,7 @@ impl Application {
         // Learn of sessions other instances logged out.
         let revocations = state.revoked.clone().keep_fresh(db.clone());
         let buckets = state.sync_limits.clone().keep_lean();
+        let elections = crate::features::elections::clock::keep_time(state.clone());
         http::serve::serve(
             listener,
             http::routes(state),
@@ -137,6 +138,7 @@ impl Application {
         }
         revocations.abort();
         buckets.abort();
+        elections.abort();
         // On SQLite the reader is the same pool: closing it twice is harmless.
         reader.close().await?;
         db.close().await?;

@@ -32,6 +32,10 @@ mod m20261202_000003_create_unit;
 mod m20261202_000004_create_household;
 mod m20261202_000005_create_residency;
 mod m20261202_000006_create_position;
+mod m20261203_000001_create_election;
+mod m20261203_000002_create_candidate;
+mod m20261203_000003_create_elector;
+mod m20261203_000004_create_ballot;
 
 pub struct Migrator;
 
@@ -60,6 +64,10 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000004_create_household::Migration),
             Box::new(m20261202_000005_create_residency::Migration),
             Box::new(m20261202_000006_create_position::Migration),
+            Box::new(m20261203_000001_create_election::Migration),
+            Box::new(m20261203_000002_create_candidate::Migration),
+            Box::new(m20261203_000003_create_elector::Migration),
+            Box::new(m20261203_000004_create_ballot::Migration),
         ]
     }
 }

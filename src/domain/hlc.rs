@@ -161,28 +161,50 @@ pub fn receive(last: Hlc, remote: Hlc, now_ms: u64) -> (Hlc, Received) {
     )
 }
 
-/// The server's HLC, shared by all requests of one process.
+/// The server's HLC, shared by all requests of one process, and its wall clock: the time
+/// that decides windows (an election's close, a sign-up's cut-off), whatever a phone's clock
+/// says.
 #[derive(Debug, Default)]
 pub struct ServerClock {
     last: Mutex<Hlc>,
+    /// How far this process's wall clock is set ahead of the system's, in milliseconds.
+    /// Always 0 in service; tests move it forward ([`ServerClock::advance`]) to cross a
+    /// window's close without waiting for it.
+    ahead_ms: std::sync::atomic::AtomicI64,
 }
 
 impl ServerClock {
-    fn wall_ms() -> u64 {
-        u64::try_from(Utc::now().timestamp_millis()).unwrap_or(0)
+    /// The server's wall-clock time.
+    pub fn wall(&self) -> chrono::DateTime<Utc> {
+        Utc::now()
+            + chrono::Duration::milliseconds(
+                self.ahead_ms.load(std::sync::atomic::Ordering::Relaxed),
+            )
+    }
+
+    /// Sets this process's wall clock `by` further ahead (it never goes back).
+    pub fn advance(&self, by: chrono::Duration) {
+        self.ahead_ms.fetch_add(
+            by.num_milliseconds().max(0),
+            std::sync::atomic::Ordering::Relaxed,
+        );
+    }
+
+    fn wall_ms(&self) -> u64 {
+        u64::try_from(self.wall().timestamp_millis()).unwrap_or(0)
     }
 
     /// A fresh HLC for a write the server makes itself, or for `server_time`.
     pub fn now(&self) -> Hlc {
         let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
-        *last = tick(*last, Self::wall_ms());
+        *last = tick(*last, self.wall_ms());
         *last
     }
 
     /// Takes in a phone's HLC (see [`receive`]).
     pub fn receive(&self, remote: Hlc) -> Received {
         let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
-        let (next, received) = receive(*last, remote, Self::wall_ms());
+        let (next, received) = receive(*last, remote, self.wall_ms());
         *last = next;
         received
     }

@@ -168,6 +168,14 @@ pub enum Action {
     /// Keep a place's roll: see its households' members, record residents without a
     /// smartphone, add households, move people out.
     KeepRoll,
+    /// Call an election, or cancel one before its votes are counted.
+    RunElections,
+    /// Nominate a candidate in the committee's name (no seconders needed), for an election
+    /// over a place (or the community).
+    NominateForCommittee,
+    /// Keep the polls: mark paper voters on the roll, record entrustments, enter paper
+    /// ballots and count (election officers, and admins).
+    KeepPolls,
     /// Add or remove other residents, or change their role, in a group.
     ManageMembers,
     /// Create, change or delete a group's schedule series.
@@ -249,6 +257,21 @@ pub fn decide(actor: &Actor, action: Action, target: Target) -> Verdict {
         }
         (Action::ManageTerritory | Action::AppointPositions, Target::Community { .. }) => {
             actor.runs_the_community(community)
+        }
+        (Action::RunElections, Target::Community { .. }) => actor.runs_the_community(community),
+        (Action::KeepPolls, Target::Community { .. }) => {
+            actor.is_admin_of(community)
+                || actor.holds(
+                    Role::Holds(PositionKind::ElectionOfficer),
+                    Scope::Community(community),
+                )
+        }
+        (Action::NominateForCommittee, Target::Community { .. }) => {
+            actor.runs_the_community(community)
+        }
+        (Action::NominateForCommittee, Target::Place { place, .. }) => {
+            actor.runs_the_community(community)
+                || actor.holds_over(&place, PositionKind::confirms_claims)
         }
         (Action::ConfirmClaim, Target::Place { place, .. }) => {
             actor.runs_the_community(community)

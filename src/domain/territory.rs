@@ -138,6 +138,19 @@ impl PositionKind {
         )
     }
 
+    /// Whether residents elect it (the others are appointed).
+    pub fn elected(self) -> bool {
+        matches!(
+            self,
+            Self::BuildingLeader
+                | Self::AreaLeader
+                | Self::BranchPresident
+                | Self::President
+                | Self::VicePresident
+                | Self::Representative
+        )
+    }
+
     /// Whether it confirms residents' household claims in its unit: the four elected levels
     /// (and the vice president), each over their part of the territory.
     pub fn confirms_claims(self) -> bool {

@@ -32,6 +32,7 @@ macro_rules! handlers {
     (@changes_roles) => { true };
 }
 
+pub mod elections;
 pub mod schedule;
 pub mod territory;
 
@@ -45,6 +46,7 @@ use crate::sync::push::{Decided, MutationResult as Result_};
 use crate::sync::registry::{MutationStatus, SyncApp};
 use crate::sync::scope::SyncScope;
 use crate::sync::wire::PushedMutation;
+use elections::wire as elec;
 use schedule::wire as sched;
 use territory::wire as terr;
 
@@ -80,6 +82,16 @@ crate::sync_app! {
         "position.assign" => PositionAssign(terr::PositionAssignMutation),
         "position.end" => PositionEnd(terr::PositionEndMutation),
         "position.show_phone" => PositionShowPhone(terr::PositionShowPhoneMutation),
+        "election.create" => ElectionCreate(elec::ElectionCreateMutation),
+        "election.cancel" => ElectionCancel(elec::ElectionCancelMutation),
+        "candidate.nominate" => CandidateNominate(elec::CandidateNominateMutation),
+        "candidate.second" => CandidateSecond(elec::CandidateSecondMutation),
+        "candidate.respond" => CandidateRespond(elec::CandidateRespondMutation),
+        "ballot.cast" => BallotCast(elec::BallotCastMutation),
+        "paper.mark" => PaperMark(elec::PaperMarkMutation),
+        "entrustment.record" => EntrustmentRecord(elec::EntrustmentRecordMutation),
+        "paper.enter" => PaperEnter(elec::PaperEnterMutation),
+        "election.count" => ElectionCount(elec::ElectionCountMutation),
     }
     /// One object's new state, named by `entity`. Apply in order: `put` replaces the object,
     /// `delete` removes it (deleting an unknown id is a no-op).
@@ -96,6 +108,11 @@ crate::sync_app! {
         "household" => Household(terr::HouseholdChange),
         "residency" => Residency(terr::ResidencyChange),
         "position" => Position(terr::PositionChange),
+        "election" => Election(elec::ElectionChange),
+        "candidate" => Candidate(elec::CandidateChange),
+        "elector" => Elector(elec::ElectorChange),
+        "entrustment" => Entrustment(elec::EntrustmentChange),
+        "paper_entry" => PaperEntry(elec::PaperEntryChange),
     }
     /// Why a mutation was rejected, or a note on one that was applied.
     pub enum MutationCode {
@@ -125,6 +142,44 @@ crate::sync_app! {
         WrongUnit = "wrong_unit",
         /// Another holder's term of this single-holder position overlaps.
         TermOverlaps = "term_overlaps",
+        /// Nominations for this election have closed.
+        NominationsClosed = "nominations_closed",
+        /// The caller (or the voter named) is not on this election's roll.
+        NotOnRoll = "not_on_roll",
+        /// The nominee cannot vote in the election's unit, so cannot stand.
+        NotEligible = "not_eligible",
+        /// This resident is already nominated in this election.
+        AlreadyNominated = "already_nominated",
+        /// Voting has not opened yet.
+        VotingNotOpen = "voting_not_open",
+        /// Voting has closed (or the election failed or was called off): the ballot was not counted.
+        VotingClosed = "voting_closed",
+        /// Voting is still open: paper ballots are entered and counted after the close.
+        VotingNotClosed = "voting_not_closed",
+        /// This voter has already voted; the first vote stands.
+        AlreadyVoted = "already_voted",
+        /// A mark on someone not standing in this election.
+        NotStanding = "not_standing",
+        /// More votes for than seats.
+        TooManyChoices = "too_many_choices",
+        /// The proxy already holds as many entrustments as the rules allow.
+        EntrustmentsFull = "entrustments_full",
+        /// This voter has already entrusted someone.
+        AlreadyEntrusted = "already_entrusted",
+        /// No entrustment of that voter to this proxy is recorded.
+        NotEntrusted = "not_entrusted",
+        /// This officer already entered this paper sheet, the same way.
+        AlreadyEntered = "already_entered",
+        /// Applied, but another officer entered this sheet differently: a third entry decides.
+        EntriesDiffer = "entries_differ",
+        /// Some paper sheets lack a second officer's matching entry.
+        EntriesPending = "entries_pending",
+        /// More paper ballots than voters marked as voting on paper: spoil the extra ones.
+        TooManyPaperBallots = "too_many_paper_ballots",
+        /// The election is counted already.
+        AlreadyCounted = "already_counted",
+        /// The election named was not counted, or left no seat to a second round.
+        NoRunoff = "no_runoff",
     }
 }
 
@@ -142,6 +197,7 @@ impl SyncApp for App {
     fn tables() -> Vec<Box<dyn FeedTable<Self>>> {
         let mut tables = schedule::tables();
         tables.extend(territory::tables());
+        tables.extend(elections::tables());
         tables
     }
 
@@ -150,6 +206,7 @@ impl SyncApp for App {
             admin: actor.is_admin_of(actor.community_id),
             over: schedule::sees_over(actor)
                 .chain(territory::sees_over(actor))
+                .chain(elections::sees_over(actor))
                 .collect(),
         }
     }

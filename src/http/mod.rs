@@ -35,7 +35,7 @@ use crate::auth::tokens::TokenKeys;
 use crate::domain::hlc::ServerClock;
 use crate::domain::permissions::Grant;
 use crate::domain::throttle::LoginThrottle;
-use crate::features::{App, schedule, territory};
+use crate::features::{App, elections, schedule, territory};
 use crate::sync::cursor::CursorKey;
 use crate::sync::pokes::Poker;
 use crate::sync::write::WriteGate;
@@ -139,6 +139,7 @@ pub type Apis = (
     sync::SyncApi,
     schedule::http::ScheduleApi,
     territory::http::TerritoryApi,
+    elections::http::ElectionsApi,
 );
 
 /// The API and its OpenAPI document.
@@ -152,6 +153,7 @@ pub fn api_service() -> OpenApiService<Apis, ()> {
             sync::SyncApi,
             schedule::http::ScheduleApi,
             territory::http::TerritoryApi,
+            elections::http::ElectionsApi,
         ),
         "linli",
         env!("CARGO_PKG_VERSION"),

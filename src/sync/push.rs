@@ -331,7 +331,7 @@ async fn apply_one<A: SyncApp>(
         });
     }
 
-    let now = Utc::now();
+    let now = clock.wall();
     let (name, outcome, grants_changed) = {
         match mutation.hlc().parse::<Hlc>() {
             Err(e) => (

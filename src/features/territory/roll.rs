@@ -39,7 +39,7 @@ async fn live_household(
 }
 
 /// The resident's residency that is open on `day`, if any.
-pub(super) async fn open_residency(
+pub(crate) async fn open_residency(
     conn: &impl ConnectionTrait,
     resident: Uuid,
     day: NaiveDate,

@@ -620,6 +620,89 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/elections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The community's elections
+         * @description Every election of the caller's community, newest first (the same as the synced
+         *     `election` rows).
+         */
+        get: operations["list_elections"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/elections/{election_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An election and its candidates */
+        get: operations["get_election"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/elections/{election_id}/roll": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An election's published roll
+         * @description The names on the roll, frozen when nominations closed, with the roll's hash: for
+         *     the voters on it, the residents of the election's unit, the election officers and
+         *     the committee. Names only: no household, age or whether they voted.
+         */
+        get: operations["get_election_roll"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/elections/{election_id}/record": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An election's published record
+         * @description Its events with their hashes (the chain's head is on the election), and, once
+         *     counted, every ballot in random order with its receipt code, and the result. Save it
+         *     and run `linli election verify FILE` to recompute the chain and the tally from it
+         *     alone; find your receipt code among the ballots to see yours was counted as cast.
+         */
+        get: operations["get_election_record"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -728,6 +811,56 @@ export interface components {
              */
             next_before?: string;
         };
+        /** BallotCastArgs */
+        BallotCastArgs: {
+            /** Format: uuid */
+            election_id: string;
+            /** @description At most one per candidate. */
+            marks: components["schemas"]["BallotMark"][];
+            /** @description Other voters on the roll, by roll entry. */
+            write_ins: string[];
+            /** @description 16 to 64 random characters drawn by the phone, mixed into the receipt. */
+            nonce: string;
+            /**
+             * Format: uuid
+             * @description Voting as the proxy of this roll entry, under an entrustment recorded for it.
+             */
+            on_behalf_of?: string | null;
+        };
+        /**
+         * BallotCastMutation
+         * @description Cast a ballot. It counts only if the server receives it while voting is open, whatever
+         *     the phone's clock said (`voting_closed` after); a voter's second ballot is
+         *     `already_voted` and the first stands. The receipt is computed on the phone: the first
+         *     16 hex digits of SHA-256 of `linli-ballot/1`, the election id, the canonical ballot
+         *     (each mark as `candidate_id:for|against` in id order, then each write-in as
+         *     `write_in:elector_id` in id order, one per line) and the nonce, joined by newlines.
+         *     The stored result of this mutation holds no choice.
+         */
+        BallotCastMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["BallotCastArgs"];
+        };
+        /** BallotMark */
+        BallotMark: {
+            /** Format: uuid */
+            candidate_id: string;
+            mark: components["schemas"]["MarkWire"];
+        };
+        /**
+         * @description Who is on the roll.
+         * @enum {string}
+         */
+        BasisWire: "person" | "household";
         /**
          * CalendarFeed
          * @description A secret calendar-feed address.
@@ -737,6 +870,120 @@ export interface components {
             token: string;
             /** @description Subscribe to this path on the server (`webcal://host/…` on phones). */
             path: string;
+        };
+        /**
+         * CandidateChange
+         * @description A candidate was nominated, seconded, answered or put on the ballot (`put`).
+         */
+        CandidateChange: {
+            /** Format: uuid */
+            id: string;
+            op: components["schemas"]["ChangeOp"];
+            /** @description The object's current state; absent for deletes. */
+            data?: components["schemas"]["CandidateData"] & unknown;
+        };
+        /** CandidateData */
+        CandidateData: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            election_id: string;
+            /** Format: uuid */
+            resident_id: string;
+            /**
+             * Format: uuid
+             * @description Their roll entry, once the roll froze.
+             */
+            elector_id?: string;
+            name: string;
+            statement: string;
+            by_committee: boolean;
+            /** Format: int64 */
+            seconds: number;
+            response: components["schemas"]["ResponseWire"];
+            /** @description On the ballot. */
+            standing: boolean;
+        };
+        /** CandidateNominateArgs */
+        CandidateNominateArgs: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            election_id: string;
+            /** Format: uuid */
+            resident_id: string;
+            /** @description In the committee's name: stands without seconders. */
+            by_committee?: boolean | null;
+        };
+        /**
+         * CandidateNominateMutation
+         * @description Nominate a candidate while nominations are open: a voter of the unit (who then needs
+         *     the seconders the rules ask for), or the committee (`by_committee`: holders over the
+         *     unit, the president, admins). The nominee must be eligible to vote in the unit.
+         */
+        CandidateNominateMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["CandidateNominateArgs"];
+        };
+        /**
+         * CandidateRef
+         * @description Names a candidate.
+         */
+        CandidateRef: {
+            /** Format: uuid */
+            candidate_id: string;
+        };
+        /** CandidateRespondArgs */
+        CandidateRespondArgs: {
+            /** Format: uuid */
+            candidate_id: string;
+            accept: boolean;
+            /** @description At most 300 characters. */
+            statement?: string | null;
+        };
+        /**
+         * CandidateRespondMutation
+         * @description Accept or decline a nomination, with a short statement (the candidate, or an
+         *     election officer recording a candidate's written answer).
+         */
+        CandidateRespondMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["CandidateRespondArgs"];
+        };
+        /**
+         * CandidateSecondMutation
+         * @description Second a voter's nomination (a voter of the unit, once per candidate).
+         */
+        CandidateSecondMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["CandidateRef"];
         };
         /** CellAssignArgs */
         CellAssignArgs: {
@@ -810,7 +1057,7 @@ export interface components {
          * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
          *     `delete` removes it (deleting an unknown id is a no-op).
          */
-        Change: components["schemas"]["Change_GroupChange"] | components["schemas"]["Change_MembershipChange"] | components["schemas"]["Change_SeriesChange"] | components["schemas"]["Change_OccurrenceOverrideChange"] | components["schemas"]["Change_SignupChange"] | components["schemas"]["Change_OccurrenceTallyChange"] | components["schemas"]["Change_AttendanceChange"] | components["schemas"]["Change_CellChange"] | components["schemas"]["Change_UnitChange"] | components["schemas"]["Change_HouseholdChange"] | components["schemas"]["Change_ResidencyChange"] | components["schemas"]["Change_PositionChange"];
+        Change: components["schemas"]["Change_GroupChange"] | components["schemas"]["Change_MembershipChange"] | components["schemas"]["Change_SeriesChange"] | components["schemas"]["Change_OccurrenceOverrideChange"] | components["schemas"]["Change_SignupChange"] | components["schemas"]["Change_OccurrenceTallyChange"] | components["schemas"]["Change_AttendanceChange"] | components["schemas"]["Change_CellChange"] | components["schemas"]["Change_UnitChange"] | components["schemas"]["Change_HouseholdChange"] | components["schemas"]["Change_ResidencyChange"] | components["schemas"]["Change_PositionChange"] | components["schemas"]["Change_ElectionChange"] | components["schemas"]["Change_CandidateChange"] | components["schemas"]["Change_ElectorChange"] | components["schemas"]["Change_EntrustmentChange"] | components["schemas"]["Change_PaperEntryChange"];
         /** @enum {string} */
         ChangeOp: "put" | "delete";
         /**
@@ -834,6 +1081,23 @@ export interface components {
          * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
          *     `delete` removes it (deleting an unknown id is a no-op).
          */
+        Change_CandidateChange: {
+            /**
+             * @example candidate
+             * @enum {string}
+             */
+            entity: "candidate";
+        } & components["schemas"]["CandidateChange"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            entity: "candidate";
+        };
+        /**
+         * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
+         *     `delete` removes it (deleting an unknown id is a no-op).
+         */
         Change_CellChange: {
             /**
              * @example cell
@@ -846,6 +1110,57 @@ export interface components {
              * @enum {string}
              */
             entity: "cell";
+        };
+        /**
+         * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
+         *     `delete` removes it (deleting an unknown id is a no-op).
+         */
+        Change_ElectionChange: {
+            /**
+             * @example election
+             * @enum {string}
+             */
+            entity: "election";
+        } & components["schemas"]["ElectionChange"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            entity: "election";
+        };
+        /**
+         * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
+         *     `delete` removes it (deleting an unknown id is a no-op).
+         */
+        Change_ElectorChange: {
+            /**
+             * @example elector
+             * @enum {string}
+             */
+            entity: "elector";
+        } & components["schemas"]["ElectorChange"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            entity: "elector";
+        };
+        /**
+         * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
+         *     `delete` removes it (deleting an unknown id is a no-op).
+         */
+        Change_EntrustmentChange: {
+            /**
+             * @example entrustment
+             * @enum {string}
+             */
+            entity: "entrustment";
+        } & components["schemas"]["EntrustmentChange"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            entity: "entrustment";
         };
         /**
          * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
@@ -931,6 +1246,23 @@ export interface components {
              * @enum {string}
              */
             entity: "occurrence_tally";
+        };
+        /**
+         * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
+         *     `delete` removes it (deleting an unknown id is a no-op).
+         */
+        Change_PaperEntryChange: {
+            /**
+             * @example paper_entry
+             * @enum {string}
+             */
+            entity: "paper_entry";
+        } & components["schemas"]["PaperEntryChange"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            entity: "paper_entry";
         };
         /**
          * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
@@ -1031,6 +1363,35 @@ export interface components {
             name: string;
         };
         /**
+         * @description A second attempt to vote, for the officers.
+         * @enum {string}
+         */
+        ConflictWire: "phone_after_paper" | "paper_after_phone";
+        /**
+         * CountData
+         * @description One name's count.
+         */
+        CountData: {
+            /**
+             * Format: uuid
+             * @description A standing candidate.
+             */
+            candidate_id?: string;
+            /**
+             * Format: uuid
+             * @description A voter written in (their roll entry).
+             */
+            elector_id?: string;
+            name: string;
+            /** Format: int64 */
+            votes_for: number;
+            /** Format: int64 */
+            votes_against: number;
+            elected: boolean;
+            /** @description Stands in the second round. */
+            runoff: boolean;
+        };
+        /**
          * DeleteAccountRequest
          * @description The password, to confirm that the account is to be deleted.
          */
@@ -1051,6 +1412,304 @@ export interface components {
              * @description How many edits it has sent.
              */
             last_mutation_id: number;
+        };
+        /**
+         * ElectionCancelMutation
+         * @description Call off an election before its votes are counted (admins and the president).
+         */
+        ElectionCancelMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["ElectionRef"];
+        };
+        /**
+         * ElectionChange
+         * @description An election was called or moved on (`put`), or removed.
+         */
+        ElectionChange: {
+            /** Format: uuid */
+            id: string;
+            op: components["schemas"]["ChangeOp"];
+            /** @description The object's current state; absent for deletes. */
+            data?: components["schemas"]["ElectionData"] & unknown;
+        };
+        /**
+         * ElectionCountMutation
+         * @description Count the votes after the close (election officers): every paper sheet entered twice
+         *     and agreed, and no more paper ballots than paper marks. The result, the published
+         *     ballots and the record are out at once; winners hold the position from the term's
+         *     start and earlier holders' terms end the day before.
+         */
+        ElectionCountMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["ElectionRef"];
+        };
+        /** ElectionCreateArgs */
+        ElectionCreateArgs: {
+            /** Format: uuid */
+            id: string;
+            /** @description 1 to 80 characters, like `3號樓樓長選舉`. */
+            title: string;
+            position: components["schemas"]["PositionKindWire"];
+            /**
+             * Format: uuid
+             * @description The building, area or compound whose residents elect; null for the community.
+             */
+            unit_id?: string | null;
+            /**
+             * Format: int64
+             * @description Seats to fill; 1 when absent.
+             */
+            seats?: number | null;
+            /** Format: date */
+            term_starts_on: string;
+            /** Format: date */
+            term_ends_on?: string | null;
+            /**
+             * Format: date-time
+             * @description When nominations close and the roll freezes.
+             */
+            nominations_close: string;
+            /** Format: date-time */
+            voting_opens: string;
+            /** Format: date-time */
+            voting_closes: string;
+            /** @description `person` when absent. */
+            basis?: (components["schemas"]["BasisWire"] & unknown) | null;
+            /**
+             * Format: int32
+             * @description 18 when absent.
+             */
+            min_age?: number | null;
+            /**
+             * Format: int64
+             * @description 9 when absent (ten voters jointly).
+             */
+            seconders?: number | null;
+            /**
+             * Format: int64
+             * @description 3 when absent.
+             */
+            max_entrustments?: number | null;
+            /**
+             * Format: int64
+             * @description Valid only if more than this percentage of the roll voted; 50 when absent.
+             */
+            quorum_pct?: number | null;
+            /**
+             * Format: int64
+             * @description Elected only with more than this percentage of the ballots cast; 50 when absent
+             *     (33 in a second round).
+             */
+            majority_pct?: number | null;
+            /**
+             * Format: uuid
+             * @description The counted election whose unfilled seats this second round fills.
+             */
+            runoff_of?: string | null;
+        };
+        /**
+         * ElectionCreateMutation
+         * @description Call an election (admins and the president): a position over a unit (or the
+         *     community), its seats and term, its windows, and its rules (each defaults to the law's;
+         *     see the README, "Elections"). `runoff_of` calls the second round of a counted election:
+         *     its candidates are that election's runoff, its roll the same electorate.
+         */
+        ElectionCreateMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["ElectionCreateArgs"];
+        };
+        /** ElectionData */
+        ElectionData: {
+            /** Format: uuid */
+            id: string;
+            title: string;
+            position: components["schemas"]["PositionKindWire"];
+            /** Format: uuid */
+            unit_id?: string;
+            /** Format: int64 */
+            seats: number;
+            /** Format: date */
+            term_starts_on: string;
+            /** Format: date */
+            term_ends_on?: string;
+            /** Format: date-time */
+            nominations_close: string;
+            /** Format: date-time */
+            voting_opens: string;
+            /** Format: date-time */
+            voting_closes: string;
+            rules: components["schemas"]["RulesData"];
+            /** Format: uuid */
+            runoff_of?: string;
+            state: components["schemas"]["ElectionState"];
+            mode?: components["schemas"]["ModeWire"];
+            /**
+             * Format: int64
+             * @description Voters on the roll, once it froze.
+             */
+            roll_size: number;
+            roll_hash?: string;
+            /** @description The head of the election's hash-chained record. */
+            chain_head: string;
+            result?: components["schemas"]["ResultData"];
+        };
+        /**
+         * ElectionRecord
+         * @description An election's published record: what `linli election verify` recomputes the chain and
+         *     the tally from.
+         */
+        ElectionRecord: {
+            /** Format: uuid */
+            election_id: string;
+            title: string;
+            state: components["schemas"]["ElectionState"];
+            chain_head: string;
+            events: components["schemas"]["RecordEvent"][];
+            /** @description Once counted: every ballot, in random order (by its random id). */
+            ballots: components["schemas"]["PublishedBallot"][];
+            result?: components["schemas"]["ResultData"];
+        };
+        /**
+         * ElectionRef
+         * @description Names an election.
+         */
+        ElectionRef: {
+            /** Format: uuid */
+            id: string;
+        };
+        /**
+         * @description Where an election is.
+         * @enum {string}
+         */
+        ElectionState: "nominating" | "voting" | "counting" | "done" | "failed" | "cancelled";
+        /**
+         * ElectionView
+         * @description An election with its candidates.
+         */
+        ElectionView: {
+            election: components["schemas"]["ElectionData"];
+            candidates: components["schemas"]["CandidateData"][];
+        };
+        /**
+         * ElectorChange
+         * @description A roll entry the caller may see (their own; every one for election officers) was made
+         *     or marked (`put`).
+         */
+        ElectorChange: {
+            /** Format: uuid */
+            id: string;
+            op: components["schemas"]["ChangeOp"];
+            /** @description The object's current state; absent for deletes. */
+            data?: components["schemas"]["ElectorData"] & unknown;
+        };
+        /**
+         * ElectorData
+         * @description A voter on the roll, as the officers (and the voter) see them: never how they voted.
+         */
+        ElectorData: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            election_id: string;
+            /** Format: uuid */
+            resident_id?: string;
+            name: string;
+            /** @description Building, entrance and room. */
+            place: string;
+            voted?: components["schemas"]["VotedWire"];
+            /** Format: date-time */
+            voted_at?: string;
+            /**
+             * Format: uuid
+             * @description The voter they entrusted.
+             */
+            proxy_id?: string;
+            proxy_name?: string;
+            conflict?: components["schemas"]["ConflictWire"];
+        };
+        /**
+         * EntrustmentChange
+         * @description An entrustment the caller holds (or, for officers, any) was recorded or used (`put`).
+         */
+        EntrustmentChange: {
+            /** Format: uuid */
+            id: string;
+            op: components["schemas"]["ChangeOp"];
+            /** @description The object's current state; absent for deletes. */
+            data?: components["schemas"]["EntrustmentData"] & unknown;
+        };
+        /** EntrustmentData */
+        EntrustmentData: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            election_id: string;
+            /** Format: uuid */
+            from_elector_id: string;
+            from_name: string;
+            /** Format: uuid */
+            to_elector_id: string;
+            document: string;
+            /** @description The proxy has voted with it. */
+            used: boolean;
+        };
+        /** EntrustmentRecordArgs */
+        EntrustmentRecordArgs: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            election_id: string;
+            /** Format: uuid */
+            from_elector_id: string;
+            /** Format: uuid */
+            to_elector_id: string;
+            /** @description The written entrustment's number or a note, 1 to 100 characters. */
+            document: string;
+        };
+        /**
+         * EntrustmentRecordMutation
+         * @description Record a written entrustment (election officers): a voter away from home entrusts
+         *     another voter of the same roll, who holds at most `max_entrustments` of them.
+         */
+        EntrustmentRecordMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["EntrustmentRecordArgs"];
         };
         /**
          * GroupChange
@@ -1382,6 +2041,11 @@ export interface components {
             password: string;
         };
         /**
+         * @description A mark on a candidate; no mark is an abstention.
+         * @enum {string}
+         */
+        MarkWire: "for" | "against";
+        /**
          * Me
          * @description The signed-in resident.
          */
@@ -1455,13 +2119,15 @@ export interface components {
             role: components["schemas"]["MemberRole"];
             display_name: string;
         };
+        /** @enum {string} */
+        ModeWire: "contested" | "uncontested";
         /** @description One offline edit, named by `name`. */
-        Mutation: components["schemas"]["Mutation_GroupCreateMutation"] | components["schemas"]["Mutation_GroupUpdateMutation"] | components["schemas"]["Mutation_GroupDeleteMutation"] | components["schemas"]["Mutation_GroupJoinMutation"] | components["schemas"]["Mutation_GroupLeaveMutation"] | components["schemas"]["Mutation_MemberSetRoleMutation"] | components["schemas"]["Mutation_SeriesCreateMutation"] | components["schemas"]["Mutation_SeriesUpdateMutation"] | components["schemas"]["Mutation_SeriesDeleteMutation"] | components["schemas"]["Mutation_OccurrenceOverrideMutation"] | components["schemas"]["Mutation_OccurrenceClearOverrideMutation"] | components["schemas"]["Mutation_SignupRequestMutation"] | components["schemas"]["Mutation_SignupCancelMutation"] | components["schemas"]["Mutation_AttendanceMarkMutation"] | components["schemas"]["Mutation_UnitCreateMutation"] | components["schemas"]["Mutation_UnitRenameMutation"] | components["schemas"]["Mutation_UnitDeleteMutation"] | components["schemas"]["Mutation_CellCreateMutation"] | components["schemas"]["Mutation_CellAssignMutation"] | components["schemas"]["Mutation_HouseholdCreateMutation"] | components["schemas"]["Mutation_ResidencyClaimMutation"] | components["schemas"]["Mutation_ResidencyRecordMutation"] | components["schemas"]["Mutation_ResidencyDecideMutation"] | components["schemas"]["Mutation_ResidencyMoveOutMutation"] | components["schemas"]["Mutation_PositionAssignMutation"] | components["schemas"]["Mutation_PositionEndMutation"] | components["schemas"]["Mutation_PositionShowPhoneMutation"];
+        Mutation: components["schemas"]["Mutation_GroupCreateMutation"] | components["schemas"]["Mutation_GroupUpdateMutation"] | components["schemas"]["Mutation_GroupDeleteMutation"] | components["schemas"]["Mutation_GroupJoinMutation"] | components["schemas"]["Mutation_GroupLeaveMutation"] | components["schemas"]["Mutation_MemberSetRoleMutation"] | components["schemas"]["Mutation_SeriesCreateMutation"] | components["schemas"]["Mutation_SeriesUpdateMutation"] | components["schemas"]["Mutation_SeriesDeleteMutation"] | components["schemas"]["Mutation_OccurrenceOverrideMutation"] | components["schemas"]["Mutation_OccurrenceClearOverrideMutation"] | components["schemas"]["Mutation_SignupRequestMutation"] | components["schemas"]["Mutation_SignupCancelMutation"] | components["schemas"]["Mutation_AttendanceMarkMutation"] | components["schemas"]["Mutation_UnitCreateMutation"] | components["schemas"]["Mutation_UnitRenameMutation"] | components["schemas"]["Mutation_UnitDeleteMutation"] | components["schemas"]["Mutation_CellCreateMutation"] | components["schemas"]["Mutation_CellAssignMutation"] | components["schemas"]["Mutation_HouseholdCreateMutation"] | components["schemas"]["Mutation_ResidencyClaimMutation"] | components["schemas"]["Mutation_ResidencyRecordMutation"] | components["schemas"]["Mutation_ResidencyDecideMutation"] | components["schemas"]["Mutation_ResidencyMoveOutMutation"] | components["schemas"]["Mutation_PositionAssignMutation"] | components["schemas"]["Mutation_PositionEndMutation"] | components["schemas"]["Mutation_PositionShowPhoneMutation"] | components["schemas"]["Mutation_ElectionCreateMutation"] | components["schemas"]["Mutation_ElectionCancelMutation"] | components["schemas"]["Mutation_CandidateNominateMutation"] | components["schemas"]["Mutation_CandidateSecondMutation"] | components["schemas"]["Mutation_CandidateRespondMutation"] | components["schemas"]["Mutation_BallotCastMutation"] | components["schemas"]["Mutation_PaperMarkMutation"] | components["schemas"]["Mutation_EntrustmentRecordMutation"] | components["schemas"]["Mutation_PaperEnterMutation"] | components["schemas"]["Mutation_ElectionCountMutation"];
         /**
          * @description Why a mutation was rejected, or a note on one that was applied.
          * @enum {string}
          */
-        MutationCode: "invalid_mutation" | "validation_failed" | "forbidden" | "not_found" | "deleted" | "conflict" | "clock_adjusted" | "already_processed" | "signups_not_open" | "signups_closed" | "waitlist_full" | "past_cutoff" | "occurrence_cancelled" | "name_taken" | "unit_not_empty" | "building_in_another_cell" | "already_in_household" | "not_pending" | "moved_out" | "wrong_unit" | "term_overlaps";
+        MutationCode: "invalid_mutation" | "validation_failed" | "forbidden" | "not_found" | "deleted" | "conflict" | "clock_adjusted" | "already_processed" | "signups_not_open" | "signups_closed" | "waitlist_full" | "past_cutoff" | "occurrence_cancelled" | "name_taken" | "unit_not_empty" | "building_in_another_cell" | "already_in_household" | "not_pending" | "moved_out" | "wrong_unit" | "term_overlaps" | "nominations_closed" | "not_on_roll" | "not_eligible" | "already_nominated" | "voting_not_open" | "voting_closed" | "voting_not_closed" | "already_voted" | "not_standing" | "too_many_choices" | "entrustments_full" | "already_entrusted" | "not_entrusted" | "already_entered" | "entries_differ" | "entries_pending" | "too_many_paper_ballots" | "already_counted" | "no_runoff";
         /** MutationResult */
         MutationResult: {
             /** Format: int64 */
@@ -1486,6 +2152,62 @@ export interface components {
              * @enum {string}
              */
             name: "attendance.mark";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_BallotCastMutation: {
+            /**
+             * @example ballot.cast
+             * @enum {string}
+             */
+            name: "ballot.cast";
+        } & components["schemas"]["BallotCastMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "ballot.cast";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_CandidateNominateMutation: {
+            /**
+             * @example candidate.nominate
+             * @enum {string}
+             */
+            name: "candidate.nominate";
+        } & components["schemas"]["CandidateNominateMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "candidate.nominate";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_CandidateRespondMutation: {
+            /**
+             * @example candidate.respond
+             * @enum {string}
+             */
+            name: "candidate.respond";
+        } & components["schemas"]["CandidateRespondMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "candidate.respond";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_CandidateSecondMutation: {
+            /**
+             * @example candidate.second
+             * @enum {string}
+             */
+            name: "candidate.second";
+        } & components["schemas"]["CandidateSecondMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "candidate.second";
         };
         /** @description One offline edit, named by `name`. */
         Mutation_CellAssignMutation: {
@@ -1514,6 +2236,62 @@ export interface components {
              * @enum {string}
              */
             name: "cell.create";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_ElectionCancelMutation: {
+            /**
+             * @example election.cancel
+             * @enum {string}
+             */
+            name: "election.cancel";
+        } & components["schemas"]["ElectionCancelMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "election.cancel";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_ElectionCountMutation: {
+            /**
+             * @example election.count
+             * @enum {string}
+             */
+            name: "election.count";
+        } & components["schemas"]["ElectionCountMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "election.count";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_ElectionCreateMutation: {
+            /**
+             * @example election.create
+             * @enum {string}
+             */
+            name: "election.create";
+        } & components["schemas"]["ElectionCreateMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "election.create";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_EntrustmentRecordMutation: {
+            /**
+             * @example entrustment.record
+             * @enum {string}
+             */
+            name: "entrustment.record";
+        } & components["schemas"]["EntrustmentRecordMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "entrustment.record";
         };
         /** @description One offline edit, named by `name`. */
         Mutation_GroupCreateMutation: {
@@ -1640,6 +2418,34 @@ export interface components {
              * @enum {string}
              */
             name: "occurrence.override";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_PaperEnterMutation: {
+            /**
+             * @example paper.enter
+             * @enum {string}
+             */
+            name: "paper.enter";
+        } & components["schemas"]["PaperEnterMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "paper.enter";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_PaperMarkMutation: {
+            /**
+             * @example paper.mark
+             * @enum {string}
+             */
+            name: "paper.mark";
+        } & components["schemas"]["PaperMarkMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "paper.mark";
         };
         /** @description One offline edit, named by `name`. */
         Mutation_PositionAssignMutation: {
@@ -2057,6 +2863,92 @@ export interface components {
             /** @description The caller's own sign-up, if any. */
             my_signup?: components["schemas"]["SignupStatus"] & unknown;
         };
+        /** PaperEnterArgs */
+        PaperEnterArgs: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            election_id: string;
+            /** @description The sheet's number, 1 to 32 characters. */
+            sheet: string;
+            marks: components["schemas"]["BallotMark"][];
+            write_ins: string[];
+            /**
+             * @description An invalid sheet (marked beyond reading, or with more votes than seats): entered
+             *     and agreed like the others, and not counted.
+             */
+            spoiled?: boolean | null;
+        };
+        /**
+         * PaperEnterMutation
+         * @description Enter a paper ballot after the close (election officers). Each sheet is entered by
+         *     two officers; it counts once two officers' entries agree.
+         */
+        PaperEnterMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["PaperEnterArgs"];
+        };
+        /**
+         * PaperEntryChange
+         * @description An officer's entry of a paper ballot (officers only).
+         */
+        PaperEntryChange: {
+            /** Format: uuid */
+            id: string;
+            op: components["schemas"]["ChangeOp"];
+            /** @description The object's current state; absent for deletes. */
+            data?: components["schemas"]["PaperEntryData"] & unknown;
+        };
+        /** PaperEntryData */
+        PaperEntryData: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            election_id: string;
+            sheet: string;
+            /** Format: uuid */
+            officer_id: string;
+            marks: components["schemas"]["BallotMark"][];
+            write_ins: string[];
+            spoiled: boolean;
+        };
+        /** PaperMarkArgs */
+        PaperMarkArgs: {
+            /** Format: uuid */
+            election_id: string;
+            /** Format: uuid */
+            elector_id: string;
+            /** @description Their proxy voted for them on paper. */
+            by_proxy?: boolean | null;
+        };
+        /**
+         * PaperMarkMutation
+         * @description Mark on the roll that a voter voted on paper (election officers), at a polling
+         *     station or with the mobile ballot box. Accepted until the count; a voter who had
+         *     already voted is `already_voted`, and the conflict is shown on their roll entry.
+         */
+        PaperMarkMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["PaperMarkArgs"];
+        };
         /** PositionAssignArgs */
         PositionAssignArgs: {
             /** Format: uuid */
@@ -2224,6 +3116,32 @@ export interface components {
          */
         ProblemCode: "validation_failed" | "malformed_request" | "unauthorized" | "invalid_credentials" | "invalid_refresh_token" | "refresh_token_reused" | "forbidden" | "not_found" | "method_not_allowed" | "phone_taken" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "service_unavailable" | "storage_full" | "client_not_owned" | "mutation_gap" | "invalid_mutation" | "invalid_cursor" | "resync_required" | "client_upgrade_required";
         /**
+         * PublishedBallot
+         * @description A counted ballot as published: no voter, no time.
+         */
+        PublishedBallot: {
+            /** @description `phone` or `paper`. */
+            source: string;
+            receipt?: string;
+            nonce?: string;
+            sheet?: string;
+            marks: components["schemas"]["BallotMark"][];
+            write_ins: string[];
+        };
+        /**
+         * PublishedRoll
+         * @description An election's roll as published when nominations close: names only.
+         */
+        PublishedRoll: {
+            /** Format: uuid */
+            election_id: string;
+            /** @description False until nominations close (then `names` is empty). */
+            frozen: boolean;
+            roll_hash?: string;
+            /** @description In id order: `rules::roll_hash` is computed over `elector_id` and `name`, one per line. */
+            names: components["schemas"]["RollName"][];
+        };
+        /**
          * PullRequest
          * @example {
          *       "client_id": "0193a0c4-0000-7000-8000-000000000001",
@@ -2368,6 +3286,23 @@ export interface components {
          * @enum {string}
          */
         ReadinessStatus: "ready";
+        /**
+         * RecordEvent
+         * @description One event of an election's record.
+         */
+        RecordEvent: {
+            /** Format: int32 */
+            seq: number;
+            /** @description `called`, `roll_frozen`, `failed`, `cancelled`, `closed`, `ballot` or `tally`. */
+            kind: string;
+            /** @description The event's JSON, exactly as hashed. */
+            body: string;
+            /**
+             * @description SHA-256 over `linli-election-event/1`, the previous hash (64 zeros for the first),
+             *     the kind and the body, joined by newlines.
+             */
+            hash: string;
+        };
         /**
          * RefreshRequest
          * @description A refresh token, for `refresh` or `logout`.
@@ -2594,6 +3529,27 @@ export interface components {
             created_at: string;
         };
         /** @enum {string} */
+        ResponseWire: "pending" | "accepted" | "declined";
+        /**
+         * ResultData
+         * @description An election's result, published when it is counted.
+         */
+        ResultData: {
+            /** Format: int64 */
+            roll_size: number;
+            /** Format: int64 */
+            voted: number;
+            /** Format: int64 */
+            ballots_cast: number;
+            /** Format: int64 */
+            blank: number;
+            /** @description More than `quorum_pct` of the roll voted. */
+            valid: boolean;
+            counts: components["schemas"]["CountData"][];
+            /** Format: int64 */
+            unfilled: number;
+        };
+        /** @enum {string} */
         RoleName: "admin" | "leader" | "member" | "householder" | "building_leader" | "area_leader" | "branch_president" | "president" | "vice_president" | "representative" | "grid_worker" | "help_team" | "mediator" | "election_officer" | "company_liaison";
         /**
          * RoleView
@@ -2658,6 +3614,15 @@ export interface components {
             moved_in: string;
         };
         /**
+         * RollName
+         * @description One name on the published roll.
+         */
+        RollName: {
+            /** Format: uuid */
+            elector_id: string;
+            name: string;
+        };
+        /**
          * RosterEntry
          * @description A member of a group, for its leaders.
          */
@@ -2668,6 +3633,25 @@ export interface components {
             role: components["schemas"]["MemberRole"];
             /** @description For the group's leaders only. */
             phone?: string;
+        };
+        /**
+         * RulesData
+         * @description An election's rules.
+         */
+        RulesData: {
+            basis: components["schemas"]["BasisWire"];
+            /** Format: int32 */
+            min_age: number;
+            /** Format: int64 */
+            seconders: number;
+            /** Format: int64 */
+            max_entrustments: number;
+            /** Format: int64 */
+            quorum_pct: number;
+            /** Format: int64 */
+            majority_pct: number;
+            /** Format: int64 */
+            round: number;
         };
         /**
          * ScheduleData
@@ -3162,6 +4146,11 @@ export interface components {
             hlc: string;
             args: components["schemas"]["UnitRenameArgs"];
         };
+        /**
+         * @description How a voter's vote reached the count.
+         * @enum {string}
+         */
+        VotedWire: "phone" | "paper" | "proxy_phone" | "proxy_paper";
     };
     responses: never;
     parameters: never;
@@ -3176,7 +4165,19 @@ export type AttendanceMarkMutation = components['schemas']['AttendanceMarkMutati
 export type AttendanceStatus = components['schemas']['AttendanceStatus'];
 export type AuditEntry = components['schemas']['AuditEntry'];
 export type AuditPage = components['schemas']['AuditPage'];
+export type BallotCastArgs = components['schemas']['BallotCastArgs'];
+export type BallotCastMutation = components['schemas']['BallotCastMutation'];
+export type BallotMark = components['schemas']['BallotMark'];
+export type BasisWire = components['schemas']['BasisWire'];
 export type CalendarFeed = components['schemas']['CalendarFeed'];
+export type CandidateChange = components['schemas']['CandidateChange'];
+export type CandidateData = components['schemas']['CandidateData'];
+export type CandidateNominateArgs = components['schemas']['CandidateNominateArgs'];
+export type CandidateNominateMutation = components['schemas']['CandidateNominateMutation'];
+export type CandidateRef = components['schemas']['CandidateRef'];
+export type CandidateRespondArgs = components['schemas']['CandidateRespondArgs'];
+export type CandidateRespondMutation = components['schemas']['CandidateRespondMutation'];
+export type CandidateSecondMutation = components['schemas']['CandidateSecondMutation'];
 export type CellAssignArgs = components['schemas']['CellAssignArgs'];
 export type CellAssignMutation = components['schemas']['CellAssignMutation'];
 export type CellChange = components['schemas']['CellChange'];
@@ -3186,12 +4187,17 @@ export type CellData = components['schemas']['CellData'];
 export type Change = components['schemas']['Change'];
 export type ChangeOp = components['schemas']['ChangeOp'];
 export type ChangeAttendanceChange = components['schemas']['Change_AttendanceChange'];
+export type ChangeCandidateChange = components['schemas']['Change_CandidateChange'];
 export type ChangeCellChange = components['schemas']['Change_CellChange'];
+export type ChangeElectionChange = components['schemas']['Change_ElectionChange'];
+export type ChangeElectorChange = components['schemas']['Change_ElectorChange'];
+export type ChangeEntrustmentChange = components['schemas']['Change_EntrustmentChange'];
 export type ChangeGroupChange = components['schemas']['Change_GroupChange'];
 export type ChangeHouseholdChange = components['schemas']['Change_HouseholdChange'];
 export type ChangeMembershipChange = components['schemas']['Change_MembershipChange'];
 export type ChangeOccurrenceOverrideChange = components['schemas']['Change_OccurrenceOverrideChange'];
 export type ChangeOccurrenceTallyChange = components['schemas']['Change_OccurrenceTallyChange'];
+export type ChangePaperEntryChange = components['schemas']['Change_PaperEntryChange'];
 export type ChangePositionChange = components['schemas']['Change_PositionChange'];
 export type ChangeResidencyChange = components['schemas']['Change_ResidencyChange'];
 export type ChangeSeriesChange = components['schemas']['Change_SeriesChange'];
@@ -3199,8 +4205,26 @@ export type ChangeSignupChange = components['schemas']['Change_SignupChange'];
 export type ChangeUnitChange = components['schemas']['Change_UnitChange'];
 export type ClaimVerdict = components['schemas']['ClaimVerdict'];
 export type CommunitySummary = components['schemas']['CommunitySummary'];
+export type ConflictWire = components['schemas']['ConflictWire'];
+export type CountData = components['schemas']['CountData'];
 export type DeleteAccountRequest = components['schemas']['DeleteAccountRequest'];
 export type DeviceRecord = components['schemas']['DeviceRecord'];
+export type ElectionCancelMutation = components['schemas']['ElectionCancelMutation'];
+export type ElectionChange = components['schemas']['ElectionChange'];
+export type ElectionCountMutation = components['schemas']['ElectionCountMutation'];
+export type ElectionCreateArgs = components['schemas']['ElectionCreateArgs'];
+export type ElectionCreateMutation = components['schemas']['ElectionCreateMutation'];
+export type ElectionData = components['schemas']['ElectionData'];
+export type ElectionRecord = components['schemas']['ElectionRecord'];
+export type ElectionRef = components['schemas']['ElectionRef'];
+export type ElectionState = components['schemas']['ElectionState'];
+export type ElectionView = components['schemas']['ElectionView'];
+export type ElectorChange = components['schemas']['ElectorChange'];
+export type ElectorData = components['schemas']['ElectorData'];
+export type EntrustmentChange = components['schemas']['EntrustmentChange'];
+export type EntrustmentData = components['schemas']['EntrustmentData'];
+export type EntrustmentRecordArgs = components['schemas']['EntrustmentRecordArgs'];
+export type EntrustmentRecordMutation = components['schemas']['EntrustmentRecordMutation'];
 export type GroupChange = components['schemas']['GroupChange'];
 export type GroupCreateArgs = components['schemas']['GroupCreateArgs'];
 export type GroupCreateMutation = components['schemas']['GroupCreateMutation'];
@@ -3223,6 +4247,7 @@ export type HouseholdCreateArgs = components['schemas']['HouseholdCreateArgs'];
 export type HouseholdCreateMutation = components['schemas']['HouseholdCreateMutation'];
 export type HouseholdData = components['schemas']['HouseholdData'];
 export type LoginRequest = components['schemas']['LoginRequest'];
+export type MarkWire = components['schemas']['MarkWire'];
 export type Me = components['schemas']['Me'];
 export type MemberRole = components['schemas']['MemberRole'];
 export type MemberSetRoleArgs = components['schemas']['MemberSetRoleArgs'];
@@ -3230,13 +4255,22 @@ export type MemberSetRoleMutation = components['schemas']['MemberSetRoleMutation
 export type MembershipArgs = components['schemas']['MembershipArgs'];
 export type MembershipChange = components['schemas']['MembershipChange'];
 export type MembershipData = components['schemas']['MembershipData'];
+export type ModeWire = components['schemas']['ModeWire'];
 export type Mutation = components['schemas']['Mutation'];
 export type MutationCode = components['schemas']['MutationCode'];
 export type MutationResult = components['schemas']['MutationResult'];
 export type MutationStatus = components['schemas']['MutationStatus'];
 export type MutationAttendanceMarkMutation = components['schemas']['Mutation_AttendanceMarkMutation'];
+export type MutationBallotCastMutation = components['schemas']['Mutation_BallotCastMutation'];
+export type MutationCandidateNominateMutation = components['schemas']['Mutation_CandidateNominateMutation'];
+export type MutationCandidateRespondMutation = components['schemas']['Mutation_CandidateRespondMutation'];
+export type MutationCandidateSecondMutation = components['schemas']['Mutation_CandidateSecondMutation'];
 export type MutationCellAssignMutation = components['schemas']['Mutation_CellAssignMutation'];
 export type MutationCellCreateMutation = components['schemas']['Mutation_CellCreateMutation'];
+export type MutationElectionCancelMutation = components['schemas']['Mutation_ElectionCancelMutation'];
+export type MutationElectionCountMutation = components['schemas']['Mutation_ElectionCountMutation'];
+export type MutationElectionCreateMutation = components['schemas']['Mutation_ElectionCreateMutation'];
+export type MutationEntrustmentRecordMutation = components['schemas']['Mutation_EntrustmentRecordMutation'];
 export type MutationGroupCreateMutation = components['schemas']['Mutation_GroupCreateMutation'];
 export type MutationGroupDeleteMutation = components['schemas']['Mutation_GroupDeleteMutation'];
 export type MutationGroupJoinMutation = components['schemas']['Mutation_GroupJoinMutation'];
@@ -3246,6 +4280,8 @@ export type MutationHouseholdCreateMutation = components['schemas']['Mutation_Ho
 export type MutationMemberSetRoleMutation = components['schemas']['Mutation_MemberSetRoleMutation'];
 export type MutationOccurrenceClearOverrideMutation = components['schemas']['Mutation_OccurrenceClearOverrideMutation'];
 export type MutationOccurrenceOverrideMutation = components['schemas']['Mutation_OccurrenceOverrideMutation'];
+export type MutationPaperEnterMutation = components['schemas']['Mutation_PaperEnterMutation'];
+export type MutationPaperMarkMutation = components['schemas']['Mutation_PaperMarkMutation'];
 export type MutationPositionAssignMutation = components['schemas']['Mutation_PositionAssignMutation'];
 export type MutationPositionEndMutation = components['schemas']['Mutation_PositionEndMutation'];
 export type MutationPositionShowPhoneMutation = components['schemas']['Mutation_PositionShowPhoneMutation'];
@@ -3272,6 +4308,12 @@ export type OccurrenceRef = components['schemas']['OccurrenceRef'];
 export type OccurrenceTallyChange = components['schemas']['OccurrenceTallyChange'];
 export type OccurrenceTallyData = components['schemas']['OccurrenceTallyData'];
 export type OccurrenceView = components['schemas']['OccurrenceView'];
+export type PaperEnterArgs = components['schemas']['PaperEnterArgs'];
+export type PaperEnterMutation = components['schemas']['PaperEnterMutation'];
+export type PaperEntryChange = components['schemas']['PaperEntryChange'];
+export type PaperEntryData = components['schemas']['PaperEntryData'];
+export type PaperMarkArgs = components['schemas']['PaperMarkArgs'];
+export type PaperMarkMutation = components['schemas']['PaperMarkMutation'];
 export type PositionAssignArgs = components['schemas']['PositionAssignArgs'];
 export type PositionAssignMutation = components['schemas']['PositionAssignMutation'];
 export type PositionChange = components['schemas']['PositionChange'];
@@ -3283,12 +4325,15 @@ export type PositionShowPhoneArgs = components['schemas']['PositionShowPhoneArgs
 export type PositionShowPhoneMutation = components['schemas']['PositionShowPhoneMutation'];
 export type Problem = components['schemas']['Problem'];
 export type ProblemCode = components['schemas']['ProblemCode'];
+export type PublishedBallot = components['schemas']['PublishedBallot'];
+export type PublishedRoll = components['schemas']['PublishedRoll'];
 export type PullRequest = components['schemas']['PullRequest'];
 export type PullResponse = components['schemas']['PullResponse'];
 export type PushRequest = components['schemas']['PushRequest'];
 export type PushResponse = components['schemas']['PushResponse'];
 export type Readiness = components['schemas']['Readiness'];
 export type ReadinessStatus = components['schemas']['ReadinessStatus'];
+export type RecordEvent = components['schemas']['RecordEvent'];
 export type RefreshRequest = components['schemas']['RefreshRequest'];
 export type RegisterRequest = components['schemas']['RegisterRequest'];
 export type RelationWire = components['schemas']['RelationWire'];
@@ -3305,11 +4350,15 @@ export type ResidencyRecordMutation = components['schemas']['ResidencyRecordMuta
 export type ResidencyStatus = components['schemas']['ResidencyStatus'];
 export type ResidentPage = components['schemas']['ResidentPage'];
 export type ResidentView = components['schemas']['ResidentView'];
+export type ResponseWire = components['schemas']['ResponseWire'];
+export type ResultData = components['schemas']['ResultData'];
 export type RoleName = components['schemas']['RoleName'];
 export type RoleView = components['schemas']['RoleView'];
 export type Roll = components['schemas']['Roll'];
 export type RollEntry = components['schemas']['RollEntry'];
+export type RollName = components['schemas']['RollName'];
 export type RosterEntry = components['schemas']['RosterEntry'];
+export type RulesData = components['schemas']['RulesData'];
 export type ScheduleData = components['schemas']['ScheduleData'];
 export type ScopeKind = components['schemas']['ScopeKind'];
 export type SeriesChange = components['schemas']['SeriesChange'];
@@ -3341,6 +4390,7 @@ export type UnitDeleteMutation = components['schemas']['UnitDeleteMutation'];
 export type UnitKindWire = components['schemas']['UnitKindWire'];
 export type UnitRenameArgs = components['schemas']['UnitRenameArgs'];
 export type UnitRenameMutation = components['schemas']['UnitRenameMutation'];
+export type VotedWire = components['schemas']['VotedWire'];
 export type $defs = Record<string, never>;
 export interface operations {
     healthz: {
@@ -5402,6 +6452,294 @@ export interface operations {
             401: {
                 headers: {
                     "WWW-AUTHENTICATE": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed. The body carries a request id, never the cause. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable; retry later. */
+            503: {
+                headers: {
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_elections: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ElectionData"][];
+                };
+            };
+            /** @description Missing, expired or invalid credentials. */
+            401: {
+                headers: {
+                    "WWW-AUTHENTICATE": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed. The body carries a request id, never the cause. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable; retry later. */
+            503: {
+                headers: {
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_election: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                election_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ElectionView"];
+                };
+            };
+            /** @description The request could not be read: malformed JSON, wrong types or bad parameters. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials. */
+            401: {
+                headers: {
+                    "WWW-AUTHENTICATE": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or none the caller may see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field failed validation; `field` names it. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed. The body carries a request id, never the cause. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable; retry later. */
+            503: {
+                headers: {
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_election_roll: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                election_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["PublishedRoll"];
+                };
+            };
+            /** @description The request could not be read: malformed JSON, wrong types or bad parameters. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials. */
+            401: {
+                headers: {
+                    "WWW-AUTHENTICATE": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or none the caller may see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field failed validation; `field` names it. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed. The body carries a request id, never the cause. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable; retry later. */
+            503: {
+                headers: {
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_election_record: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                election_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ElectionRecord"];
+                };
+            };
+            /** @description The request could not be read: malformed JSON, wrong types or bad parameters. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials. */
+            401: {
+                headers: {
+                    "WWW-AUTHENTICATE": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or none the caller may see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field failed validation; `field` names it. */
+            422: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
