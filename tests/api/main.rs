@@ -7,6 +7,7 @@ mod authz_matrix;
 mod cli;
 mod communities;
 mod connections;
+mod elections;
 mod errors;
 mod faults;
 mod helpers;

@@ -1056,6 +1056,73 @@ async fn compaction_purges_old_tombstones_of_every_registered_table() {
             .all(|r| r["status"] == "applied"),
         "{out}"
     );
+    // The elections' tables: the volunteer lives in the flat and stands; the roll freezes
+    // (孫奶奶 and the volunteer); 孫奶奶 entrusts the volunteer; after the close an officer
+    // enters a paper sheet.
+    let claim = Uuid::now_v7();
+    volunteer.mutate(
+        "residency.claim",
+        json!({"id": claim, "household_id": flat, "relation": "tenant", "born": "1980"}),
+    );
+    volunteer.push().await;
+    let election = Uuid::now_v7();
+    let now = s.app.sync.clock.wall();
+    admin.mutate(
+        "residency.decide",
+        json!({"id": claim, "verdict": "confirm"}),
+    );
+    admin.mutate("election.create", json!({"id": election, "title": "3號樓樓長選舉", "position": "building_leader", "unit_id": building, "term_starts_on": "2027-01-01", "nominations_close": now + Duration::hours(1), "voting_opens": now + Duration::hours(1), "voting_closes": now + Duration::hours(2)}));
+    let candidate = Uuid::now_v7();
+    admin.mutate(
+        "candidate.nominate",
+        json!({"id": candidate, "election_id": election, "resident_id": who, "by_committee": true}),
+    );
+    let out = admin.push().await;
+    assert!(
+        out["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["status"] == "applied"),
+        "{out}"
+    );
+    volunteer.mutate(
+        "candidate.respond",
+        json!({"candidate_id": candidate, "accept": true}),
+    );
+    let out = volunteer.push().await;
+    assert_eq!(out["results"][0]["status"], "applied", "{out}");
+    s.app.sync.clock.advance(Duration::minutes(61));
+    // The election clock freezes the roll within a second.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let roll = loop {
+        let roll: serde_json::Value = s
+            .app
+            .get(
+                &format!("/api/v1/elections/{election}/roll"),
+                Some(&admin.token),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        if roll["frozen"] == true {
+            break roll;
+        }
+        assert!(std::time::Instant::now() < deadline, "the roll never froze");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    let names = roll["names"].as_array().unwrap();
+    let grandma = names.iter().find(|n| n["name"] == "孫奶奶").unwrap()["elector_id"].clone();
+    let volunteer_entry =
+        names.iter().find(|n| n["name"] != "孫奶奶").unwrap()["elector_id"].clone();
+    admin.mutate("entrustment.record", json!({"id": Uuid::now_v7(), "election_id": election, "from_elector_id": grandma, "to_elector_id": volunteer_entry, "document": "委託書 1"}));
+    let out = admin.push().await;
+    assert_eq!(out["results"][0]["status"], "applied", "{out}");
+    s.app.sync.clock.advance(Duration::minutes(61));
+    admin.mutate("paper.enter", json!({"id": Uuid::now_v7(), "election_id": election, "sheet": "1", "marks": [], "write_ins": [], "spoiled": true}));
+    let out = admin.push().await;
+    assert_eq!(out["results"][0]["status"], "applied", "{out}");
 
     let db = &s.app.db;
     let backend = db.get_database_backend();

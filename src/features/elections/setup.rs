@@ -226,8 +226,11 @@ pub async fn create(
             "rules": settings,
             "runoff_of": row.runoff_of,
     });
-    record::append(conn, &mut row, "called", &called).await?;
     election::Entity::insert(row.clone().into_active_model())
+        .exec(conn)
+        .await?;
+    record::append(conn, &mut row, "called", &called).await?;
+    election::Entity::update(row.clone().into_active_model().reset_all())
         .exec(conn)
         .await?;
     for (resident, name) in runoff {
