@@ -171,6 +171,8 @@ pub struct ServerClock {
     /// Always 0 in service; tests move it forward ([`ServerClock::advance`]) to cross a
     /// window's close without waiting for it.
     ahead_ms: std::sync::atomic::AtomicI64,
+    /// Woken when the clock is set ahead, so tasks waiting for a time look again.
+    moved: tokio::sync::Notify,
 }
 
 impl ServerClock {
@@ -188,6 +190,12 @@ impl ServerClock {
             by.num_milliseconds().max(0),
             std::sync::atomic::Ordering::Relaxed,
         );
+        self.moved.notify_waiters();
+    }
+
+    /// Completes when the clock is next set ahead.
+    pub async fn moved(&self) {
+        self.moved.notified().await;
     }
 
     fn wall_ms(&self) -> u64 {

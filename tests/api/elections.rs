@@ -58,7 +58,11 @@ pub async fn householder(v: &Village, phone: &str, name: &str, household: Uuid) 
 impl Poll {
     /// The poll with `n` voters, nominations open for an hour, voting the hour after.
     pub async fn new(n: usize, seconders: u32) -> Self {
-        let v = Village::new().await;
+        Self::in_village(Village::new().await, n, seconders).await
+    }
+
+    /// The poll in a village of the caller's making.
+    pub async fn in_village(v: Village, n: usize, seconders: u32) -> Self {
         let mut voters = Vec::new();
         for i in 0..n {
             let h = if i % 2 == 0 { v.h1 } else { v.h1b };

@@ -51,7 +51,11 @@ pub struct Village {
 
 impl Village {
     pub async fn new() -> Self {
-        let app = spawn_app().await;
+        Self::on(spawn_app().await).await
+    }
+
+    /// The village on an app of the caller's making.
+    pub async fn on(app: TestApp) -> Self {
         let admin_r = app.admin("13800000000", "管理員").await;
         let mut admin = Phone::new(&app, &admin_r);
         let ids: Vec<Uuid> = (0..8).map(|_| Uuid::now_v7()).collect();

@@ -3,7 +3,8 @@
 //! anyone pushing. It looks once a second; every mutation on an election also brings it up
 //! to the server's time inside its own transaction first ([`super::bring_up_to`]), so a
 //! ballot that arrives a millisecond after the close is refused whether or not the clock has
-//! run. Several server processes may run it at once: each step takes the community's write
+//! run. A clock set ahead (the tests' way of crossing a window) wakes it at once. Several
+//! server processes may run it at once: each step takes the community's write
 //! lock and reads the election again, so a step done by one is a no-op for the others.
 
 use std::time::Duration;
@@ -23,7 +24,10 @@ pub fn keep_time(state: AppState) -> JoinHandle<()> {
         let mut every = tokio::time::interval(Duration::from_secs(1));
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         loop {
-            every.tick().await;
+            tokio::select! {
+                _ = every.tick() => {}
+                () = state.sync.clock.moved() => {}
+            }
             if let Err(e) = step(&state).await {
                 tracing::warn!(error = %e, "the election clock could not move elections on; retrying");
             }
