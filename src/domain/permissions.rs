@@ -612,6 +612,8 @@ mod tests {
                     for (action, may) in [
                         (Action::ConfirmClaim, confirms && inside),
                         (Action::KeepRoll, keeps && inside),
+                        // The committee nominates in an election over its part.
+                        (Action::NominateForCommittee, confirms && inside),
                     ] {
                         let expected = if may {
                             Verdict::Allowed
@@ -635,8 +637,19 @@ mod tests {
                     };
                     assert_eq!(decide(&actor, Action::KeepRoll, abroad), Verdict::Invisible);
                 }
-                for action in [Action::ManageTerritory, Action::AppointPositions] {
-                    let expected = if runs {
+                for action in [
+                    Action::ManageTerritory,
+                    Action::AppointPositions,
+                    Action::RunElections,
+                    Action::KeepPolls,
+                ] {
+                    // Election officers keep the polls, and only they (with admins): the
+                    // president calls elections but does not count them.
+                    let may = match action {
+                        Action::KeepPolls => position == PositionKind::ElectionOfficer,
+                        _ => runs,
+                    };
+                    let expected = if may {
                         Verdict::Allowed
                     } else {
                         Verdict::Forbidden
@@ -650,9 +663,9 @@ mod tests {
                 }
             }
         }
-        // 18 holdings (11 positions over each unit of their kinds), each with 3 buildings × 2
-        // place actions and 2 community actions.
-        assert_eq!(cases, 18 * 8, "the generated table changed size");
+        // 18 holdings (11 positions over each unit of their kinds), each with 3 buildings × 3
+        // place actions and 4 community actions.
+        assert_eq!(cases, 18 * 13, "the generated table changed size");
     }
 
     #[test]

@@ -231,6 +231,8 @@ pub struct HeldByCapabilities {
     pub schedule: schedule::export::ScheduleData,
     /// Households lived in (with the name and birth declared) and positions held.
     pub territory: territory::export::TerritoryData,
+    /// Entries on elections' rolls (whether and how one voted, never what) and candidacies.
+    pub elections: elections::export::ElectionsData,
 }
 
 /// Reads what every capability holds about `resident`.
@@ -241,6 +243,7 @@ pub async fn held_by(
     Ok(HeldByCapabilities {
         schedule: schedule::export::held_by(conn, resident).await?,
         territory: territory::export::held_by(conn, resident).await?,
+        elections: elections::export::held_by(conn, resident).await?,
     })
 }
 
@@ -254,7 +257,8 @@ pub async fn forget_resident(
 ) -> Result<Option<i64>, DbErr> {
     let schedule = schedule::forget::forget(conn, community, resident, now).await?;
     let territory = territory::export::forget(conn, community, resident, now).await?;
-    Ok(schedule.max(territory))
+    let elections = elections::export::forget(conn, community, resident).await?;
+    Ok(schedule.max(territory).max(elections))
 }
 
 /// A mutation's outcome in this app.

@@ -1006,3 +1006,54 @@ async fn each_resident_sees_their_own_roll_entry_and_officers_the_whole_roll() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_voters_export_says_that_they_voted_never_what_and_deleting_the_account_keeps_the_count()
+{
+    let p = Poll::new(2, 0).await;
+    let cand = p.stand(&p.voters[0], "").await;
+    p.open_voting().await;
+    let (r, _) = p.cast(&mut p.phone(&p.voters[1]), &[cand]).await;
+    assert_eq!(r["status"], "applied", "{r}");
+    let export: Value =
+        p.v.app
+            .get("/api/v1/me/export", Some(&p.voters[1].access_token))
+            .await
+            .json()
+            .await
+            .unwrap();
+    let entries = export["elections"]["roll_entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 1, "{export}");
+    assert_eq!(entries[0]["voted"], "phone");
+    assert!(!export.to_string().contains(&cand.to_string()), "{export}");
+    let candidacies = export["elections"]["candidacies"].as_array().unwrap();
+    assert!(candidacies.is_empty());
+
+    // The voter deletes their account: the roll keeps that someone voted, the count stands.
+    let gone =
+        p.v.app
+            .client
+            .post(p.v.app.url("/api/v1/me/delete"))
+            .bearer_auth(&p.voters[1].access_token)
+            .json(&json!({"password": crate::helpers::PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+    assert!(gone.status().is_success(), "{}", gone.status());
+    let mut officer = p.phone(&p.officers[0]);
+    officer.pull().await;
+    let rows: Vec<&Value> = officer
+        .replica
+        .iter()
+        .filter(|((e, _), _)| e == "elector")
+        .map(|(_, d)| d)
+        .collect();
+    assert!(
+        rows.iter()
+            .all(|x| x["resident_id"] != p.voters[1].id.to_string())
+    );
+    assert_eq!(rows.iter().filter(|x| x["voted"] == "phone").count(), 1);
+    p.close_voting().await;
+    let r = applied(&mut officer, "election.count", json!({"id": p.election})).await;
+    assert_eq!(r["data"]["data"]["result"]["ballots_cast"], 1);
+}

@@ -19,6 +19,7 @@
 //! - [`rules`], as plain functions: settings and their defaults, ballots, receipts, hashes,
 //!   the tally;
 //! - [`entity`]: its tables (the schema is in `migrations/`);
+//! - [`export`]: what it holds about a resident, and what it lets go of at their deletion;
 //! - [`http`]: REST reads (an election with its candidates, the published roll, the
 //!   published record); [`verify`]: `linli election verify`, from the record alone.
 //!
@@ -37,6 +38,7 @@ pub mod changes;
 pub mod clock;
 pub mod count;
 pub mod entity;
+pub mod export;
 pub mod http;
 pub mod polls;
 pub mod record;

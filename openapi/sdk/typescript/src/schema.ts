@@ -1618,6 +1618,16 @@ export interface components {
             candidates: components["schemas"]["CandidateData"][];
         };
         /**
+         * ElectionsData
+         * @description What elections hold about the resident.
+         */
+        ElectionsData: {
+            /** @description Their entries on elections' rolls: whether, when and how they voted (never what). */
+            roll_entries: components["schemas"]["HeldRollEntry"][];
+            /** @description Their nominations. */
+            candidacies: components["schemas"]["HeldCandidacy"][];
+        };
+        /**
          * ElectorChange
          * @description A roll entry the caller may see (their own; every one for election officers) was made
          *     or marked (`put`).
@@ -1881,6 +1891,15 @@ export interface components {
              */
             marked_by: string;
         };
+        /** HeldCandidacy */
+        HeldCandidacy: {
+            /** Format: uuid */
+            election_id: string;
+            name: string;
+            statement: string;
+            response: string;
+            standing: boolean;
+        };
         /** HeldMembership */
         HeldMembership: {
             /** Format: uuid */
@@ -1916,6 +1935,15 @@ export interface components {
             moved_in: string;
             /** Format: date */
             moved_out?: string;
+        };
+        /** HeldRollEntry */
+        HeldRollEntry: {
+            /** Format: uuid */
+            election_id: string;
+            name: string;
+            voted?: string;
+            /** Format: date-time */
+            voted_at?: string;
         };
         /** HeldSignup */
         HeldSignup: {
@@ -2674,6 +2702,8 @@ export interface components {
             schedule: components["schemas"]["ScheduleData"] & unknown;
             /** @description Households lived in (with the name and birth declared) and positions held. */
             territory: components["schemas"]["TerritoryData"] & unknown;
+            /** @description Entries on elections' rolls (whether and how one voted, never what) and candidacies. */
+            elections: components["schemas"]["ElectionsData"] & unknown;
         };
         /**
          * ObjectRef
@@ -4219,6 +4249,7 @@ export type ElectionRecord = components['schemas']['ElectionRecord'];
 export type ElectionRef = components['schemas']['ElectionRef'];
 export type ElectionState = components['schemas']['ElectionState'];
 export type ElectionView = components['schemas']['ElectionView'];
+export type ElectionsData = components['schemas']['ElectionsData'];
 export type ElectorChange = components['schemas']['ElectorChange'];
 export type ElectorData = components['schemas']['ElectorData'];
 export type EntrustmentChange = components['schemas']['EntrustmentChange'];
@@ -4236,9 +4267,11 @@ export type GroupLeaveMutation = components['schemas']['GroupLeaveMutation'];
 export type GroupUpdateArgs = components['schemas']['GroupUpdateArgs'];
 export type GroupUpdateMutation = components['schemas']['GroupUpdateMutation'];
 export type HeldAttendance = components['schemas']['HeldAttendance'];
+export type HeldCandidacy = components['schemas']['HeldCandidacy'];
 export type HeldMembership = components['schemas']['HeldMembership'];
 export type HeldPosition = components['schemas']['HeldPosition'];
 export type HeldResidency = components['schemas']['HeldResidency'];
+export type HeldRollEntry = components['schemas']['HeldRollEntry'];
 export type HeldSignup = components['schemas']['HeldSignup'];
 export type Holder = components['schemas']['Holder'];
 export type HoursEntry = components['schemas']['HoursEntry'];
