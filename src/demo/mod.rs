@@ -3,9 +3,11 @@
 //! and weekly schedules, a few hundred residents with accounts, memberships, and sign-ups with
 //! a waitlist or two; then the ground ([`territory`]): areas, buildings, grid cells, 5,000
 //! households and 20,000 residents on the roll, every position filled, claims confirmed and
-//! waiting. Everything after the accounts goes through the sync engine's push, as phones
+//! waiting; and [`elections`]: one building's representative elected (on phones and on
+//! paper), and the next building's leader election open for nominations. Everything after the accounts goes through the sync engine's push, as phones
 //! would.
 
+pub mod elections;
 pub mod territory;
 
 use std::sync::Arc;
@@ -315,6 +317,8 @@ pub async fn run(
     if households > 0 {
         let ground = territory::build(&state, village.id, admin, &people, households).await?;
         println!("[territory] {ground}");
+        let polls = elections::build(&state, &village, admin, &hash).await?;
+        println!("[elections] {polls}");
     }
     println!(
         "[4/4] done: {} residents, {} groups, {waitlists} sessions with a waitlist",

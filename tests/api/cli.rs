@@ -387,6 +387,54 @@ async fn demo_fills_an_empty_database_with_sun_village() {
         (1, 4),
         "{positions}"
     );
+    // One election counted, with its record checking out, and one open for nominations.
+    let elections: Value = app
+        .get("/api/v1/elections", Some(&session.access_token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let states: Vec<&str> = elections
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states.len(), 2, "{elections}");
+    assert!(
+        states.contains(&"done") && states.contains(&"nominating"),
+        "{elections}"
+    );
+    let done = elections
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["state"] == "done")
+        .unwrap();
+    assert_eq!(done["result"]["valid"], true, "{done}");
+    let record = app
+        .get(
+            &format!("/api/v1/elections/{}/record", done["id"].as_str().unwrap()),
+            Some(&session.access_token),
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("record.json");
+    std::fs::write(&file, record).unwrap();
+    let verified = Command::new(BIN)
+        .args(["election", "verify"])
+        .arg(&file)
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        verified.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verified.stderr)
+    );
     // The Saturday lecture has more requests than seats: a waitlist.
     let mut phone = crate::phone::Phone::new(&app, &session);
     phone.pull().await;
