@@ -1057,3 +1057,96 @@ async fn a_voters_export_says_that_they_voted_never_what_and_deleting_the_accoun
     let r = applied(&mut officer, "election.count", json!({"id": p.election})).await;
     assert_eq!(r["data"]["data"]["result"]["ballots_cast"], 1);
 }
+
+#[tokio::test]
+async fn a_tie_goes_to_a_second_round_among_the_tied_on_the_same_roll() {
+    let p = Poll::new(4, 0).await;
+    let cands = [
+        p.stand(&p.voters[0], "").await,
+        p.stand(&p.voters[1], "").await,
+    ];
+    p.open_voting().await;
+    for (i, v) in p.voters.iter().enumerate() {
+        let (r, _) = p.cast(&mut p.phone(v), &[cands[i % 2]]).await;
+        assert_eq!(r["status"], "applied", "{r}");
+    }
+    p.close_voting().await;
+    let mut officer = p.phone(&p.officers[0]);
+    let r = applied(&mut officer, "election.count", json!({"id": p.election})).await;
+    let result = &r["data"]["data"]["result"];
+    // 2 and 2 of 4 ballots: nobody has more than half; both go to a second round.
+    assert_eq!(result["valid"], true, "{r}");
+    assert_eq!(result["unfilled"], 1);
+    assert!(
+        result["counts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["runoff"] == true && c["elected"] == false)
+    );
+
+    // The second round: its candidates are the tied, its roll the first round's.
+    let first = p.election;
+    let now = p.v.app.sync.clock.wall();
+    let second = Uuid::now_v7();
+    let mut president = p.phone(&p.v.president);
+    applied(
+        &mut president,
+        "election.create",
+        json!({"id": second, "title": "1號樓樓長選舉（第二輪）", "position": "building_leader",
+               "unit_id": p.v.b1, "term_starts_on": "2027-01-01",
+               "nominations_close": now, "voting_opens": now + Duration::minutes(1),
+               "voting_closes": now + Duration::hours(1), "runoff_of": first}),
+    )
+    .await;
+    // A second round of an election with no runoff is refused.
+    refused(
+        &mut president,
+        "election.create",
+        json!({"id": Uuid::now_v7(), "title": "再來一輪", "position": "building_leader",
+               "unit_id": p.v.b1, "term_starts_on": "2027-01-01",
+               "nominations_close": now, "voting_opens": now + Duration::minutes(1),
+               "voting_closes": now + Duration::hours(1), "runoff_of": second}),
+        "no_runoff",
+    )
+    .await;
+    let p2 = Poll {
+        election: second,
+        ..p
+    };
+    p2.v.app.sync.clock.advance(Duration::minutes(2));
+    p2.wait_for("voting").await;
+    let e = p2.get(&p2.voters[0]).await;
+    assert_eq!(e["election"]["rules"]["round"], 2);
+    assert_eq!(e["election"]["rules"]["majority_pct"], 33);
+    assert_eq!(e["election"]["roll_size"], 5, "{e}");
+    let standing: Vec<&Value> = e["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["standing"] == true)
+        .collect();
+    assert_eq!(standing.len(), 2, "{e}");
+    let a = standing
+        .iter()
+        .find(|c| c["resident_id"] == p2.voters[0].id.to_string())
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .parse::<Uuid>()
+        .unwrap();
+    for v in &p2.voters[..3] {
+        let (r, _) = p2.cast(&mut p2.phone(v), &[a]).await;
+        assert_eq!(r["status"], "applied", "{r}");
+    }
+    p2.close_voting().await;
+    let r = applied(&mut officer, "election.count", json!({"id": second})).await;
+    let winner = r["data"]["data"]["result"]["counts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["elected"] == true)
+        .cloned()
+        .unwrap();
+    assert_eq!(winner["candidate_id"], a.to_string());
+}
