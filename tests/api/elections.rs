@@ -1150,3 +1150,47 @@ async fn a_tie_goes_to_a_second_round_among_the_tied_on_the_same_roll() {
         .unwrap();
     assert_eq!(winner["candidate_id"], a.to_string());
 }
+
+#[tokio::test]
+async fn on_a_household_roll_each_household_votes_once_through_its_owner() {
+    let p = Poll::new(3, 0).await;
+    let now = p.v.app.sync.clock.wall();
+    let e = Uuid::now_v7();
+    applied(
+        &mut p.phone(&p.v.president),
+        "election.create",
+        json!({"id": e, "title": "1號樓戶代表選舉", "position": "representative",
+               "unit_id": p.v.b1, "term_starts_on": "2027-01-01", "basis": "household",
+               "nominations_close": now + Duration::hours(1), "voting_opens": now + Duration::hours(1),
+               "voting_closes": now + Duration::hours(2), "seconders": 0}),
+    )
+    .await;
+    let p = Poll { election: e, ..p };
+    let cand = p.stand(&p.voters[1], "").await;
+    p.open_voting().await;
+    let roll: Value = p.read("roll", &p.officers[0]).await.json().await.unwrap();
+    let names: Vec<&str> = roll["names"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["name"].as_str().unwrap())
+        .collect();
+    // Two households: 302, in 孫奶奶's name (its owner, who has no phone), and 501, in
+    // 選民1's (its only voter).
+    assert_eq!(names.len(), 2, "{roll}");
+    assert!(
+        names.contains(&"孫奶奶") && names.contains(&"選民1"),
+        "{roll}"
+    );
+    let (r, _) = p.cast(&mut p.phone(&p.voters[0]), &[cand]).await;
+    assert_eq!(r["code"], "not_on_roll", "{r}");
+    let (r, _) = p.cast(&mut p.phone(&p.voters[1]), &[cand]).await;
+    assert_eq!(r["status"], "applied", "{r}");
+    let grandma = p.entry_of("孫奶奶").await;
+    applied(
+        &mut p.phone(&p.officers[0]),
+        "paper.mark",
+        json!({"election_id": e, "elector_id": grandma}),
+    )
+    .await;
+}
