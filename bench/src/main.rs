@@ -9,11 +9,13 @@
 //!   everything else goes through `POST /api/v1/sync/push` as the committee's phones would.
 //! - [`load`] is the load generator: many simulated phones, each a loop of requests, with
 //!   latencies, bytes and errors recorded.
-//! - [`scenarios`] are the measurements, each printed with its reference from the same run.
+//! - [`scenarios`] are the measurements, each printed with its reference from the same run;
+//!   [`elections`] is the community-wide election, on a community of its own.
 //!
 //! Benchmarks are not tests: nothing here asserts a time. Correctness checks (seats never
 //! oversold, every request answered) do fail the run.
 
+mod elections;
 mod load;
 mod scenarios;
 mod seed;
@@ -60,9 +62,24 @@ pub struct BenchArgs {
     /// Households in the territory scenario's roster (about four residents each).
     #[arg(long, default_value_t = 5_000)]
     pub households: usize,
-    /// Phones in the sign-up rush and in the morning load.
+    /// Phones in the sign-up rush, in the morning load and in the election (where a phone
+    /// casts for several voters in turn, each with their own account).
     #[arg(long, default_value_t = 2_000)]
     pub phones: usize,
+    /// Voters on the election's roll: every one a verified adult of the election's own
+    /// community, recorded by the committee's roster.
+    #[arg(long, default_value_t = 16_000)]
+    pub voters: usize,
+    /// Voters who cast on phones, each with an account linked to their roster entry.
+    #[arg(long, default_value_t = 5_000)]
+    pub casting: usize,
+    /// Seconds over which the phones start casting (the last ten minutes before the
+    /// close); 0 starts every phone at once.
+    #[arg(long, default_value_t = 600)]
+    pub casting_seconds: u64,
+    /// Seconds between the expected end of the casting and the close of the polls.
+    #[arg(long, default_value_t = 90)]
+    pub close_margin: u64,
     /// Seconds the morning load runs.
     #[arg(long, default_value_t = 120)]
     pub morning_seconds: u64,
@@ -105,6 +122,9 @@ pub enum Scenario {
     /// The committee's roster imported (time, peak memory) against plain SQL inserts, and a
     /// building leader's first sync against a resident's.
     Territory,
+    /// A community-wide election: phones casting ballots (p50/p99 of the push; none lost, none
+    /// counted twice), and the count against a plain SQL `GROUP BY` over the same ballots.
+    Elections,
 }
 
 #[tokio::main]
@@ -136,17 +156,28 @@ async fn run(args: BenchArgs) -> anyhow::Result<()> {
         .and_then(reqwest::Response::error_for_status)
         .with_context(|| format!("no linli is ready at {}", api.base))?;
     println!("linli-bench against {} ({})", api.base, machine());
-    let town = seed::seed(&api, &args).await?;
+    // The election runs on a community of its own: the town is seeded for the others only.
+    let town = if args.scenarios.iter().any(|s| *s != Scenario::Elections) {
+        Some(seed::seed(&api, &args).await?)
+    } else {
+        None
+    };
     for scenario in &args.scenarios {
+        if *scenario == Scenario::Elections {
+            elections::elections(&api, &args).await?;
+            continue;
+        }
+        let town = town.as_ref().context("the town is seeded")?;
         match scenario {
-            Scenario::NothingNew => scenarios::nothing_new(&api, &town, &args).await?,
-            Scenario::FirstSync => scenarios::first_sync(&api, &town, &args).await?,
-            Scenario::Rush => scenarios::rush(&api, &town, &args).await?,
-            Scenario::Morning => scenarios::morning(&api, &town, &args).await?,
-            Scenario::IdlePokes => scenarios::idle_pokes(&api, &town, &args).await?,
-            Scenario::History => scenarios::history(&api, &town, &args).await?,
-            Scenario::Revocation => scenarios::revocation(&api, &town, &args).await?,
-            Scenario::Territory => scenarios::territory(&api, &town, &args).await?,
+            Scenario::NothingNew => scenarios::nothing_new(&api, town, &args).await?,
+            Scenario::FirstSync => scenarios::first_sync(&api, town, &args).await?,
+            Scenario::Rush => scenarios::rush(&api, town, &args).await?,
+            Scenario::Morning => scenarios::morning(&api, town, &args).await?,
+            Scenario::IdlePokes => scenarios::idle_pokes(&api, town, &args).await?,
+            Scenario::History => scenarios::history(&api, town, &args).await?,
+            Scenario::Revocation => scenarios::revocation(&api, town, &args).await?,
+            Scenario::Territory => scenarios::territory(&api, town, &args).await?,
+            Scenario::Elections => {}
         }
     }
     Ok(())

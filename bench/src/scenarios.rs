@@ -406,7 +406,7 @@ pub async fn rush(api: &Api, town: &Town, args: &BenchArgs) -> anyhow::Result<()
 }
 
 /// Prints the server's resident memory, when the bench knows its process.
-fn server_memory(args: &BenchArgs, when: &str) {
+pub(crate) fn server_memory(args: &BenchArgs, when: &str) {
     if let Some(rss) = args.server_pid.and_then(|pid| rss_mb(pid).ok()) {
         println!("  {:<34} {rss:>7.1} MB RSS", format!("server {when}"));
     }
@@ -605,7 +605,7 @@ async fn metric(api: &Api, name: &str) -> anyhow::Result<u64> {
 
 /// Write transactions and pushes the server has run so far (`None` from a server that does
 /// not count them, such as one built before group commit).
-async fn push_batches(api: &Api) -> Option<(u64, u64)> {
+pub(crate) async fn push_batches(api: &Api) -> Option<(u64, u64)> {
     Some((
         metric(api, "sync_push_batches_total").await.ok()?,
         metric(api, "sync_pushes_total").await.ok()?,
@@ -963,23 +963,7 @@ pub async fn territory(api: &Api, town: &Town, args: &BenchArgs) -> anyhow::Resu
     let work = std::env::temp_dir().join(format!("linli-bench-territory-{}", std::process::id()));
     std::fs::create_dir_all(&work)?;
     let csv = work.join("roster.csv");
-    let mut out = String::from("小區,片區,樓棟,網格,單元,樓層,房號,姓名,出生,關係\n");
-    for r in &rows {
-        out.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{}\n",
-            r.compound,
-            r.area,
-            r.building,
-            r.cell,
-            r.entrance,
-            r.floor,
-            r.room,
-            r.name,
-            r.born,
-            r.relation
-        ));
-    }
-    std::fs::write(&csv, out)?;
+    std::fs::write(&csv, roster_csv(&rows))?;
 
     // The reference: the same rows, planned the same way, inserted by plain SQL into a fresh
     // SQLite database in one transaction (no sync, no checks, no versions).
@@ -987,31 +971,7 @@ pub async fn territory(api: &Api, town: &Town, args: &BenchArgs) -> anyhow::Resu
     let plain = plain_inserts(&rows, &scratch).await?;
 
     // The import, as a subprocess on the server's own database.
-    let linli = std::env::current_exe()?.with_file_name("linli");
-    let started = Instant::now();
-    let done = tokio::process::Command::new("/usr/bin/time")
-        .args(["-f", "%e %M"])
-        .arg(&linli)
-        .args(["import", "territory"])
-        .arg(&csv)
-        .args([
-            "--community",
-            super::seed::SLUG,
-            "--database-url",
-            &args.database.database_url,
-        ])
-        .stdout(std::process::Stdio::null())
-        .output()
-        .await?;
-    let wall = started.elapsed();
-    let stderr = String::from_utf8_lossy(&done.stderr);
-    anyhow::ensure!(done.status.success(), "linli import failed: {stderr}");
-    let peak_mb = stderr
-        .lines()
-        .last()
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|kb| kb.parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0);
+    let (wall, peak_mb) = import_roster(args, &csv, super::seed::SLUG).await?;
     println!(
         "  {:<34} {:>8.1} s, peak {peak_mb:.0} MB ({} rows: {people} residents)",
         "linli import territory",
@@ -1093,6 +1053,63 @@ pub async fn territory(api: &Api, town: &Town, args: &BenchArgs) -> anyhow::Resu
     );
     std::fs::remove_dir_all(&work).ok();
     Ok(())
+}
+
+/// A roster as the committee's spreadsheet holds it: the CSV `linli import territory` reads.
+pub(crate) fn roster_csv(rows: &[linli::features::territory::import::RosterRow]) -> String {
+    let mut out = String::from("小區,片區,樓棟,網格,單元,樓層,房號,姓名,出生,關係\n");
+    for r in rows {
+        out.push_str(&format!(
+            "{},{},{},{},{},{},{},{},{},{}\n",
+            r.compound,
+            r.area,
+            r.building,
+            r.cell,
+            r.entrance,
+            r.floor,
+            r.room,
+            r.name,
+            r.born,
+            r.relation
+        ));
+    }
+    out
+}
+
+/// `linli import territory` of the roster at `csv` into the community `slug`, as a subprocess
+/// on the server's own database (the `linli` binary beside this one); its wall time and peak
+/// memory in MB.
+pub(crate) async fn import_roster(
+    args: &BenchArgs,
+    csv: &std::path::Path,
+    slug: &str,
+) -> anyhow::Result<(Duration, f64)> {
+    let linli = std::env::current_exe()?.with_file_name("linli");
+    let started = Instant::now();
+    let done = tokio::process::Command::new("/usr/bin/time")
+        .args(["-f", "%e %M"])
+        .arg(&linli)
+        .args(["import", "territory"])
+        .arg(csv)
+        .args([
+            "--community",
+            slug,
+            "--database-url",
+            &args.database.database_url,
+        ])
+        .stdout(std::process::Stdio::null())
+        .output()
+        .await?;
+    let wall = started.elapsed();
+    let stderr = String::from_utf8_lossy(&done.stderr);
+    anyhow::ensure!(done.status.success(), "linli import failed: {stderr}");
+    let peak_mb = stderr
+        .lines()
+        .last()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0);
+    Ok((wall, peak_mb))
 }
 
 /// The roster's rows inserted by plain SQL (multi-row inserts, one transaction) into a fresh

@@ -281,7 +281,7 @@ impl<'a> Pusher<'a> {
     }
 }
 
-async fn insert_residents(
+pub(crate) async fn insert_residents(
     db: &sea_orm::DatabaseConnection,
     community: Uuid,
     hash: &str,
