@@ -17,7 +17,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::entity::{ballot, candidate, election, elector, paper_entry};
+use super::entity::{ballot, election, elector, paper_entry};
 use super::polls::Entered;
 use super::rules::{self, Choice, State, Voted};
 use super::wire::*;
@@ -190,12 +190,7 @@ pub async fn count(conn: &impl ConnectionTrait, ctx: &Ctx<'_>, a: &ElectionRef) 
         .await?;
     }
     let published = published(conn, e.id).await?;
-    let candidates = candidate::Entity::find()
-        .filter(candidate::Column::ElectionId.eq(e.id))
-        .filter(candidate::Column::Standing.eq(true))
-        .filter(candidate::Column::DeletedAt.is_null())
-        .all(conn)
-        .await?;
+    let candidates = super::polls::standing(conn, &e).await?;
     let standing: Vec<Uuid> = candidates.iter().map(|c| c.id).collect();
     let voted = u32::try_from(roll.iter().filter(|x| x.voted.is_some()).count()).unwrap_or(0);
     let roll_size = u32::try_from(roll.len()).unwrap_or(0);

@@ -17,7 +17,7 @@ use super::{changes, count, record, roll, state_of};
 use crate::auth::bearer::BearerAuth;
 use crate::domain::permissions::{self, Action, Actor, Target, Verdict};
 use crate::features::Change;
-use crate::features::territory::entity::residency;
+use crate::features::territory::roll::open_residency;
 use crate::features::territory::rules::Status;
 use crate::web::Core;
 use crate::web::error::answers::*;
@@ -176,17 +176,11 @@ async fn may_read_roll(state: &Core, actor: &Actor, e: &election::Model) -> Resu
     {
         return Ok(true);
     }
-    let lives_here = residency::Entity::find()
-        .filter(residency::Column::ResidentId.eq(actor.resident_id))
-        .filter(residency::Column::DeletedAt.is_null())
-        .filter(residency::Column::MovedOut.is_null())
-        .filter(residency::Column::Status.eq(Status::Verified.as_str()))
-        .all(&state.db)
+    let today = crate::features::territory::local_today(chrono::Utc::now());
+    let lives_here = open_residency(&state.db, actor.resident_id, today)
         .await?
-        .into_iter()
-        .any(|r| {
-            e.unit_id
-                .is_none_or(|u| r.building_id == u || r.area_id == Some(u) || r.compound_id == u)
+        .is_some_and(|r| {
+            Status::parse(&r.status) == Status::Verified && roll::in_unit(&r, e.unit_id)
         });
     Ok(lives_here)
 }

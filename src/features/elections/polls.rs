@@ -63,20 +63,17 @@ fn ballot_of(marks: &[BallotMark], write_ins: &[Uuid]) -> std::result::Result<Ba
     Ok(b)
 }
 
-/// The standing candidates of `e`, each with their roll entry.
-async fn standing(
+/// The candidates standing in `e`.
+pub(super) async fn standing(
     conn: &impl ConnectionTrait,
     e: &election::Model,
-) -> Result<BTreeMap<Uuid, Uuid>> {
-    Ok(candidate::Entity::find()
+) -> Result<Vec<candidate::Model>> {
+    candidate::Entity::find()
         .filter(candidate::Column::ElectionId.eq(e.id))
         .filter(candidate::Column::Standing.eq(true))
         .filter(candidate::Column::DeletedAt.is_null())
         .all(conn)
-        .await?
-        .into_iter()
-        .filter_map(|c| Some((c.id, c.elector_id?)))
-        .collect())
+        .await
 }
 
 /// Checks a ballot's contents against `e`'s candidates, seats and roll.
@@ -85,7 +82,11 @@ async fn check(
     e: &election::Model,
     b: &Ballot,
 ) -> Result<std::result::Result<(), Outcome>> {
-    let standing = standing(conn, e).await?;
+    let standing: BTreeMap<Uuid, Uuid> = standing(conn, e)
+        .await?
+        .into_iter()
+        .filter_map(|c| Some((c.id, c.elector_id?)))
+        .collect();
     let written: HashSet<Uuid> = if b.write_ins.is_empty() {
         HashSet::new()
     } else {
@@ -135,6 +136,28 @@ async fn save_elector(conn: &impl ConnectionTrait, x: &mut elector::Model) -> Re
         .exec(conn)
         .await?;
     Ok(x.version)
+}
+
+/// Marks `voter` as having voted `how` now (through `trust`, which is then used, when a
+/// proxy voted); returns the version written.
+async fn mark_voted(
+    conn: &impl ConnectionTrait,
+    voter: &mut elector::Model,
+    how: Voted,
+    trust: Option<&mut entrustment::Model>,
+    ctx: &Ctx<'_>,
+) -> Result<i64> {
+    voter.voted = Some(how.as_str().to_owned());
+    voter.voted_at = Some(ctx.now);
+    let version = save_elector(conn, voter).await?;
+    if let Some(t) = trust {
+        t.used = true;
+        t.version = version;
+        entrustment::Entity::update(t.clone().into_active_model().reset_all())
+            .exec(conn)
+            .await?;
+    }
+    Ok(version)
 }
 
 fn refuse_closed(e: &election::Model, moved: Option<i64>) -> Outcome {
@@ -252,24 +275,12 @@ pub async fn cast(
     )
     .exec_without_returning(conn)
     .await?;
-    voter.voted = Some(
-        if trust.is_some() {
-            Voted::ProxyPhone
-        } else {
-            Voted::Phone
-        }
-        .as_str()
-        .to_owned(),
-    );
-    voter.voted_at = Some(ctx.now);
-    let version = save_elector(conn, &mut voter).await?;
-    if let Some(t) = &mut trust {
-        t.used = true;
-        t.version = version;
-        entrustment::Entity::update(t.clone().into_active_model().reset_all())
-            .exec(conn)
-            .await?;
-    }
+    let how = if trust.is_some() {
+        Voted::ProxyPhone
+    } else {
+        Voted::Phone
+    };
+    let version = mark_voted(conn, &mut voter, how, trust.as_mut(), ctx).await?;
     Ok(Outcome::applied(Some(shown(&voter, &trust)), Some(version)))
 }
 
@@ -346,24 +357,12 @@ pub async fn mark(
         o.version = version;
         return Ok(o);
     }
-    voter.voted = Some(
-        if by_proxy {
-            Voted::ProxyPaper
-        } else {
-            Voted::Paper
-        }
-        .as_str()
-        .to_owned(),
-    );
-    voter.voted_at = Some(ctx.now);
-    let version = save_elector(conn, &mut voter).await?;
-    if let Some(mut t) = trust {
-        t.used = true;
-        t.version = version;
-        entrustment::Entity::update(t.into_active_model().reset_all())
-            .exec(conn)
-            .await?;
-    }
+    let how = if by_proxy {
+        Voted::ProxyPaper
+    } else {
+        Voted::Paper
+    };
+    let version = mark_voted(conn, &mut voter, how, trust.as_mut(), ctx).await?;
     Ok(Outcome::applied(
         Some(changes::elector(&voter)),
         Some(version),

@@ -34,7 +34,8 @@ pub fn voting_day(e: &election::Model) -> NaiveDate {
     local_today(e.voting_opens)
 }
 
-fn in_unit(r: &residency::Model, unit: Option<Uuid>) -> bool {
+/// Whether the residency's household lies in `unit` (anywhere, for the community).
+pub fn in_unit(r: &residency::Model, unit: Option<Uuid>) -> bool {
     unit.is_none_or(|u| r.building_id == u || r.area_id == Some(u) || r.compound_id == u)
 }
 

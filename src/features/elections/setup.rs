@@ -22,6 +22,7 @@ use crate::domain::FieldError;
 use crate::domain::permissions::{Action, Target};
 use crate::domain::territory::{Place, PositionKind, UnitKind};
 use crate::entity::resident;
+use crate::features::territory::positions::held_over;
 use crate::features::territory::{authorize, created_already, live_unit};
 use crate::features::{Ctx, MutationCode, Outcome};
 use crate::sync::write::bump_version;
@@ -60,38 +61,8 @@ pub async fn create(
             "this position is appointed, not elected",
         )));
     }
-    // The unit must be of a kind the position is held over.
-    let over = kind.held_over();
-    let fits = match a.unit_id {
-        None => over.is_empty(),
-        Some(id) => match live_unit(conn, ctx.actor, id).await? {
-            Some(u) => UnitKind::parse(&u.kind).is_some_and(|k| over.contains(&k)),
-            None => {
-                return Ok(Outcome::rejected(
-                    MutationCode::NotFound,
-                    "no such unit",
-                    None,
-                ));
-            }
-        },
-    };
-    if !fits {
-        return Ok(Outcome::rejected(
-            MutationCode::WrongUnit,
-            format!(
-                "a {} is elected over {}",
-                kind.as_str(),
-                if over.is_empty() {
-                    "the whole community (no unit)".to_owned()
-                } else {
-                    over.iter()
-                        .map(|k| k.as_str())
-                        .collect::<Vec<_>>()
-                        .join(" or ")
-                }
-            ),
-            None,
-        ));
+    if let Err(o) = held_over(conn, ctx, kind, a.unit_id).await? {
+        return Ok(*o);
     }
     if !(a.nominations_close <= a.voting_opens && a.voting_opens < a.voting_closes) {
         return Ok(Outcome::invalid(FieldError::new(

@@ -19,7 +19,7 @@ use crate::domain::FieldError;
 use crate::domain::permissions::{Action, Target};
 use crate::domain::territory::{PositionKind, UnitKind};
 use crate::entity::resident;
-use crate::features::{Ctx, MutationCode, Outcome};
+use crate::features::{Ctx, Decision, MutationCode, Outcome};
 use crate::sync::write::bump_version;
 
 type Result<T> = std::result::Result<T, DbErr>;
@@ -56,43 +56,8 @@ pub async fn assign(
             "must not be before starts_on",
         )));
     }
-    // The unit must be of a kind the position is held over.
-    let over = kind.held_over();
-    let unit_kind = match a.unit_id {
-        None => None,
-        Some(id) => match live_unit(conn, ctx.actor, id).await? {
-            Some(u) => UnitKind::parse(&u.kind),
-            None if live_cell(conn, ctx.actor, id).await? => Some(UnitKind::Cell),
-            None => {
-                return Ok(Outcome::rejected(
-                    MutationCode::NotFound,
-                    "no such unit",
-                    None,
-                ));
-            }
-        },
-    };
-    let fits = match unit_kind {
-        None => over.is_empty(),
-        Some(k) => over.contains(&k),
-    };
-    if !fits {
-        return Ok(Outcome::rejected(
-            MutationCode::WrongUnit,
-            format!(
-                "a {} is held over {}",
-                kind.as_str(),
-                if over.is_empty() {
-                    "the whole community (no unit)".to_owned()
-                } else {
-                    over.iter()
-                        .map(|k| k.as_str())
-                        .collect::<Vec<_>>()
-                        .join(" or ")
-                }
-            ),
-            None,
-        ));
+    if let Err(o) = held_over(conn, ctx, kind, a.unit_id).await? {
+        return Ok(*o);
     }
     let Some(holder) = resident::Entity::find_by_id(a.resident_id)
         .one(conn)
@@ -160,6 +125,55 @@ pub async fn assign(
             format!("{} {}", kind.as_str(), holder.id),
         ),
     )
+}
+
+/// Whether `kind` may be held over `unit` (a live unit or grid cell of the actor's
+/// community of a kind the position is held over; none for the community-wide ones): the
+/// refusal (`not_found`, `wrong_unit`) if not. Appointments and elections both ask it.
+pub(crate) async fn held_over(
+    conn: &impl ConnectionTrait,
+    ctx: &Ctx<'_>,
+    kind: PositionKind,
+    unit: Option<uuid::Uuid>,
+) -> Result<Decision<()>> {
+    let over = kind.held_over();
+    let unit_kind = match unit {
+        None => None,
+        Some(id) => match live_unit(conn, ctx.actor, id).await? {
+            Some(u) => UnitKind::parse(&u.kind),
+            None if live_cell(conn, ctx.actor, id).await? => Some(UnitKind::Cell),
+            None => {
+                return Ok(Err(Box::new(Outcome::rejected(
+                    MutationCode::NotFound,
+                    "no such unit",
+                    None,
+                ))));
+            }
+        },
+    };
+    let fits = match unit_kind {
+        None => over.is_empty(),
+        Some(k) => over.contains(&k),
+    };
+    if fits {
+        return Ok(Ok(()));
+    }
+    Ok(Err(Box::new(Outcome::rejected(
+        MutationCode::WrongUnit,
+        format!(
+            "a {} is held over {}",
+            kind.as_str(),
+            if over.is_empty() {
+                "the whole community (no unit)".to_owned()
+            } else {
+                over.iter()
+                    .map(|k| k.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            }
+        ),
+        None,
+    ))))
 }
 
 async fn live_position(
