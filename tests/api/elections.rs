@@ -228,6 +228,15 @@ impl Poll {
     }
 }
 
+/// Runs `linli election verify` on a saved record.
+fn verify(file: &std::path::Path) -> std::process::Output {
+    std::process::Command::new(BIN)
+        .args(["election", "verify"])
+        .arg(file)
+        .output()
+        .unwrap()
+}
+
 fn ballot_args(election: Uuid, marks: &[(Uuid, &str)]) -> Value {
     let marks: Vec<Value> = marks
         .iter()
@@ -448,11 +457,7 @@ async fn a_building_elects_its_leader_on_phones_and_on_paper_and_anyone_can_veri
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("record.json");
     std::fs::write(&file, record.to_string()).unwrap();
-    let out = std::process::Command::new(BIN)
-        .args(["election", "verify"])
-        .arg(&file)
-        .output()
-        .unwrap();
+    let out = verify(&file);
     assert!(
         out.status.success(),
         "{}",
@@ -467,11 +472,7 @@ async fn a_building_elects_its_leader_on_phones_and_on_paper_and_anyone_can_veri
         .unwrap();
     forged["ballots"][i]["marks"][0]["candidate_id"] = json!(cand_a);
     std::fs::write(&file, forged.to_string()).unwrap();
-    let out = std::process::Command::new(BIN)
-        .args(["election", "verify"])
-        .arg(&file)
-        .output()
-        .unwrap();
+    let out = verify(&file);
     assert!(!out.status.success());
     let said = String::from_utf8_lossy(&out.stderr);
     assert!(said.contains("ballot"), "{said}");
@@ -484,11 +485,7 @@ async fn a_building_elects_its_leader_on_phones_and_on_paper_and_anyone_can_veri
             .replace("\"roll_size\":6", "\"roll_size\":60")
     );
     std::fs::write(&file, forged.to_string()).unwrap();
-    let out = std::process::Command::new(BIN)
-        .args(["election", "verify"])
-        .arg(&file)
-        .output()
-        .unwrap();
+    let out = verify(&file);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("recomputed"));
 }
