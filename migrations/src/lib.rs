@@ -36,6 +36,9 @@ mod m20261203_000001_create_election;
 mod m20261203_000002_create_candidate;
 mod m20261203_000003_create_elector;
 mod m20261203_000004_create_ballot;
+mod m20261204_000001_create_topic;
+mod m20261204_000002_create_meeting;
+mod m20261204_000003_create_decision;
 
 pub struct Migrator;
 
@@ -68,6 +71,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000002_create_candidate::Migration),
             Box::new(m20261203_000003_create_elector::Migration),
             Box::new(m20261203_000004_create_ballot::Migration),
+            Box::new(m20261204_000001_create_topic::Migration),
+            Box::new(m20261204_000002_create_meeting::Migration),
+            Box::new(m20261204_000003_create_decision::Migration),
         ]
     }
 }

@@ -176,6 +176,10 @@ pub enum Action {
     /// Keep the polls: mark paper voters on the roll, record entrustments, enter paper
     /// ballots and count (election officers, and admins).
     KeepPolls,
+    /// Deliberate for a place (or the community): convene its meetings, put its topics on
+    /// the agenda or refer them up, hide comments, assign tasks and report back (the
+    /// committee over the place, and admins and the president everywhere).
+    Convene,
     /// Add or remove other residents, or change their role, in a group.
     ManageMembers,
     /// Create, change or delete a group's schedule series.
@@ -270,6 +274,11 @@ pub fn decide(actor: &Actor, action: Action, target: Target) -> Verdict {
             actor.runs_the_community(community)
         }
         (Action::NominateForCommittee, Target::Place { place, .. }) => {
+            actor.runs_the_community(community)
+                || actor.holds_over(&place, PositionKind::confirms_claims)
+        }
+        (Action::Convene, Target::Community { .. }) => actor.runs_the_community(community),
+        (Action::Convene, Target::Place { place, .. }) => {
             actor.runs_the_community(community)
                 || actor.holds_over(&place, PositionKind::confirms_claims)
         }
@@ -614,6 +623,8 @@ mod tests {
                         (Action::KeepRoll, keeps && inside),
                         // The committee nominates in an election over its part.
                         (Action::NominateForCommittee, confirms && inside),
+                        // The committee deliberates for its part.
+                        (Action::Convene, confirms && inside),
                     ] {
                         let expected = if may {
                             Verdict::Allowed
@@ -663,9 +674,9 @@ mod tests {
                 }
             }
         }
-        // 18 holdings (11 positions over each unit of their kinds), each with 3 buildings × 3
+        // 18 holdings (11 positions over each unit of their kinds), each with 3 buildings × 4
         // place actions and 4 community actions.
-        assert_eq!(cases, 18 * 13, "the generated table changed size");
+        assert_eq!(cases, 18 * 16, "the generated table changed size");
     }
 
     #[test]

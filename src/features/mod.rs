@@ -32,6 +32,7 @@ macro_rules! handlers {
     (@changes_roles) => { true };
 }
 
+pub mod deliberation;
 pub mod elections;
 pub mod schedule;
 pub mod territory;
@@ -46,6 +47,7 @@ use crate::sync::push::{Decided, MutationResult as Result_};
 use crate::sync::registry::{MutationStatus, SyncApp};
 use crate::sync::scope::SyncScope;
 use crate::sync::wire::PushedMutation;
+use deliberation::wire as delib;
 use elections::wire as elec;
 use schedule::wire as sched;
 use territory::wire as terr;
@@ -92,6 +94,28 @@ crate::sync_app! {
         "entrustment.record" => EntrustmentRecord(elec::EntrustmentRecordMutation),
         "paper.enter" => PaperEnter(elec::PaperEnterMutation),
         "election.count" => ElectionCount(elec::ElectionCountMutation),
+        "topic.raise" => TopicRaise(delib::TopicRaiseMutation),
+        "topic.support" => TopicSupport(delib::TopicSupportMutation),
+        "topic.refer" => TopicRefer(delib::TopicReferMutation),
+        "comment.post" => CommentPost(delib::CommentPostMutation),
+        "comment.hide" => CommentHide(delib::CommentHideMutation),
+        "deliberation.configure" => DeliberationConfigure(delib::DeliberationConfigureMutation),
+        "meeting.convene" => MeetingConvene(delib::MeetingConveneMutation),
+        "meeting.invite" => MeetingInvite(delib::MeetingInviteMutation),
+        "meeting.answer" => MeetingAnswer(delib::MeetingAnswerMutation),
+        "meeting.check_in" => MeetingCheckIn(delib::MeetingCheckInMutation),
+        "meeting.close" => MeetingClose(delib::MeetingCloseMutation),
+        "minutes.write" => MinutesWrite(delib::MinutesWriteMutation),
+        "minutes.approve" => MinutesApprove(delib::MinutesApproveMutation),
+        "motion.propose" => MotionPropose(delib::MotionProposeMutation),
+        "motion.edit" => MotionEdit(delib::MotionEditMutation),
+        "motion.vote" => MotionVote(delib::MotionVoteMutation),
+        "motion.hands" => MotionHands(delib::MotionHandsMutation),
+        "motion.close" => MotionClose(delib::MotionCloseMutation),
+        "task.assign" => TaskAssign(delib::TaskAssignMutation),
+        "task.report" => TaskReport(delib::TaskReportMutation),
+        "decision.report" => DecisionReport(delib::DecisionReportMutation),
+        "decision.rate" => DecisionRate(delib::DecisionRateMutation),
     }
     /// One object's new state, named by `entity`. Apply in order: `put` replaces the object,
     /// `delete` removes it (deleting an unknown id is a no-op).
@@ -113,6 +137,15 @@ crate::sync_app! {
         "elector" => Elector(elec::ElectorChange),
         "entrustment" => Entrustment(elec::EntrustmentChange),
         "paper_entry" => PaperEntry(elec::PaperEntryChange),
+        "topic" => Topic(delib::TopicChange),
+        "topic_support" => TopicSupport(delib::TopicSupportChange),
+        "comment" => Comment(delib::CommentChange),
+        "meeting" => Meeting(delib::MeetingChange),
+        "invitation" => Invitation(delib::InvitationChange),
+        "motion" => Motion(delib::MotionChange),
+        "decision" => Decision(delib::DecisionChange),
+        "task" => Task(delib::TaskChange),
+        "rating" => Rating(delib::RatingChange),
     }
     /// Why a mutation was rejected, or a note on one that was applied.
     pub enum MutationCode {
@@ -180,6 +213,36 @@ crate::sync_app! {
         AlreadyCounted = "already_counted",
         /// The election named was not counted, or left no seat to a second round.
         NoRunoff = "no_runoff",
+        /// The caller already supports this topic.
+        AlreadySupported = "already_supported",
+        /// Only verified residents of the unit may do this (support, rate, raise there).
+        OutsideUnit = "outside_unit",
+        /// A decision was made on this topic.
+        TopicDecided = "topic_decided",
+        /// Not enough voting members are checked in: the message states the count.
+        NoQuorum = "no_quorum",
+        /// The caller (or the member named) is not a voting member of this meeting.
+        NotVotingMember = "not_voting_member",
+        /// The voting member has not checked in at the meeting.
+        NotCheckedIn = "not_checked_in",
+        /// The caller (or the resident named) is not invited to this meeting.
+        NotInvited = "not_invited",
+        /// The meeting is closed or was called off.
+        MeetingClosed = "meeting_closed",
+        /// The vote on this motion is closed: the vote was not counted.
+        MotionClosed = "motion_closed",
+        /// Members have voted on this motion's text: put a new motion instead.
+        VotingStarted = "voting_started",
+        /// A decided motion is final: a decision changes only by a later decision.
+        DecisionFinal = "decision_final",
+        /// The decision named was amended or repealed already.
+        NotInForce = "not_in_force",
+        /// A task's owner must be a resident or a volunteer group of this community.
+        OwnerOutsideCommunity = "owner_outside_community",
+        /// The decision is not reported carried out yet.
+        NotDone = "not_done",
+        /// The minutes changed since the revision read.
+        MinutesChanged = "minutes_changed",
     }
 }
 
@@ -198,6 +261,7 @@ impl SyncApp for App {
         let mut tables = schedule::tables();
         tables.extend(territory::tables());
         tables.extend(elections::tables());
+        tables.extend(deliberation::tables());
         tables
     }
 
@@ -207,6 +271,7 @@ impl SyncApp for App {
             over: schedule::sees_over(actor)
                 .chain(territory::sees_over(actor))
                 .chain(elections::sees_over(actor))
+                .chain(deliberation::sees_over(actor))
                 .collect(),
         }
     }
@@ -233,6 +298,8 @@ pub struct HeldByCapabilities {
     pub territory: territory::export::TerritoryData,
     /// Entries on elections' rolls (whether and how one voted, never what) and candidacies.
     pub elections: elections::export::ElectionsData,
+    /// Topics raised, comments, supports, invitations, recorded votes and ratings.
+    pub deliberation: deliberation::export::DeliberationData,
 }
 
 /// Reads what every capability holds about `resident`.
@@ -244,6 +311,7 @@ pub async fn held_by(
         schedule: schedule::export::held_by(conn, resident).await?,
         territory: territory::export::held_by(conn, resident).await?,
         elections: elections::export::held_by(conn, resident).await?,
+        deliberation: deliberation::export::held_by(conn, resident).await?,
     })
 }
 
@@ -258,7 +326,8 @@ pub async fn forget_resident(
     let schedule = schedule::forget::forget(conn, community, resident, now).await?;
     let territory = territory::export::forget(conn, community, resident, now).await?;
     let elections = elections::export::forget(conn, community, resident).await?;
-    Ok(schedule.max(territory).max(elections))
+    let deliberation = deliberation::export::forget(conn, community, resident, now).await?;
+    Ok(schedule.max(territory).max(elections).max(deliberation))
 }
 
 /// A mutation's outcome in this app.

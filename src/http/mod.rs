@@ -35,7 +35,7 @@ use crate::auth::tokens::TokenKeys;
 use crate::domain::hlc::ServerClock;
 use crate::domain::permissions::Grant;
 use crate::domain::throttle::LoginThrottle;
-use crate::features::{App, elections, schedule, territory};
+use crate::features::{App, deliberation, elections, schedule, territory};
 use crate::sync::cursor::CursorKey;
 use crate::sync::pokes::Poker;
 use crate::sync::write::WriteGate;
@@ -140,6 +140,7 @@ pub type Apis = (
     schedule::http::ScheduleApi,
     territory::http::TerritoryApi,
     elections::http::ElectionsApi,
+    deliberation::http::DeliberationApi,
 );
 
 /// The API and its OpenAPI document.
@@ -154,6 +155,7 @@ pub fn api_service() -> OpenApiService<Apis, ()> {
             schedule::http::ScheduleApi,
             territory::http::TerritoryApi,
             elections::http::ElectionsApi,
+            deliberation::http::DeliberationApi,
         ),
         "linli",
         env!("CARGO_PKG_VERSION"),

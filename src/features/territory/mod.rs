@@ -159,6 +159,17 @@ pub async fn grants_of(conn: &impl ConnectionTrait, resident: Uuid) -> Result<Ve
             role: Role::Householder,
             scope: Scope::Household(home.household_id),
         });
+        // Living in a household is living in its building, area and compound too: the units
+        // whose residents' business (deliberation's topics, meetings, decisions) is theirs.
+        for unit in [Some(home.building_id), home.area_id, Some(home.compound_id)]
+            .into_iter()
+            .flatten()
+        {
+            grants.push(Grant {
+                role: Role::Householder,
+                scope: Scope::Unit(unit),
+            });
+        }
     }
     Ok(grants)
 }

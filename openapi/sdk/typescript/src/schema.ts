@@ -703,10 +703,111 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/topics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Topics
+         * @description The topics the caller sees (their units', the community's, and for holders those of
+         *     the units they hold over), newest first; `unit_id` narrows to one unit's.
+         */
+        get: operations["list_topics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/topics/{topic_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A topic and its thread */
+        get: operations["get_topic"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/meetings/{meeting_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A meeting
+         * @description With its invitations (who, in which part, their answer and check-in), its motions
+         *     with every recorded vote, and the minutes' revisions: for the residents of its unit,
+         *     the holders over it, and its invitees.
+         */
+        get: operations["get_meeting"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/decisions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The register of decisions
+         * @description The decisions the caller sees (the community's, their units', and for holders those
+         *     of the units they hold over), newest first, each with its tasks (overdue ones
+         *     flagged); `document` lists the versions of the charter or of the meeting rules.
+         */
+        get: operations["list_decisions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/decisions/{decision_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A decision: its tasks, their history, and its ratings */
+        get: operations["get_decision"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @enum {string} */
+        AnswerWire: "pending" | "attending" | "not_attending";
         /**
          * AttendanceChange
          * @description Attendance the caller may see was marked (`put`), or is no longer visible.
@@ -985,6 +1086,11 @@ export interface components {
             hlc: string;
             args: components["schemas"]["CandidateRef"];
         };
+        /**
+         * @description What a topic is about.
+         * @enum {string}
+         */
+        CategoryWire: "parking" | "sanitation" | "safety" | "repairs" | "neighbours" | "activities" | "company_affairs" | "other";
         /** CellAssignArgs */
         CellAssignArgs: {
             /** Format: uuid */
@@ -1057,7 +1163,7 @@ export interface components {
          * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
          *     `delete` removes it (deleting an unknown id is a no-op).
          */
-        Change: components["schemas"]["Change_GroupChange"] | components["schemas"]["Change_MembershipChange"] | components["schemas"]["Change_SeriesChange"] | components["schemas"]["Change_OccurrenceOverrideChange"] | components["schemas"]["Change_SignupChange"] | components["schemas"]["Change_OccurrenceTallyChange"] | components["schemas"]["Change_AttendanceChange"] | components["schemas"]["Change_CellChange"] | components["schemas"]["Change_UnitChange"] | components["schemas"]["Change_HouseholdChange"] | components["schemas"]["Change_ResidencyChange"] | components["schemas"]["Change_PositionChange"] | components["schemas"]["Change_ElectionChange"] | components["schemas"]["Change_CandidateChange"] | components["schemas"]["Change_ElectorChange"] | components["schemas"]["Change_EntrustmentChange"] | components["schemas"]["Change_PaperEntryChange"];
+        Change: components["schemas"]["Change_GroupChange"] | components["schemas"]["Change_MembershipChange"] | components["schemas"]["Change_SeriesChange"] | components["schemas"]["Change_OccurrenceOverrideChange"] | components["schemas"]["Change_SignupChange"] | components["schemas"]["Change_OccurrenceTallyChange"] | components["schemas"]["Change_AttendanceChange"] | components["schemas"]["Change_CellChange"] | components["schemas"]["Change_UnitChange"] | components["schemas"]["Change_HouseholdChange"] | components["schemas"]["Change_ResidencyChange"] | components["schemas"]["Change_PositionChange"] | components["schemas"]["Change_ElectionChange"] | components["schemas"]["Change_CandidateChange"] | components["schemas"]["Change_ElectorChange"] | components["schemas"]["Change_EntrustmentChange"] | components["schemas"]["Change_PaperEntryChange"] | components["schemas"]["Change_TopicChange"] | components["schemas"]["Change_TopicSupportChange"] | components["schemas"]["Change_CommentChange"] | components["schemas"]["Change_MeetingChange"] | components["schemas"]["Change_InvitationChange"] | components["schemas"]["Change_MotionChange"] | components["schemas"]["Change_DecisionChange"] | components["schemas"]["Change_TaskChange"] | components["schemas"]["Change_RatingChange"];
         /** @enum {string} */
         ChangeOp: "put" | "delete";
         /**
@@ -1110,6 +1216,40 @@ export interface components {
              * @enum {string}
              */
             entity: "cell";
+        };
+        /**
+         * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
+         *     `delete` removes it (deleting an unknown id is a no-op).
+         */
+        Change_CommentChange: {
+            /**
+             * @example comment
+             * @enum {string}
+             */
+            entity: "comment";
+        } & components["schemas"]["CommentChange"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            entity: "comment";
+        };
+        /**
+         * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
+         *     `delete` removes it (deleting an unknown id is a no-op).
+         */
+        Change_DecisionChange: {
+            /**
+             * @example decision
+             * @enum {string}
+             */
+            entity: "decision";
+        } & components["schemas"]["DecisionChange"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            entity: "decision";
         };
         /**
          * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
@@ -1200,6 +1340,40 @@ export interface components {
          * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
          *     `delete` removes it (deleting an unknown id is a no-op).
          */
+        Change_InvitationChange: {
+            /**
+             * @example invitation
+             * @enum {string}
+             */
+            entity: "invitation";
+        } & components["schemas"]["InvitationChange"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            entity: "invitation";
+        };
+        /**
+         * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
+         *     `delete` removes it (deleting an unknown id is a no-op).
+         */
+        Change_MeetingChange: {
+            /**
+             * @example meeting
+             * @enum {string}
+             */
+            entity: "meeting";
+        } & components["schemas"]["MeetingChange"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            entity: "meeting";
+        };
+        /**
+         * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
+         *     `delete` removes it (deleting an unknown id is a no-op).
+         */
         Change_MembershipChange: {
             /**
              * @example membership
@@ -1212,6 +1386,23 @@ export interface components {
              * @enum {string}
              */
             entity: "membership";
+        };
+        /**
+         * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
+         *     `delete` removes it (deleting an unknown id is a no-op).
+         */
+        Change_MotionChange: {
+            /**
+             * @example motion
+             * @enum {string}
+             */
+            entity: "motion";
+        } & components["schemas"]["MotionChange"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            entity: "motion";
         };
         /**
          * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
@@ -1285,6 +1476,23 @@ export interface components {
          * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
          *     `delete` removes it (deleting an unknown id is a no-op).
          */
+        Change_RatingChange: {
+            /**
+             * @example rating
+             * @enum {string}
+             */
+            entity: "rating";
+        } & components["schemas"]["RatingChange"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            entity: "rating";
+        };
+        /**
+         * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
+         *     `delete` removes it (deleting an unknown id is a no-op).
+         */
         Change_ResidencyChange: {
             /**
              * @example residency
@@ -1336,6 +1544,57 @@ export interface components {
          * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
          *     `delete` removes it (deleting an unknown id is a no-op).
          */
+        Change_TaskChange: {
+            /**
+             * @example task
+             * @enum {string}
+             */
+            entity: "task";
+        } & components["schemas"]["TaskChange"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            entity: "task";
+        };
+        /**
+         * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
+         *     `delete` removes it (deleting an unknown id is a no-op).
+         */
+        Change_TopicChange: {
+            /**
+             * @example topic
+             * @enum {string}
+             */
+            entity: "topic";
+        } & components["schemas"]["TopicChange"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            entity: "topic";
+        };
+        /**
+         * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
+         *     `delete` removes it (deleting an unknown id is a no-op).
+         */
+        Change_TopicSupportChange: {
+            /**
+             * @example topic_support
+             * @enum {string}
+             */
+            entity: "topic_support";
+        } & components["schemas"]["TopicSupportChange"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            entity: "topic_support";
+        };
+        /**
+         * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
+         *     `delete` removes it (deleting an unknown id is a no-op).
+         */
         Change_UnitChange: {
             /**
              * @example unit
@@ -1350,7 +1609,95 @@ export interface components {
             entity: "unit";
         };
         /** @enum {string} */
+        ChoiceWire: "agree" | "against" | "abstain";
+        /** @enum {string} */
         ClaimVerdict: "confirm" | "refuse";
+        /**
+         * CommentChange
+         * @description A comment was posted; `delete` when it was hidden (its author and admins receive a
+         *     hidden copy that `replaces` it).
+         */
+        CommentChange: {
+            /** Format: uuid */
+            id: string;
+            op: components["schemas"]["ChangeOp"];
+            /** @description The object's current state; absent for deletes. */
+            data?: components["schemas"]["CommentData"] & unknown;
+        };
+        /** CommentData */
+        CommentData: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            topic_id: string;
+            /** Format: uuid */
+            author_id: string;
+            author_name: string;
+            /** @description The author's position, like `building_leader`, when they hold one. */
+            author_position?: string;
+            body: string;
+            /** @description Hidden by a holder (only its author and admins receive it): why. */
+            hidden_reason?: string;
+            /**
+             * Format: uuid
+             * @description The comment this hidden copy withdrew.
+             */
+            replaces?: string;
+            /** Format: date-time */
+            created_at: string;
+        };
+        /** CommentHideArgs */
+        CommentHideArgs: {
+            /** Format: uuid */
+            comment_id: string;
+            /** @description 1 to 200 characters, shown to the author. */
+            reason: string;
+        };
+        /**
+         * CommentHideMutation
+         * @description Hide a comment, with a reason its author and admins see (holders of a committee
+         *     position over the topic's unit, and admins). Others' phones drop it.
+         */
+        CommentHideMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["CommentHideArgs"];
+        };
+        /** CommentPostArgs */
+        CommentPostArgs: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            topic_id: string;
+            /** @description 1 to 1,000 characters. */
+            body: string;
+        };
+        /**
+         * CommentPostMutation
+         * @description Comment in a topic's thread (whoever sees the topic); shown with the author's name
+         *     and position.
+         */
+        CommentPostMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["CommentPostArgs"];
+        };
         /**
          * CommunitySummary
          * @description A community residents can join.
@@ -1392,11 +1739,192 @@ export interface components {
             runoff: boolean;
         };
         /**
+         * DecisionChange
+         * @description A decision entered the register or was amended, repealed, reported on or rated.
+         */
+        DecisionChange: {
+            /** Format: uuid */
+            id: string;
+            op: components["schemas"]["ChangeOp"];
+            /** @description The object's current state; absent for deletes. */
+            data?: components["schemas"]["DecisionData"] & unknown;
+        };
+        /** DecisionData */
+        DecisionData: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            unit_id?: string;
+            /** Format: uuid */
+            meeting_id: string;
+            /** Format: uuid */
+            motion_id: string;
+            /** Format: uuid */
+            topic_id?: string;
+            /** Format: uuid */
+            convener_id: string;
+            title: string;
+            text: string;
+            /** Format: int64 */
+            agree: number;
+            /** Format: int64 */
+            against: number;
+            /** Format: int64 */
+            abstain: number;
+            /** Format: int64 */
+            absent: number;
+            /** Format: date */
+            effective_on: string;
+            /** Format: date */
+            review_on?: string;
+            state: components["schemas"]["DecisionStateWire"];
+            /** Format: uuid */
+            amends?: string;
+            /** Format: uuid */
+            repeals?: string;
+            /** Format: uuid */
+            superseded_by?: string;
+            document?: components["schemas"]["DocumentKindWire"];
+            /**
+             * Format: int64
+             * @description The document's version this decision adopted (1, 2, …).
+             */
+            document_version?: number;
+            /** @description Reported carried out. */
+            done: boolean;
+            report?: string;
+            /** Format: date-time */
+            reported_at?: string;
+            /** Format: int64 */
+            satisfied: number;
+            /** Format: int64 */
+            partly: number;
+            /** Format: int64 */
+            not_satisfied: number;
+        };
+        /** DecisionRateArgs */
+        DecisionRateArgs: {
+            /** Format: uuid */
+            decision_id: string;
+            rating: components["schemas"]["RatingWire"];
+            /** @description At most 200 characters. */
+            comment?: string | null;
+        };
+        /**
+         * DecisionRateMutation
+         * @description Rate a decision carried out (a verified resident of its unit): satisfied, partly or
+         *     not, with a comment. Rating again replaces one's rating.
+         */
+        DecisionRateMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["DecisionRateArgs"];
+        };
+        /** DecisionReportArgs */
+        DecisionReportArgs: {
+            /** Format: uuid */
+            decision_id: string;
+            /** @description 1 to 200 characters. */
+            text: string;
+            /** @description Carried out: residents may rate it. */
+            done: boolean;
+        };
+        /**
+         * DecisionReportMutation
+         * @description Report back on a decision (its convener, the committee over its unit, admins): on
+         *     its review date, or when it is carried out (`done`, which opens it to ratings).
+         */
+        DecisionReportMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["DecisionReportArgs"];
+        };
+        /** @enum {string} */
+        DecisionStateWire: "in_force" | "amended" | "repealed";
+        /**
+         * DecisionView
+         * @description A decision with its tasks, their history, and (for the holders over its unit, and the
+         *     rater) the ratings' comments.
+         */
+        DecisionView: {
+            decision: components["schemas"]["DecisionData"];
+            tasks: components["schemas"]["TaskView"][];
+            updates: components["schemas"]["TaskUpdateView"][];
+            ratings: components["schemas"]["RatingData"][];
+        };
+        /**
          * DeleteAccountRequest
          * @description The password, to confirm that the account is to be deleted.
          */
         DeleteAccountRequest: {
             password: string;
+        };
+        /** DeliberationConfigureArgs */
+        DeliberationConfigureArgs: {
+            /**
+             * Format: uuid
+             * @description Null for the community's own rules (and the default of units without theirs).
+             */
+            unit_id?: string | null;
+            /**
+             * Format: int64
+             * @description Supports a topic needs, as a number.
+             */
+            supports_needed?: number | null;
+            /**
+             * Format: int64
+             * @description Or as a percentage (1 to 100) of the unit's verified residents, at least 3.
+             */
+            supports_percent?: number | null;
+            quorum?: components["schemas"]["QuorumWire"] | null;
+        };
+        /**
+         * DeliberationConfigureMutation
+         * @description Set a unit's (or the community's) deliberation rules: the supports a topic needs
+         *     (a number, or a percentage of the unit's verified residents) and the meetings'
+         *     quorum (admins and the president).
+         */
+        DeliberationConfigureMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["DeliberationConfigureArgs"];
+        };
+        /**
+         * DeliberationData
+         * @description What deliberation holds about the resident.
+         */
+        DeliberationData: {
+            topics_raised: components["schemas"]["HeldTopic"][];
+            comments: components["schemas"]["HeldComment"][];
+            /** @description Topics they support. */
+            supports: string[];
+            invitations: components["schemas"]["HeldInvitation"][];
+            votes: components["schemas"]["HeldVote"][];
+            ratings: components["schemas"]["HeldRating"][];
         };
         /**
          * DeviceRecord
@@ -1413,6 +1941,8 @@ export interface components {
              */
             last_mutation_id: number;
         };
+        /** @enum {string} */
+        DocumentKindWire: "charter" | "meeting_rules";
         /**
          * ElectionCancelMutation
          * @description Call off an election before its votes are counted (admins and the president).
@@ -1874,6 +2404,12 @@ export interface components {
             hlc: string;
             args: components["schemas"]["GroupUpdateArgs"];
         };
+        /** HandVote */
+        HandVote: {
+            /** Format: uuid */
+            resident_id: string;
+            choice: components["schemas"]["ChoiceWire"];
+        };
         /** HeldAttendance */
         HeldAttendance: {
             /** Format: uuid */
@@ -1900,6 +2436,26 @@ export interface components {
             response: string;
             standing: boolean;
         };
+        /** HeldComment */
+        HeldComment: {
+            /** Format: uuid */
+            comment_id: string;
+            /** Format: uuid */
+            topic_id: string;
+            body: string;
+            hidden_reason?: string;
+            /** Format: date-time */
+            created_at: string;
+        };
+        /** HeldInvitation */
+        HeldInvitation: {
+            /** Format: uuid */
+            meeting_id: string;
+            part: string;
+            answer: string;
+            /** Format: date-time */
+            checked_in_at?: string;
+        };
         /** HeldMembership */
         HeldMembership: {
             /** Format: uuid */
@@ -1921,6 +2477,13 @@ export interface components {
             /** Format: date */
             ends_on?: string;
             shows_phone: boolean;
+        };
+        /** HeldRating */
+        HeldRating: {
+            /** Format: uuid */
+            decision_id: string;
+            rating: string;
+            comment: string;
         };
         /** HeldResidency */
         HeldResidency: {
@@ -1966,6 +2529,21 @@ export interface components {
             requested_at: string;
             /** Format: date-time */
             updated_at: string;
+        };
+        /** HeldTopic */
+        HeldTopic: {
+            /** Format: uuid */
+            topic_id: string;
+            title: string;
+            /** Format: date-time */
+            created_at: string;
+        };
+        /** HeldVote */
+        HeldVote: {
+            /** Format: uuid */
+            motion_id: string;
+            choice: string;
+            by_hand: boolean;
         };
         /**
          * Holder
@@ -2059,6 +2637,45 @@ export interface components {
             room: string;
         };
         /**
+         * InvitationChange
+         * @description An invitation: the caller's own, or any of a meeting the caller sees.
+         */
+        InvitationChange: {
+            /** Format: uuid */
+            id: string;
+            op: components["schemas"]["ChangeOp"];
+            /** @description The object's current state; absent for deletes. */
+            data?: components["schemas"]["InvitationData"] & unknown;
+        };
+        /** InvitationData */
+        InvitationData: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            meeting_id: string;
+            /** Format: uuid */
+            resident_id: string;
+            name: string;
+            part: components["schemas"]["PartWire"];
+            answer: components["schemas"]["AnswerWire"];
+            /** Format: date-time */
+            checked_in_at?: string;
+            /** @description The meeting's, for an invitee from outside its unit. */
+            title: string;
+            /** Format: date-time */
+            starts_at: string;
+            /** Format: date-time */
+            ends_at: string;
+            place: string;
+            state: components["schemas"]["MeetingStateWire"];
+        };
+        /** InviteeArgs */
+        InviteeArgs: {
+            /** Format: uuid */
+            resident_id: string;
+            part: components["schemas"]["PartWire"];
+        };
+        /**
          * LoginRequest
          * @description Credentials for logging in.
          */
@@ -2087,6 +2704,216 @@ export interface components {
             roles: components["schemas"]["RoleView"][];
             /** Format: date-time */
             created_at: string;
+        };
+        /** MeetingAnswerArgs */
+        MeetingAnswerArgs: {
+            /** Format: uuid */
+            meeting_id: string;
+            attending: boolean;
+        };
+        /**
+         * MeetingAnswerMutation
+         * @description Answer an invitation: attending or not (the invitee).
+         */
+        MeetingAnswerMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["MeetingAnswerArgs"];
+        };
+        /**
+         * MeetingChange
+         * @description A meeting was convened, checked into, closed, or its minutes written.
+         */
+        MeetingChange: {
+            /** Format: uuid */
+            id: string;
+            op: components["schemas"]["ChangeOp"];
+            /** @description The object's current state; absent for deletes. */
+            data?: components["schemas"]["MeetingData"] & unknown;
+        };
+        /** MeetingCheckInArgs */
+        MeetingCheckInArgs: {
+            /** Format: uuid */
+            meeting_id: string;
+            /**
+             * Format: uuid
+             * @description An invitee the convener checks in; oneself when absent.
+             */
+            resident_id?: string | null;
+        };
+        /**
+         * MeetingCheckInMutation
+         * @description Check in at the meeting: oneself by phone, or (`resident_id`) an invitee without a
+         *     phone, by the convener. Quorum counts the voting members checked in.
+         */
+        MeetingCheckInMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["MeetingCheckInArgs"];
+        };
+        /** MeetingCloseArgs */
+        MeetingCloseArgs: {
+            /** Format: uuid */
+            meeting_id: string;
+            /** @description Called off rather than held. */
+            cancelled?: boolean | null;
+        };
+        /**
+         * MeetingCloseMutation
+         * @description Close the meeting (or call it off: `cancelled`) (its convener, and admins). Open
+         *     motions close with it; no motion, vote or check-in is taken after.
+         */
+        MeetingCloseMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["MeetingCloseArgs"];
+        };
+        /** MeetingConveneArgs */
+        MeetingConveneArgs: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: uuid
+             * @description The building, area or compound; null for the community's joint meeting.
+             */
+            unit_id?: string | null;
+            /** @description 1 to 80 characters. */
+            title: string;
+            /** Format: date-time */
+            starts_at: string;
+            /** Format: date-time */
+            ends_at: string;
+            /** @description 1 to 200 characters. */
+            place: string;
+            /** @description Topics of the unit (or of units inside it), in order. */
+            agenda: string[];
+            /** @description Invitees besides the default voting members. */
+            invite: components["schemas"]["InviteeArgs"][];
+            /** @description The unit's rule when absent (more than half by default). */
+            quorum?: (components["schemas"]["QuorumWire"] & unknown) | null;
+        };
+        /**
+         * MeetingConveneMutation
+         * @description Convene a meeting for a unit (holders of a committee position over it, and admins):
+         *     time, place, agenda, and invitees. The unit's representatives and the holders of
+         *     elected positions over it or inside it are invited as voting members by default.
+         */
+        MeetingConveneMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["MeetingConveneArgs"];
+        };
+        /** MeetingData */
+        MeetingData: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            unit_id?: string;
+            title: string;
+            /** Format: date-time */
+            starts_at: string;
+            /** Format: date-time */
+            ends_at: string;
+            place: string;
+            /** Format: uuid */
+            convener_id: string;
+            convener_name: string;
+            quorum: components["schemas"]["QuorumWire"];
+            agenda: string[];
+            state: components["schemas"]["MeetingStateWire"];
+            /**
+             * Format: int64
+             * @description Voting members invited.
+             */
+            members: number;
+            /**
+             * Format: int64
+             * @description Voting members checked in.
+             */
+            present: number;
+            /**
+             * Format: int64
+             * @description Voting members needed for a quorum.
+             */
+            quorum_needs: number;
+            minutes: string;
+            /** Format: int64 */
+            minutes_revision: number;
+            /**
+             * Format: int64
+             * @description The revision the chair approved; 0 for none.
+             */
+            minutes_approved_revision: number;
+        };
+        /** MeetingInviteArgs */
+        MeetingInviteArgs: {
+            /** Format: uuid */
+            meeting_id: string;
+            /** Format: uuid */
+            resident_id: string;
+            part: components["schemas"]["PartWire"];
+        };
+        /**
+         * MeetingInviteMutation
+         * @description Invite one more resident (a resident, a company liaison, an observer, or a voting
+         *     member) while the meeting is open (its convener, and admins).
+         */
+        MeetingInviteMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["MeetingInviteArgs"];
+        };
+        /** @enum {string} */
+        MeetingStateWire: "scheduled" | "closed" | "cancelled";
+        /**
+         * MeetingView
+         * @description A meeting with its invitations, motions and the minutes' revisions.
+         */
+        MeetingView: {
+            meeting: components["schemas"]["MeetingData"];
+            invitations: components["schemas"]["InvitationData"][];
+            motions: components["schemas"]["MotionData"][];
+            minutes_revisions: components["schemas"]["MinutesRevision"][];
         };
         /** @enum {string} */
         MemberRole: "member" | "leader";
@@ -2147,15 +2974,284 @@ export interface components {
             role: components["schemas"]["MemberRole"];
             display_name: string;
         };
+        /** MinutesApproveArgs */
+        MinutesApproveArgs: {
+            /** Format: uuid */
+            meeting_id: string;
+            /**
+             * Format: int64
+             * @description The revision read and approved.
+             */
+            revision: number;
+        };
+        /**
+         * MinutesApproveMutation
+         * @description Approve the minutes as of a revision (the chair: the convener). A newer revision
+         *     than the one read is `minutes_changed`.
+         */
+        MinutesApproveMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["MinutesApproveArgs"];
+        };
+        /** MinutesRevision */
+        MinutesRevision: {
+            /** Format: int64 */
+            revision: number;
+            text: string;
+            by_name: string;
+            /** Format: date-time */
+            at: string;
+        };
+        /** MinutesWriteArgs */
+        MinutesWriteArgs: {
+            /** Format: uuid */
+            meeting_id: string;
+            /** @description The whole text, 1 to 50,000 characters. */
+            text: string;
+        };
+        /**
+         * MinutesWriteMutation
+         * @description Write the minutes (the convener): each write is a new revision, kept with the older
+         *     ones; an approved text changed again needs approving again.
+         */
+        MinutesWriteMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["MinutesWriteArgs"];
+        };
         /** @enum {string} */
         ModeWire: "contested" | "uncontested";
+        /**
+         * MotionChange
+         * @description A motion was put, voted on or closed.
+         */
+        MotionChange: {
+            /** Format: uuid */
+            id: string;
+            op: components["schemas"]["ChangeOp"];
+            /** @description The object's current state; absent for deletes. */
+            data?: components["schemas"]["MotionData"] & unknown;
+        };
+        /**
+         * MotionCloseMutation
+         * @description Close the vote (the convener): counted against the voting members present; a
+         *     passed motion enters the register as a decision at once.
+         */
+        MotionCloseMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["MotionRef"];
+        };
+        /** MotionData */
+        MotionData: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            meeting_id: string;
+            /** Format: uuid */
+            topic_id?: string;
+            title: string;
+            text: string;
+            rule: components["schemas"]["RuleWire"];
+            /** Format: uuid */
+            amends?: string;
+            /** Format: uuid */
+            repeals?: string;
+            document?: components["schemas"]["DocumentKindWire"];
+            state: components["schemas"]["MotionStateWire"];
+            /** @description Each vote by name, in member id order. */
+            votes: components["schemas"]["VoteData"][];
+            /** Format: int64 */
+            agree: number;
+            /** Format: int64 */
+            against: number;
+            /** Format: int64 */
+            abstain: number;
+            /** Format: int64 */
+            absent: number;
+            /**
+             * Format: int64
+             * @description Voting members present when the vote closed.
+             */
+            present: number;
+            passed: boolean;
+            /** Format: uuid */
+            decision_id?: string;
+        };
+        /** MotionEditArgs */
+        MotionEditArgs: {
+            /** Format: uuid */
+            motion_id: string;
+            text: string;
+        };
+        /**
+         * MotionEditMutation
+         * @description Change a motion's text before anyone has voted (the convener). Once it is decided its
+         *     text is final (`decision_final`): only a later decision changes a decision.
+         */
+        MotionEditMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["MotionEditArgs"];
+        };
+        /** MotionHandsArgs */
+        MotionHandsArgs: {
+            /** Format: uuid */
+            motion_id: string;
+            votes: components["schemas"]["HandVote"][];
+        };
+        /**
+         * MotionHandsMutation
+         * @description Record a show of hands in one step (the convener): each voting member checked in
+         *     with their choice. Members who already voted on their phone keep that vote.
+         */
+        MotionHandsMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["MotionHandsArgs"];
+        };
+        /** MotionProposeArgs */
+        MotionProposeArgs: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            meeting_id: string;
+            /**
+             * Format: uuid
+             * @description The agenda topic it answers.
+             */
+            topic_id?: string | null;
+            /** @description 1 to 80 characters: the decision's title if it passes. */
+            title: string;
+            /** @description The text to decide, 1 to 20,000 characters. */
+            text: string;
+            /** @description `majority` when absent; `two_thirds` for a document. */
+            rule?: (components["schemas"]["RuleWire"] & unknown) | null;
+            /**
+             * Format: uuid
+             * @description A decision in force this one amends.
+             */
+            amends?: string | null;
+            /**
+             * Format: uuid
+             * @description A decision in force this one repeals.
+             */
+            repeals?: string | null;
+            /** @description Adopts `text` as the next version of this document. */
+            document?: (components["schemas"]["DocumentKindWire"] & unknown) | null;
+            /**
+             * Format: date
+             * @description The meeting's day when absent.
+             */
+            effective_on?: string | null;
+            /**
+             * Format: date
+             * @description When the convener reports back.
+             */
+            review_on?: string | null;
+        };
+        /**
+         * MotionProposeMutation
+         * @description Put a motion to the meeting (the convener, or a voting member checked in). It may
+         *     amend or repeal a decision in force, or adopt a new version of the charter or of the
+         *     meeting rules (then it needs two thirds).
+         */
+        MotionProposeMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["MotionProposeArgs"];
+        };
+        /**
+         * MotionRef
+         * @description Names a motion.
+         */
+        MotionRef: {
+            /** Format: uuid */
+            motion_id: string;
+        };
+        /** @enum {string} */
+        MotionStateWire: "open" | "closed";
+        /** MotionVoteArgs */
+        MotionVoteArgs: {
+            /** Format: uuid */
+            motion_id: string;
+            choice: components["schemas"]["ChoiceWire"];
+        };
+        /**
+         * MotionVoteMutation
+         * @description Vote on a motion: a voting member checked in, while the motion is open and the
+         *     meeting quorate. Counted only if the server receives it before the chair closes the
+         *     vote (`motion_closed` after); a second vote is `already_voted`, the first stands.
+         */
+        MotionVoteMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["MotionVoteArgs"];
+        };
         /** @description One offline edit, named by `name`. */
-        Mutation: components["schemas"]["Mutation_GroupCreateMutation"] | components["schemas"]["Mutation_GroupUpdateMutation"] | components["schemas"]["Mutation_GroupDeleteMutation"] | components["schemas"]["Mutation_GroupJoinMutation"] | components["schemas"]["Mutation_GroupLeaveMutation"] | components["schemas"]["Mutation_MemberSetRoleMutation"] | components["schemas"]["Mutation_SeriesCreateMutation"] | components["schemas"]["Mutation_SeriesUpdateMutation"] | components["schemas"]["Mutation_SeriesDeleteMutation"] | components["schemas"]["Mutation_OccurrenceOverrideMutation"] | components["schemas"]["Mutation_OccurrenceClearOverrideMutation"] | components["schemas"]["Mutation_SignupRequestMutation"] | components["schemas"]["Mutation_SignupCancelMutation"] | components["schemas"]["Mutation_AttendanceMarkMutation"] | components["schemas"]["Mutation_UnitCreateMutation"] | components["schemas"]["Mutation_UnitRenameMutation"] | components["schemas"]["Mutation_UnitDeleteMutation"] | components["schemas"]["Mutation_CellCreateMutation"] | components["schemas"]["Mutation_CellAssignMutation"] | components["schemas"]["Mutation_HouseholdCreateMutation"] | components["schemas"]["Mutation_ResidencyClaimMutation"] | components["schemas"]["Mutation_ResidencyRecordMutation"] | components["schemas"]["Mutation_ResidencyDecideMutation"] | components["schemas"]["Mutation_ResidencyMoveOutMutation"] | components["schemas"]["Mutation_PositionAssignMutation"] | components["schemas"]["Mutation_PositionEndMutation"] | components["schemas"]["Mutation_PositionShowPhoneMutation"] | components["schemas"]["Mutation_ElectionCreateMutation"] | components["schemas"]["Mutation_ElectionCancelMutation"] | components["schemas"]["Mutation_CandidateNominateMutation"] | components["schemas"]["Mutation_CandidateSecondMutation"] | components["schemas"]["Mutation_CandidateRespondMutation"] | components["schemas"]["Mutation_BallotCastMutation"] | components["schemas"]["Mutation_PaperMarkMutation"] | components["schemas"]["Mutation_EntrustmentRecordMutation"] | components["schemas"]["Mutation_PaperEnterMutation"] | components["schemas"]["Mutation_ElectionCountMutation"];
+        Mutation: components["schemas"]["Mutation_GroupCreateMutation"] | components["schemas"]["Mutation_GroupUpdateMutation"] | components["schemas"]["Mutation_GroupDeleteMutation"] | components["schemas"]["Mutation_GroupJoinMutation"] | components["schemas"]["Mutation_GroupLeaveMutation"] | components["schemas"]["Mutation_MemberSetRoleMutation"] | components["schemas"]["Mutation_SeriesCreateMutation"] | components["schemas"]["Mutation_SeriesUpdateMutation"] | components["schemas"]["Mutation_SeriesDeleteMutation"] | components["schemas"]["Mutation_OccurrenceOverrideMutation"] | components["schemas"]["Mutation_OccurrenceClearOverrideMutation"] | components["schemas"]["Mutation_SignupRequestMutation"] | components["schemas"]["Mutation_SignupCancelMutation"] | components["schemas"]["Mutation_AttendanceMarkMutation"] | components["schemas"]["Mutation_UnitCreateMutation"] | components["schemas"]["Mutation_UnitRenameMutation"] | components["schemas"]["Mutation_UnitDeleteMutation"] | components["schemas"]["Mutation_CellCreateMutation"] | components["schemas"]["Mutation_CellAssignMutation"] | components["schemas"]["Mutation_HouseholdCreateMutation"] | components["schemas"]["Mutation_ResidencyClaimMutation"] | components["schemas"]["Mutation_ResidencyRecordMutation"] | components["schemas"]["Mutation_ResidencyDecideMutation"] | components["schemas"]["Mutation_ResidencyMoveOutMutation"] | components["schemas"]["Mutation_PositionAssignMutation"] | components["schemas"]["Mutation_PositionEndMutation"] | components["schemas"]["Mutation_PositionShowPhoneMutation"] | components["schemas"]["Mutation_ElectionCreateMutation"] | components["schemas"]["Mutation_ElectionCancelMutation"] | components["schemas"]["Mutation_CandidateNominateMutation"] | components["schemas"]["Mutation_CandidateSecondMutation"] | components["schemas"]["Mutation_CandidateRespondMutation"] | components["schemas"]["Mutation_BallotCastMutation"] | components["schemas"]["Mutation_PaperMarkMutation"] | components["schemas"]["Mutation_EntrustmentRecordMutation"] | components["schemas"]["Mutation_PaperEnterMutation"] | components["schemas"]["Mutation_ElectionCountMutation"] | components["schemas"]["Mutation_TopicRaiseMutation"] | components["schemas"]["Mutation_TopicSupportMutation"] | components["schemas"]["Mutation_TopicReferMutation"] | components["schemas"]["Mutation_CommentPostMutation"] | components["schemas"]["Mutation_CommentHideMutation"] | components["schemas"]["Mutation_DeliberationConfigureMutation"] | components["schemas"]["Mutation_MeetingConveneMutation"] | components["schemas"]["Mutation_MeetingInviteMutation"] | components["schemas"]["Mutation_MeetingAnswerMutation"] | components["schemas"]["Mutation_MeetingCheckInMutation"] | components["schemas"]["Mutation_MeetingCloseMutation"] | components["schemas"]["Mutation_MinutesWriteMutation"] | components["schemas"]["Mutation_MinutesApproveMutation"] | components["schemas"]["Mutation_MotionProposeMutation"] | components["schemas"]["Mutation_MotionEditMutation"] | components["schemas"]["Mutation_MotionVoteMutation"] | components["schemas"]["Mutation_MotionHandsMutation"] | components["schemas"]["Mutation_MotionCloseMutation"] | components["schemas"]["Mutation_TaskAssignMutation"] | components["schemas"]["Mutation_TaskReportMutation"] | components["schemas"]["Mutation_DecisionReportMutation"] | components["schemas"]["Mutation_DecisionRateMutation"];
         /**
          * @description Why a mutation was rejected, or a note on one that was applied.
          * @enum {string}
          */
-        MutationCode: "invalid_mutation" | "validation_failed" | "forbidden" | "not_found" | "deleted" | "conflict" | "clock_adjusted" | "already_processed" | "signups_not_open" | "signups_closed" | "waitlist_full" | "past_cutoff" | "occurrence_cancelled" | "name_taken" | "unit_not_empty" | "building_in_another_cell" | "already_in_household" | "not_pending" | "moved_out" | "wrong_unit" | "term_overlaps" | "nominations_closed" | "not_on_roll" | "not_eligible" | "already_nominated" | "voting_not_open" | "voting_closed" | "voting_not_closed" | "already_voted" | "not_standing" | "too_many_choices" | "entrustments_full" | "already_entrusted" | "not_entrusted" | "already_entered" | "entries_differ" | "entries_pending" | "too_many_paper_ballots" | "already_counted" | "no_runoff";
+        MutationCode: "invalid_mutation" | "validation_failed" | "forbidden" | "not_found" | "deleted" | "conflict" | "clock_adjusted" | "already_processed" | "signups_not_open" | "signups_closed" | "waitlist_full" | "past_cutoff" | "occurrence_cancelled" | "name_taken" | "unit_not_empty" | "building_in_another_cell" | "already_in_household" | "not_pending" | "moved_out" | "wrong_unit" | "term_overlaps" | "nominations_closed" | "not_on_roll" | "not_eligible" | "already_nominated" | "voting_not_open" | "voting_closed" | "voting_not_closed" | "already_voted" | "not_standing" | "too_many_choices" | "entrustments_full" | "already_entrusted" | "not_entrusted" | "already_entered" | "entries_differ" | "entries_pending" | "too_many_paper_ballots" | "already_counted" | "no_runoff" | "already_supported" | "outside_unit" | "topic_decided" | "no_quorum" | "not_voting_member" | "not_checked_in" | "not_invited" | "meeting_closed" | "motion_closed" | "voting_started" | "decision_final" | "not_in_force" | "owner_outside_community" | "not_done" | "minutes_changed";
         /** MutationResult */
         MutationResult: {
             /** Format: int64 */
@@ -2264,6 +3360,76 @@ export interface components {
              * @enum {string}
              */
             name: "cell.create";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_CommentHideMutation: {
+            /**
+             * @example comment.hide
+             * @enum {string}
+             */
+            name: "comment.hide";
+        } & components["schemas"]["CommentHideMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "comment.hide";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_CommentPostMutation: {
+            /**
+             * @example comment.post
+             * @enum {string}
+             */
+            name: "comment.post";
+        } & components["schemas"]["CommentPostMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "comment.post";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_DecisionRateMutation: {
+            /**
+             * @example decision.rate
+             * @enum {string}
+             */
+            name: "decision.rate";
+        } & components["schemas"]["DecisionRateMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "decision.rate";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_DecisionReportMutation: {
+            /**
+             * @example decision.report
+             * @enum {string}
+             */
+            name: "decision.report";
+        } & components["schemas"]["DecisionReportMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "decision.report";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_DeliberationConfigureMutation: {
+            /**
+             * @example deliberation.configure
+             * @enum {string}
+             */
+            name: "deliberation.configure";
+        } & components["schemas"]["DeliberationConfigureMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "deliberation.configure";
         };
         /** @description One offline edit, named by `name`. */
         Mutation_ElectionCancelMutation: {
@@ -2406,6 +3572,76 @@ export interface components {
             name: "household.create";
         };
         /** @description One offline edit, named by `name`. */
+        Mutation_MeetingAnswerMutation: {
+            /**
+             * @example meeting.answer
+             * @enum {string}
+             */
+            name: "meeting.answer";
+        } & components["schemas"]["MeetingAnswerMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "meeting.answer";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_MeetingCheckInMutation: {
+            /**
+             * @example meeting.check_in
+             * @enum {string}
+             */
+            name: "meeting.check_in";
+        } & components["schemas"]["MeetingCheckInMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "meeting.check_in";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_MeetingCloseMutation: {
+            /**
+             * @example meeting.close
+             * @enum {string}
+             */
+            name: "meeting.close";
+        } & components["schemas"]["MeetingCloseMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "meeting.close";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_MeetingConveneMutation: {
+            /**
+             * @example meeting.convene
+             * @enum {string}
+             */
+            name: "meeting.convene";
+        } & components["schemas"]["MeetingConveneMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "meeting.convene";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_MeetingInviteMutation: {
+            /**
+             * @example meeting.invite
+             * @enum {string}
+             */
+            name: "meeting.invite";
+        } & components["schemas"]["MeetingInviteMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "meeting.invite";
+        };
+        /** @description One offline edit, named by `name`. */
         Mutation_MemberSetRoleMutation: {
             /**
              * @example member.set_role
@@ -2418,6 +3654,104 @@ export interface components {
              * @enum {string}
              */
             name: "member.set_role";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_MinutesApproveMutation: {
+            /**
+             * @example minutes.approve
+             * @enum {string}
+             */
+            name: "minutes.approve";
+        } & components["schemas"]["MinutesApproveMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "minutes.approve";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_MinutesWriteMutation: {
+            /**
+             * @example minutes.write
+             * @enum {string}
+             */
+            name: "minutes.write";
+        } & components["schemas"]["MinutesWriteMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "minutes.write";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_MotionCloseMutation: {
+            /**
+             * @example motion.close
+             * @enum {string}
+             */
+            name: "motion.close";
+        } & components["schemas"]["MotionCloseMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "motion.close";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_MotionEditMutation: {
+            /**
+             * @example motion.edit
+             * @enum {string}
+             */
+            name: "motion.edit";
+        } & components["schemas"]["MotionEditMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "motion.edit";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_MotionHandsMutation: {
+            /**
+             * @example motion.hands
+             * @enum {string}
+             */
+            name: "motion.hands";
+        } & components["schemas"]["MotionHandsMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "motion.hands";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_MotionProposeMutation: {
+            /**
+             * @example motion.propose
+             * @enum {string}
+             */
+            name: "motion.propose";
+        } & components["schemas"]["MotionProposeMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "motion.propose";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_MotionVoteMutation: {
+            /**
+             * @example motion.vote
+             * @enum {string}
+             */
+            name: "motion.vote";
+        } & components["schemas"]["MotionVoteMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "motion.vote";
         };
         /** @description One offline edit, named by `name`. */
         Mutation_OccurrenceClearOverrideMutation: {
@@ -2644,6 +3978,76 @@ export interface components {
             name: "signup.request";
         };
         /** @description One offline edit, named by `name`. */
+        Mutation_TaskAssignMutation: {
+            /**
+             * @example task.assign
+             * @enum {string}
+             */
+            name: "task.assign";
+        } & components["schemas"]["TaskAssignMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "task.assign";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_TaskReportMutation: {
+            /**
+             * @example task.report
+             * @enum {string}
+             */
+            name: "task.report";
+        } & components["schemas"]["TaskReportMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "task.report";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_TopicRaiseMutation: {
+            /**
+             * @example topic.raise
+             * @enum {string}
+             */
+            name: "topic.raise";
+        } & components["schemas"]["TopicRaiseMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "topic.raise";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_TopicReferMutation: {
+            /**
+             * @example topic.refer
+             * @enum {string}
+             */
+            name: "topic.refer";
+        } & components["schemas"]["TopicReferMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "topic.refer";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_TopicSupportMutation: {
+            /**
+             * @example topic.support
+             * @enum {string}
+             */
+            name: "topic.support";
+        } & components["schemas"]["TopicSupportMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "topic.support";
+        };
+        /** @description One offline edit, named by `name`. */
         Mutation_UnitCreateMutation: {
             /**
              * @example unit.create
@@ -2704,6 +4108,8 @@ export interface components {
             territory: components["schemas"]["TerritoryData"] & unknown;
             /** @description Entries on elections' rolls (whether and how one voted, never what) and candidacies. */
             elections: components["schemas"]["ElectionsData"] & unknown;
+            /** @description Topics raised, comments, supports, invitations, recorded votes and ratings. */
+            deliberation: components["schemas"]["DeliberationData"] & unknown;
         };
         /**
          * ObjectRef
@@ -2893,6 +4299,8 @@ export interface components {
             /** @description The caller's own sign-up, if any. */
             my_signup?: components["schemas"]["SignupStatus"] & unknown;
         };
+        /** @enum {string} */
+        OwnerKindWire: "resident" | "group";
         /** PaperEnterArgs */
         PaperEnterArgs: {
             /** Format: uuid */
@@ -2979,6 +4387,8 @@ export interface components {
             hlc: string;
             args: components["schemas"]["PaperMarkArgs"];
         };
+        /** @enum {string} */
+        PartWire: "member" | "resident" | "liaison" | "observer";
         /** PositionAssignArgs */
         PositionAssignArgs: {
             /** Format: uuid */
@@ -3304,6 +4714,35 @@ export interface components {
             /** @description The server's hybrid logical clock: move the phone's clock to at least this. */
             server_time: string;
         };
+        /** @enum {string} */
+        QuorumWire: "half" | "two_thirds";
+        /**
+         * RatingChange
+         * @description A rating was given.
+         */
+        RatingChange: {
+            /** Format: uuid */
+            id: string;
+            op: components["schemas"]["ChangeOp"];
+            /** @description The object's current state; absent for deletes. */
+            data?: components["schemas"]["RatingData"] & unknown;
+        };
+        /**
+         * RatingData
+         * @description A rating: the rater's own, and every one for holders over the decision's unit.
+         */
+        RatingData: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            decision_id: string;
+            /** Format: uuid */
+            resident_id: string;
+            rating: components["schemas"]["RatingWire"];
+            comment: string;
+        };
+        /** @enum {string} */
+        RatingWire: "satisfied" | "partly" | "not_satisfied";
         /**
          * Readiness
          * @description The service can reach its database.
@@ -3339,6 +4778,14 @@ export interface components {
          */
         RefreshRequest: {
             refresh_token: string;
+        };
+        /**
+         * RegisterEntry
+         * @description A decision in the register, with its tasks.
+         */
+        RegisterEntry: {
+            decision: components["schemas"]["DecisionData"];
+            tasks: components["schemas"]["TaskView"][];
         };
         /**
          * RegisterRequest
@@ -3664,6 +5111,8 @@ export interface components {
             /** @description For the group's leaders only. */
             phone?: string;
         };
+        /** @enum {string} */
+        RuleWire: "majority" | "two_thirds";
         /**
          * RulesData
          * @description An election's rules.
@@ -4052,6 +5501,129 @@ export interface components {
          * @enum {string}
          */
         SyncEventKind: "poke" | "heartbeat";
+        /** TaskAssignArgs */
+        TaskAssignArgs: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            decision_id: string;
+            /** @description 1 to 80 characters, like `劃停車位`. */
+            title: string;
+            owner: components["schemas"]["TaskOwner"];
+            /** Format: date */
+            due_on: string;
+        };
+        /**
+         * TaskAssignMutation
+         * @description Assign a task carrying out a decision (holders of a committee position over its unit,
+         *     and admins): an owner (a resident of the community: a holder, a company liaison; or a
+         *     volunteer group) and a due date.
+         */
+        TaskAssignMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["TaskAssignArgs"];
+        };
+        /**
+         * TaskChange
+         * @description A task was assigned or reported on.
+         */
+        TaskChange: {
+            /** Format: uuid */
+            id: string;
+            op: components["schemas"]["ChangeOp"];
+            /** @description The object's current state; absent for deletes. */
+            data?: components["schemas"]["TaskData"] & unknown;
+        };
+        /** TaskData */
+        TaskData: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            decision_id: string;
+            title: string;
+            owner_kind: components["schemas"]["OwnerKindWire"];
+            /** Format: uuid */
+            owner_id: string;
+            owner_name: string;
+            /**
+             * Format: date
+             * @description Overdue when past and not done (the phone compares with its date).
+             */
+            due_on: string;
+            status: components["schemas"]["TaskStatusWire"];
+            /** @description The latest progress note. */
+            note: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** TaskOwner */
+        TaskOwner: {
+            kind: components["schemas"]["OwnerKindWire"];
+            /**
+             * Format: uuid
+             * @description The resident or the volunteer group.
+             */
+            id: string;
+        };
+        /** TaskReportArgs */
+        TaskReportArgs: {
+            /** Format: uuid */
+            task_id: string;
+            status: components["schemas"]["TaskStatusWire"];
+            /** @description 1 to 200 characters. */
+            note: string;
+        };
+        /**
+         * TaskReportMutation
+         * @description Report progress on a task (its owner, a leader of the owning group, the committee
+         *     over its unit, admins): a status and a note, kept as its history.
+         */
+        TaskReportMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["TaskReportArgs"];
+        };
+        /** @enum {string} */
+        TaskStatusWire: "not_started" | "in_progress" | "blocked" | "done";
+        /**
+         * TaskUpdateView
+         * @description One progress update of a task.
+         */
+        TaskUpdateView: {
+            /** Format: uuid */
+            task_id: string;
+            status: components["schemas"]["TaskStatusWire"];
+            note: string;
+            by_name: string;
+            /** Format: date-time */
+            at: string;
+        };
+        /**
+         * TaskView
+         * @description A task, flagged when overdue.
+         */
+        TaskView: {
+            task: components["schemas"]["TaskData"];
+            /** @description Past its due date (Beijing time) and not done. */
+            overdue: boolean;
+        };
         /**
          * TerritoryData
          * @description What the territory holds about the resident.
@@ -4072,6 +5644,179 @@ export interface components {
         };
         /** @enum {string} */
         TokenType: "Bearer";
+        /**
+         * TopicChange
+         * @description A topic was raised, supported, put on the agenda, referred or decided.
+         */
+        TopicChange: {
+            /** Format: uuid */
+            id: string;
+            op: components["schemas"]["ChangeOp"];
+            /** @description The object's current state; absent for deletes. */
+            data?: components["schemas"]["TopicData"] & unknown;
+        };
+        /** TopicData */
+        TopicData: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            unit_id?: string;
+            title: string;
+            description: string;
+            category: components["schemas"]["CategoryWire"];
+            /** Format: uuid */
+            author_id: string;
+            author_name: string;
+            state: components["schemas"]["TopicStateWire"];
+            /** Format: int64 */
+            supports: number;
+            /**
+             * Format: int64
+             * @description Supports that put it on the agenda.
+             */
+            threshold: number;
+            history: components["schemas"]["TopicStep"][];
+            /** Format: uuid */
+            decision_id?: string;
+            /** Format: date-time */
+            created_at: string;
+        };
+        /** TopicRaiseArgs */
+        TopicRaiseArgs: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: uuid
+             * @description The building, area or compound; null for the community.
+             */
+            unit_id?: string | null;
+            /** @description 1 to 80 characters, like `地面停車亂`. */
+            title: string;
+            /** @description At most 2,000 characters. */
+            description?: string | null;
+            category: components["schemas"]["CategoryWire"];
+        };
+        /**
+         * TopicRaiseMutation
+         * @description Raise a topic (議題) for one's building, area or compound, or the community (a
+         *     verified resident living there; holders over it and admins too). It collects the
+         *     unit's supports until it reaches the unit's threshold and goes onto the agenda.
+         */
+        TopicRaiseMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["TopicRaiseArgs"];
+        };
+        /**
+         * TopicRef
+         * @description Names a topic.
+         */
+        TopicRef: {
+            /** Format: uuid */
+            topic_id: string;
+        };
+        /** TopicReferArgs */
+        TopicReferArgs: {
+            /** Format: uuid */
+            topic_id: string;
+            /** @description Refer it up a level instead of onto this level's agenda. */
+            up?: boolean | null;
+        };
+        /**
+         * TopicReferMutation
+         * @description Put a topic onto its level's agenda, or (`up`) refer it up a level: building → area
+         *     → compound → community (holders of a committee position over it, and admins). Its
+         *     history keeps every step.
+         */
+        TopicReferMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["TopicReferArgs"];
+        };
+        /** @enum {string} */
+        TopicStateWire: "open" | "on_agenda" | "decided";
+        /**
+         * TopicStep
+         * @description One step of a topic's history.
+         */
+        TopicStep: {
+            /** @description `raised`, `on_agenda`, `referred_up` or `decided`. */
+            step: string;
+            /**
+             * Format: uuid
+             * @description The unit it was at after the step; null for the community.
+             */
+            unit_id?: string;
+            /** Format: uuid */
+            by?: string;
+            /** Format: date-time */
+            at: string;
+        };
+        /**
+         * TopicSupportChange
+         * @description The caller supported a topic.
+         */
+        TopicSupportChange: {
+            /** Format: uuid */
+            id: string;
+            op: components["schemas"]["ChangeOp"];
+            /** @description The object's current state; absent for deletes. */
+            data?: components["schemas"]["TopicSupportData"] & unknown;
+        };
+        /**
+         * TopicSupportData
+         * @description The caller's own support.
+         */
+        TopicSupportData: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            topic_id: string;
+        };
+        /**
+         * TopicSupportMutation
+         * @description Support a topic: a verified resident of its unit, once (`already_supported`).
+         */
+        TopicSupportMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["TopicRef"];
+        };
+        /**
+         * TopicThread
+         * @description A topic with its thread.
+         */
+        TopicThread: {
+            topic: components["schemas"]["TopicData"];
+            /** @description Oldest first. Hidden comments only for their author and admins (with the reason). */
+            comments: components["schemas"]["CommentData"][];
+            /** @description The caller supports it. */
+            supported: boolean;
+        };
         /**
          * UnitChange
          * @description A compound, area or building was created or changed (`put`), or deleted.
@@ -4177,6 +5922,18 @@ export interface components {
             args: components["schemas"]["UnitRenameArgs"];
         };
         /**
+         * VoteData
+         * @description A representative's recorded vote.
+         */
+        VoteData: {
+            /** Format: uuid */
+            resident_id: string;
+            name: string;
+            choice: components["schemas"]["ChoiceWire"];
+            /** @description Recorded by the chair from a show of hands. */
+            by_hand: boolean;
+        };
+        /**
          * @description How a voter's vote reached the count.
          * @enum {string}
          */
@@ -4188,6 +5945,7 @@ export interface components {
     headers: never;
     pathItems: never;
 }
+export type AnswerWire = components['schemas']['AnswerWire'];
 export type AttendanceChange = components['schemas']['AttendanceChange'];
 export type AttendanceData = components['schemas']['AttendanceData'];
 export type AttendanceMarkArgs = components['schemas']['AttendanceMarkArgs'];
@@ -4208,6 +5966,7 @@ export type CandidateRef = components['schemas']['CandidateRef'];
 export type CandidateRespondArgs = components['schemas']['CandidateRespondArgs'];
 export type CandidateRespondMutation = components['schemas']['CandidateRespondMutation'];
 export type CandidateSecondMutation = components['schemas']['CandidateSecondMutation'];
+export type CategoryWire = components['schemas']['CategoryWire'];
 export type CellAssignArgs = components['schemas']['CellAssignArgs'];
 export type CellAssignMutation = components['schemas']['CellAssignMutation'];
 export type CellChange = components['schemas']['CellChange'];
@@ -4219,26 +5978,54 @@ export type ChangeOp = components['schemas']['ChangeOp'];
 export type ChangeAttendanceChange = components['schemas']['Change_AttendanceChange'];
 export type ChangeCandidateChange = components['schemas']['Change_CandidateChange'];
 export type ChangeCellChange = components['schemas']['Change_CellChange'];
+export type ChangeCommentChange = components['schemas']['Change_CommentChange'];
+export type ChangeDecisionChange = components['schemas']['Change_DecisionChange'];
 export type ChangeElectionChange = components['schemas']['Change_ElectionChange'];
 export type ChangeElectorChange = components['schemas']['Change_ElectorChange'];
 export type ChangeEntrustmentChange = components['schemas']['Change_EntrustmentChange'];
 export type ChangeGroupChange = components['schemas']['Change_GroupChange'];
 export type ChangeHouseholdChange = components['schemas']['Change_HouseholdChange'];
+export type ChangeInvitationChange = components['schemas']['Change_InvitationChange'];
+export type ChangeMeetingChange = components['schemas']['Change_MeetingChange'];
 export type ChangeMembershipChange = components['schemas']['Change_MembershipChange'];
+export type ChangeMotionChange = components['schemas']['Change_MotionChange'];
 export type ChangeOccurrenceOverrideChange = components['schemas']['Change_OccurrenceOverrideChange'];
 export type ChangeOccurrenceTallyChange = components['schemas']['Change_OccurrenceTallyChange'];
 export type ChangePaperEntryChange = components['schemas']['Change_PaperEntryChange'];
 export type ChangePositionChange = components['schemas']['Change_PositionChange'];
+export type ChangeRatingChange = components['schemas']['Change_RatingChange'];
 export type ChangeResidencyChange = components['schemas']['Change_ResidencyChange'];
 export type ChangeSeriesChange = components['schemas']['Change_SeriesChange'];
 export type ChangeSignupChange = components['schemas']['Change_SignupChange'];
+export type ChangeTaskChange = components['schemas']['Change_TaskChange'];
+export type ChangeTopicChange = components['schemas']['Change_TopicChange'];
+export type ChangeTopicSupportChange = components['schemas']['Change_TopicSupportChange'];
 export type ChangeUnitChange = components['schemas']['Change_UnitChange'];
+export type ChoiceWire = components['schemas']['ChoiceWire'];
 export type ClaimVerdict = components['schemas']['ClaimVerdict'];
+export type CommentChange = components['schemas']['CommentChange'];
+export type CommentData = components['schemas']['CommentData'];
+export type CommentHideArgs = components['schemas']['CommentHideArgs'];
+export type CommentHideMutation = components['schemas']['CommentHideMutation'];
+export type CommentPostArgs = components['schemas']['CommentPostArgs'];
+export type CommentPostMutation = components['schemas']['CommentPostMutation'];
 export type CommunitySummary = components['schemas']['CommunitySummary'];
 export type ConflictWire = components['schemas']['ConflictWire'];
 export type CountData = components['schemas']['CountData'];
+export type DecisionChange = components['schemas']['DecisionChange'];
+export type DecisionData = components['schemas']['DecisionData'];
+export type DecisionRateArgs = components['schemas']['DecisionRateArgs'];
+export type DecisionRateMutation = components['schemas']['DecisionRateMutation'];
+export type DecisionReportArgs = components['schemas']['DecisionReportArgs'];
+export type DecisionReportMutation = components['schemas']['DecisionReportMutation'];
+export type DecisionStateWire = components['schemas']['DecisionStateWire'];
+export type DecisionView = components['schemas']['DecisionView'];
 export type DeleteAccountRequest = components['schemas']['DeleteAccountRequest'];
+export type DeliberationConfigureArgs = components['schemas']['DeliberationConfigureArgs'];
+export type DeliberationConfigureMutation = components['schemas']['DeliberationConfigureMutation'];
+export type DeliberationData = components['schemas']['DeliberationData'];
 export type DeviceRecord = components['schemas']['DeviceRecord'];
+export type DocumentKindWire = components['schemas']['DocumentKindWire'];
 export type ElectionCancelMutation = components['schemas']['ElectionCancelMutation'];
 export type ElectionChange = components['schemas']['ElectionChange'];
 export type ElectionCountMutation = components['schemas']['ElectionCountMutation'];
@@ -4266,29 +6053,70 @@ export type GroupKind = components['schemas']['GroupKind'];
 export type GroupLeaveMutation = components['schemas']['GroupLeaveMutation'];
 export type GroupUpdateArgs = components['schemas']['GroupUpdateArgs'];
 export type GroupUpdateMutation = components['schemas']['GroupUpdateMutation'];
+export type HandVote = components['schemas']['HandVote'];
 export type HeldAttendance = components['schemas']['HeldAttendance'];
 export type HeldCandidacy = components['schemas']['HeldCandidacy'];
+export type HeldComment = components['schemas']['HeldComment'];
+export type HeldInvitation = components['schemas']['HeldInvitation'];
 export type HeldMembership = components['schemas']['HeldMembership'];
 export type HeldPosition = components['schemas']['HeldPosition'];
+export type HeldRating = components['schemas']['HeldRating'];
 export type HeldResidency = components['schemas']['HeldResidency'];
 export type HeldRollEntry = components['schemas']['HeldRollEntry'];
 export type HeldSignup = components['schemas']['HeldSignup'];
+export type HeldTopic = components['schemas']['HeldTopic'];
+export type HeldVote = components['schemas']['HeldVote'];
 export type Holder = components['schemas']['Holder'];
 export type HoursEntry = components['schemas']['HoursEntry'];
 export type HouseholdChange = components['schemas']['HouseholdChange'];
 export type HouseholdCreateArgs = components['schemas']['HouseholdCreateArgs'];
 export type HouseholdCreateMutation = components['schemas']['HouseholdCreateMutation'];
 export type HouseholdData = components['schemas']['HouseholdData'];
+export type InvitationChange = components['schemas']['InvitationChange'];
+export type InvitationData = components['schemas']['InvitationData'];
+export type InviteeArgs = components['schemas']['InviteeArgs'];
 export type LoginRequest = components['schemas']['LoginRequest'];
 export type MarkWire = components['schemas']['MarkWire'];
 export type Me = components['schemas']['Me'];
+export type MeetingAnswerArgs = components['schemas']['MeetingAnswerArgs'];
+export type MeetingAnswerMutation = components['schemas']['MeetingAnswerMutation'];
+export type MeetingChange = components['schemas']['MeetingChange'];
+export type MeetingCheckInArgs = components['schemas']['MeetingCheckInArgs'];
+export type MeetingCheckInMutation = components['schemas']['MeetingCheckInMutation'];
+export type MeetingCloseArgs = components['schemas']['MeetingCloseArgs'];
+export type MeetingCloseMutation = components['schemas']['MeetingCloseMutation'];
+export type MeetingConveneArgs = components['schemas']['MeetingConveneArgs'];
+export type MeetingConveneMutation = components['schemas']['MeetingConveneMutation'];
+export type MeetingData = components['schemas']['MeetingData'];
+export type MeetingInviteArgs = components['schemas']['MeetingInviteArgs'];
+export type MeetingInviteMutation = components['schemas']['MeetingInviteMutation'];
+export type MeetingStateWire = components['schemas']['MeetingStateWire'];
+export type MeetingView = components['schemas']['MeetingView'];
 export type MemberRole = components['schemas']['MemberRole'];
 export type MemberSetRoleArgs = components['schemas']['MemberSetRoleArgs'];
 export type MemberSetRoleMutation = components['schemas']['MemberSetRoleMutation'];
 export type MembershipArgs = components['schemas']['MembershipArgs'];
 export type MembershipChange = components['schemas']['MembershipChange'];
 export type MembershipData = components['schemas']['MembershipData'];
+export type MinutesApproveArgs = components['schemas']['MinutesApproveArgs'];
+export type MinutesApproveMutation = components['schemas']['MinutesApproveMutation'];
+export type MinutesRevision = components['schemas']['MinutesRevision'];
+export type MinutesWriteArgs = components['schemas']['MinutesWriteArgs'];
+export type MinutesWriteMutation = components['schemas']['MinutesWriteMutation'];
 export type ModeWire = components['schemas']['ModeWire'];
+export type MotionChange = components['schemas']['MotionChange'];
+export type MotionCloseMutation = components['schemas']['MotionCloseMutation'];
+export type MotionData = components['schemas']['MotionData'];
+export type MotionEditArgs = components['schemas']['MotionEditArgs'];
+export type MotionEditMutation = components['schemas']['MotionEditMutation'];
+export type MotionHandsArgs = components['schemas']['MotionHandsArgs'];
+export type MotionHandsMutation = components['schemas']['MotionHandsMutation'];
+export type MotionProposeArgs = components['schemas']['MotionProposeArgs'];
+export type MotionProposeMutation = components['schemas']['MotionProposeMutation'];
+export type MotionRef = components['schemas']['MotionRef'];
+export type MotionStateWire = components['schemas']['MotionStateWire'];
+export type MotionVoteArgs = components['schemas']['MotionVoteArgs'];
+export type MotionVoteMutation = components['schemas']['MotionVoteMutation'];
 export type Mutation = components['schemas']['Mutation'];
 export type MutationCode = components['schemas']['MutationCode'];
 export type MutationResult = components['schemas']['MutationResult'];
@@ -4300,6 +6128,11 @@ export type MutationCandidateRespondMutation = components['schemas']['Mutation_C
 export type MutationCandidateSecondMutation = components['schemas']['Mutation_CandidateSecondMutation'];
 export type MutationCellAssignMutation = components['schemas']['Mutation_CellAssignMutation'];
 export type MutationCellCreateMutation = components['schemas']['Mutation_CellCreateMutation'];
+export type MutationCommentHideMutation = components['schemas']['Mutation_CommentHideMutation'];
+export type MutationCommentPostMutation = components['schemas']['Mutation_CommentPostMutation'];
+export type MutationDecisionRateMutation = components['schemas']['Mutation_DecisionRateMutation'];
+export type MutationDecisionReportMutation = components['schemas']['Mutation_DecisionReportMutation'];
+export type MutationDeliberationConfigureMutation = components['schemas']['Mutation_DeliberationConfigureMutation'];
 export type MutationElectionCancelMutation = components['schemas']['Mutation_ElectionCancelMutation'];
 export type MutationElectionCountMutation = components['schemas']['Mutation_ElectionCountMutation'];
 export type MutationElectionCreateMutation = components['schemas']['Mutation_ElectionCreateMutation'];
@@ -4310,7 +6143,19 @@ export type MutationGroupJoinMutation = components['schemas']['Mutation_GroupJoi
 export type MutationGroupLeaveMutation = components['schemas']['Mutation_GroupLeaveMutation'];
 export type MutationGroupUpdateMutation = components['schemas']['Mutation_GroupUpdateMutation'];
 export type MutationHouseholdCreateMutation = components['schemas']['Mutation_HouseholdCreateMutation'];
+export type MutationMeetingAnswerMutation = components['schemas']['Mutation_MeetingAnswerMutation'];
+export type MutationMeetingCheckInMutation = components['schemas']['Mutation_MeetingCheckInMutation'];
+export type MutationMeetingCloseMutation = components['schemas']['Mutation_MeetingCloseMutation'];
+export type MutationMeetingConveneMutation = components['schemas']['Mutation_MeetingConveneMutation'];
+export type MutationMeetingInviteMutation = components['schemas']['Mutation_MeetingInviteMutation'];
 export type MutationMemberSetRoleMutation = components['schemas']['Mutation_MemberSetRoleMutation'];
+export type MutationMinutesApproveMutation = components['schemas']['Mutation_MinutesApproveMutation'];
+export type MutationMinutesWriteMutation = components['schemas']['Mutation_MinutesWriteMutation'];
+export type MutationMotionCloseMutation = components['schemas']['Mutation_MotionCloseMutation'];
+export type MutationMotionEditMutation = components['schemas']['Mutation_MotionEditMutation'];
+export type MutationMotionHandsMutation = components['schemas']['Mutation_MotionHandsMutation'];
+export type MutationMotionProposeMutation = components['schemas']['Mutation_MotionProposeMutation'];
+export type MutationMotionVoteMutation = components['schemas']['Mutation_MotionVoteMutation'];
 export type MutationOccurrenceClearOverrideMutation = components['schemas']['Mutation_OccurrenceClearOverrideMutation'];
 export type MutationOccurrenceOverrideMutation = components['schemas']['Mutation_OccurrenceOverrideMutation'];
 export type MutationPaperEnterMutation = components['schemas']['Mutation_PaperEnterMutation'];
@@ -4327,6 +6172,11 @@ export type MutationSeriesDeleteMutation = components['schemas']['Mutation_Serie
 export type MutationSeriesUpdateMutation = components['schemas']['Mutation_SeriesUpdateMutation'];
 export type MutationSignupCancelMutation = components['schemas']['Mutation_SignupCancelMutation'];
 export type MutationSignupRequestMutation = components['schemas']['Mutation_SignupRequestMutation'];
+export type MutationTaskAssignMutation = components['schemas']['Mutation_TaskAssignMutation'];
+export type MutationTaskReportMutation = components['schemas']['Mutation_TaskReportMutation'];
+export type MutationTopicRaiseMutation = components['schemas']['Mutation_TopicRaiseMutation'];
+export type MutationTopicReferMutation = components['schemas']['Mutation_TopicReferMutation'];
+export type MutationTopicSupportMutation = components['schemas']['Mutation_TopicSupportMutation'];
 export type MutationUnitCreateMutation = components['schemas']['Mutation_UnitCreateMutation'];
 export type MutationUnitDeleteMutation = components['schemas']['Mutation_UnitDeleteMutation'];
 export type MutationUnitRenameMutation = components['schemas']['Mutation_UnitRenameMutation'];
@@ -4341,12 +6191,14 @@ export type OccurrenceRef = components['schemas']['OccurrenceRef'];
 export type OccurrenceTallyChange = components['schemas']['OccurrenceTallyChange'];
 export type OccurrenceTallyData = components['schemas']['OccurrenceTallyData'];
 export type OccurrenceView = components['schemas']['OccurrenceView'];
+export type OwnerKindWire = components['schemas']['OwnerKindWire'];
 export type PaperEnterArgs = components['schemas']['PaperEnterArgs'];
 export type PaperEnterMutation = components['schemas']['PaperEnterMutation'];
 export type PaperEntryChange = components['schemas']['PaperEntryChange'];
 export type PaperEntryData = components['schemas']['PaperEntryData'];
 export type PaperMarkArgs = components['schemas']['PaperMarkArgs'];
 export type PaperMarkMutation = components['schemas']['PaperMarkMutation'];
+export type PartWire = components['schemas']['PartWire'];
 export type PositionAssignArgs = components['schemas']['PositionAssignArgs'];
 export type PositionAssignMutation = components['schemas']['PositionAssignMutation'];
 export type PositionChange = components['schemas']['PositionChange'];
@@ -4364,10 +6216,15 @@ export type PullRequest = components['schemas']['PullRequest'];
 export type PullResponse = components['schemas']['PullResponse'];
 export type PushRequest = components['schemas']['PushRequest'];
 export type PushResponse = components['schemas']['PushResponse'];
+export type QuorumWire = components['schemas']['QuorumWire'];
+export type RatingChange = components['schemas']['RatingChange'];
+export type RatingData = components['schemas']['RatingData'];
+export type RatingWire = components['schemas']['RatingWire'];
 export type Readiness = components['schemas']['Readiness'];
 export type ReadinessStatus = components['schemas']['ReadinessStatus'];
 export type RecordEvent = components['schemas']['RecordEvent'];
 export type RefreshRequest = components['schemas']['RefreshRequest'];
+export type RegisterEntry = components['schemas']['RegisterEntry'];
 export type RegisterRequest = components['schemas']['RegisterRequest'];
 export type RelationWire = components['schemas']['RelationWire'];
 export type ResidencyChange = components['schemas']['ResidencyChange'];
@@ -4391,6 +6248,7 @@ export type Roll = components['schemas']['Roll'];
 export type RollEntry = components['schemas']['RollEntry'];
 export type RollName = components['schemas']['RollName'];
 export type RosterEntry = components['schemas']['RosterEntry'];
+export type RuleWire = components['schemas']['RuleWire'];
 export type RulesData = components['schemas']['RulesData'];
 export type ScheduleData = components['schemas']['ScheduleData'];
 export type ScopeKind = components['schemas']['ScopeKind'];
@@ -4412,9 +6270,32 @@ export type SignupRequestArgs = components['schemas']['SignupRequestArgs'];
 export type SignupRequestMutation = components['schemas']['SignupRequestMutation'];
 export type SignupStatus = components['schemas']['SignupStatus'];
 export type SyncEventKind = components['schemas']['SyncEventKind'];
+export type TaskAssignArgs = components['schemas']['TaskAssignArgs'];
+export type TaskAssignMutation = components['schemas']['TaskAssignMutation'];
+export type TaskChange = components['schemas']['TaskChange'];
+export type TaskData = components['schemas']['TaskData'];
+export type TaskOwner = components['schemas']['TaskOwner'];
+export type TaskReportArgs = components['schemas']['TaskReportArgs'];
+export type TaskReportMutation = components['schemas']['TaskReportMutation'];
+export type TaskStatusWire = components['schemas']['TaskStatusWire'];
+export type TaskUpdateView = components['schemas']['TaskUpdateView'];
+export type TaskView = components['schemas']['TaskView'];
 export type TerritoryData = components['schemas']['TerritoryData'];
 export type TerritoryRef = components['schemas']['TerritoryRef'];
 export type TokenType = components['schemas']['TokenType'];
+export type TopicChange = components['schemas']['TopicChange'];
+export type TopicData = components['schemas']['TopicData'];
+export type TopicRaiseArgs = components['schemas']['TopicRaiseArgs'];
+export type TopicRaiseMutation = components['schemas']['TopicRaiseMutation'];
+export type TopicRef = components['schemas']['TopicRef'];
+export type TopicReferArgs = components['schemas']['TopicReferArgs'];
+export type TopicReferMutation = components['schemas']['TopicReferMutation'];
+export type TopicStateWire = components['schemas']['TopicStateWire'];
+export type TopicStep = components['schemas']['TopicStep'];
+export type TopicSupportChange = components['schemas']['TopicSupportChange'];
+export type TopicSupportData = components['schemas']['TopicSupportData'];
+export type TopicSupportMutation = components['schemas']['TopicSupportMutation'];
+export type TopicThread = components['schemas']['TopicThread'];
 export type UnitChange = components['schemas']['UnitChange'];
 export type UnitCreateArgs = components['schemas']['UnitCreateArgs'];
 export type UnitCreateMutation = components['schemas']['UnitCreateMutation'];
@@ -4423,6 +6304,7 @@ export type UnitDeleteMutation = components['schemas']['UnitDeleteMutation'];
 export type UnitKindWire = components['schemas']['UnitKindWire'];
 export type UnitRenameArgs = components['schemas']['UnitRenameArgs'];
 export type UnitRenameMutation = components['schemas']['UnitRenameMutation'];
+export type VoteData = components['schemas']['VoteData'];
 export type VotedWire = components['schemas']['VotedWire'];
 export type $defs = Record<string, never>;
 export interface operations {
@@ -6740,6 +8622,373 @@ export interface operations {
                 };
                 content: {
                     "application/json; charset=utf-8": components["schemas"]["ElectionRecord"];
+                };
+            };
+            /** @description The request could not be read: malformed JSON, wrong types or bad parameters. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials. */
+            401: {
+                headers: {
+                    "WWW-AUTHENTICATE": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or none the caller may see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field failed validation; `field` names it. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed. The body carries a request id, never the cause. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable; retry later. */
+            503: {
+                headers: {
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_topics: {
+        parameters: {
+            query?: {
+                unit_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["TopicData"][];
+                };
+            };
+            /** @description The request could not be read: malformed JSON, wrong types or bad parameters. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials. */
+            401: {
+                headers: {
+                    "WWW-AUTHENTICATE": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field failed validation; `field` names it. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed. The body carries a request id, never the cause. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable; retry later. */
+            503: {
+                headers: {
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_topic: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                topic_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["TopicThread"];
+                };
+            };
+            /** @description The request could not be read: malformed JSON, wrong types or bad parameters. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials. */
+            401: {
+                headers: {
+                    "WWW-AUTHENTICATE": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or none the caller may see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field failed validation; `field` names it. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed. The body carries a request id, never the cause. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable; retry later. */
+            503: {
+                headers: {
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_meeting: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                meeting_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["MeetingView"];
+                };
+            };
+            /** @description The request could not be read: malformed JSON, wrong types or bad parameters. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials. */
+            401: {
+                headers: {
+                    "WWW-AUTHENTICATE": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or none the caller may see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field failed validation; `field` names it. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed. The body carries a request id, never the cause. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable; retry later. */
+            503: {
+                headers: {
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_decisions: {
+        parameters: {
+            query?: {
+                document?: components["schemas"]["DocumentKindWire"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["RegisterEntry"][];
+                };
+            };
+            /** @description The request could not be read: malformed JSON, wrong types or bad parameters. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials. */
+            401: {
+                headers: {
+                    "WWW-AUTHENTICATE": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field failed validation; `field` names it. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed. The body carries a request id, never the cause. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable; retry later. */
+            503: {
+                headers: {
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_decision: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                decision_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["DecisionView"];
                 };
             };
             /** @description The request could not be read: malformed JSON, wrong types or bad parameters. */
