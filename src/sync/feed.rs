@@ -42,7 +42,8 @@ pub enum Audience {
     Public,
     /// The resident named in column `owner`, holders of a seeing role over an object named
     /// in one of the columns `over` (a sign-up's group; a residency's household, building,
-    /// area, compound or grid cell), and the community's admins.
+    /// area, compound or grid cell), and the community's admins. With no `over` column, the
+    /// owner's and the admins' alone.
     Personal {
         owner: &'static str,
         over: &'static [&'static str],
@@ -189,16 +190,11 @@ where
         );
         let personal = match audience {
             Audience::Public => None,
-            Audience::Personal { owner, over } => {
-                assert!(
-                    !over.is_empty(),
-                    "personal table {name} names no `over` column"
-                );
-                Some((
-                    column(&table, owner),
-                    over.iter().map(|c| column(&table, c)).collect(),
-                ))
-            }
+            // No `over` column: the owner's and the admins' alone (a resident's own support).
+            Audience::Personal { owner, over } => Some((
+                column(&table, owner),
+                over.iter().map(|c| column(&table, c)).collect(),
+            )),
         };
         Self {
             name,

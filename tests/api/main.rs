@@ -7,6 +7,7 @@ mod authz_matrix;
 mod cli;
 mod communities;
 mod connections;
+mod deliberation;
 mod election_model;
 mod elections;
 mod errors;

@@ -177,6 +177,15 @@ impl Phone {
         self.replica.get(&(entity.to_owned(), id))
     }
 
+    /// Every object of `entity` in the replica, in id order.
+    pub fn replica_of(&self, entity: &str) -> Vec<&Value> {
+        self.replica
+            .iter()
+            .filter(|((e, _), _)| e == entity)
+            .map(|(_, v)| v)
+            .collect()
+    }
+
     pub fn count(&self, entity: &str) -> usize {
         self.replica.keys().filter(|(e, _)| e == entity).count()
     }

@@ -1123,6 +1123,77 @@ async fn compaction_purges_old_tombstones_of_every_registered_table() {
     admin.mutate("paper.enter", json!({"id": Uuid::now_v7(), "election_id": election, "sheet": "1", "marks": [], "write_ins": [], "spoiled": true}));
     let out = admin.push().await;
     assert_eq!(out["results"][0]["status"], "applied", "{out}");
+    // Deliberation's tables: a community topic, supported and commented on; the joint
+    // meeting (the building leader its one voting member) adopts it; a task, a report, a
+    // rating.
+    let (topic, meeting, motion, task) = (
+        Uuid::now_v7(),
+        Uuid::now_v7(),
+        Uuid::now_v7(),
+        Uuid::now_v7(),
+    );
+    let now = s.app.sync.clock.wall();
+    admin.mutate(
+        "topic.raise",
+        json!({"id": topic, "unit_id": null, "title": "停車難", "category": "parking"}),
+    );
+    admin.mutate(
+        "comment.post",
+        json!({"id": Uuid::now_v7(), "topic_id": topic, "body": "開會商量"}),
+    );
+    admin.mutate("meeting.convene", json!({"id": meeting, "unit_id": null, "title": "聯席會議", "starts_at": now, "ends_at": now + Duration::hours(1), "place": "禮堂", "agenda": [topic], "invite": []}));
+    admin.mutate(
+        "meeting.check_in",
+        json!({"meeting_id": meeting, "resident_id": who}),
+    );
+    admin.mutate("motion.propose", json!({"id": motion, "meeting_id": meeting, "topic_id": topic, "title": "停車方案", "text": "劃線停車"}));
+    let out = admin.push().await;
+    assert!(
+        out["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["status"] == "applied"),
+        "{out}"
+    );
+    volunteer.mutate("topic.support", json!({"topic_id": topic}));
+    volunteer.mutate(
+        "motion.vote",
+        json!({"motion_id": motion, "choice": "agree"}),
+    );
+    let out = volunteer.push().await;
+    assert!(
+        out["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["status"] == "applied"),
+        "{out}"
+    );
+    admin.mutate("motion.close", json!({"motion_id": motion}));
+    let out = admin.push().await;
+    let decision = out["results"][0]["data"]["data"]["decision_id"].clone();
+    assert!(decision.is_string(), "{out}");
+    admin.mutate("task.assign", json!({"id": task, "decision_id": decision, "title": "劃線", "owner": {"kind": "resident", "id": who}, "due_on": "2027-01-01"}));
+    admin.mutate(
+        "decision.report",
+        json!({"decision_id": decision, "text": "已劃線", "done": true}),
+    );
+    let out = admin.push().await;
+    assert!(
+        out["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["status"] == "applied"),
+        "{out}"
+    );
+    volunteer.mutate(
+        "decision.rate",
+        json!({"decision_id": decision, "rating": "satisfied"}),
+    );
+    let out = volunteer.push().await;
+    assert_eq!(out["results"][0]["status"], "applied", "{out}");
 
     let db = &s.app.db;
     let backend = db.get_database_backend();
