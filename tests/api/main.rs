@@ -8,6 +8,7 @@ mod cli;
 mod communities;
 mod connections;
 mod deliberation;
+mod deliberation_model;
 mod election_model;
 mod elections;
 mod errors;
