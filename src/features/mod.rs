@@ -315,6 +315,15 @@ pub async fn held_by(
     })
 }
 
+/// What other capabilities add to a resident's calendar feed beside their volunteer
+/// sessions: the meetings they are invited to.
+pub async fn calendar_events(
+    conn: &impl ConnectionTrait,
+    resident: Uuid,
+) -> Result<Vec<icalendar::Event>, DbErr> {
+    deliberation::meetings::calendar_events(conn, resident).await
+}
+
 /// What every capability lets go of when `resident` deletes their account, inside the
 /// deletion's write transaction; the newest community version written, if any.
 pub async fn forget_resident(

@@ -196,6 +196,31 @@ async fn the_parking_problem_goes_from_a_residents_topic_to_a_rated_decision() {
             json!([{"resident_id": r1.id, "part": "resident"}]),
         )
         .await;
+    // The invited resident's calendar app shows the meeting, once.
+    let feed: Value = v
+        .app
+        .client
+        .post(v.app.url("/api/v1/me/calendar-token"))
+        .bearer_auth(&r1.access_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ics = v
+        .app
+        .get(feed["path"].as_str().unwrap(), None)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        ics.matches(&format!("UID:meeting-{meeting}@linli")).count(),
+        1,
+        "{ics}"
+    );
+    assert!(ics.contains("LOCATION:社區活動室"), "{ics}");
     let mut chair = t.phone(&v.building_leader);
     let mut reps: Vec<Phone> = t.reps.iter().map(|r| t.phone(r)).collect();
     applied(

@@ -591,3 +591,34 @@ pub async fn approve_minutes(
         Some(m.version),
     ))
 }
+
+/// The meetings the resident is invited to, for their calendar feed: each invitation not
+/// declined, as a `VEVENT` (a called-off meeting stays, `CANCELLED`, so calendar apps drop
+/// it rather than keep a stale one).
+pub async fn calendar_events(
+    conn: &impl ConnectionTrait,
+    resident: Uuid,
+) -> Result<Vec<icalendar::Event>> {
+    use icalendar::{Component, EventLike, EventStatus};
+    Ok(meeting_invitation::Entity::find()
+        .filter(meeting_invitation::Column::ResidentId.eq(resident))
+        .filter(meeting_invitation::Column::DeletedAt.is_null())
+        .filter(meeting_invitation::Column::Answer.ne(Answer::NotAttending.as_str()))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|i| {
+            let mut e = icalendar::Event::new();
+            e.uid(&format!("meeting-{}@linli", i.meeting_id))
+                .timestamp(i.created_at)
+                .summary(&i.title)
+                .starts(i.starts_at)
+                .ends(i.ends_at)
+                .location(&i.place);
+            if i.state == "cancelled" {
+                e.status(EventStatus::Cancelled);
+            }
+            e.done()
+        })
+        .collect())
+}

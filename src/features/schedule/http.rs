@@ -751,5 +751,6 @@ async fn personal_calendar(state: &Core, resident_id: Uuid) -> Result<String, Ap
             location.as_deref(),
         ));
     }
+    events.extend(crate::features::calendar_events(&state.db, resident_id).await?);
     Ok(calendar::calendar("鄰里 linli", events))
 }
