@@ -7,6 +7,7 @@
 //! paper), and the next building's leader election open for nominations. Everything after the accounts goes through the sync engine's push, as phones
 //! would.
 
+pub mod deliberation;
 pub mod elections;
 pub mod territory;
 
@@ -319,6 +320,8 @@ pub async fn run(
         println!("[territory] {ground}");
         let polls = elections::build(&state, &village, admin, &hash).await?;
         println!("[elections] {polls}");
+        let table = deliberation::build(&state, &village, admin, &hash).await?;
+        println!("[deliberation] {table}");
     }
     println!(
         "[4/4] done: {} residents, {} groups, {waitlists} sessions with a waitlist",

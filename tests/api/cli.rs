@@ -435,6 +435,37 @@ async fn demo_fills_an_empty_database_with_sun_village() {
         "{}",
         String::from_utf8_lossy(&verified.stderr)
     );
+    // The parking problem: the plan adopted unanimously, its tasks done, rated.
+    let register: Value = app
+        .get("/api/v1/decisions", Some(&session.access_token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let plan = &register[0];
+    assert_eq!(plan["decision"]["title"], "停車方案", "{register}");
+    assert_eq!(plan["decision"]["against"], 0);
+    assert!(plan["decision"]["agree"].as_u64().unwrap() >= 4, "{plan}");
+    assert_eq!(plan["decision"]["done"], true);
+    assert_eq!(plan["decision"]["satisfied"], 2);
+    assert!(
+        plan["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["task"]["status"] == "done"),
+        "{plan}"
+    );
+    let topic = plan["decision"]["topic_id"].as_str().unwrap();
+    let thread: Value = app
+        .get(&format!("/api/v1/topics/{topic}"), Some(&session.access_token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(thread["topic"]["state"], "decided", "{thread}");
+    assert_eq!(thread["topic"]["supports"], 2);
+    assert!(printed.contains("[deliberation] "), "{printed}");
     // The Saturday lecture has more requests than seats: a waitlist.
     let mut phone = crate::phone::Phone::new(&app, &session);
     phone.pull().await;
