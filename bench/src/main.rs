@@ -15,6 +15,7 @@
 //! Benchmarks are not tests: nothing here asserts a time. Correctness checks (seats never
 //! oversold, every request answered) do fail the run.
 
+mod deliberation;
 mod elections;
 mod load;
 mod scenarios;
@@ -249,6 +250,20 @@ impl Api {
         let body: Value = resp.json().await?;
         anyhow::ensure!(status.is_success(), "push failed ({status}): {body}");
         Ok(body)
+    }
+
+    /// A REST read; returns its size on the wire.
+    pub async fn get_bytes(&self, token: &str, path: &str) -> anyhow::Result<usize> {
+        let body = self
+            .http
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await?
+            .error_for_status()?
+            .bytes()
+            .await?;
+        Ok(body.len())
     }
 
     /// One pull; returns the body and its size on the wire.

@@ -415,9 +415,11 @@ pub(crate) fn server_memory(args: &BenchArgs, when: &str) {
 /// (6) Morning load: phones syncing every 30 s, some editing or signing up.
 pub async fn morning(api: &Api, town: &Town, args: &BenchArgs) -> anyhow::Result<()> {
     println!(
-        "\n(6) morning load: {} phones pulling every 30 s for {} s, 3% also sign up, 2% join a group",
+        "\n(6) morning load: {} phones pulling every 30 s for {} s, 3% also sign up, 2% join a group, 5% read the register, 10% a topic's thread",
         args.phones, args.morning_seconds
     );
+    let register = super::deliberation::seed(api, town).await?;
+    let topics = std::sync::Arc::new(register.topics);
     let phones = sessions(api, town, args.phones).await?;
     // Phones that synced last night: they start from a head cursor, taken by a resident who
     // leads nothing (the groups' leaders among the phones re-scan their groups' memberships
@@ -432,16 +434,19 @@ pub async fn morning(api: &Api, town: &Town, args: &BenchArgs) -> anyhow::Result
     let started = Instant::now();
     let mut tasks = Vec::new();
     for (k, (_, token)) in phones.into_iter().enumerate() {
-        let (api, cursor, sessions, groups) = (
+        let (api, cursor, sessions, groups, topics) = (
             api.clone(),
             cursor.clone(),
             sessions_open.clone(),
             groups.clone(),
+            topics.clone(),
         );
         tasks.push(tokio::spawn(async move {
             let client = Uuid::now_v7();
             let mut cursor = cursor;
             let (mut latencies, mut errors, mut bytes, mut next_id) = (Vec::new(), 0u64, 0u64, 1u64);
+            let mut reads = Vec::new();
+            let mut tick = 0usize;
             let mut first_error: Option<String> = None;
             // Spread the phones over the period, then every 30 s.
             let mut at = Instant::now() + period.mul_f64(k as f64 / 2000.0 % 1.0);
@@ -471,6 +476,28 @@ pub async fn morning(api: &Api, town: &Town, args: &BenchArgs) -> anyhow::Result
                         }
                     }
                 }
+                // Residents reading without a replica: the register, a topic's thread.
+                tick += 1;
+                let read = match (k * 31 + tick * 17) % 100 {
+                    0..=4 => Some("/api/v1/decisions".to_owned()),
+                    5..=14 => Some(format!("/api/v1/topics/{}", topics[(k + tick) % topics.len()])),
+                    _ => None,
+                };
+                if let Some(path) = read {
+                    let t0 = Instant::now();
+                    match api.get_bytes(&token, &path).await {
+                        Ok(size) => {
+                            let took = t0.elapsed().as_micros() as u64;
+                            latencies.push(took);
+                            reads.push(took);
+                            bytes += size as u64;
+                        }
+                        Err(e) => {
+                            errors += 1;
+                            first_error.get_or_insert(e.to_string());
+                        }
+                    }
+                }
                 let t0 = Instant::now();
                 match api.pull(&token, client, Some(&cursor)).await {
                     Ok((page, size)) => {
@@ -486,19 +513,24 @@ pub async fn morning(api: &Api, town: &Town, args: &BenchArgs) -> anyhow::Result
                     }
                 }
             }
-            (latencies, errors, bytes, first_error)
+            (latencies, errors, bytes, first_error, reads)
         }));
     }
     let (mut latencies, mut errors, mut bytes, mut first_error) = (Vec::new(), 0, 0, None);
+    let mut reads = Vec::new();
     for task in tasks {
-        let (l, e, b, first) = task.await?;
+        let (l, e, b, first, r) = task.await?;
         latencies.extend(l);
         errors += e;
         bytes += b;
         first_error = first_error.or(first);
+        reads.extend(r);
     }
-    let load = Stats::from_samples(latencies, bytes, errors, started.elapsed());
-    report("pulls and pushes", &load, None);
+    let elapsed = started.elapsed();
+    let load = Stats::from_samples(latencies, bytes, errors, elapsed);
+    report("pulls, pushes and reads", &load, None);
+    let reads = Stats::from_samples(reads, 0, 0, elapsed);
+    report("  of which register and threads", &reads, None);
     if let Some(e) = first_error {
         println!("  {:<34} {e}", "first error");
     }
