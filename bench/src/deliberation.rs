@@ -33,11 +33,20 @@ async fn push_all(api: &Api, town: &Town, mutations: Vec<Value>) -> anyhow::Resu
         let batch: Vec<Value> = chunk
             .iter()
             .enumerate()
-            .map(|(i, m)| mutation((k * 400 + i + 1) as u64, m["name"].as_str().unwrap_or(""), m["args"].clone()))
+            .map(|(i, m)| {
+                mutation(
+                    (k * 400 + i + 1) as u64,
+                    m["name"].as_str().unwrap_or(""),
+                    m["args"].clone(),
+                )
+            })
             .collect();
         let out = api.push(&town.admin_token, client, &batch).await?;
         for r in out["results"].as_array().context("push results")? {
-            anyhow::ensure!(r["status"] == "applied", "a deliberation seed was refused: {r}");
+            anyhow::ensure!(
+                r["status"] == "applied",
+                "a deliberation seed was refused: {r}"
+            );
             results.push(r.clone());
         }
     }
@@ -68,19 +77,28 @@ pub async fn seed(api: &Api, town: &Town) -> anyhow::Result<Register> {
     for t in 0..TOPICS {
         let topic = Uuid::now_v7();
         topics.push(topic);
-        seeds.push(m("topic.raise", json!({"id": topic, "unit_id": null,
+        seeds.push(m(
+            "topic.raise",
+            json!({"id": topic, "unit_id": null,
             "title": format!("議題 {t}：樓道燈、停車、垃圾分類"), "category": "other",
-            "description": "居民反映的情況，請大家一起商量。".repeat(4)})));
+            "description": "居民反映的情況，請大家一起商量。".repeat(4)}),
+        ));
         for c in 0..COMMENTS {
-            seeds.push(m("comment.post", json!({"id": Uuid::now_v7(), "topic_id": topic,
-                "body": format!("第{c}條意見：同意，建議下週議事會討論。")})));
+            seeds.push(m(
+                "comment.post",
+                json!({"id": Uuid::now_v7(), "topic_id": topic,
+                "body": format!("第{c}條意見：同意，建議下週議事會討論。")}),
+            ));
         }
     }
     let meeting = Uuid::now_v7();
     let now = chrono::Utc::now();
-    seeds.push(m("meeting.convene", json!({"id": meeting, "unit_id": null, "title": "聯席會議",
+    seeds.push(m(
+        "meeting.convene",
+        json!({"id": meeting, "unit_id": null, "title": "聯席會議",
         "starts_at": now, "ends_at": now + chrono::Duration::hours(3), "place": "社區禮堂",
-        "agenda": &topics[..DECISIONS], "invite": [{"resident_id": admin, "part": "member"}]})));
+        "agenda": &topics[..DECISIONS], "invite": [{"resident_id": admin, "part": "member"}]}),
+    ));
     push_all(api, town, seeds).await?;
     let view = api
         .get_json(token, &format!("/api/v1/meetings/{meeting}"), &[])
@@ -94,7 +112,12 @@ pub async fn seed(api: &Api, town: &Town) -> anyhow::Result<Register> {
         .collect();
     let mut seeds: Vec<Value> = members
         .iter()
-        .map(|r| m("meeting.check_in", json!({"meeting_id": meeting, "resident_id": r})))
+        .map(|r| {
+            m(
+                "meeting.check_in",
+                json!({"meeting_id": meeting, "resident_id": r}),
+            )
+        })
         .collect();
     let hands: Vec<Value> = members
         .iter()
@@ -103,18 +126,30 @@ pub async fn seed(api: &Api, town: &Town) -> anyhow::Result<Register> {
     for topic in &topics[..DECISIONS] {
         let motion = Uuid::now_v7();
         let decision = decision_id(motion);
-        seeds.push(m("motion.propose", json!({"id": motion, "meeting_id": meeting,
-            "topic_id": topic, "title": "方案", "text": "一、……；二、……；三、……。".repeat(10)})));
-        seeds.push(m("motion.hands", json!({"motion_id": motion, "votes": hands})));
+        seeds.push(m(
+            "motion.propose",
+            json!({"id": motion, "meeting_id": meeting,
+            "topic_id": topic, "title": "方案", "text": "一、……；二、……；三、……。".repeat(10)}),
+        ));
+        seeds.push(m(
+            "motion.hands",
+            json!({"motion_id": motion, "votes": hands}),
+        ));
         seeds.push(m("motion.close", json!({"motion_id": motion})));
         for (k, title) in ["落實方案", "公示結果"].into_iter().enumerate() {
             let task = Uuid::now_v7();
-            seeds.push(m("task.assign", json!({"id": task, "decision_id": decision, "title": title,
+            seeds.push(m(
+                "task.assign",
+                json!({"id": task, "decision_id": decision, "title": title,
                 "owner": {"kind": "resident", "id": admin},
-                "due_on": (now + chrono::Duration::days(14)).date_naive()})));
+                "due_on": (now + chrono::Duration::days(14)).date_naive()}),
+            ));
             if k == 0 {
-                seeds.push(m("task.report", json!({"task_id": task, "status": "in_progress",
-                    "note": "已開始"})));
+                seeds.push(m(
+                    "task.report",
+                    json!({"task_id": task, "status": "in_progress",
+                    "note": "已開始"}),
+                ));
             }
         }
     }

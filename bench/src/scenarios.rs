@@ -421,31 +421,40 @@ pub async fn morning(api: &Api, town: &Town, args: &BenchArgs) -> anyhow::Result
     let register = super::deliberation::seed(api, town).await?;
     let topics = std::sync::Arc::new(register.topics);
     let phones = sessions(api, town, args.phones).await?;
-    // Phones that synced last night: they start from a head cursor, taken by a resident who
-    // leads nothing (the groups' leaders among the phones re-scan their groups' memberships
-    // on their first pull, as their scope differs).
-    let (_, plain) = town.residents.last().context("the town has residents")?;
-    let template_token = api.login(plain).await?;
-    let (cursor, _, _) = pull_all(api, &template_token, Uuid::now_v7(), None).await?;
+    // Phones that synced last night: each starts from its own head cursor (a cursor
+    // works only for the resident it was sent to), fetched before the morning starts.
+    let synced_at = Instant::now();
+    let heads: Vec<anyhow::Result<(String, Uuid, String)>> = futures_util::stream::iter(phones)
+        .map(|(_, token)| async move {
+            let client = Uuid::now_v7();
+            let (cursor, _, _) = pull_all(api, &token, client, None).await?;
+            Ok((token, client, cursor))
+        })
+        .buffered(8)
+        .collect()
+        .await;
+    let phones = heads.into_iter().collect::<anyhow::Result<Vec<_>>>()?;
+    println!(
+        "  (their last night's syncs in {:.1} s)",
+        synced_at.elapsed().as_secs_f64()
+    );
     let sessions_open = upcoming(api, &town.admin_token).await?;
     let groups = groups(api, &town.admin_token).await?;
     let period = Duration::from_secs(30);
     let deadline = Instant::now() + Duration::from_secs(args.morning_seconds);
     let started = Instant::now();
     let mut tasks = Vec::new();
-    for (k, (_, token)) in phones.into_iter().enumerate() {
-        let (api, cursor, sessions, groups, topics) = (
+    for (k, (token, client, cursor)) in phones.into_iter().enumerate() {
+        let (api, sessions, groups, topics) = (
             api.clone(),
-            cursor.clone(),
             sessions_open.clone(),
             groups.clone(),
             topics.clone(),
         );
         tasks.push(tokio::spawn(async move {
-            let client = Uuid::now_v7();
             let mut cursor = cursor;
             let (mut latencies, mut errors, mut bytes, mut next_id) = (Vec::new(), 0u64, 0u64, 1u64);
-            let mut reads = Vec::new();
+            let (mut reads, mut pulls) = (Vec::new(), Vec::new());
             let mut tick = 0usize;
             let mut first_error: Option<String> = None;
             // Spread the phones over the period, then every 30 s.
@@ -501,7 +510,9 @@ pub async fn morning(api: &Api, town: &Town, args: &BenchArgs) -> anyhow::Result
                 let t0 = Instant::now();
                 match api.pull(&token, client, Some(&cursor)).await {
                     Ok((page, size)) => {
-                        latencies.push(t0.elapsed().as_micros() as u64);
+                        let took = t0.elapsed().as_micros() as u64;
+                        latencies.push(took);
+                        pulls.push(took);
                         bytes += size as u64;
                         if let Some(c) = page["cursor"].as_str() {
                             cursor = c.to_owned();
@@ -513,13 +524,14 @@ pub async fn morning(api: &Api, town: &Town, args: &BenchArgs) -> anyhow::Result
                     }
                 }
             }
-            (latencies, errors, bytes, first_error, reads)
+            (latencies, errors, bytes, first_error, reads, pulls)
         }));
     }
     let (mut latencies, mut errors, mut bytes, mut first_error) = (Vec::new(), 0, 0, None);
-    let mut reads = Vec::new();
+    let (mut reads, mut pulls) = (Vec::new(), Vec::new());
     for task in tasks {
-        let (l, e, b, first, r) = task.await?;
+        let (l, e, b, first, r, p) = task.await?;
+        pulls.extend(p);
         latencies.extend(l);
         errors += e;
         bytes += b;
@@ -529,8 +541,17 @@ pub async fn morning(api: &Api, town: &Town, args: &BenchArgs) -> anyhow::Result
     let elapsed = started.elapsed();
     let load = Stats::from_samples(latencies, bytes, errors, elapsed);
     report("pulls, pushes and reads", &load, None);
+    // The reads against the pulls of the same phones in the same minutes.
     let reads = Stats::from_samples(reads, 0, 0, elapsed);
-    report("  of which register and threads", &reads, None);
+    let pulls = Stats::from_samples(pulls, 0, 0, elapsed);
+    report("  pulls", &pulls, None);
+    report("  register and threads", &reads, None);
+    println!(
+        "  {:<34} p50 {:.2}×, p99 {:.2}× the pulls'",
+        "",
+        reads.quantile_ms(0.5) / pulls.quantile_ms(0.5).max(f64::EPSILON),
+        reads.quantile_ms(0.99) / pulls.quantile_ms(0.99).max(f64::EPSILON)
+    );
     if let Some(e) = first_error {
         println!("  {:<34} {e}", "first error");
     }

@@ -458,7 +458,10 @@ async fn demo_fills_an_empty_database_with_sun_village() {
     );
     let topic = plan["decision"]["topic_id"].as_str().unwrap();
     let thread: Value = app
-        .get(&format!("/api/v1/topics/{topic}"), Some(&session.access_token))
+        .get(
+            &format!("/api/v1/topics/{topic}"),
+            Some(&session.access_token),
+        )
         .await
         .json()
         .await
