@@ -13,19 +13,11 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{DemoPhone, create};
+use super::{DemoPhone, applied, create};
 use crate::entity::community;
 use crate::features::territory::entity::{position, residency, unit};
 use crate::features::territory::local_today;
 use crate::http::AppState;
-
-fn applied(out: &Value, what: &str) -> anyhow::Result<()> {
-    anyhow::ensure!(
-        out["status"] == "applied",
-        "the demo's {what} was refused: {out}"
-    );
-    Ok(())
-}
 
 pub async fn build(
     state: &AppState,

@@ -15,19 +15,11 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{DemoPhone, create};
+use super::{DemoPhone, applied, create};
 use crate::entity::community;
 use crate::features::elections::roll;
 use crate::features::territory::entity::{household, position, unit};
 use crate::http::AppState;
-
-fn applied(out: &serde_json::Value, what: &str) -> anyhow::Result<()> {
-    anyhow::ensure!(
-        out["status"] == "applied",
-        "the demo's {what} was refused: {out}"
-    );
-    Ok(())
-}
 
 pub async fn build(
     state: &AppState,

@@ -334,6 +334,15 @@ pub async fn run(
     Ok(())
 }
 
+/// Fails the demo, naming what, when a mutation it pushed was not applied.
+fn applied(out: &Value, what: &str) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        out["status"] == "applied",
+        "the demo's {what} was refused: {out}"
+    );
+    Ok(())
+}
+
 async fn create(
     db: &DatabaseConnection,
     village: &community::Model,

@@ -20,7 +20,7 @@ use super::entity::{
 };
 use super::rules::Reach;
 use super::wire::*;
-use super::{changes, keys_of, meetings, register, topics};
+use super::{Reached, changes, keys_of, meetings, register, topics};
 use crate::auth::bearer::BearerAuth;
 use crate::domain::permissions::Actor;
 use crate::features::Change;
@@ -169,9 +169,7 @@ impl DeliberationApi {
             .await?;
         Ok(Json(
             rows.iter()
-                .filter(|t| {
-                    t.author_id == actor.resident_id || sees(&actor, &keys, &topics::reach_of(t))
-                })
+                .filter(|t| t.author_id == actor.resident_id || sees(&actor, &keys, &t.reach()))
                 .filter_map(|t| topic_data(changes::topic(t)))
                 .collect(),
         ))
@@ -191,9 +189,7 @@ impl DeliberationApi {
             .one(&state.db)
             .await?
             .filter(|t| t.community_id == actor.community_id && t.deleted_at.is_none())
-            .filter(|t| {
-                t.author_id == actor.resident_id || sees(&actor, &keys, &topics::reach_of(t))
-            })
+            .filter(|t| t.author_id == actor.resident_id || sees(&actor, &keys, &t.reach()))
             .ok_or(ApiError::NotFound("topic"))?;
         let admin = actor.is_admin_of(actor.community_id);
         let comments = topic_comment::Entity::find()
@@ -304,9 +300,7 @@ impl DeliberationApi {
             .all(&state.db)
             .await?
             .into_iter()
-            .filter(|d| {
-                d.convener_id == actor.resident_id || sees(&actor, &keys, &register::reach_of(d))
-            })
+            .filter(|d| d.convener_id == actor.resident_id || sees(&actor, &keys, &d.reach()))
             .collect();
         let tasks = register::tasks_of(&state.db, rows.iter().map(|d| d.id)).await?;
         let mut by_decision: HashMap<Uuid, Vec<_>> = HashMap::new();
@@ -346,9 +340,7 @@ impl DeliberationApi {
             .one(&state.db)
             .await?
             .filter(|d| d.community_id == actor.community_id && d.deleted_at.is_none())
-            .filter(|d| {
-                d.convener_id == actor.resident_id || sees(&actor, &keys, &register::reach_of(d))
-            })
+            .filter(|d| d.convener_id == actor.resident_id || sees(&actor, &keys, &d.reach()))
             .ok_or(ApiError::NotFound("decision"))?;
         let mut tasks = register::tasks_of(&state.db, [d.id]).await?;
         tasks.sort_by_key(|t| (t.due_on, t.id));
@@ -368,8 +360,7 @@ impl DeliberationApi {
                 })
             })
             .collect();
-        let holder =
-            actor.is_admin_of(actor.community_id) || register::reach_of(&d).held_with(&keys);
+        let holder = actor.is_admin_of(actor.community_id) || d.reach().held_with(&keys);
         let ratings = decision_rating::Entity::find()
             .filter(decision_rating::Column::DecisionId.eq(d.id))
             .filter(decision_rating::Column::DeletedAt.is_null())

@@ -18,7 +18,7 @@ use uuid::Uuid;
 use super::entity::{meeting, meeting_invitation, minutes_revision, motion, topic};
 use super::rules::{self, Answer, Level, Part, Reach};
 use super::wire::*;
-use super::{changes, convenes, level_of, name_of, not_found, refused, sees};
+use super::{Reached, changes, convenes, level_of, name_of, not_found, refused, sees};
 use crate::domain::FieldError;
 use crate::domain::permissions::Actor;
 use crate::domain::territory::PositionKind;
@@ -35,16 +35,6 @@ pub fn invitation_id(meeting: Uuid, resident: Uuid) -> Uuid {
     Uuid::new_v5(&meeting, resident.as_bytes())
 }
 
-pub(crate) fn reach_of(m: &meeting::Model) -> Reach {
-    Reach {
-        room_id: m.room_id,
-        bench_id: m.bench_id,
-        area_bench_id: m.area_bench_id,
-        compound_bench_id: m.compound_bench_id,
-        desk_id: m.desk_id,
-    }
-}
-
 /// The meeting `id` if the actor sees it (its unit's residents and holders, its invitees).
 pub(crate) async fn visible_meeting(
     conn: &impl ConnectionTrait,
@@ -58,7 +48,7 @@ pub(crate) async fn visible_meeting(
     else {
         return Ok(None);
     };
-    if m.convener_id == actor.resident_id || sees(actor, &reach_of(&m)) {
+    if m.convener_id == actor.resident_id || sees(actor, &m.reach()) {
         return Ok(Some(m));
     }
     let invited = meeting_invitation::Entity::find_by_id(invitation_id(m.id, actor.resident_id))
@@ -71,6 +61,23 @@ pub(crate) async fn visible_meeting(
 /// Whether the actor chairs the meeting: its convener, or an admin.
 pub(crate) fn chairs(actor: &Actor, m: &meeting::Model) -> bool {
     m.convener_id == actor.resident_id || actor.is_admin_of(m.community_id)
+}
+
+/// The meeting `id` if the actor chairs it; else the outcome (`not_found` when they do not
+/// see it, `forbidden` when they see it but do not chair it, saying `only` who may).
+pub(crate) async fn chaired_meeting(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+    only: &str,
+) -> Result<std::result::Result<meeting::Model, Outcome>> {
+    let Some(m) = visible_meeting(conn, actor, id).await? else {
+        return Ok(Err(not_found("no such meeting")));
+    };
+    if !chairs(actor, &m) {
+        return Ok(Err(refused(MutationCode::Forbidden, only, None)));
+    }
+    Ok(Ok(m))
 }
 
 pub(crate) fn is_open(m: &meeting::Model) -> bool {
@@ -317,16 +324,17 @@ pub async fn invite(
     ctx: &Ctx<'_>,
     a: &MeetingInviteArgs,
 ) -> Result<Outcome> {
-    let Some(mut m) = visible_meeting(conn, ctx.actor, a.meeting_id).await? else {
-        return Ok(not_found("no such meeting"));
+    let mut m = match chaired_meeting(
+        conn,
+        ctx.actor,
+        a.meeting_id,
+        "only the meeting's convener invites",
+    )
+    .await?
+    {
+        Ok(m) => m,
+        Err(o) => return Ok(o),
     };
-    if !chairs(ctx.actor, &m) {
-        return Ok(refused(
-            MutationCode::Forbidden,
-            "only the meeting's convener invites",
-            None,
-        ));
-    }
     if !is_open(&m) {
         return Ok(closed(&m));
     }
@@ -462,16 +470,17 @@ pub async fn close(
     ctx: &Ctx<'_>,
     a: &MeetingCloseArgs,
 ) -> Result<Outcome> {
-    let Some(mut m) = visible_meeting(conn, ctx.actor, a.meeting_id).await? else {
-        return Ok(not_found("no such meeting"));
+    let mut m = match chaired_meeting(
+        conn,
+        ctx.actor,
+        a.meeting_id,
+        "only the meeting's convener closes it",
+    )
+    .await?
+    {
+        Ok(m) => m,
+        Err(o) => return Ok(o),
     };
-    if !chairs(ctx.actor, &m) {
-        return Ok(refused(
-            MutationCode::Forbidden,
-            "only the meeting's convener closes it",
-            None,
-        ));
-    }
     if !is_open(&m) {
         return Ok(Outcome::applied(Some(changes::meeting(&m)), None));
     }
@@ -515,16 +524,17 @@ pub async fn write_minutes(
         Ok(t) => t,
         Err(e) => return Ok(Outcome::invalid(e)),
     };
-    let Some(mut m) = visible_meeting(conn, ctx.actor, a.meeting_id).await? else {
-        return Ok(not_found("no such meeting"));
+    let mut m = match chaired_meeting(
+        conn,
+        ctx.actor,
+        a.meeting_id,
+        "only the meeting's convener writes its minutes",
+    )
+    .await?
+    {
+        Ok(m) => m,
+        Err(o) => return Ok(o),
     };
-    if !chairs(ctx.actor, &m) {
-        return Ok(refused(
-            MutationCode::Forbidden,
-            "only the meeting's convener writes its minutes",
-            None,
-        ));
-    }
     if m.state == "cancelled" {
         return Ok(closed(&m));
     }
@@ -560,16 +570,17 @@ pub async fn approve_minutes(
     ctx: &Ctx<'_>,
     a: &MinutesApproveArgs,
 ) -> Result<Outcome> {
-    let Some(mut m) = visible_meeting(conn, ctx.actor, a.meeting_id).await? else {
-        return Ok(not_found("no such meeting"));
+    let mut m = match chaired_meeting(
+        conn,
+        ctx.actor,
+        a.meeting_id,
+        "only the chair approves the minutes",
+    )
+    .await?
+    {
+        Ok(m) => m,
+        Err(o) => return Ok(o),
     };
-    if !chairs(ctx.actor, &m) {
-        return Ok(refused(
-            MutationCode::Forbidden,
-            "only the chair approves the minutes",
-            None,
-        ));
-    }
     if i64::from(a.revision) != i64::from(m.minutes_rev) || m.minutes_rev == 0 {
         return Ok(refused(
             MutationCode::MinutesChanged,

@@ -178,6 +178,37 @@ pub fn tables<A: SyncApp<Change = Change>>() -> Vec<Box<dyn FeedTable<A>>> {
     ]
 }
 
+/// A row carrying its reach in the five reach columns.
+pub trait Reached {
+    fn reach(&self) -> Reach;
+}
+
+macro_rules! reached {
+    ($($m:path),*) => {$(
+        impl Reached for $m {
+            fn reach(&self) -> Reach {
+                Reach {
+                    room_id: self.room_id,
+                    bench_id: self.bench_id,
+                    area_bench_id: self.area_bench_id,
+                    compound_bench_id: self.compound_bench_id,
+                    desk_id: self.desk_id,
+                }
+            }
+        }
+    )*};
+}
+
+reached!(
+    topic::Model,
+    meeting::Model,
+    meeting_invitation::Model,
+    motion::Model,
+    decision::Model,
+    decision_task::Model,
+    decision_rating::Model
+);
+
 /// The keys an actor's phone holds: the community's room (every resident), the rooms of
 /// the units they live in, and the benches of the units they hold a position over (or the
 /// community's, for a community-wide position).

@@ -9,9 +9,9 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::entity::{decision, decision_rating, decision_task, task_update};
-use super::rules::{self, DecisionState, Rating, Reach, TaskStatus};
+use super::rules::{self, DecisionState, Rating, TaskStatus};
 use super::wire::*;
-use super::{changes, convenes, level, lives_in, name_of, not_found, refused, sees};
+use super::{Reached, changes, convenes, level, lives_in, name_of, not_found, refused, sees};
 use crate::domain::FieldError;
 use crate::domain::permissions::{Role, Scope};
 use crate::entity::resident;
@@ -26,16 +26,6 @@ pub fn rating_id(decision: Uuid, resident: Uuid) -> Uuid {
     Uuid::new_v5(&decision, resident.as_bytes())
 }
 
-pub(crate) fn reach_of(d: &decision::Model) -> Reach {
-    Reach {
-        room_id: d.room_id,
-        bench_id: d.bench_id,
-        area_bench_id: d.area_bench_id,
-        compound_bench_id: d.compound_bench_id,
-        desk_id: d.desk_id,
-    }
-}
-
 /// The decision `id`, if the actor sees it.
 pub(crate) async fn visible_decision(
     conn: &impl ConnectionTrait,
@@ -48,7 +38,7 @@ pub(crate) async fn visible_decision(
         .filter(|d| {
             d.community_id == ctx.actor.community_id
                 && d.deleted_at.is_none()
-                && (d.convener_id == ctx.actor.resident_id || sees(ctx.actor, &reach_of(d)))
+                && (d.convener_id == ctx.actor.resident_id || sees(ctx.actor, &d.reach()))
         }))
 }
 
@@ -159,7 +149,7 @@ pub async fn report(
         _ => t.owner_id == ctx.actor.resident_id,
     };
     if !owns {
-        if !sees(ctx.actor, &reach_of(&d)) {
+        if !sees(ctx.actor, &d.reach()) {
             return Ok(not_found("no such task"));
         }
         if let Err(o) = convenes(conn, ctx, level(d.unit_id, d.area_id, d.compound_id)).await? {

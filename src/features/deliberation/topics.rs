@@ -15,7 +15,9 @@ use uuid::Uuid;
 use super::entity::{deliberation_rule, topic, topic_comment, topic_support};
 use super::rules::{self, Level, Quorum, Reach, Threshold, TopicState};
 use super::wire::*;
-use super::{changes, convenes, level, level_of, lives_in, name_of, not_found, refused, sees};
+use super::{
+    Reached, changes, convenes, level, level_of, lives_in, name_of, not_found, refused, sees,
+};
 use crate::domain::FieldError;
 use crate::domain::permissions::{Action, Role, Target};
 use crate::domain::territory::PositionKind;
@@ -37,16 +39,6 @@ pub fn rule_id(unit_or_community: Uuid) -> Uuid {
 }
 
 /// The reach a topic row carries.
-pub(crate) fn reach_of(t: &topic::Model) -> Reach {
-    Reach {
-        room_id: t.room_id,
-        bench_id: t.bench_id,
-        area_bench_id: t.area_bench_id,
-        compound_bench_id: t.compound_bench_id,
-        desk_id: t.desk_id,
-    }
-}
-
 /// The live topic `id`, if the actor sees it.
 pub(crate) async fn visible_topic(
     conn: &impl ConnectionTrait,
@@ -56,7 +48,7 @@ pub(crate) async fn visible_topic(
     Ok(topic::Entity::find_by_id(id).one(conn).await?.filter(|t| {
         t.community_id == ctx.actor.community_id
             && t.deleted_at.is_none()
-            && (t.author_id == ctx.actor.resident_id || sees(ctx.actor, &reach_of(t)))
+            && (t.author_id == ctx.actor.resident_id || sees(ctx.actor, &t.reach()))
     }))
 }
 
