@@ -125,6 +125,7 @@ async fn the_parking_problem_goes_from_a_residents_topic_to_a_rated_decision() {
     let t = Table::new().await;
     let v = &t.v;
     let (r0, r1) = (&t.residents[0], &t.residents[1]);
+    let liaison = v.app.resident("13630000001", "礦業公司物業科").await;
     // Building 1 asks two supports of a topic.
     applied(
         &mut t.phone(&v.president),
@@ -502,10 +503,48 @@ async fn the_parking_problem_goes_from_a_residents_topic_to_a_rated_decision() {
     assert_eq!(ratings.len(), 1, "a resident sees their own rating only");
     assert_eq!(ratings[0]["comment"], "晚上好停多了");
 
-    // A closed meeting takes no more motions.
+    // A decided topic is not referred again.
+    refused(
+        &mut chair,
+        "topic.refer",
+        json!({"topic_id": topic, "up": true}),
+        "topic_decided",
+    )
+    .await;
+    // The convener invites a company liaison while the meeting is open; only the convener.
+    refused(
+        &mut reps[1],
+        "meeting.invite",
+        json!({"meeting_id": meeting, "resident_id": liaison.id, "part": "liaison"}),
+        "forbidden",
+    )
+    .await;
+    let r = applied(
+        &mut chair,
+        "meeting.invite",
+        json!({"meeting_id": meeting, "resident_id": liaison.id, "part": "liaison"}),
+    )
+    .await;
+    assert_eq!(r["data"]["data"]["part"], "liaison", "{r}");
+    let view = t
+        .get_json(&liaison, &format!("/api/v1/meetings/{meeting}"))
+        .await;
+    assert_eq!(
+        view["meeting"]["members"], 4,
+        "a liaison does not vote: {view}"
+    );
+
+    // A closed meeting takes no more motions, and no more invitees.
     applied(&mut chair, "meeting.close", json!({"meeting_id": meeting})).await;
     let (_, args) = motion_args(meeting, None, "再議");
     refused(&mut chair, "motion.propose", args, "meeting_closed").await;
+    refused(
+        &mut chair,
+        "meeting.invite",
+        json!({"meeting_id": meeting, "resident_id": r0.id, "part": "observer"}),
+        "meeting_closed",
+    )
+    .await;
 
     // The resident's export holds their part.
     let export = t.get_json(r0, "/api/v1/me/export").await;
