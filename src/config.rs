@@ -215,6 +215,39 @@ pub struct ServeArgs {
     /// Log format (the level comes from `RUST_LOG`, default `info`).
     #[arg(long, env = "LINLI_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+    /// Where photos are stored: `s3://BUCKET[/PREFIX][?endpoint=…&region=…]` (credentials
+    /// from `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`), or a folder (`file:///DIR`).
+    /// Default: a folder next to the SQLite file (`linli.db.attachments`), or
+    /// `./linli-attachments` with PostgreSQL.
+    #[arg(long, env = "LINLI_ATTACHMENTS_URL")]
+    pub attachments_url: Option<String>,
+    /// The largest photo accepted, in bytes.
+    #[arg(long, env = "LINLI_ATTACHMENT_MAX_BYTES", default_value_t = crate::features::attachments::store::DEFAULT_MAX_BYTES)]
+    pub attachment_max_bytes: u64,
+}
+
+/// Where photos go, and the largest accepted.
+#[derive(Debug, Clone)]
+pub struct AttachmentSettings {
+    /// `None`: next to the database (see [`AttachmentSettings::url_for`]).
+    pub url: Option<String>,
+    pub max_bytes: u64,
+}
+
+impl AttachmentSettings {
+    /// The store's URL: the one set, or a folder next to the SQLite file, or
+    /// `./linli-attachments` (PostgreSQL, or SQLite in memory).
+    pub fn url_for(&self, engine: &crate::persistence::Engine) -> String {
+        if let Some(url) = &self.url {
+            return url.clone();
+        }
+        match engine {
+            crate::persistence::Engine::Sqlite { file: Some(file) } => {
+                format!("{}.attachments", file.display())
+            }
+            _ => "linli-attachments".into(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Args)]
@@ -310,6 +343,7 @@ pub struct Settings {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Sync requests each resident may make per minute.
     pub sync_rates: crate::http::rate::SyncRates,
+    pub attachments: AttachmentSettings,
 }
 
 /// What one client may hold of the server's connections.
@@ -357,6 +391,10 @@ impl From<&ServeArgs> for Settings {
             sync_rates: crate::http::rate::SyncRates {
                 pushes_per_minute: args.pushes_per_minute,
                 pulls_per_minute: args.pulls_per_minute,
+            },
+            attachments: AttachmentSettings {
+                url: args.attachments_url.clone(),
+                max_bytes: args.attachment_max_bytes,
             },
         }
     }

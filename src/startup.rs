@@ -75,6 +75,12 @@ impl Application {
         state.refresh_reuse_window = settings.refresh_reuse_window;
         state.trusted_proxies = Arc::new(settings.trusted_proxies.clone());
         state.sync_limits = Arc::new(http::rate::SyncLimits::new(settings.sync_rates));
+        let attachments = settings.attachments.url_for(&engine);
+        state.attachments = Arc::new(
+            crate::features::attachments::Store::open(&attachments, settings.attachments.max_bytes)
+                .context("cannot open the attachments store (LINLI_ATTACHMENTS_URL)")?,
+        );
+        tracing::info!(store = %state.attachments.described, "photos are kept in");
         Ok(Self {
             listener,
             addr,

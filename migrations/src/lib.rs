@@ -39,6 +39,8 @@ mod m20261203_000004_create_ballot;
 mod m20261204_000001_create_topic;
 mod m20261204_000002_create_meeting;
 mod m20261204_000003_create_decision;
+mod m20261205_000001_create_attachment;
+mod m20261205_000002_create_log_entry;
 
 pub struct Migrator;
 
@@ -74,6 +76,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000001_create_topic::Migration),
             Box::new(m20261204_000002_create_meeting::Migration),
             Box::new(m20261204_000003_create_decision::Migration),
+            Box::new(m20261205_000001_create_attachment::Migration),
+            Box::new(m20261205_000002_create_log_entry::Migration),
         ]
     }
 }

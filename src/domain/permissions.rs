@@ -180,6 +180,8 @@ pub enum Action {
     /// the agenda or refer them up, hide comments, assign tasks and report back (the
     /// committee over the place, and admins and the president everywhere).
     Convene,
+    /// Keep a grid cell's daily log (its grid worker, and only they: the log is theirs).
+    KeepGridLog,
     /// Add or remove other residents, or change their role, in a group.
     ManageMembers,
     /// Create, change or delete a group's schedule series.
@@ -281,6 +283,9 @@ pub fn decide(actor: &Actor, action: Action, target: Target) -> Verdict {
         (Action::Convene, Target::Place { place, .. }) => {
             actor.runs_the_community(community)
                 || actor.holds_over(&place, PositionKind::confirms_claims)
+        }
+        (Action::KeepGridLog, Target::Place { place, .. }) => {
+            actor.holds_over(&place, |p| p == PositionKind::GridWorker)
         }
         (Action::ConfirmClaim, Target::Place { place, .. }) => {
             actor.runs_the_community(community)
@@ -625,6 +630,11 @@ mod tests {
                         (Action::NominateForCommittee, confirms && inside),
                         // The committee deliberates for its part.
                         (Action::Convene, confirms && inside),
+                        // A grid worker keeps their cell's log, and nobody else does.
+                        (
+                            Action::KeepGridLog,
+                            position == PositionKind::GridWorker && inside,
+                        ),
                     ] {
                         let expected = if may {
                             Verdict::Allowed
@@ -674,9 +684,9 @@ mod tests {
                 }
             }
         }
-        // 18 holdings (11 positions over each unit of their kinds), each with 3 buildings × 4
+        // 18 holdings (11 positions over each unit of their kinds), each with 3 buildings × 5
         // place actions and 4 community actions.
-        assert_eq!(cases, 18 * 16, "the generated table changed size");
+        assert_eq!(cases, 18 * 19, "the generated table changed size");
     }
 
     #[test]

@@ -32,8 +32,10 @@ macro_rules! handlers {
     (@changes_roles) => { true };
 }
 
+pub mod attachments;
 pub mod deliberation;
 pub mod elections;
+pub mod grid;
 pub mod schedule;
 pub mod territory;
 
@@ -49,6 +51,7 @@ use crate::sync::scope::SyncScope;
 use crate::sync::wire::PushedMutation;
 use deliberation::wire as delib;
 use elections::wire as elec;
+use grid::wire as gridw;
 use schedule::wire as sched;
 use territory::wire as terr;
 
@@ -116,6 +119,7 @@ crate::sync_app! {
         "task.report" => TaskReport(delib::TaskReportMutation),
         "decision.report" => DecisionReport(delib::DecisionReportMutation),
         "decision.rate" => DecisionRate(delib::DecisionRateMutation),
+        "log.write" => LogWrite(gridw::LogWriteMutation),
     }
     /// One object's new state, named by `entity`. Apply in order: `put` replaces the object,
     /// `delete` removes it (deleting an unknown id is a no-op).
@@ -146,6 +150,7 @@ crate::sync_app! {
         "decision" => Decision(delib::DecisionChange),
         "task" => Task(delib::TaskChange),
         "rating" => Rating(delib::RatingChange),
+        "log_entry" => LogEntry(gridw::LogEntryChange),
     }
     /// Why a mutation was rejected, or a note on one that was applied.
     pub enum MutationCode {
@@ -243,6 +248,8 @@ crate::sync_app! {
         NotDone = "not_done",
         /// The minutes changed since the revision read.
         MinutesChanged = "minutes_changed",
+        /// A case was opened from this log entry: it is followed there.
+        CaseOpened = "case_opened",
     }
 }
 
@@ -262,6 +269,7 @@ impl SyncApp for App {
         tables.extend(territory::tables());
         tables.extend(elections::tables());
         tables.extend(deliberation::tables());
+        tables.extend(grid::tables());
         tables
     }
 
@@ -272,6 +280,7 @@ impl SyncApp for App {
                 .chain(territory::sees_over(actor))
                 .chain(elections::sees_over(actor))
                 .chain(deliberation::sees_over(actor))
+                .chain(grid::sees_over(actor))
                 .collect(),
         }
     }
@@ -300,6 +309,8 @@ pub struct HeldByCapabilities {
     pub elections: elections::export::ElectionsData,
     /// Topics raised, comments, supports, invitations, recorded votes and ratings.
     pub deliberation: deliberation::export::DeliberationData,
+    /// Daily log entries written as a grid worker, and photos uploaded.
+    pub grid: grid::export::GridData,
 }
 
 /// Reads what every capability holds about `resident`.
@@ -312,7 +323,38 @@ pub async fn held_by(
         territory: territory::export::held_by(conn, resident).await?,
         elections: elections::export::held_by(conn, resident).await?,
         deliberation: deliberation::export::held_by(conn, resident).await?,
+        grid: grid::export::held_by(conn, resident).await?,
     })
+}
+
+/// Whether the actor sees the object a photo belongs to: its capability's answer, the same
+/// as its sync feed's.
+pub async fn owner_sees(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    kind: attachments::OwnerKind,
+    owner: Uuid,
+) -> Result<bool, DbErr> {
+    use sea_orm::EntityTrait;
+    Ok(match kind {
+        attachments::OwnerKind::LogEntry => grid::entity::Entity::find_by_id(owner)
+            .one(conn)
+            .await?
+            .is_some_and(|e| e.deleted_at.is_none() && grid::sees(actor, &e)),
+    })
+}
+
+/// One of an object's photos settled: its capability re-stamps the object at `version`, so
+/// phones that see it learn which photos are ready.
+pub async fn photos_changed(
+    conn: &impl ConnectionTrait,
+    kind: attachments::OwnerKind,
+    owner: Uuid,
+    version: i64,
+) -> Result<(), DbErr> {
+    match kind {
+        attachments::OwnerKind::LogEntry => grid::logs::photos_changed(conn, owner, version).await,
+    }
 }
 
 /// What other capabilities add to a resident's calendar feed beside their volunteer

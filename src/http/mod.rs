@@ -35,7 +35,7 @@ use crate::auth::tokens::TokenKeys;
 use crate::domain::hlc::ServerClock;
 use crate::domain::permissions::Grant;
 use crate::domain::throttle::LoginThrottle;
-use crate::features::{App, deliberation, elections, schedule, territory};
+use crate::features::{App, attachments, deliberation, elections, grid, schedule, territory};
 use crate::sync::cursor::CursorKey;
 use crate::sync::pokes::Poker;
 use crate::sync::write::WriteGate;
@@ -61,6 +61,8 @@ pub struct AppState {
     /// Each resident's sync request rates.
     pub sync_limits: Arc<rate::SyncLimits>,
     pub sync: Arc<SyncEngine<App>>,
+    /// Where photos' bytes are kept.
+    pub attachments: Arc<crate::features::attachments::Store>,
 }
 
 impl AppState {
@@ -97,6 +99,7 @@ impl AppState {
             trusted_proxies: Arc::default(),
             sync_limits: Arc::new(rate::SyncLimits::new(rate::SyncRates::default())),
             sync: Arc::new(sync),
+            attachments: Arc::new(crate::features::attachments::Store::memory()),
         }
     }
 }
@@ -141,6 +144,8 @@ pub type Apis = (
     territory::http::TerritoryApi,
     elections::http::ElectionsApi,
     deliberation::http::DeliberationApi,
+    grid::http::GridApi,
+    attachments::http::AttachmentsApi,
 );
 
 /// The API and its OpenAPI document.
@@ -156,6 +161,8 @@ pub fn api_service() -> OpenApiService<Apis, ()> {
             territory::http::TerritoryApi,
             elections::http::ElectionsApi,
             deliberation::http::DeliberationApi,
+            grid::http::GridApi,
+            attachments::http::AttachmentsApi,
         ),
         "linli",
         env!("CARGO_PKG_VERSION"),

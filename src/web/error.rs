@@ -75,6 +75,21 @@ pub enum ProblemCode {
     ResyncRequired,
     /// The app's sync schema is too old: update the app.
     ClientUpgradeRequired,
+    /// No photo with this id was declared (by a synced mutation) that the caller may upload
+    /// or see: push the mutation that names it first.
+    AttachmentUndeclared,
+    /// The photo's bytes have not all arrived yet: show it as pending.
+    AttachmentPending,
+    /// The photo is larger than the server accepts (`LINLI_ATTACHMENT_MAX_BYTES`).
+    AttachmentTooLarge,
+    /// The bytes received do not have the SHA-256 (or the size) the photo was declared with:
+    /// nothing was kept; upload it again from byte 0.
+    HashMismatch,
+    /// The bytes are not a JPEG, PNG or WebP picture (or cannot be read): the photo is
+    /// refused for good.
+    UnsupportedImage,
+    /// The chunk does not start where the upload stands: resume from `resume_from`.
+    UploadOffset,
 }
 
 impl ProblemCode {
@@ -103,6 +118,12 @@ impl ProblemCode {
             Self::InvalidCursor => "invalid_cursor",
             Self::ResyncRequired => "resync_required",
             Self::ClientUpgradeRequired => "client_upgrade_required",
+            Self::AttachmentUndeclared => "attachment_undeclared",
+            Self::AttachmentPending => "attachment_pending",
+            Self::AttachmentTooLarge => "attachment_too_large",
+            Self::HashMismatch => "hash_mismatch",
+            Self::UnsupportedImage => "unsupported_image",
+            Self::UploadOffset => "upload_offset",
         }
     }
 
@@ -154,6 +175,9 @@ pub struct Problem {
     /// With `invalid_mutation`: the id of the mutation the server could not read.
     #[oai(skip_serializing_if_is_none)]
     pub mutation_id: Option<u64>,
+    /// With `upload_offset`: the byte the upload stands at, where the next chunk starts.
+    #[oai(skip_serializing_if_is_none)]
+    pub resume_from: Option<u64>,
 }
 
 impl Problem {
@@ -168,6 +192,7 @@ impl Problem {
             request_id: REQUEST_ID.try_with(Clone::clone).ok(),
             expected_mutation_id: None,
             mutation_id: None,
+            resume_from: None,
         }
     }
 
@@ -253,6 +278,15 @@ pub enum ApiError {
     NotFound(&'static str),
     #[error("{detail}")]
     Conflict { code: ProblemCode, detail: String },
+    /// A refusal with its own status and code (404, 409, 413, 415 or 422), and, for an
+    /// upload, the byte to resume from.
+    #[error("{detail}")]
+    Refused {
+        status: StatusCode,
+        code: ProblemCode,
+        detail: String,
+        resume_from: Option<u64>,
+    },
     #[error("rate limited for {0:?}")]
     RateLimited(Duration),
     #[error("database unavailable: {0}")]
@@ -493,6 +527,17 @@ impl From<ApiError> for ErrorResponse {
                 Self::NotFound(problem(StatusCode::NOT_FOUND, C::NotFound, format!("{what} not found")))
             }
             ApiError::Conflict { code, detail } => Self::Conflict(problem(StatusCode::CONFLICT, code, detail)),
+            ApiError::Refused { status, code, detail, resume_from } => {
+                let mut p = Problem::new(status, code, detail);
+                p.resume_from = resume_from;
+                match status.as_u16() {
+                    404 => Self::NotFound(Json(p)),
+                    413 => Self::PayloadTooLarge(Json(p)),
+                    415 => Self::UnsupportedMediaType(Json(p)),
+                    422 => Self::UnprocessableEntity(Json(p)),
+                    _ => Self::Conflict(Json(p)),
+                }
+            }
             ApiError::ClientNotOwned => Self::Forbidden(problem(
                 StatusCode::FORBIDDEN,
                 C::ClientNotOwned,

@@ -135,6 +135,10 @@ async fn start(
         refresh_reuse_window: linli::auth::tokens::REFRESH_REUSE_WINDOW,
         trusted_proxies: Vec::new(),
         sync_rates: linli::http::rate::SyncRates::default(),
+        attachments: linli::config::AttachmentSettings {
+            url: Some(dir.path().join("attachments").display().to_string()),
+            max_bytes: linli::features::attachments::store::DEFAULT_MAX_BYTES,
+        },
     };
     configure(&mut settings);
     let app = Application::build(settings)
