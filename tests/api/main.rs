@@ -13,6 +13,7 @@ mod election_model;
 mod elections;
 mod errors;
 mod faults;
+mod grid;
 mod helpers;
 mod observability;
 mod openapi;

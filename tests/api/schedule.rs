@@ -1194,6 +1194,20 @@ async fn compaction_purges_old_tombstones_of_every_registered_table() {
     );
     let out = volunteer.push().await;
     assert_eq!(out["results"][0]["status"], "applied", "{out}");
+    // The grid's: the volunteer becomes the cell's grid worker and logs a round.
+    admin.mutate("position.assign", json!({"id": Uuid::now_v7(), "kind": "grid_worker", "unit_id": cell, "resident_id": who, "starts_on": "2026-01-01"}));
+    let out = admin.push().await;
+    assert_eq!(out["results"][0]["status"], "applied", "{out}");
+    let today = s
+        .app
+        .sync
+        .clock
+        .wall()
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .date_naive();
+    volunteer.mutate("log.write", json!({"id": Uuid::now_v7(), "cell_id": cell, "day": today, "hat": "property", "found": "樓梯口有垃圾", "status": "closed"}));
+    let out = volunteer.push().await;
+    assert_eq!(out["results"][0]["status"], "applied", "{out}");
 
     let db = &s.app.db;
     let backend = db.get_database_backend();

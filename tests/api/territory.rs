@@ -36,6 +36,8 @@ pub struct Village {
     pub area: Uuid,
     pub b1: Uuid,
     pub b2: Uuid,
+    /// 第一網格, holding building 1.
+    pub cell: Uuid,
     /// Flats of building 1 (two) and building 2 (one).
     pub h1: Uuid,
     pub h1b: Uuid,
@@ -142,6 +144,7 @@ impl Village {
             area,
             b1,
             b2,
+            cell,
             h1,
             h1b,
             h2,

@@ -802,12 +802,104 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/grid/log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A month of a daily log
+         * @description One cell's entries (`cell_id`) or one worker's (`worker_id`; by default the
+         *     caller's own) in a month (`month`, `YYYY-MM`; by default this one, Beijing time),
+         *     with the month's counts. Lists only entries the caller sees: their own, their cell's
+         *     as its grid worker, all as president, vice president or admin.
+         */
+        get: operations["getGridLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/attachments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A photo
+         * @description Its state, how far its upload stands (to resume from `received`), and what it
+         *     belongs to: for its uploader, and whoever sees what it belongs to.
+         */
+        get: operations["getAttachment"];
+        /**
+         * Upload a photo's bytes
+         * @description By the resident who declared the photo (in the mutation adding it to a log entry or
+         *     a case), as `application/octet-stream`: whole when at most 1 MiB, else in chunks of
+         *     at most 1 MiB with `Content-Range: bytes START-END/TOTAL`. Answers with how far the
+         *     upload stands; idempotent (a chunk, or the whole, sent again changes nothing). See
+         *     the tag's codes: `attachment_undeclared`, `upload_offset` (with `resume_from`),
+         *     `hash_mismatch` (nothing kept: start over), `unsupported_image` and
+         *     `attachment_too_large` (refused for good).
+         */
+        put: operations["uploadAttachment"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/attachments/{id}/content": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A photo's bytes
+         * @description The stored photo (metadata stripped), or with `thumbnail=true` a JPEG at most 320
+         *     pixels on its longer edge; for whoever sees what it belongs to. A photo still
+         *     arriving is `attachment_pending` (409).
+         */
+        get: operations["getAttachmentContent"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /** @enum {string} */
         AnswerWire: "pending" | "attending" | "not_attending";
+        /**
+         * AttachmentView
+         * @description A photo and how far its upload stands.
+         */
+        AttachmentView: {
+            photo: components["schemas"]["PhotoData"];
+            /**
+             * Format: int64
+             * @description Bytes from the start received so far (equal to `size` once ready).
+             */
+            received: number;
+            /** @description What the photo belongs to: `log_entry`. */
+            owner_kind: string;
+            /** Format: uuid */
+            owner_id: string;
+        };
         /**
          * AttendanceChange
          * @description Attendance the caller may see was marked (`put`), or is no longer visible.
@@ -1163,7 +1255,7 @@ export interface components {
          * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
          *     `delete` removes it (deleting an unknown id is a no-op).
          */
-        Change: components["schemas"]["Change_GroupChange"] | components["schemas"]["Change_MembershipChange"] | components["schemas"]["Change_SeriesChange"] | components["schemas"]["Change_OccurrenceOverrideChange"] | components["schemas"]["Change_SignupChange"] | components["schemas"]["Change_OccurrenceTallyChange"] | components["schemas"]["Change_AttendanceChange"] | components["schemas"]["Change_CellChange"] | components["schemas"]["Change_UnitChange"] | components["schemas"]["Change_HouseholdChange"] | components["schemas"]["Change_ResidencyChange"] | components["schemas"]["Change_PositionChange"] | components["schemas"]["Change_ElectionChange"] | components["schemas"]["Change_CandidateChange"] | components["schemas"]["Change_ElectorChange"] | components["schemas"]["Change_EntrustmentChange"] | components["schemas"]["Change_PaperEntryChange"] | components["schemas"]["Change_TopicChange"] | components["schemas"]["Change_TopicSupportChange"] | components["schemas"]["Change_CommentChange"] | components["schemas"]["Change_MeetingChange"] | components["schemas"]["Change_InvitationChange"] | components["schemas"]["Change_MotionChange"] | components["schemas"]["Change_DecisionChange"] | components["schemas"]["Change_TaskChange"] | components["schemas"]["Change_RatingChange"];
+        Change: components["schemas"]["Change_GroupChange"] | components["schemas"]["Change_MembershipChange"] | components["schemas"]["Change_SeriesChange"] | components["schemas"]["Change_OccurrenceOverrideChange"] | components["schemas"]["Change_SignupChange"] | components["schemas"]["Change_OccurrenceTallyChange"] | components["schemas"]["Change_AttendanceChange"] | components["schemas"]["Change_CellChange"] | components["schemas"]["Change_UnitChange"] | components["schemas"]["Change_HouseholdChange"] | components["schemas"]["Change_ResidencyChange"] | components["schemas"]["Change_PositionChange"] | components["schemas"]["Change_ElectionChange"] | components["schemas"]["Change_CandidateChange"] | components["schemas"]["Change_ElectorChange"] | components["schemas"]["Change_EntrustmentChange"] | components["schemas"]["Change_PaperEntryChange"] | components["schemas"]["Change_TopicChange"] | components["schemas"]["Change_TopicSupportChange"] | components["schemas"]["Change_CommentChange"] | components["schemas"]["Change_MeetingChange"] | components["schemas"]["Change_InvitationChange"] | components["schemas"]["Change_MotionChange"] | components["schemas"]["Change_DecisionChange"] | components["schemas"]["Change_TaskChange"] | components["schemas"]["Change_RatingChange"] | components["schemas"]["Change_LogEntryChange"];
         /** @enum {string} */
         ChangeOp: "put" | "delete";
         /**
@@ -1352,6 +1444,23 @@ export interface components {
              * @enum {string}
              */
             entity: "invitation";
+        };
+        /**
+         * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
+         *     `delete` removes it (deleting an unknown id is a no-op).
+         */
+        Change_LogEntryChange: {
+            /**
+             * @example log_entry
+             * @enum {string}
+             */
+            entity: "log_entry";
+        } & components["schemas"]["LogEntryChange"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            entity: "log_entry";
         };
         /**
          * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
@@ -2251,6 +2360,11 @@ export interface components {
             hlc: string;
             args: components["schemas"]["EntrustmentRecordArgs"];
         };
+        /** GridData */
+        GridData: {
+            log_entries: components["schemas"]["LogEntryData"][];
+            photos_uploaded: components["schemas"]["PhotoData"][];
+        };
         /**
          * GroupChange
          * @description A volunteer group was created or changed (`put`), or deleted.
@@ -2674,6 +2788,140 @@ export interface components {
             /** Format: uuid */
             resident_id: string;
             part: components["schemas"]["PartWire"];
+        };
+        /**
+         * LogEntryChange
+         * @description A log entry the caller may see (theirs, their cell's, or as president) was written
+         *     (`put`), or is gone.
+         */
+        LogEntryChange: {
+            /** Format: uuid */
+            id: string;
+            op: components["schemas"]["ChangeOp"];
+            /** @description The object's current state; absent for deletes. */
+            data?: components["schemas"]["LogEntryData"] & unknown;
+        };
+        /** LogEntryData */
+        LogEntryData: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            cell_id: string;
+            /** Format: uuid */
+            worker_id: string;
+            worker_name: string;
+            /** Format: date */
+            day: string;
+            /** Format: uuid */
+            building_id?: string;
+            staircase: string;
+            place: string;
+            hat: components["schemas"]["LogHat"];
+            found: string;
+            done: string;
+            home_visit: boolean;
+            status: components["schemas"]["LogStatus"];
+            /**
+             * Format: uuid
+             * @description The case opened from it, once one is.
+             */
+            case_id?: string;
+            /** @description Each `pending` until its bytes arrive. */
+            photos: components["schemas"]["PhotoData"][];
+            /** Format: date-time */
+            created_at: string;
+        };
+        /**
+         * @description The six hats (六員) of a grid worker: what an entry was about.
+         * @enum {string}
+         */
+        LogHat: "collector" | "educator" | "liaison" | "mediator" | "helper" | "property";
+        /**
+         * LogMonth
+         * @description A month of log entries with its counts.
+         */
+        LogMonth: {
+            /** @description `YYYY-MM`. */
+            month: string;
+            /** @description By day, oldest first. */
+            entries: components["schemas"]["LogEntryData"][];
+            /** Format: int64 */
+            entry_count: number;
+            /**
+             * Format: int64
+             * @description Home visits (入户走访).
+             */
+            home_visits: number;
+            /** Format: int64 */
+            closed_on_the_spot: number;
+            /** Format: int64 */
+            follow_ups: number;
+        };
+        /**
+         * @description Whether what was found was dealt with on the spot.
+         * @enum {string}
+         */
+        LogStatus: "closed" | "follow_up";
+        /** LogWriteArgs */
+        LogWriteArgs: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: uuid
+             * @description The grid cell (the worker's).
+             */
+            cell_id: string;
+            /**
+             * Format: date
+             * @description The day of the round, Beijing time: today or up to 31 days back.
+             */
+            day: string;
+            /**
+             * Format: uuid
+             * @description A building of the cell, where it was.
+             */
+            building_id?: string | null;
+            /** @description The staircase (單元), like `2單元`. */
+            staircase?: string | null;
+            /** @description Where, in words: `8號樓樓梯口`. */
+            place?: string | null;
+            hat: components["schemas"]["LogHat"];
+            /** @description What was found, 1 to 2,000 characters. */
+            found: string;
+            /** @description What was done about it; at most 2,000 characters. */
+            done?: string | null;
+            /**
+             * @description A home visit (入户走访).
+             * @default false
+             */
+            home_visit: boolean | null;
+            /** @description `closed` on the spot, or `follow_up`. */
+            status: components["schemas"]["LogStatus"] & unknown;
+            /**
+             * @description Photos taken, at most 9 in all; their bytes follow over `PUT /api/v1/attachments/{id}`.
+             * @default []
+             */
+            photos: components["schemas"]["PhotoArgs"][] | null;
+        };
+        /**
+         * LogWriteMutation
+         * @description Write an entry in one's daily log (民情工作日誌): what was found in one's cell, what
+         *     was done, photos (the cell's grid worker, offline as often as not). Sent again with
+         *     the same id, it replaces the entry's text and adds any new photos (the worker, while
+         *     no case was opened from it).
+         */
+        LogWriteMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["LogWriteArgs"];
         };
         /**
          * LoginRequest
@@ -3246,12 +3494,12 @@ export interface components {
             args: components["schemas"]["MotionVoteArgs"];
         };
         /** @description One offline edit, named by `name`. */
-        Mutation: components["schemas"]["Mutation_GroupCreateMutation"] | components["schemas"]["Mutation_GroupUpdateMutation"] | components["schemas"]["Mutation_GroupDeleteMutation"] | components["schemas"]["Mutation_GroupJoinMutation"] | components["schemas"]["Mutation_GroupLeaveMutation"] | components["schemas"]["Mutation_MemberSetRoleMutation"] | components["schemas"]["Mutation_SeriesCreateMutation"] | components["schemas"]["Mutation_SeriesUpdateMutation"] | components["schemas"]["Mutation_SeriesDeleteMutation"] | components["schemas"]["Mutation_OccurrenceOverrideMutation"] | components["schemas"]["Mutation_OccurrenceClearOverrideMutation"] | components["schemas"]["Mutation_SignupRequestMutation"] | components["schemas"]["Mutation_SignupCancelMutation"] | components["schemas"]["Mutation_AttendanceMarkMutation"] | components["schemas"]["Mutation_UnitCreateMutation"] | components["schemas"]["Mutation_UnitRenameMutation"] | components["schemas"]["Mutation_UnitDeleteMutation"] | components["schemas"]["Mutation_CellCreateMutation"] | components["schemas"]["Mutation_CellAssignMutation"] | components["schemas"]["Mutation_HouseholdCreateMutation"] | components["schemas"]["Mutation_ResidencyClaimMutation"] | components["schemas"]["Mutation_ResidencyRecordMutation"] | components["schemas"]["Mutation_ResidencyDecideMutation"] | components["schemas"]["Mutation_ResidencyMoveOutMutation"] | components["schemas"]["Mutation_PositionAssignMutation"] | components["schemas"]["Mutation_PositionEndMutation"] | components["schemas"]["Mutation_PositionShowPhoneMutation"] | components["schemas"]["Mutation_ElectionCreateMutation"] | components["schemas"]["Mutation_ElectionCancelMutation"] | components["schemas"]["Mutation_CandidateNominateMutation"] | components["schemas"]["Mutation_CandidateSecondMutation"] | components["schemas"]["Mutation_CandidateRespondMutation"] | components["schemas"]["Mutation_BallotCastMutation"] | components["schemas"]["Mutation_PaperMarkMutation"] | components["schemas"]["Mutation_EntrustmentRecordMutation"] | components["schemas"]["Mutation_PaperEnterMutation"] | components["schemas"]["Mutation_ElectionCountMutation"] | components["schemas"]["Mutation_TopicRaiseMutation"] | components["schemas"]["Mutation_TopicSupportMutation"] | components["schemas"]["Mutation_TopicReferMutation"] | components["schemas"]["Mutation_CommentPostMutation"] | components["schemas"]["Mutation_CommentHideMutation"] | components["schemas"]["Mutation_DeliberationConfigureMutation"] | components["schemas"]["Mutation_MeetingConveneMutation"] | components["schemas"]["Mutation_MeetingInviteMutation"] | components["schemas"]["Mutation_MeetingAnswerMutation"] | components["schemas"]["Mutation_MeetingCheckInMutation"] | components["schemas"]["Mutation_MeetingCloseMutation"] | components["schemas"]["Mutation_MinutesWriteMutation"] | components["schemas"]["Mutation_MinutesApproveMutation"] | components["schemas"]["Mutation_MotionProposeMutation"] | components["schemas"]["Mutation_MotionEditMutation"] | components["schemas"]["Mutation_MotionVoteMutation"] | components["schemas"]["Mutation_MotionHandsMutation"] | components["schemas"]["Mutation_MotionCloseMutation"] | components["schemas"]["Mutation_TaskAssignMutation"] | components["schemas"]["Mutation_TaskReportMutation"] | components["schemas"]["Mutation_DecisionReportMutation"] | components["schemas"]["Mutation_DecisionRateMutation"];
+        Mutation: components["schemas"]["Mutation_GroupCreateMutation"] | components["schemas"]["Mutation_GroupUpdateMutation"] | components["schemas"]["Mutation_GroupDeleteMutation"] | components["schemas"]["Mutation_GroupJoinMutation"] | components["schemas"]["Mutation_GroupLeaveMutation"] | components["schemas"]["Mutation_MemberSetRoleMutation"] | components["schemas"]["Mutation_SeriesCreateMutation"] | components["schemas"]["Mutation_SeriesUpdateMutation"] | components["schemas"]["Mutation_SeriesDeleteMutation"] | components["schemas"]["Mutation_OccurrenceOverrideMutation"] | components["schemas"]["Mutation_OccurrenceClearOverrideMutation"] | components["schemas"]["Mutation_SignupRequestMutation"] | components["schemas"]["Mutation_SignupCancelMutation"] | components["schemas"]["Mutation_AttendanceMarkMutation"] | components["schemas"]["Mutation_UnitCreateMutation"] | components["schemas"]["Mutation_UnitRenameMutation"] | components["schemas"]["Mutation_UnitDeleteMutation"] | components["schemas"]["Mutation_CellCreateMutation"] | components["schemas"]["Mutation_CellAssignMutation"] | components["schemas"]["Mutation_HouseholdCreateMutation"] | components["schemas"]["Mutation_ResidencyClaimMutation"] | components["schemas"]["Mutation_ResidencyRecordMutation"] | components["schemas"]["Mutation_ResidencyDecideMutation"] | components["schemas"]["Mutation_ResidencyMoveOutMutation"] | components["schemas"]["Mutation_PositionAssignMutation"] | components["schemas"]["Mutation_PositionEndMutation"] | components["schemas"]["Mutation_PositionShowPhoneMutation"] | components["schemas"]["Mutation_ElectionCreateMutation"] | components["schemas"]["Mutation_ElectionCancelMutation"] | components["schemas"]["Mutation_CandidateNominateMutation"] | components["schemas"]["Mutation_CandidateSecondMutation"] | components["schemas"]["Mutation_CandidateRespondMutation"] | components["schemas"]["Mutation_BallotCastMutation"] | components["schemas"]["Mutation_PaperMarkMutation"] | components["schemas"]["Mutation_EntrustmentRecordMutation"] | components["schemas"]["Mutation_PaperEnterMutation"] | components["schemas"]["Mutation_ElectionCountMutation"] | components["schemas"]["Mutation_TopicRaiseMutation"] | components["schemas"]["Mutation_TopicSupportMutation"] | components["schemas"]["Mutation_TopicReferMutation"] | components["schemas"]["Mutation_CommentPostMutation"] | components["schemas"]["Mutation_CommentHideMutation"] | components["schemas"]["Mutation_DeliberationConfigureMutation"] | components["schemas"]["Mutation_MeetingConveneMutation"] | components["schemas"]["Mutation_MeetingInviteMutation"] | components["schemas"]["Mutation_MeetingAnswerMutation"] | components["schemas"]["Mutation_MeetingCheckInMutation"] | components["schemas"]["Mutation_MeetingCloseMutation"] | components["schemas"]["Mutation_MinutesWriteMutation"] | components["schemas"]["Mutation_MinutesApproveMutation"] | components["schemas"]["Mutation_MotionProposeMutation"] | components["schemas"]["Mutation_MotionEditMutation"] | components["schemas"]["Mutation_MotionVoteMutation"] | components["schemas"]["Mutation_MotionHandsMutation"] | components["schemas"]["Mutation_MotionCloseMutation"] | components["schemas"]["Mutation_TaskAssignMutation"] | components["schemas"]["Mutation_TaskReportMutation"] | components["schemas"]["Mutation_DecisionReportMutation"] | components["schemas"]["Mutation_DecisionRateMutation"] | components["schemas"]["Mutation_LogWriteMutation"];
         /**
          * @description Why a mutation was rejected, or a note on one that was applied.
          * @enum {string}
          */
-        MutationCode: "invalid_mutation" | "validation_failed" | "forbidden" | "not_found" | "deleted" | "conflict" | "clock_adjusted" | "already_processed" | "signups_not_open" | "signups_closed" | "waitlist_full" | "past_cutoff" | "occurrence_cancelled" | "name_taken" | "unit_not_empty" | "building_in_another_cell" | "already_in_household" | "not_pending" | "moved_out" | "wrong_unit" | "term_overlaps" | "nominations_closed" | "not_on_roll" | "not_eligible" | "already_nominated" | "voting_not_open" | "voting_closed" | "voting_not_closed" | "already_voted" | "not_standing" | "too_many_choices" | "entrustments_full" | "already_entrusted" | "not_entrusted" | "already_entered" | "entries_differ" | "entries_pending" | "too_many_paper_ballots" | "already_counted" | "no_runoff" | "already_supported" | "outside_unit" | "topic_decided" | "no_quorum" | "not_voting_member" | "not_checked_in" | "not_invited" | "meeting_closed" | "motion_closed" | "voting_started" | "decision_final" | "not_in_force" | "owner_outside_community" | "not_done" | "minutes_changed";
+        MutationCode: "invalid_mutation" | "validation_failed" | "forbidden" | "not_found" | "deleted" | "conflict" | "clock_adjusted" | "already_processed" | "signups_not_open" | "signups_closed" | "waitlist_full" | "past_cutoff" | "occurrence_cancelled" | "name_taken" | "unit_not_empty" | "building_in_another_cell" | "already_in_household" | "not_pending" | "moved_out" | "wrong_unit" | "term_overlaps" | "nominations_closed" | "not_on_roll" | "not_eligible" | "already_nominated" | "voting_not_open" | "voting_closed" | "voting_not_closed" | "already_voted" | "not_standing" | "too_many_choices" | "entrustments_full" | "already_entrusted" | "not_entrusted" | "already_entered" | "entries_differ" | "entries_pending" | "too_many_paper_ballots" | "already_counted" | "no_runoff" | "already_supported" | "outside_unit" | "topic_decided" | "no_quorum" | "not_voting_member" | "not_checked_in" | "not_invited" | "meeting_closed" | "motion_closed" | "voting_started" | "decision_final" | "not_in_force" | "owner_outside_community" | "not_done" | "minutes_changed" | "case_opened";
         /** MutationResult */
         MutationResult: {
             /** Format: int64 */
@@ -3570,6 +3818,20 @@ export interface components {
              * @enum {string}
              */
             name: "household.create";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_LogWriteMutation: {
+            /**
+             * @example log.write
+             * @enum {string}
+             */
+            name: "log.write";
+        } & components["schemas"]["LogWriteMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "log.write";
         };
         /** @description One offline edit, named by `name`. */
         Mutation_MeetingAnswerMutation: {
@@ -4110,6 +4372,8 @@ export interface components {
             elections: components["schemas"]["ElectionsData"] & unknown;
             /** @description Topics raised, comments, supports, invitations, recorded votes and ratings. */
             deliberation: components["schemas"]["DeliberationData"] & unknown;
+            /** @description Daily log entries written as a grid worker, and photos uploaded. */
+            grid: components["schemas"]["GridData"] & unknown;
         };
         /**
          * ObjectRef
@@ -4389,6 +4653,52 @@ export interface components {
         };
         /** @enum {string} */
         PartWire: "member" | "resident" | "liaison" | "observer";
+        /**
+         * PhotoArgs
+         * @description A photo taken on the phone, named in the mutation that adds it to its owner: the phone
+         *     made the id and hashed the bytes; the bytes follow over `PUT /api/v1/attachments/{id}`.
+         */
+        PhotoArgs: {
+            /** Format: uuid */
+            id: string;
+            /** @description The SHA-256 of the bytes as they will be uploaded, in lowercase hex. */
+            sha256: string;
+            /**
+             * Format: int64
+             * @description Their size in bytes.
+             */
+            size: number;
+        };
+        /**
+         * PhotoData
+         * @description A photo as its owner's row carries it.
+         */
+        PhotoData: {
+            /** Format: uuid */
+            id: string;
+            state: components["schemas"]["PhotoState"];
+            /**
+             * Format: int64
+             * @description The bytes' size as taken.
+             */
+            size: number;
+            /** @description Once ready: `image/jpeg`, `image/png` or `image/webp`. */
+            content_type?: string;
+            /**
+             * Format: int64
+             * @description Once ready, as shown (upright).
+             */
+            width?: number;
+            /** Format: int64 */
+            height?: number;
+            /** @description Why it was refused, for the resident. */
+            refusal?: string;
+        };
+        /**
+         * @description Where a photo's bytes stand.
+         * @enum {string}
+         */
+        PhotoState: "pending" | "ready" | "refused";
         /** PositionAssignArgs */
         PositionAssignArgs: {
             /** Format: uuid */
@@ -4549,12 +4859,17 @@ export interface components {
              * @description With `invalid_mutation`: the id of the mutation the server could not read.
              */
             mutation_id?: number;
+            /**
+             * Format: int64
+             * @description With `upload_offset`: the byte the upload stands at, where the next chunk starts.
+             */
+            resume_from?: number;
         };
         /**
          * @description Stable, machine-readable error codes. Clients branch on these, never on `detail`.
          * @enum {string}
          */
-        ProblemCode: "validation_failed" | "malformed_request" | "unauthorized" | "invalid_credentials" | "invalid_refresh_token" | "refresh_token_reused" | "forbidden" | "not_found" | "method_not_allowed" | "phone_taken" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "service_unavailable" | "storage_full" | "client_not_owned" | "mutation_gap" | "invalid_mutation" | "invalid_cursor" | "resync_required" | "client_upgrade_required";
+        ProblemCode: "validation_failed" | "malformed_request" | "unauthorized" | "invalid_credentials" | "invalid_refresh_token" | "refresh_token_reused" | "forbidden" | "not_found" | "method_not_allowed" | "phone_taken" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "service_unavailable" | "storage_full" | "client_not_owned" | "mutation_gap" | "invalid_mutation" | "invalid_cursor" | "resync_required" | "client_upgrade_required" | "attachment_undeclared" | "attachment_pending" | "attachment_too_large" | "hash_mismatch" | "unsupported_image" | "upload_offset";
         /**
          * PublishedBallot
          * @description A counted ballot as published: no voter, no time.
@@ -5946,6 +6261,7 @@ export interface components {
     pathItems: never;
 }
 export type AnswerWire = components['schemas']['AnswerWire'];
+export type AttachmentView = components['schemas']['AttachmentView'];
 export type AttendanceChange = components['schemas']['AttendanceChange'];
 export type AttendanceData = components['schemas']['AttendanceData'];
 export type AttendanceMarkArgs = components['schemas']['AttendanceMarkArgs'];
@@ -5986,6 +6302,7 @@ export type ChangeEntrustmentChange = components['schemas']['Change_EntrustmentC
 export type ChangeGroupChange = components['schemas']['Change_GroupChange'];
 export type ChangeHouseholdChange = components['schemas']['Change_HouseholdChange'];
 export type ChangeInvitationChange = components['schemas']['Change_InvitationChange'];
+export type ChangeLogEntryChange = components['schemas']['Change_LogEntryChange'];
 export type ChangeMeetingChange = components['schemas']['Change_MeetingChange'];
 export type ChangeMembershipChange = components['schemas']['Change_MembershipChange'];
 export type ChangeMotionChange = components['schemas']['Change_MotionChange'];
@@ -6043,6 +6360,7 @@ export type EntrustmentChange = components['schemas']['EntrustmentChange'];
 export type EntrustmentData = components['schemas']['EntrustmentData'];
 export type EntrustmentRecordArgs = components['schemas']['EntrustmentRecordArgs'];
 export type EntrustmentRecordMutation = components['schemas']['EntrustmentRecordMutation'];
+export type GridData = components['schemas']['GridData'];
 export type GroupChange = components['schemas']['GroupChange'];
 export type GroupCreateArgs = components['schemas']['GroupCreateArgs'];
 export type GroupCreateMutation = components['schemas']['GroupCreateMutation'];
@@ -6075,6 +6393,13 @@ export type HouseholdData = components['schemas']['HouseholdData'];
 export type InvitationChange = components['schemas']['InvitationChange'];
 export type InvitationData = components['schemas']['InvitationData'];
 export type InviteeArgs = components['schemas']['InviteeArgs'];
+export type LogEntryChange = components['schemas']['LogEntryChange'];
+export type LogEntryData = components['schemas']['LogEntryData'];
+export type LogHat = components['schemas']['LogHat'];
+export type LogMonth = components['schemas']['LogMonth'];
+export type LogStatus = components['schemas']['LogStatus'];
+export type LogWriteArgs = components['schemas']['LogWriteArgs'];
+export type LogWriteMutation = components['schemas']['LogWriteMutation'];
 export type LoginRequest = components['schemas']['LoginRequest'];
 export type MarkWire = components['schemas']['MarkWire'];
 export type Me = components['schemas']['Me'];
@@ -6143,6 +6468,7 @@ export type MutationGroupJoinMutation = components['schemas']['Mutation_GroupJoi
 export type MutationGroupLeaveMutation = components['schemas']['Mutation_GroupLeaveMutation'];
 export type MutationGroupUpdateMutation = components['schemas']['Mutation_GroupUpdateMutation'];
 export type MutationHouseholdCreateMutation = components['schemas']['Mutation_HouseholdCreateMutation'];
+export type MutationLogWriteMutation = components['schemas']['Mutation_LogWriteMutation'];
 export type MutationMeetingAnswerMutation = components['schemas']['Mutation_MeetingAnswerMutation'];
 export type MutationMeetingCheckInMutation = components['schemas']['Mutation_MeetingCheckInMutation'];
 export type MutationMeetingCloseMutation = components['schemas']['Mutation_MeetingCloseMutation'];
@@ -6199,6 +6525,9 @@ export type PaperEntryData = components['schemas']['PaperEntryData'];
 export type PaperMarkArgs = components['schemas']['PaperMarkArgs'];
 export type PaperMarkMutation = components['schemas']['PaperMarkMutation'];
 export type PartWire = components['schemas']['PartWire'];
+export type PhotoArgs = components['schemas']['PhotoArgs'];
+export type PhotoData = components['schemas']['PhotoData'];
+export type PhotoState = components['schemas']['PhotoState'];
 export type PositionAssignArgs = components['schemas']['PositionAssignArgs'];
 export type PositionAssignMutation = components['schemas']['PositionAssignMutation'];
 export type PositionChange = components['schemas']['PositionChange'];
@@ -9012,6 +9341,362 @@ export interface operations {
             };
             /** @description No such object, or none the caller may see. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field failed validation; `field` names it. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed. The body carries a request id, never the cause. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable; retry later. */
+            503: {
+                headers: {
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getGridLog: {
+        parameters: {
+            query?: {
+                /** @description A grid cell. */
+                cell_id?: string;
+                /** @description A grid worker (a resident). */
+                worker_id?: string;
+                /** @description `YYYY-MM`. */
+                month?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["LogMonth"];
+                };
+            };
+            /** @description The request could not be read: malformed JSON, wrong types or bad parameters. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials. */
+            401: {
+                headers: {
+                    "WWW-AUTHENTICATE": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field failed validation; `field` names it. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed. The body carries a request id, never the cause. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable; retry later. */
+            503: {
+                headers: {
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAttachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["AttachmentView"];
+                };
+            };
+            /** @description The request could not be read: malformed JSON, wrong types or bad parameters. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials. */
+            401: {
+                headers: {
+                    "WWW-AUTHENTICATE": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or none the caller may see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field failed validation; `field` names it. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed. The body carries a request id, never the cause. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable; retry later. */
+            503: {
+                headers: {
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    uploadAttachment: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Content-Range"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["AttachmentView"];
+                };
+            };
+            /** @description The request could not be read: malformed JSON, wrong types or bad parameters. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials. */
+            401: {
+                headers: {
+                    "WWW-AUTHENTICATE": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or none the caller may see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state (`phone_taken`, `mutation_gap`, `conflict`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than 1 MiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field failed validation; `field` names it. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed. The body carries a request id, never the cause. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable; retry later. */
+            503: {
+                headers: {
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAttachmentContent: {
+        parameters: {
+            query?: {
+                /** @description The thumbnail instead of the photo. */
+                thumbnail?: boolean;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /**
+             * @description The stripped photo (or its JPEG thumbnail); the bytes never change, so they may be
+             *     kept for good.
+             */
+            200: {
+                headers: {
+                    "CONTENT-TYPE": string;
+                    "CACHE-CONTROL": string;
+                    ETAG: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description The request could not be read: malformed JSON, wrong types or bad parameters. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials. */
+            401: {
+                headers: {
+                    "WWW-AUTHENTICATE": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or none the caller may see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state (`phone_taken`, `mutation_gap`, `conflict`). */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
