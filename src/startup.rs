@@ -131,6 +131,7 @@ impl Application {
         let revocations = state.revoked.clone().keep_fresh(db.clone());
         let buckets = state.sync_limits.clone().keep_lean();
         let elections = crate::features::elections::clock::keep_time(state.clone());
+        let cases = crate::features::cases::clock::keep_time(state.clone());
         http::serve::serve(
             listener,
             http::routes(state),
@@ -145,6 +146,7 @@ impl Application {
         revocations.abort();
         buckets.abort();
         elections.abort();
+        cases.abort();
         // On SQLite the reader is the same pool: closing it twice is harmless.
         reader.close().await?;
         db.close().await?;

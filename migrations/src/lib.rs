@@ -41,6 +41,7 @@ mod m20261204_000002_create_meeting;
 mod m20261204_000003_create_decision;
 mod m20261205_000001_create_attachment;
 mod m20261205_000002_create_log_entry;
+mod m20261205_000003_create_case;
 
 pub struct Migrator;
 
@@ -78,6 +79,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000003_create_decision::Migration),
             Box::new(m20261205_000001_create_attachment::Migration),
             Box::new(m20261205_000002_create_log_entry::Migration),
+            Box::new(m20261205_000003_create_case::Migration),
         ]
     }
 }

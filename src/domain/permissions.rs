@@ -182,6 +182,13 @@ pub enum Action {
     Convene,
     /// Keep a grid cell's daily log (its grid worker, and only they: the log is theirs).
     KeepGridLog,
+    /// Handle a place's cases: accept or refuse them, assign, merge, resolve (the committee
+    /// and the grid worker over the place; admins and the president everywhere; a case with
+    /// no place, or a dispute, is the president's).
+    HandleCases,
+    /// Report a case on a resident's behalf (the help team, grid workers, the committee,
+    /// admins).
+    TakeIntake,
     /// Add or remove other residents, or change their role, in a group.
     ManageMembers,
     /// Create, change or delete a group's schedule series.
@@ -283,6 +290,23 @@ pub fn decide(actor: &Actor, action: Action, target: Target) -> Verdict {
         (Action::Convene, Target::Place { place, .. }) => {
             actor.runs_the_community(community)
                 || actor.holds_over(&place, PositionKind::confirms_claims)
+        }
+        (Action::HandleCases, Target::Community { .. }) => actor.runs_the_community(community),
+        (Action::HandleCases, Target::Place { place, .. }) => {
+            actor.runs_the_community(community)
+                || actor.holds_over(&place, |p| {
+                    p.confirms_claims() || p == PositionKind::GridWorker
+                })
+        }
+        (Action::TakeIntake, Target::Community { .. }) => {
+            actor.is_admin_of(community)
+                || actor.grants.iter().any(|g| match g.role {
+                    Role::Holds(p) => {
+                        p.confirms_claims()
+                            || matches!(p, PositionKind::HelpTeam | PositionKind::GridWorker)
+                    }
+                    _ => false,
+                })
         }
         (Action::KeepGridLog, Target::Place { place, .. }) => {
             actor.holds_over(&place, |p| p == PositionKind::GridWorker)
@@ -635,6 +659,11 @@ mod tests {
                             Action::KeepGridLog,
                             position == PositionKind::GridWorker && inside,
                         ),
+                        // Cases are handled by the committee and grid workers over the place.
+                        (
+                            Action::HandleCases,
+                            (confirms || position == PositionKind::GridWorker) && inside,
+                        ),
                     ] {
                         let expected = if may {
                             Verdict::Allowed
@@ -663,11 +692,20 @@ mod tests {
                     Action::AppointPositions,
                     Action::RunElections,
                     Action::KeepPolls,
+                    Action::TakeIntake,
                 ] {
                     // Election officers keep the polls, and only they (with admins): the
-                    // president calls elections but does not count them.
+                    // president calls elections but does not count them. The help team,
+                    // grid workers and the committee take residents' requests.
                     let may = match action {
                         Action::KeepPolls => position == PositionKind::ElectionOfficer,
+                        Action::TakeIntake => {
+                            confirms
+                                || matches!(
+                                    position,
+                                    PositionKind::HelpTeam | PositionKind::GridWorker
+                                )
+                        }
                         _ => runs,
                     };
                     let expected = if may {
@@ -684,9 +722,9 @@ mod tests {
                 }
             }
         }
-        // 18 holdings (11 positions over each unit of their kinds), each with 3 buildings × 5
-        // place actions and 4 community actions.
-        assert_eq!(cases, 18 * 19, "the generated table changed size");
+        // 18 holdings (11 positions over each unit of their kinds), each with 3 buildings × 6
+        // place actions and 5 community actions.
+        assert_eq!(cases, 18 * 23, "the generated table changed size");
     }
 
     #[test]

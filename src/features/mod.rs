@@ -33,6 +33,7 @@ macro_rules! handlers {
 }
 
 pub mod attachments;
+pub mod cases;
 pub mod deliberation;
 pub mod elections;
 pub mod grid;
@@ -49,6 +50,7 @@ use crate::sync::push::{Decided, MutationResult as Result_};
 use crate::sync::registry::{MutationStatus, SyncApp};
 use crate::sync::scope::SyncScope;
 use crate::sync::wire::PushedMutation;
+use cases::wire as casew;
 use deliberation::wire as delib;
 use elections::wire as elec;
 use grid::wire as gridw;
@@ -120,6 +122,20 @@ crate::sync_app! {
         "decision.report" => DecisionReport(delib::DecisionReportMutation),
         "decision.rate" => DecisionRate(delib::DecisionRateMutation),
         "log.write" => LogWrite(gridw::LogWriteMutation),
+        "department.create" => DepartmentCreate(casew::DepartmentCreateMutation),
+        "department.update" => DepartmentUpdate(casew::DepartmentUpdateMutation),
+        "cases.configure" => CasesConfigure(casew::CasesConfigureMutation),
+        "case.report" => CaseReport(casew::CaseReportMutation),
+        "case.accept" => CaseAccept(casew::CaseAcceptMutation),
+        "case.refuse" => CaseRefuse(casew::CaseRefuseMutation),
+        "case.assign" => CaseAssign(casew::CaseAssignMutation),
+        "case.start" => CaseStart(casew::CaseStartMutation),
+        "case.resolve" => CaseResolve(casew::CaseResolveMutation),
+        "case.confirm" => CaseConfirm(casew::CaseConfirmMutation),
+        "case.reopen" => CaseReopen(casew::CaseReopenMutation),
+        "case.merge" => CaseMerge(casew::CaseMergeMutation),
+        "case.note" => CaseNote(casew::CaseNoteMutation),
+        "case.reply" => CaseReply(casew::CaseReplyMutation),
     }
     /// One object's new state, named by `entity`. Apply in order: `put` replaces the object,
     /// `delete` removes it (deleting an unknown id is a no-op).
@@ -151,6 +167,8 @@ crate::sync_app! {
         "task" => Task(delib::TaskChange),
         "rating" => Rating(delib::RatingChange),
         "log_entry" => LogEntry(gridw::LogEntryChange),
+        "department" => Department(casew::DepartmentChange),
+        "case" => Case(casew::CaseChange),
     }
     /// Why a mutation was rejected, or a note on one that was applied.
     pub enum MutationCode {
@@ -250,6 +268,12 @@ crate::sync_app! {
         MinutesChanged = "minutes_changed",
         /// A case was opened from this log entry: it is followed there.
         CaseOpened = "case_opened",
+        /// The case was merged into another (`merged_into`): follow that one.
+        CaseMerged = "case_merged",
+        /// The case is refused or confirmed: final.
+        CaseClosed = "case_closed",
+        /// The case's state does not allow this step now (the message names the state).
+        CaseState = "case_state",
     }
 }
 
@@ -270,6 +294,7 @@ impl SyncApp for App {
         tables.extend(elections::tables());
         tables.extend(deliberation::tables());
         tables.extend(grid::tables());
+        tables.extend(cases::tables());
         tables
     }
 
@@ -281,6 +306,7 @@ impl SyncApp for App {
                 .chain(elections::sees_over(actor))
                 .chain(deliberation::sees_over(actor))
                 .chain(grid::sees_over(actor))
+                .chain(cases::sees_over(actor))
                 .collect(),
         }
     }
@@ -311,6 +337,8 @@ pub struct HeldByCapabilities {
     pub deliberation: deliberation::export::DeliberationData,
     /// Daily log entries written as a grid worker, and photos uploaded.
     pub grid: grid::export::GridData,
+    /// Cases reported by (or for) the resident.
+    pub cases: cases::export::CasesData,
 }
 
 /// Reads what every capability holds about `resident`.
@@ -324,6 +352,7 @@ pub async fn held_by(
         elections: elections::export::held_by(conn, resident).await?,
         deliberation: deliberation::export::held_by(conn, resident).await?,
         grid: grid::export::held_by(conn, resident).await?,
+        cases: cases::export::held_by(conn, resident).await?,
     })
 }
 
@@ -341,6 +370,10 @@ pub async fn owner_sees(
             .one(conn)
             .await?
             .is_some_and(|e| e.deleted_at.is_none() && grid::sees(actor, &e)),
+        attachments::OwnerKind::Case => cases::entity::case_file::Entity::find_by_id(owner)
+            .one(conn)
+            .await?
+            .is_some_and(|c| cases::sees(actor, &c)),
     })
 }
 
@@ -354,6 +387,7 @@ pub async fn photos_changed(
 ) -> Result<(), DbErr> {
     match kind {
         attachments::OwnerKind::LogEntry => grid::logs::photos_changed(conn, owner, version).await,
+        attachments::OwnerKind::Case => cases::handling::photos_changed(conn, owner, version).await,
     }
 }
 
@@ -378,7 +412,12 @@ pub async fn forget_resident(
     let territory = territory::export::forget(conn, community, resident, now).await?;
     let elections = elections::export::forget(conn, community, resident).await?;
     let deliberation = deliberation::export::forget(conn, community, resident, now).await?;
-    Ok(schedule.max(territory).max(elections).max(deliberation))
+    let cases = cases::export::forget(conn, community, resident).await?;
+    Ok(schedule
+        .max(territory)
+        .max(elections)
+        .max(deliberation)
+        .max(cases))
 }
 
 /// A mutation's outcome in this app.

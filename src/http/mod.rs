@@ -35,7 +35,9 @@ use crate::auth::tokens::TokenKeys;
 use crate::domain::hlc::ServerClock;
 use crate::domain::permissions::Grant;
 use crate::domain::throttle::LoginThrottle;
-use crate::features::{App, attachments, deliberation, elections, grid, schedule, territory};
+use crate::features::{
+    App, attachments, cases, deliberation, elections, grid, schedule, territory,
+};
 use crate::sync::cursor::CursorKey;
 use crate::sync::pokes::Poker;
 use crate::sync::write::WriteGate;
@@ -145,6 +147,7 @@ pub type Apis = (
     elections::http::ElectionsApi,
     deliberation::http::DeliberationApi,
     grid::http::GridApi,
+    cases::http::CasesApi,
     attachments::http::AttachmentsApi,
 );
 
@@ -162,6 +165,7 @@ pub fn api_service() -> OpenApiService<Apis, ()> {
             elections::http::ElectionsApi,
             deliberation::http::DeliberationApi,
             grid::http::GridApi,
+            cases::http::CasesApi,
             attachments::http::AttachmentsApi,
         ),
         "linli",

@@ -48,14 +48,17 @@ pub const MAX_PHOTOS: usize = 9;
 pub enum OwnerKind {
     /// A grid worker's log entry.
     LogEntry,
+    /// A case (its report, or a note on its timeline).
+    Case,
 }
 
 impl OwnerKind {
-    pub const ALL: [Self; 1] = [Self::LogEntry];
+    pub const ALL: [Self; 2] = [Self::LogEntry, Self::Case];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Self::LogEntry => "log_entry",
+            Self::Case => "case",
         }
     }
 
@@ -139,7 +142,6 @@ pub(crate) async fn declare(
         })
         .exec_without_returning(txn)
         .await?;
-        position += 1;
     }
     Ok(Ok(photos_of(txn, owner).await?))
 }

@@ -1,0 +1,127 @@
+//! Reads of cases for screens without a replica: the register of the cases one sees (open
+//! ones first, overdue ones flagged) and one case with its timeline. Visibility is decided
+//! by the same keys as the sync feed's ([`super::sees_over`]), in the query itself.
+
+use poem::web::Data;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{Object, OpenApi, Tags};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder};
+use uuid::Uuid;
+
+use super::entity::case_file;
+use super::rules::{self, State};
+use super::wire::CaseData;
+use super::{handling, sees, sees_over};
+use crate::auth::bearer::BearerAuth;
+use crate::features::Change;
+use crate::http::AppState;
+use crate::web::error::answers::*;
+use crate::web::error::{ApiError, ApiResult};
+
+#[derive(Tags)]
+pub enum CaseTags {
+    /// Residents' requests and the committee's affairs, from report to the reporter's
+    /// confirmation (發現 → 上報 → 分派 → 處置 → 反饋 → 考核).
+    Cases,
+}
+
+pub struct CasesApi;
+
+/// A case, flagged when overdue.
+#[derive(Debug, Object)]
+pub struct CaseView {
+    pub case: CaseData,
+    /// Past its due time and still open.
+    pub overdue: bool,
+}
+
+fn view(c: &case_file::Model, now: chrono::DateTime<chrono::Utc>) -> Option<CaseView> {
+    let Change::Case(change) = handling::change(c) else {
+        return None;
+    };
+    let data = change.data?;
+    Some(CaseView {
+        overdue: rules::overdue(data.state, data.due_at, now),
+        case: data,
+    })
+}
+
+#[OpenApi(prefix_path = "/api/v1", tag = "CaseTags::Cases")]
+impl CasesApi {
+    /// The cases one sees
+    ///
+    /// Those one reported (or that were reported for one), and those one handles, is
+    /// assigned, or took for someone: holders see their part's, the president and vice
+    /// president all but disputes (the president those too), admins all. Optionally only
+    /// in one state, or only overdue ones. Open cases first, by due time.
+    #[oai(path = "/cases", method = "get", operation_id = "listCases")]
+    async fn cases(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        /// Only cases in this state.
+        #[oai(name = "state")]
+        in_state: Query<Option<State>>,
+        /// Only overdue cases.
+        overdue: Query<Option<bool>>,
+    ) -> ApiResult<Json<Vec<CaseView>>, { SIGNED_IN | PARAMS }> {
+        let actor = state.actor(&auth.0).await?;
+        let mut q = case_file::Entity::find()
+            .filter(case_file::Column::CommunityId.eq(actor.community_id))
+            .filter(case_file::Column::DeletedAt.is_null());
+        if !actor.is_admin_of(actor.community_id) {
+            let keys: Vec<Uuid> = sees_over(&actor).collect();
+            let mut seen =
+                Condition::any().add(case_file::Column::ReporterId.eq(actor.resident_id));
+            for col in [
+                case_file::Column::CellKey,
+                case_file::Column::BuildingKey,
+                case_file::Column::AreaKey,
+                case_file::Column::CompoundKey,
+                case_file::Column::OfficeKey,
+                case_file::Column::AssigneeKey,
+                case_file::Column::IntakeKey,
+            ] {
+                seen = seen.add(col.is_in(keys.iter().copied()));
+            }
+            q = q.filter(seen);
+        }
+        if let Some(s) = in_state.0 {
+            q = q.filter(case_file::Column::State.eq(s.as_str()));
+        }
+        let now = state.sync.clock.wall();
+        let mut views: Vec<CaseView> = q
+            .order_by_asc(case_file::Column::DueAt)
+            .all(&state.db)
+            .await?
+            .iter()
+            .filter(|c| sees(&actor, c))
+            .filter_map(|c| view(c, now))
+            .filter(|v| overdue.0.is_none_or(|o| v.overdue == o))
+            .collect();
+        views.sort_by_key(|v| (!v.case.state.open(), v.case.due_at));
+        Ok(Json(views))
+    }
+
+    /// A case
+    ///
+    /// With its whole timeline, for whoever sees it (its reporter, those who handle it or
+    /// are assigned it, who took it).
+    #[oai(path = "/cases/:id", method = "get", operation_id = "getCase")]
+    async fn case(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+    ) -> ApiResult<Json<CaseView>, { SIGNED_IN | PARAMS | NOT_FOUND }> {
+        let actor = state.actor(&auth.0).await?;
+        case_file::Entity::find_by_id(id.0)
+            .one(&state.db)
+            .await?
+            .filter(|c| sees(&actor, c))
+            .and_then(|c| view(&c, state.sync.clock.wall()))
+            .map(Json)
+            .ok_or(ApiError::NotFound("case").into())
+    }
+}
