@@ -116,11 +116,11 @@ pub(crate) async fn declare(
     if taken.iter().any(|t| t.owner_id != owner) {
         return invalid("a photo id is already used for something else: make a new one");
     }
-    let mut position = i32::try_from(had.len()).unwrap_or(0);
-    for p in photos
+    let first = i32::try_from(had.len()).unwrap_or(0);
+    let new = photos
         .iter()
-        .filter(|p| !taken.iter().any(|t| t.id == p.id))
-    {
+        .filter(|p| !taken.iter().any(|t| t.id == p.id));
+    for (p, position) in new.zip(first..) {
         entity::Entity::insert(entity::ActiveModel {
             id: Set(p.id),
             community_id: Set(ctx.actor.community_id),
