@@ -4,6 +4,8 @@
 
 mod accounts;
 mod authz_matrix;
+mod case_model;
+mod cases;
 mod cli;
 mod communities;
 mod connections;

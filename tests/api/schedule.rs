@@ -1208,6 +1208,16 @@ async fn compaction_purges_old_tombstones_of_every_registered_table() {
     volunteer.mutate("log.write", json!({"id": Uuid::now_v7(), "cell_id": cell, "day": today, "hat": "property", "found": "樓梯口有垃圾", "status": "closed"}));
     let out = volunteer.push().await;
     assert_eq!(out["results"][0]["status"], "applied", "{out}");
+    // The cases': a department, and a case the volunteer reports.
+    admin.mutate(
+        "department.create",
+        json!({"id": Uuid::now_v7(), "name": "供暖科", "liaison_id": who}),
+    );
+    let out = admin.push().await;
+    assert_eq!(out["results"][0]["status"], "applied", "{out}");
+    volunteer.mutate("case.report", json!({"id": Uuid::now_v7(), "category": "repair", "unit_id": building, "description": "暖氣不熱"}));
+    let out = volunteer.push().await;
+    assert_eq!(out["results"][0]["status"], "applied", "{out}");
 
     let db = &s.app.db;
     let backend = db.get_database_backend();

@@ -223,7 +223,7 @@ pub async fn report(
         }
         _ => Source::App,
     };
-    let mut description = a.description.trim().to_owned();
+    let mut description = a.description.as_deref().unwrap_or("").trim().to_owned();
     let mut text_place = a.place.as_deref().unwrap_or("").trim().to_owned();
     let mut entry = None;
     if let Some(e) = a.log_entry_id {
@@ -285,6 +285,12 @@ pub async fn report(
             ));
         };
         place = p;
+    }
+    if description.is_empty() {
+        return Ok(Outcome::invalid(crate::domain::FieldError::new(
+            "description",
+            "say what is wrong",
+        )));
     }
     let dispute = a.category == Category::Dispute;
     let tier = a.tier.unwrap_or(Tier::Yellow);

@@ -106,9 +106,10 @@ pub struct CaseReportArgs {
     /// Where, in words.
     #[oai(validator(max_length = 200))]
     pub place: Option<String>,
-    /// What is wrong, 1 to 2,000 characters.
-    #[oai(validator(min_length = 1, max_length = 2000))]
-    pub description: String,
+    /// What is wrong, up to 2,000 characters; required but for a case from a log entry
+    /// (whose finding it takes).
+    #[oai(validator(max_length = 2000))]
+    pub description: Option<String>,
     #[oai(default)]
     pub photos: Vec<PhotoArgs>,
     /// The resident it is reported for (by a help-team member, grid worker or holder).

@@ -825,6 +825,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/cases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The cases one sees
+         * @description Those one reported (or that were reported for one), and those one handles, is
+         *     assigned, or took for someone: holders see their part's, the president and vice
+         *     president all but disputes (the president those too), admins all. Optionally only
+         *     in one state, or only overdue ones. Open cases first, by due time.
+         */
+        get: operations["listCases"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cases/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A case
+         * @description With its whole timeline, for whoever sees it (its reporter, those who handle it or
+         *     are assigned it, who took it).
+         */
+        get: operations["getCase"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/attachments/{id}": {
         parameters: {
             query?: never;
@@ -884,6 +928,11 @@ export interface components {
     schemas: {
         /** @enum {string} */
         AnswerWire: "pending" | "attending" | "not_attending";
+        /**
+         * @description Who handles a case.
+         * @enum {string}
+         */
+        AssigneeKind: "resident" | "group" | "department";
         /**
          * AttachmentView
          * @description A photo and how far its upload stands.
@@ -1178,6 +1227,424 @@ export interface components {
             hlc: string;
             args: components["schemas"]["CandidateRef"];
         };
+        /** CaseAcceptArgs */
+        CaseAcceptArgs: {
+            /** Format: uuid */
+            id: string;
+            tier?: components["schemas"]["CaseTier"] | null;
+        };
+        /**
+         * CaseAcceptMutation
+         * @description Accept a reported case, optionally setting its tier (its handlers: holders over its
+         *     place, the president, admins).
+         */
+        CaseAcceptMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["CaseAcceptArgs"];
+        };
+        /** CaseAssignArgs */
+        CaseAssignArgs: {
+            /** Format: uuid */
+            id: string;
+            kind: components["schemas"]["AssigneeKind"];
+            /**
+             * Format: uuid
+             * @description The resident, group or department.
+             */
+            to: string;
+        };
+        /**
+         * CaseAssignMutation
+         * @description Give a case to someone to handle: a resident (a holder, a grid worker), a volunteer
+         *     group (its leaders), or a company department (its liaison) (its handlers).
+         */
+        CaseAssignMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["CaseAssignArgs"];
+        };
+        /**
+         * @description What a case is about.
+         * @enum {string}
+         */
+        CaseCategory: "repair" | "sanitation" | "safety" | "dispute" | "company" | "property" | "other";
+        /**
+         * CaseChange
+         * @description A case the caller may see was reported or moved (`put`), or is gone.
+         */
+        CaseChange: {
+            /** Format: uuid */
+            id: string;
+            op: components["schemas"]["ChangeOp"];
+            /** @description The object's current state; absent for deletes. */
+            data?: components["schemas"]["CaseData"] & unknown;
+        };
+        /** CaseConfirmArgs */
+        CaseConfirmArgs: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: int32
+             * @description 1 (very unsatisfied) to 5 (very satisfied).
+             */
+            rating: number;
+            comment?: string | null;
+        };
+        /**
+         * CaseConfirmMutation
+         * @description Confirm a resolved case, with a satisfaction rating (its reporter).
+         */
+        CaseConfirmMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["CaseConfirmArgs"];
+        };
+        /** CaseData */
+        CaseData: {
+            /** Format: uuid */
+            id: string;
+            source: components["schemas"]["CaseSource"];
+            category: components["schemas"]["CaseCategory"];
+            tier: components["schemas"]["CaseTier"];
+            /**
+             * @description What is wrong. (A dispute's row reaches only its reporter, the president, its
+             *     assignee and whoever took it: see the module doc.)
+             */
+            description: string;
+            /** Format: uuid */
+            building_id?: string;
+            /** Format: uuid */
+            area_id?: string;
+            /** Format: uuid */
+            compound_id?: string;
+            /** Format: uuid */
+            cell_id?: string;
+            place: string;
+            /** Format: uuid */
+            reporter_id: string;
+            reporter_name: string;
+            /** @description Who took it on the reporter's behalf. */
+            intake_name: string;
+            /** Format: uuid */
+            log_entry_id?: string;
+            state: components["schemas"]["CaseState"];
+            /** @description Why it was refused. */
+            refusal?: string;
+            assignee_kind?: components["schemas"]["AssigneeKind"];
+            /** Format: uuid */
+            assignee_id?: string;
+            assignee_name: string;
+            /**
+             * Format: date-time
+             * @description From the tier; past it while open, the case is overdue.
+             */
+            due_at: string;
+            /**
+             * Format: date-time
+             * @description When it was escalated to the level above for being overdue.
+             */
+            escalated_at?: string;
+            /** Format: date-time */
+            resolved_at?: string;
+            /** Format: int32 */
+            rating?: number;
+            /** Format: int64 */
+            reopen_count: number;
+            /**
+             * Format: uuid
+             * @description The case it was merged into, which its reporter now follows.
+             */
+            merged_into?: string;
+            /** @description The state of the case it was merged into. */
+            survivor_state?: components["schemas"]["CaseState"] & unknown;
+            timeline: components["schemas"]["TimelineStep"][];
+            photos: components["schemas"]["PhotoData"][];
+            /** Format: date-time */
+            created_at: string;
+        };
+        /** CaseMergeArgs */
+        CaseMergeArgs: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: uuid
+             * @description The case it duplicates.
+             */
+            into: string;
+        };
+        /**
+         * CaseMergeMutation
+         * @description Merge a duplicate into another open case (`into`); the duplicate's reporter follows
+         *     that one from then on (its handlers).
+         */
+        CaseMergeMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["CaseMergeArgs"];
+        };
+        /** CaseNoteArgs */
+        CaseNoteArgs: {
+            /** Format: uuid */
+            id: string;
+            text: string;
+            /** @default [] */
+            photos: components["schemas"]["PhotoArgs"][] | null;
+        };
+        /**
+         * CaseNoteMutation
+         * @description Add a note (and photos) to a case's timeline (whoever sees it).
+         */
+        CaseNoteMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["CaseNoteArgs"];
+        };
+        /** CaseRef */
+        CaseRef: {
+            /** Format: uuid */
+            id: string;
+        };
+        /**
+         * CaseRefuseMutation
+         * @description Refuse a case, with the reason its reporter is shown (its handlers).
+         */
+        CaseRefuseMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["CaseTextArgs"];
+        };
+        /**
+         * CaseReopenMutation
+         * @description Reopen a resolved case, saying why (its reporter): back to its handlers.
+         */
+        CaseReopenMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["CaseTextArgs"];
+        };
+        /**
+         * CaseReplyMutation
+         * @description Record a company department's reply on a case (the department's liaison, the
+         *     help-team member who took it, or its handlers); its reporter sees it.
+         */
+        CaseReplyMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["CaseTextArgs"];
+        };
+        /** CaseReportArgs */
+        CaseReportArgs: {
+            /** Format: uuid */
+            id: string;
+            category: components["schemas"]["CaseCategory"];
+            /** @description Default: yellow (the handler may change it when accepting). */
+            tier?: (components["schemas"]["CaseTier"] & unknown) | null;
+            /**
+             * Format: uuid
+             * @description Where: a building, area or compound (none: the community's).
+             */
+            unit_id?: string | null;
+            /** @description Where, in words. */
+            place?: string | null;
+            /**
+             * @description What is wrong, up to 2,000 characters; required but for a case from a log entry
+             *     (whose finding it takes).
+             */
+            description?: string | null;
+            /** @default [] */
+            photos: components["schemas"]["PhotoArgs"][] | null;
+            /**
+             * Format: uuid
+             * @description The resident it is reported for (by a help-team member, grid worker or holder).
+             */
+            on_behalf_of?: string | null;
+            /**
+             * Format: uuid
+             * @description The log entry it follows up (by the entry's grid worker; place and text come from
+             *     the entry when not given).
+             */
+            log_entry_id?: string | null;
+        };
+        /**
+         * CaseReportMutation
+         * @description Report a case: a resident from the app; a help-team member, grid worker or holder on
+         *     a resident's behalf (`on_behalf_of`); a grid worker from a log entry that needs
+         *     follow-up (`log_entry_id`: the entry and the case link to each other).
+         */
+        CaseReportMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["CaseReportArgs"];
+        };
+        /**
+         * CaseResolveMutation
+         * @description Report a case handled, saying what was done (its assignee, or handlers).
+         */
+        CaseResolveMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["CaseTextArgs"];
+        };
+        /**
+         * @description Where a case came from.
+         * @enum {string}
+         */
+        CaseSource: "app" | "grid_log" | "help_team" | "reception";
+        /**
+         * CaseStartMutation
+         * @description Start handling an assigned case (its assignee, or handlers).
+         */
+        CaseStartMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["CaseRef"];
+        };
+        /**
+         * @description Where a case stands in the closed loop.
+         * @enum {string}
+         */
+        CaseState: "reported" | "accepted" | "refused" | "assigned" | "in_progress" | "resolved" | "confirmed" | "reopened" | "merged";
+        /** CaseTextArgs */
+        CaseTextArgs: {
+            /** Format: uuid */
+            id: string;
+            /** @description 1 to 2,000 characters. */
+            text: string;
+        };
+        /**
+         * @description How urgent: red within 2 hours, yellow within 24, blue within 72 (the tiers of
+         *     Chinese grid management; each community may set its own hours).
+         * @enum {string}
+         */
+        CaseTier: "red" | "yellow" | "blue";
+        /**
+         * CaseView
+         * @description A case, flagged when overdue.
+         */
+        CaseView: {
+            case: components["schemas"]["CaseData"];
+            /** @description Past its due time and still open. */
+            overdue: boolean;
+        };
+        /** CasesConfigureArgs */
+        CasesConfigureArgs: {
+            /** Format: int64 */
+            red_hours: number;
+            /** Format: int64 */
+            yellow_hours: number;
+            /** Format: int64 */
+            blue_hours: number;
+        };
+        /**
+         * CasesConfigureMutation
+         * @description Set the community's urgency tiers, in hours (admins and the president).
+         */
+        CasesConfigureMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["CasesConfigureArgs"];
+        };
+        /** CasesData */
+        CasesData: {
+            reported: components["schemas"]["CaseData"][];
+        };
         /**
          * @description What a topic is about.
          * @enum {string}
@@ -1255,7 +1722,7 @@ export interface components {
          * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
          *     `delete` removes it (deleting an unknown id is a no-op).
          */
-        Change: components["schemas"]["Change_GroupChange"] | components["schemas"]["Change_MembershipChange"] | components["schemas"]["Change_SeriesChange"] | components["schemas"]["Change_OccurrenceOverrideChange"] | components["schemas"]["Change_SignupChange"] | components["schemas"]["Change_OccurrenceTallyChange"] | components["schemas"]["Change_AttendanceChange"] | components["schemas"]["Change_CellChange"] | components["schemas"]["Change_UnitChange"] | components["schemas"]["Change_HouseholdChange"] | components["schemas"]["Change_ResidencyChange"] | components["schemas"]["Change_PositionChange"] | components["schemas"]["Change_ElectionChange"] | components["schemas"]["Change_CandidateChange"] | components["schemas"]["Change_ElectorChange"] | components["schemas"]["Change_EntrustmentChange"] | components["schemas"]["Change_PaperEntryChange"] | components["schemas"]["Change_TopicChange"] | components["schemas"]["Change_TopicSupportChange"] | components["schemas"]["Change_CommentChange"] | components["schemas"]["Change_MeetingChange"] | components["schemas"]["Change_InvitationChange"] | components["schemas"]["Change_MotionChange"] | components["schemas"]["Change_DecisionChange"] | components["schemas"]["Change_TaskChange"] | components["schemas"]["Change_RatingChange"] | components["schemas"]["Change_LogEntryChange"];
+        Change: components["schemas"]["Change_GroupChange"] | components["schemas"]["Change_MembershipChange"] | components["schemas"]["Change_SeriesChange"] | components["schemas"]["Change_OccurrenceOverrideChange"] | components["schemas"]["Change_SignupChange"] | components["schemas"]["Change_OccurrenceTallyChange"] | components["schemas"]["Change_AttendanceChange"] | components["schemas"]["Change_CellChange"] | components["schemas"]["Change_UnitChange"] | components["schemas"]["Change_HouseholdChange"] | components["schemas"]["Change_ResidencyChange"] | components["schemas"]["Change_PositionChange"] | components["schemas"]["Change_ElectionChange"] | components["schemas"]["Change_CandidateChange"] | components["schemas"]["Change_ElectorChange"] | components["schemas"]["Change_EntrustmentChange"] | components["schemas"]["Change_PaperEntryChange"] | components["schemas"]["Change_TopicChange"] | components["schemas"]["Change_TopicSupportChange"] | components["schemas"]["Change_CommentChange"] | components["schemas"]["Change_MeetingChange"] | components["schemas"]["Change_InvitationChange"] | components["schemas"]["Change_MotionChange"] | components["schemas"]["Change_DecisionChange"] | components["schemas"]["Change_TaskChange"] | components["schemas"]["Change_RatingChange"] | components["schemas"]["Change_LogEntryChange"] | components["schemas"]["Change_DepartmentChange"] | components["schemas"]["Change_CaseChange"];
         /** @enum {string} */
         ChangeOp: "put" | "delete";
         /**
@@ -1291,6 +1758,23 @@ export interface components {
              * @enum {string}
              */
             entity: "candidate";
+        };
+        /**
+         * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
+         *     `delete` removes it (deleting an unknown id is a no-op).
+         */
+        Change_CaseChange: {
+            /**
+             * @example case
+             * @enum {string}
+             */
+            entity: "case";
+        } & components["schemas"]["CaseChange"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            entity: "case";
         };
         /**
          * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
@@ -1342,6 +1826,23 @@ export interface components {
              * @enum {string}
              */
             entity: "decision";
+        };
+        /**
+         * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
+         *     `delete` removes it (deleting an unknown id is a no-op).
+         */
+        Change_DepartmentChange: {
+            /**
+             * @example department
+             * @enum {string}
+             */
+            entity: "department";
+        } & components["schemas"]["DepartmentChange"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            entity: "department";
         };
         /**
          * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
@@ -2034,6 +2535,74 @@ export interface components {
             invitations: components["schemas"]["HeldInvitation"][];
             votes: components["schemas"]["HeldVote"][];
             ratings: components["schemas"]["HeldRating"][];
+        };
+        /** DepartmentArgs */
+        DepartmentArgs: {
+            /** Format: uuid */
+            id: string;
+            /** @description Like `供暖科` or `物業公司`, 1 to 40 characters. */
+            name: string;
+            /**
+             * Format: uuid
+             * @description The resident who is its liaison.
+             */
+            liaison_id: string;
+        };
+        /**
+         * DepartmentChange
+         * @description A company department was added or changed (`put`), or removed.
+         */
+        DepartmentChange: {
+            /** Format: uuid */
+            id: string;
+            op: components["schemas"]["ChangeOp"];
+            /** @description The object's current state; absent for deletes. */
+            data?: components["schemas"]["DepartmentData"] & unknown;
+        };
+        /**
+         * DepartmentCreateMutation
+         * @description Add a department of the mining company, with the resident who is its liaison
+         *     (admins and the president).
+         */
+        DepartmentCreateMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["DepartmentArgs"];
+        };
+        /** DepartmentData */
+        DepartmentData: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** Format: uuid */
+            liaison_id: string;
+            liaison_name: string;
+        };
+        /**
+         * DepartmentUpdateMutation
+         * @description Rename a department or change its liaison; the open cases assigned to it go to the
+         *     new liaison (admins and the president).
+         */
+        DepartmentUpdateMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["DepartmentArgs"];
         };
         /**
          * DeviceRecord
@@ -3494,12 +4063,12 @@ export interface components {
             args: components["schemas"]["MotionVoteArgs"];
         };
         /** @description One offline edit, named by `name`. */
-        Mutation: components["schemas"]["Mutation_GroupCreateMutation"] | components["schemas"]["Mutation_GroupUpdateMutation"] | components["schemas"]["Mutation_GroupDeleteMutation"] | components["schemas"]["Mutation_GroupJoinMutation"] | components["schemas"]["Mutation_GroupLeaveMutation"] | components["schemas"]["Mutation_MemberSetRoleMutation"] | components["schemas"]["Mutation_SeriesCreateMutation"] | components["schemas"]["Mutation_SeriesUpdateMutation"] | components["schemas"]["Mutation_SeriesDeleteMutation"] | components["schemas"]["Mutation_OccurrenceOverrideMutation"] | components["schemas"]["Mutation_OccurrenceClearOverrideMutation"] | components["schemas"]["Mutation_SignupRequestMutation"] | components["schemas"]["Mutation_SignupCancelMutation"] | components["schemas"]["Mutation_AttendanceMarkMutation"] | components["schemas"]["Mutation_UnitCreateMutation"] | components["schemas"]["Mutation_UnitRenameMutation"] | components["schemas"]["Mutation_UnitDeleteMutation"] | components["schemas"]["Mutation_CellCreateMutation"] | components["schemas"]["Mutation_CellAssignMutation"] | components["schemas"]["Mutation_HouseholdCreateMutation"] | components["schemas"]["Mutation_ResidencyClaimMutation"] | components["schemas"]["Mutation_ResidencyRecordMutation"] | components["schemas"]["Mutation_ResidencyDecideMutation"] | components["schemas"]["Mutation_ResidencyMoveOutMutation"] | components["schemas"]["Mutation_PositionAssignMutation"] | components["schemas"]["Mutation_PositionEndMutation"] | components["schemas"]["Mutation_PositionShowPhoneMutation"] | components["schemas"]["Mutation_ElectionCreateMutation"] | components["schemas"]["Mutation_ElectionCancelMutation"] | components["schemas"]["Mutation_CandidateNominateMutation"] | components["schemas"]["Mutation_CandidateSecondMutation"] | components["schemas"]["Mutation_CandidateRespondMutation"] | components["schemas"]["Mutation_BallotCastMutation"] | components["schemas"]["Mutation_PaperMarkMutation"] | components["schemas"]["Mutation_EntrustmentRecordMutation"] | components["schemas"]["Mutation_PaperEnterMutation"] | components["schemas"]["Mutation_ElectionCountMutation"] | components["schemas"]["Mutation_TopicRaiseMutation"] | components["schemas"]["Mutation_TopicSupportMutation"] | components["schemas"]["Mutation_TopicReferMutation"] | components["schemas"]["Mutation_CommentPostMutation"] | components["schemas"]["Mutation_CommentHideMutation"] | components["schemas"]["Mutation_DeliberationConfigureMutation"] | components["schemas"]["Mutation_MeetingConveneMutation"] | components["schemas"]["Mutation_MeetingInviteMutation"] | components["schemas"]["Mutation_MeetingAnswerMutation"] | components["schemas"]["Mutation_MeetingCheckInMutation"] | components["schemas"]["Mutation_MeetingCloseMutation"] | components["schemas"]["Mutation_MinutesWriteMutation"] | components["schemas"]["Mutation_MinutesApproveMutation"] | components["schemas"]["Mutation_MotionProposeMutation"] | components["schemas"]["Mutation_MotionEditMutation"] | components["schemas"]["Mutation_MotionVoteMutation"] | components["schemas"]["Mutation_MotionHandsMutation"] | components["schemas"]["Mutation_MotionCloseMutation"] | components["schemas"]["Mutation_TaskAssignMutation"] | components["schemas"]["Mutation_TaskReportMutation"] | components["schemas"]["Mutation_DecisionReportMutation"] | components["schemas"]["Mutation_DecisionRateMutation"] | components["schemas"]["Mutation_LogWriteMutation"];
+        Mutation: components["schemas"]["Mutation_GroupCreateMutation"] | components["schemas"]["Mutation_GroupUpdateMutation"] | components["schemas"]["Mutation_GroupDeleteMutation"] | components["schemas"]["Mutation_GroupJoinMutation"] | components["schemas"]["Mutation_GroupLeaveMutation"] | components["schemas"]["Mutation_MemberSetRoleMutation"] | components["schemas"]["Mutation_SeriesCreateMutation"] | components["schemas"]["Mutation_SeriesUpdateMutation"] | components["schemas"]["Mutation_SeriesDeleteMutation"] | components["schemas"]["Mutation_OccurrenceOverrideMutation"] | components["schemas"]["Mutation_OccurrenceClearOverrideMutation"] | components["schemas"]["Mutation_SignupRequestMutation"] | components["schemas"]["Mutation_SignupCancelMutation"] | components["schemas"]["Mutation_AttendanceMarkMutation"] | components["schemas"]["Mutation_UnitCreateMutation"] | components["schemas"]["Mutation_UnitRenameMutation"] | components["schemas"]["Mutation_UnitDeleteMutation"] | components["schemas"]["Mutation_CellCreateMutation"] | components["schemas"]["Mutation_CellAssignMutation"] | components["schemas"]["Mutation_HouseholdCreateMutation"] | components["schemas"]["Mutation_ResidencyClaimMutation"] | components["schemas"]["Mutation_ResidencyRecordMutation"] | components["schemas"]["Mutation_ResidencyDecideMutation"] | components["schemas"]["Mutation_ResidencyMoveOutMutation"] | components["schemas"]["Mutation_PositionAssignMutation"] | components["schemas"]["Mutation_PositionEndMutation"] | components["schemas"]["Mutation_PositionShowPhoneMutation"] | components["schemas"]["Mutation_ElectionCreateMutation"] | components["schemas"]["Mutation_ElectionCancelMutation"] | components["schemas"]["Mutation_CandidateNominateMutation"] | components["schemas"]["Mutation_CandidateSecondMutation"] | components["schemas"]["Mutation_CandidateRespondMutation"] | components["schemas"]["Mutation_BallotCastMutation"] | components["schemas"]["Mutation_PaperMarkMutation"] | components["schemas"]["Mutation_EntrustmentRecordMutation"] | components["schemas"]["Mutation_PaperEnterMutation"] | components["schemas"]["Mutation_ElectionCountMutation"] | components["schemas"]["Mutation_TopicRaiseMutation"] | components["schemas"]["Mutation_TopicSupportMutation"] | components["schemas"]["Mutation_TopicReferMutation"] | components["schemas"]["Mutation_CommentPostMutation"] | components["schemas"]["Mutation_CommentHideMutation"] | components["schemas"]["Mutation_DeliberationConfigureMutation"] | components["schemas"]["Mutation_MeetingConveneMutation"] | components["schemas"]["Mutation_MeetingInviteMutation"] | components["schemas"]["Mutation_MeetingAnswerMutation"] | components["schemas"]["Mutation_MeetingCheckInMutation"] | components["schemas"]["Mutation_MeetingCloseMutation"] | components["schemas"]["Mutation_MinutesWriteMutation"] | components["schemas"]["Mutation_MinutesApproveMutation"] | components["schemas"]["Mutation_MotionProposeMutation"] | components["schemas"]["Mutation_MotionEditMutation"] | components["schemas"]["Mutation_MotionVoteMutation"] | components["schemas"]["Mutation_MotionHandsMutation"] | components["schemas"]["Mutation_MotionCloseMutation"] | components["schemas"]["Mutation_TaskAssignMutation"] | components["schemas"]["Mutation_TaskReportMutation"] | components["schemas"]["Mutation_DecisionReportMutation"] | components["schemas"]["Mutation_DecisionRateMutation"] | components["schemas"]["Mutation_LogWriteMutation"] | components["schemas"]["Mutation_DepartmentCreateMutation"] | components["schemas"]["Mutation_DepartmentUpdateMutation"] | components["schemas"]["Mutation_CasesConfigureMutation"] | components["schemas"]["Mutation_CaseReportMutation"] | components["schemas"]["Mutation_CaseAcceptMutation"] | components["schemas"]["Mutation_CaseRefuseMutation"] | components["schemas"]["Mutation_CaseAssignMutation"] | components["schemas"]["Mutation_CaseStartMutation"] | components["schemas"]["Mutation_CaseResolveMutation"] | components["schemas"]["Mutation_CaseConfirmMutation"] | components["schemas"]["Mutation_CaseReopenMutation"] | components["schemas"]["Mutation_CaseMergeMutation"] | components["schemas"]["Mutation_CaseNoteMutation"] | components["schemas"]["Mutation_CaseReplyMutation"];
         /**
          * @description Why a mutation was rejected, or a note on one that was applied.
          * @enum {string}
          */
-        MutationCode: "invalid_mutation" | "validation_failed" | "forbidden" | "not_found" | "deleted" | "conflict" | "clock_adjusted" | "already_processed" | "signups_not_open" | "signups_closed" | "waitlist_full" | "past_cutoff" | "occurrence_cancelled" | "name_taken" | "unit_not_empty" | "building_in_another_cell" | "already_in_household" | "not_pending" | "moved_out" | "wrong_unit" | "term_overlaps" | "nominations_closed" | "not_on_roll" | "not_eligible" | "already_nominated" | "voting_not_open" | "voting_closed" | "voting_not_closed" | "already_voted" | "not_standing" | "too_many_choices" | "entrustments_full" | "already_entrusted" | "not_entrusted" | "already_entered" | "entries_differ" | "entries_pending" | "too_many_paper_ballots" | "already_counted" | "no_runoff" | "already_supported" | "outside_unit" | "topic_decided" | "no_quorum" | "not_voting_member" | "not_checked_in" | "not_invited" | "meeting_closed" | "motion_closed" | "voting_started" | "decision_final" | "not_in_force" | "owner_outside_community" | "not_done" | "minutes_changed" | "case_opened";
+        MutationCode: "invalid_mutation" | "validation_failed" | "forbidden" | "not_found" | "deleted" | "conflict" | "clock_adjusted" | "already_processed" | "signups_not_open" | "signups_closed" | "waitlist_full" | "past_cutoff" | "occurrence_cancelled" | "name_taken" | "unit_not_empty" | "building_in_another_cell" | "already_in_household" | "not_pending" | "moved_out" | "wrong_unit" | "term_overlaps" | "nominations_closed" | "not_on_roll" | "not_eligible" | "already_nominated" | "voting_not_open" | "voting_closed" | "voting_not_closed" | "already_voted" | "not_standing" | "too_many_choices" | "entrustments_full" | "already_entrusted" | "not_entrusted" | "already_entered" | "entries_differ" | "entries_pending" | "too_many_paper_ballots" | "already_counted" | "no_runoff" | "already_supported" | "outside_unit" | "topic_decided" | "no_quorum" | "not_voting_member" | "not_checked_in" | "not_invited" | "meeting_closed" | "motion_closed" | "voting_started" | "decision_final" | "not_in_force" | "owner_outside_community" | "not_done" | "minutes_changed" | "case_opened" | "case_merged" | "case_closed" | "case_state";
         /** MutationResult */
         MutationResult: {
             /** Format: int64 */
@@ -3580,6 +4149,174 @@ export interface components {
              * @enum {string}
              */
             name: "candidate.second";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_CaseAcceptMutation: {
+            /**
+             * @example case.accept
+             * @enum {string}
+             */
+            name: "case.accept";
+        } & components["schemas"]["CaseAcceptMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "case.accept";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_CaseAssignMutation: {
+            /**
+             * @example case.assign
+             * @enum {string}
+             */
+            name: "case.assign";
+        } & components["schemas"]["CaseAssignMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "case.assign";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_CaseConfirmMutation: {
+            /**
+             * @example case.confirm
+             * @enum {string}
+             */
+            name: "case.confirm";
+        } & components["schemas"]["CaseConfirmMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "case.confirm";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_CaseMergeMutation: {
+            /**
+             * @example case.merge
+             * @enum {string}
+             */
+            name: "case.merge";
+        } & components["schemas"]["CaseMergeMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "case.merge";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_CaseNoteMutation: {
+            /**
+             * @example case.note
+             * @enum {string}
+             */
+            name: "case.note";
+        } & components["schemas"]["CaseNoteMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "case.note";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_CaseRefuseMutation: {
+            /**
+             * @example case.refuse
+             * @enum {string}
+             */
+            name: "case.refuse";
+        } & components["schemas"]["CaseRefuseMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "case.refuse";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_CaseReopenMutation: {
+            /**
+             * @example case.reopen
+             * @enum {string}
+             */
+            name: "case.reopen";
+        } & components["schemas"]["CaseReopenMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "case.reopen";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_CaseReplyMutation: {
+            /**
+             * @example case.reply
+             * @enum {string}
+             */
+            name: "case.reply";
+        } & components["schemas"]["CaseReplyMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "case.reply";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_CaseReportMutation: {
+            /**
+             * @example case.report
+             * @enum {string}
+             */
+            name: "case.report";
+        } & components["schemas"]["CaseReportMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "case.report";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_CaseResolveMutation: {
+            /**
+             * @example case.resolve
+             * @enum {string}
+             */
+            name: "case.resolve";
+        } & components["schemas"]["CaseResolveMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "case.resolve";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_CaseStartMutation: {
+            /**
+             * @example case.start
+             * @enum {string}
+             */
+            name: "case.start";
+        } & components["schemas"]["CaseStartMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "case.start";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_CasesConfigureMutation: {
+            /**
+             * @example cases.configure
+             * @enum {string}
+             */
+            name: "cases.configure";
+        } & components["schemas"]["CasesConfigureMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "cases.configure";
         };
         /** @description One offline edit, named by `name`. */
         Mutation_CellAssignMutation: {
@@ -3678,6 +4415,34 @@ export interface components {
              * @enum {string}
              */
             name: "deliberation.configure";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_DepartmentCreateMutation: {
+            /**
+             * @example department.create
+             * @enum {string}
+             */
+            name: "department.create";
+        } & components["schemas"]["DepartmentCreateMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "department.create";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_DepartmentUpdateMutation: {
+            /**
+             * @example department.update
+             * @enum {string}
+             */
+            name: "department.update";
+        } & components["schemas"]["DepartmentUpdateMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "department.update";
         };
         /** @description One offline edit, named by `name`. */
         Mutation_ElectionCancelMutation: {
@@ -4374,6 +5139,8 @@ export interface components {
             deliberation: components["schemas"]["DeliberationData"] & unknown;
             /** @description Daily log entries written as a grid worker, and photos uploaded. */
             grid: components["schemas"]["GridData"] & unknown;
+            /** @description Cases reported by (or for) the resident. */
+            cases: components["schemas"]["CasesData"] & unknown;
         };
         /**
          * ObjectRef
@@ -5957,6 +6724,24 @@ export interface components {
             /** Format: uuid */
             id: string;
         };
+        /**
+         * TimelineStep
+         * @description One step on a case's timeline.
+         */
+        TimelineStep: {
+            /** Format: date-time */
+            at: string;
+            /**
+             * @description `reported`, `accepted`, `refused`, `assigned`, `started`, `resolved`, `confirmed`,
+             *     `reopened`, `merged`, `note`, `reply`, `escalated`.
+             */
+            step: string;
+            /** @description Who took it (the department's name for a reply; empty for the clock's). */
+            by: string;
+            text?: string;
+            /** @description The case's state after it. */
+            state: components["schemas"]["CaseState"] & unknown;
+        };
         /** @enum {string} */
         TokenType: "Bearer";
         /**
@@ -6261,6 +7046,7 @@ export interface components {
     pathItems: never;
 }
 export type AnswerWire = components['schemas']['AnswerWire'];
+export type AssigneeKind = components['schemas']['AssigneeKind'];
 export type AttachmentView = components['schemas']['AttachmentView'];
 export type AttendanceChange = components['schemas']['AttendanceChange'];
 export type AttendanceData = components['schemas']['AttendanceData'];
@@ -6282,6 +7068,35 @@ export type CandidateRef = components['schemas']['CandidateRef'];
 export type CandidateRespondArgs = components['schemas']['CandidateRespondArgs'];
 export type CandidateRespondMutation = components['schemas']['CandidateRespondMutation'];
 export type CandidateSecondMutation = components['schemas']['CandidateSecondMutation'];
+export type CaseAcceptArgs = components['schemas']['CaseAcceptArgs'];
+export type CaseAcceptMutation = components['schemas']['CaseAcceptMutation'];
+export type CaseAssignArgs = components['schemas']['CaseAssignArgs'];
+export type CaseAssignMutation = components['schemas']['CaseAssignMutation'];
+export type CaseCategory = components['schemas']['CaseCategory'];
+export type CaseChange = components['schemas']['CaseChange'];
+export type CaseConfirmArgs = components['schemas']['CaseConfirmArgs'];
+export type CaseConfirmMutation = components['schemas']['CaseConfirmMutation'];
+export type CaseData = components['schemas']['CaseData'];
+export type CaseMergeArgs = components['schemas']['CaseMergeArgs'];
+export type CaseMergeMutation = components['schemas']['CaseMergeMutation'];
+export type CaseNoteArgs = components['schemas']['CaseNoteArgs'];
+export type CaseNoteMutation = components['schemas']['CaseNoteMutation'];
+export type CaseRef = components['schemas']['CaseRef'];
+export type CaseRefuseMutation = components['schemas']['CaseRefuseMutation'];
+export type CaseReopenMutation = components['schemas']['CaseReopenMutation'];
+export type CaseReplyMutation = components['schemas']['CaseReplyMutation'];
+export type CaseReportArgs = components['schemas']['CaseReportArgs'];
+export type CaseReportMutation = components['schemas']['CaseReportMutation'];
+export type CaseResolveMutation = components['schemas']['CaseResolveMutation'];
+export type CaseSource = components['schemas']['CaseSource'];
+export type CaseStartMutation = components['schemas']['CaseStartMutation'];
+export type CaseState = components['schemas']['CaseState'];
+export type CaseTextArgs = components['schemas']['CaseTextArgs'];
+export type CaseTier = components['schemas']['CaseTier'];
+export type CaseView = components['schemas']['CaseView'];
+export type CasesConfigureArgs = components['schemas']['CasesConfigureArgs'];
+export type CasesConfigureMutation = components['schemas']['CasesConfigureMutation'];
+export type CasesData = components['schemas']['CasesData'];
 export type CategoryWire = components['schemas']['CategoryWire'];
 export type CellAssignArgs = components['schemas']['CellAssignArgs'];
 export type CellAssignMutation = components['schemas']['CellAssignMutation'];
@@ -6293,9 +7108,11 @@ export type Change = components['schemas']['Change'];
 export type ChangeOp = components['schemas']['ChangeOp'];
 export type ChangeAttendanceChange = components['schemas']['Change_AttendanceChange'];
 export type ChangeCandidateChange = components['schemas']['Change_CandidateChange'];
+export type ChangeCaseChange = components['schemas']['Change_CaseChange'];
 export type ChangeCellChange = components['schemas']['Change_CellChange'];
 export type ChangeCommentChange = components['schemas']['Change_CommentChange'];
 export type ChangeDecisionChange = components['schemas']['Change_DecisionChange'];
+export type ChangeDepartmentChange = components['schemas']['Change_DepartmentChange'];
 export type ChangeElectionChange = components['schemas']['Change_ElectionChange'];
 export type ChangeElectorChange = components['schemas']['Change_ElectorChange'];
 export type ChangeEntrustmentChange = components['schemas']['Change_EntrustmentChange'];
@@ -6341,6 +7158,11 @@ export type DeleteAccountRequest = components['schemas']['DeleteAccountRequest']
 export type DeliberationConfigureArgs = components['schemas']['DeliberationConfigureArgs'];
 export type DeliberationConfigureMutation = components['schemas']['DeliberationConfigureMutation'];
 export type DeliberationData = components['schemas']['DeliberationData'];
+export type DepartmentArgs = components['schemas']['DepartmentArgs'];
+export type DepartmentChange = components['schemas']['DepartmentChange'];
+export type DepartmentCreateMutation = components['schemas']['DepartmentCreateMutation'];
+export type DepartmentData = components['schemas']['DepartmentData'];
+export type DepartmentUpdateMutation = components['schemas']['DepartmentUpdateMutation'];
 export type DeviceRecord = components['schemas']['DeviceRecord'];
 export type DocumentKindWire = components['schemas']['DocumentKindWire'];
 export type ElectionCancelMutation = components['schemas']['ElectionCancelMutation'];
@@ -6451,6 +7273,18 @@ export type MutationBallotCastMutation = components['schemas']['Mutation_BallotC
 export type MutationCandidateNominateMutation = components['schemas']['Mutation_CandidateNominateMutation'];
 export type MutationCandidateRespondMutation = components['schemas']['Mutation_CandidateRespondMutation'];
 export type MutationCandidateSecondMutation = components['schemas']['Mutation_CandidateSecondMutation'];
+export type MutationCaseAcceptMutation = components['schemas']['Mutation_CaseAcceptMutation'];
+export type MutationCaseAssignMutation = components['schemas']['Mutation_CaseAssignMutation'];
+export type MutationCaseConfirmMutation = components['schemas']['Mutation_CaseConfirmMutation'];
+export type MutationCaseMergeMutation = components['schemas']['Mutation_CaseMergeMutation'];
+export type MutationCaseNoteMutation = components['schemas']['Mutation_CaseNoteMutation'];
+export type MutationCaseRefuseMutation = components['schemas']['Mutation_CaseRefuseMutation'];
+export type MutationCaseReopenMutation = components['schemas']['Mutation_CaseReopenMutation'];
+export type MutationCaseReplyMutation = components['schemas']['Mutation_CaseReplyMutation'];
+export type MutationCaseReportMutation = components['schemas']['Mutation_CaseReportMutation'];
+export type MutationCaseResolveMutation = components['schemas']['Mutation_CaseResolveMutation'];
+export type MutationCaseStartMutation = components['schemas']['Mutation_CaseStartMutation'];
+export type MutationCasesConfigureMutation = components['schemas']['Mutation_CasesConfigureMutation'];
 export type MutationCellAssignMutation = components['schemas']['Mutation_CellAssignMutation'];
 export type MutationCellCreateMutation = components['schemas']['Mutation_CellCreateMutation'];
 export type MutationCommentHideMutation = components['schemas']['Mutation_CommentHideMutation'];
@@ -6458,6 +7292,8 @@ export type MutationCommentPostMutation = components['schemas']['Mutation_Commen
 export type MutationDecisionRateMutation = components['schemas']['Mutation_DecisionRateMutation'];
 export type MutationDecisionReportMutation = components['schemas']['Mutation_DecisionReportMutation'];
 export type MutationDeliberationConfigureMutation = components['schemas']['Mutation_DeliberationConfigureMutation'];
+export type MutationDepartmentCreateMutation = components['schemas']['Mutation_DepartmentCreateMutation'];
+export type MutationDepartmentUpdateMutation = components['schemas']['Mutation_DepartmentUpdateMutation'];
 export type MutationElectionCancelMutation = components['schemas']['Mutation_ElectionCancelMutation'];
 export type MutationElectionCountMutation = components['schemas']['Mutation_ElectionCountMutation'];
 export type MutationElectionCreateMutation = components['schemas']['Mutation_ElectionCreateMutation'];
@@ -6611,6 +7447,7 @@ export type TaskUpdateView = components['schemas']['TaskUpdateView'];
 export type TaskView = components['schemas']['TaskView'];
 export type TerritoryData = components['schemas']['TerritoryData'];
 export type TerritoryRef = components['schemas']['TerritoryRef'];
+export type TimelineStep = components['schemas']['TimelineStep'];
 export type TokenType = components['schemas']['TokenType'];
 export type TopicChange = components['schemas']['TopicChange'];
 export type TopicData = components['schemas']['TopicData'];
@@ -9415,6 +10252,154 @@ export interface operations {
             401: {
                 headers: {
                     "WWW-AUTHENTICATE": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field failed validation; `field` names it. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed. The body carries a request id, never the cause. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable; retry later. */
+            503: {
+                headers: {
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listCases: {
+        parameters: {
+            query?: {
+                /** @description Only cases in this state. */
+                state?: components["schemas"]["CaseState"];
+                /** @description Only overdue cases. */
+                overdue?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["CaseView"][];
+                };
+            };
+            /** @description The request could not be read: malformed JSON, wrong types or bad parameters. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials. */
+            401: {
+                headers: {
+                    "WWW-AUTHENTICATE": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field failed validation; `field` names it. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed. The body carries a request id, never the cause. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable; retry later. */
+            503: {
+                headers: {
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getCase: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["CaseView"];
+                };
+            };
+            /** @description The request could not be read: malformed JSON, wrong types or bad parameters. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials. */
+            401: {
+                headers: {
+                    "WWW-AUTHENTICATE": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or none the caller may see. */
+            404: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
