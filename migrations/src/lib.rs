@@ -42,6 +42,7 @@ mod m20261204_000003_create_decision;
 mod m20261205_000001_create_attachment;
 mod m20261205_000002_create_log_entry;
 mod m20261205_000003_create_case;
+mod m20261205_000004_create_mediation;
 
 pub struct Migrator;
 
@@ -80,6 +81,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000001_create_attachment::Migration),
             Box::new(m20261205_000002_create_log_entry::Migration),
             Box::new(m20261205_000003_create_case::Migration),
+            Box::new(m20261205_000004_create_mediation::Migration),
         ]
     }
 }

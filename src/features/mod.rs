@@ -37,6 +37,7 @@ pub mod cases;
 pub mod deliberation;
 pub mod elections;
 pub mod grid;
+pub mod mediation;
 pub mod schedule;
 pub mod territory;
 
@@ -54,6 +55,7 @@ use cases::wire as casew;
 use deliberation::wire as delib;
 use elections::wire as elec;
 use grid::wire as gridw;
+use mediation::wire as medw;
 use schedule::wire as sched;
 use territory::wire as terr;
 
@@ -136,6 +138,12 @@ crate::sync_app! {
         "case.merge" => CaseMerge(casew::CaseMergeMutation),
         "case.note" => CaseNote(casew::CaseNoteMutation),
         "case.reply" => CaseReply(casew::CaseReplyMutation),
+        "mediation.open" => MediationOpen(medw::MediationOpenMutation),
+        "mediation.session" => MediationSession(medw::MediationSessionMutation),
+        "mediation.agree" => MediationAgree(medw::MediationAgreeMutation),
+        "mediation.confirm" => MediationConfirm(medw::MediationConfirmMutation),
+        "mediation.follow_up" => MediationFollowUp(medw::MediationFollowUpMutation),
+        "mediation.close" => MediationClose(medw::MediationCloseMutation),
     }
     /// One object's new state, named by `entity`. Apply in order: `put` replaces the object,
     /// `delete` removes it (deleting an unknown id is a no-op).
@@ -169,6 +177,7 @@ crate::sync_app! {
         "log_entry" => LogEntry(gridw::LogEntryChange),
         "department" => Department(casew::DepartmentChange),
         "case" => Case(casew::CaseChange),
+        "mediation" => Mediation(medw::MediationChange),
     }
     /// Why a mutation was rejected, or a note on one that was applied.
     pub enum MutationCode {
@@ -274,6 +283,16 @@ crate::sync_app! {
         CaseClosed = "case_closed",
         /// The case's state does not allow this step now (the message names the state).
         CaseState = "case_state",
+        /// Only a dispute case is mediated.
+        NotADispute = "not_a_dispute",
+        /// A mediator named does not hold the mediator position today.
+        NotAMediator = "not_a_mediator",
+        /// There is no agreement to confirm yet.
+        NoAgreement = "no_agreement",
+        /// Not every party confirmed the agreement (the message names who has not).
+        NotConfirmed = "not_confirmed",
+        /// The mediation is closed: only follow-ups are recorded.
+        MediationClosed = "mediation_closed",
     }
 }
 
@@ -295,6 +314,7 @@ impl SyncApp for App {
         tables.extend(deliberation::tables());
         tables.extend(grid::tables());
         tables.extend(cases::tables());
+        tables.extend(mediation::tables());
         tables
     }
 

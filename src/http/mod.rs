@@ -36,7 +36,7 @@ use crate::domain::hlc::ServerClock;
 use crate::domain::permissions::Grant;
 use crate::domain::throttle::LoginThrottle;
 use crate::features::{
-    App, attachments, cases, deliberation, elections, grid, schedule, territory,
+    App, attachments, cases, deliberation, elections, grid, mediation, schedule, territory,
 };
 use crate::sync::cursor::CursorKey;
 use crate::sync::pokes::Poker;
@@ -148,6 +148,7 @@ pub type Apis = (
     deliberation::http::DeliberationApi,
     grid::http::GridApi,
     cases::http::CasesApi,
+    mediation::http::MediationApi,
     attachments::http::AttachmentsApi,
 );
 
@@ -166,6 +167,7 @@ pub fn api_service() -> OpenApiService<Apis, ()> {
             deliberation::http::DeliberationApi,
             grid::http::GridApi,
             cases::http::CasesApi,
+            mediation::http::MediationApi,
             attachments::http::AttachmentsApi,
         ),
         "linli",

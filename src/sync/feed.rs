@@ -9,7 +9,8 @@
 //! - its **audience**: [`Audience::Public`] rows go to every resident of the community;
 //!   [`Audience::Personal`] rows to their owner, to holders of a seeing role over the object
 //!   they belong to ([`SyncScope::over`]), and to admins (PowerSync's bucket parameters,
-//!   as two columns);
+//!   as two columns); [`Audience::Private`] rows to their owner alone, admins included
+//!   (a confidential matter copied to each person entitled to it);
 //! - how its rows are **encoded** as changes: one by one, or as a batch that may look up
 //!   what it needs for all of them at once (names, waitlist positions), so a page costs one
 //!   query per table and not one per row.
@@ -48,6 +49,10 @@ pub enum Audience {
         owner: &'static str,
         over: &'static [&'static str],
     },
+    /// The resident named in column `owner`, and nobody else: not even admins. For what the
+    /// law keeps between named people (a mediation's parties, mediators and the president),
+    /// written as one copy per person entitled to it.
+    Private { owner: &'static str },
 }
 
 /// A row read from a table, before it is encoded for a viewer.
@@ -55,6 +60,8 @@ pub struct FeedRow {
     pub position: Position,
     /// Whose it is and over which objects, for personal rows.
     pub owner: Option<(Uuid, Vec<Uuid>)>,
+    /// Its owner's alone (see [`Audience::Private`]).
+    pub private: bool,
     row: Box<dyn Any + Send + Sync>,
 }
 
@@ -185,7 +192,7 @@ where
     ) -> Self {
         let table = E::default().table_name().to_owned();
         assert!(
-            matches!(audience, Audience::Personal { .. }) || matches!(encode, Encode::Each(_)),
+            !matches!(audience, Audience::Public) || matches!(encode, Encode::Each(_)),
             "public table {name} must encode each row alone: the public feed is shared by every viewer"
         );
         let personal = match audience {
@@ -195,6 +202,7 @@ where
                 column(&table, owner),
                 over.iter().map(|c| column(&table, c)).collect(),
             )),
+            Audience::Private { owner } => Some((column(&table, owner), Vec::new())),
         };
         Self {
             name,
@@ -258,6 +266,7 @@ where
                 id,
             },
             owner,
+            private: matches!(self.audience, Audience::Private { .. }),
             row: Box::new(model),
         }
     }
@@ -319,7 +328,9 @@ where
         Box::pin(async move {
             let reads = match &self.cols.personal {
                 None => vec![Condition::all()],
-                Some(_) if scope.admin => vec![Condition::all()],
+                Some(_) if scope.admin && !matches!(self.audience, Audience::Private { .. }) => {
+                    vec![Condition::all()]
+                }
                 Some((owner, over)) => {
                     let mut reads = vec![Condition::all().add(owner.eq(scan.viewer))];
                     if !scope.over.is_empty() {
@@ -511,9 +522,13 @@ impl<A: SyncApp> Tables<A> {
         let mut batches: Vec<(u8, Vec<usize>, Vec<FeedRow>)> = Vec::new();
         for row in rows {
             let slot = out.len();
-            if let (Some(now), Some((owner, over))) = (only_if_visible, &row.owner)
-                && !now.sees_personal(viewer.actor.resident_id, *owner, over)
-            {
+            let me = viewer.actor.resident_id;
+            let gone = match (only_if_visible, &row.owner) {
+                (_, Some((owner, _))) if row.private => *owner != me,
+                (Some(now), Some((owner, over))) => !now.sees_personal(me, *owner, over),
+                _ => false,
+            };
+            if gone {
                 let table = self.table_of(&row);
                 out.push(Some(table.gone(row.position.id)));
                 continue;

@@ -447,7 +447,7 @@ async fn bad_entries_and_bad_uploads_get_a_clear_code_and_lose_nothing() {
     let body = upload(app, w, garbled_id, &good, 100_000).await;
     assert_eq!(body["photo"]["state"], "ready");
 
-    let resp = put_chunk(app, w, big_id, &vec![0; 100], Some((0, 100))).await;
+    let resp = put_chunk(app, w, big_id, &[0; 100], Some((0, 100))).await;
     assert_problem(resp, 413, "attachment_too_large").await;
 
     // Bytes for a photo nobody declared; a range that is not one; a size other than declared.

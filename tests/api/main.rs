@@ -17,6 +17,7 @@ mod errors;
 mod faults;
 mod grid;
 mod helpers;
+mod mediation;
 mod observability;
 mod openapi;
 mod outages;

@@ -1215,9 +1215,30 @@ async fn compaction_purges_old_tombstones_of_every_registered_table() {
     );
     let out = admin.push().await;
     assert_eq!(out["results"][0]["status"], "applied", "{out}");
+    let dispute = Uuid::now_v7();
     volunteer.mutate("case.report", json!({"id": Uuid::now_v7(), "category": "repair", "unit_id": building, "description": "暖氣不熱"}));
+    volunteer.mutate("case.report", json!({"id": dispute, "category": "dispute", "unit_id": building, "description": "噪音糾紛"}));
     let out = volunteer.push().await;
-    assert_eq!(out["results"][0]["status"], "applied", "{out}");
+    assert!(
+        out["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["status"] == "applied"),
+        "{out}"
+    );
+    // Mediation's: the volunteer, a mediator, mediates their own dispute with a neighbour.
+    admin.mutate("position.assign", json!({"id": Uuid::now_v7(), "kind": "mediator", "unit_id": null, "resident_id": who, "starts_on": "2026-01-01"}));
+    admin.mutate("mediation.open", json!({"case_id": dispute, "parties": [{"resident_id": who}, {"name": "鄰居"}], "mediators": [who]}));
+    let out = admin.push().await;
+    assert!(
+        out["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["status"] == "applied"),
+        "{out}"
+    );
 
     let db = &s.app.db;
     let backend = db.get_database_backend();

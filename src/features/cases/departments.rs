@@ -31,7 +31,7 @@ pub(crate) async fn resident_name(
         .map(|r| r.display_name))
 }
 
-fn runs(ctx: &Ctx<'_>) -> std::result::Result<(), Outcome> {
+fn runs(ctx: &Ctx<'_>) -> crate::features::Decision<()> {
     authorize(
         ctx.actor,
         Action::ManageTerritory,
@@ -39,7 +39,6 @@ fn runs(ctx: &Ctx<'_>) -> std::result::Result<(), Outcome> {
             id: ctx.actor.community_id,
         },
     )
-    .map_err(|b| *b)
 }
 
 /// `department.create`.
@@ -52,7 +51,7 @@ pub async fn create(
         return Ok(created_already(d.community_id, ctx.actor, change(&d)));
     }
     if let Err(o) = runs(ctx) {
-        return Ok(o);
+        return Ok(*o);
     }
     let Some(liaison_name) = resident_name(conn, ctx.actor.community_id, a.liaison_id).await?
     else {
@@ -97,7 +96,7 @@ pub async fn update(
         ));
     };
     if let Err(o) = runs(ctx) {
-        return Ok(o);
+        return Ok(*o);
     }
     let Some(liaison_name) = resident_name(conn, ctx.actor.community_id, a.liaison_id).await?
     else {
@@ -159,7 +158,7 @@ pub async fn configure(
     a: &CasesConfigureArgs,
 ) -> Result<Outcome> {
     if let Err(o) = runs(ctx) {
-        return Ok(o);
+        return Ok(*o);
     }
     let tiers = Tiers {
         red: a.red_hours,

@@ -117,7 +117,7 @@ pub async fn who(conn: &impl ConnectionTrait, actor: &Actor, c: &case_file::Mode
 
 /// Saves the case with `step` on its timeline at a new version, and carries the step to
 /// the cases merged into it.
-async fn save(
+pub(crate) async fn save(
     conn: &impl ConnectionTrait,
     ctx: &Ctx<'_>,
     mut c: case_file::Model,

@@ -11,9 +11,12 @@ use uuid::Uuid;
 
 use super::entity::case_file;
 use super::rules::{self, State};
+use super::stats::{self, Figures, Period};
 use super::wire::CaseData;
 use super::{handling, sees, sees_over};
 use crate::auth::bearer::BearerAuth;
+use crate::domain::FieldError;
+use crate::domain::permissions::{Action, Target, decide};
 use crate::features::Change;
 use crate::http::AppState;
 use crate::web::error::answers::*;
@@ -27,6 +30,18 @@ pub enum CaseTags {
 }
 
 pub struct CasesApi;
+
+/// An XLSX workbook.
+#[derive(poem_openapi::ApiResponse)]
+pub enum Workbook {
+    /// The figures, a sheet per breakdown.
+    #[oai(status = 200)]
+    Ok(
+        poem_openapi::payload::Binary<Vec<u8>>,
+        #[oai(header = "Content-Type")] String,
+        #[oai(header = "Content-Disposition")] String,
+    ),
+}
 
 /// A case, flagged when overdue.
 #[derive(Debug, Object)]
@@ -124,4 +139,82 @@ impl CasesApi {
             .map(Json)
             .ok_or(ApiError::NotFound("case").into())
     }
+
+    /// The committee's figures
+    ///
+    /// For a year (`year`, default this one) or one month of it (`month`), Beijing time:
+    /// affairs handled (cases resolved) by category and compound, the median time to
+    /// resolve, the share resolved late and those open past due, satisfaction, disputes
+    /// mediated by outcome (their outcome alone), and each grid worker's log entries and home
+    /// visits (admins and the president).
+    #[oai(
+        path = "/casework/figures",
+        method = "get",
+        operation_id = "getCaseworkFigures"
+    )]
+    async fn figures(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        year: Query<Option<i32>>,
+        month: Query<Option<u32>>,
+    ) -> ApiResult<Json<Figures>, { SIGNED_IN | PARAMS | FORBIDDEN }> {
+        Ok(Json(figures_for(&state, &auth, year.0, month.0).await?))
+    }
+
+    /// The committee's figures as a workbook
+    ///
+    /// The same figures as `getCaseworkFigures`, as an XLSX workbook with a summary sheet
+    /// and one per breakdown (admins and the president).
+    #[oai(
+        path = "/casework/figures.xlsx",
+        method = "get",
+        operation_id = "getCaseworkWorkbook"
+    )]
+    async fn workbook(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        year: Query<Option<i32>>,
+        month: Query<Option<u32>>,
+    ) -> ApiResult<Workbook, { SIGNED_IN | PARAMS | FORBIDDEN }> {
+        let f = figures_for(&state, &auth, year.0, month.0).await?;
+        let bytes = stats::workbook(&f).map_err(|e| ApiError::Internal(e.into()))?;
+        Ok(Workbook::Ok(
+            poem_openapi::payload::Binary(bytes),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".into(),
+            format!("attachment; filename=\"casework-{}.xlsx\"", f.period),
+        ))
+    }
+}
+
+async fn figures_for(
+    state: &AppState,
+    auth: &BearerAuth,
+    year: Option<i32>,
+    month: Option<u32>,
+) -> Result<Figures, ApiError> {
+    let actor = state.actor(&auth.0).await?;
+    crate::web::authorize(
+        decide(
+            &actor,
+            Action::HandleCases,
+            Target::Community {
+                id: actor.community_id,
+            },
+        ),
+        "figures",
+    )?;
+    let now = state.sync.clock.wall();
+    let year = year.unwrap_or_else(|| stats::this_year(now));
+    let period = Period::of(year, month)
+        .ok_or_else(|| ApiError::Validation(FieldError::new("month", "must be 1 to 12")))?;
+    Ok(stats::gather(
+        &state.db,
+        actor.community_id,
+        stats::label(year, month),
+        period,
+        now,
+    )
+    .await?)
 }

@@ -32,6 +32,7 @@ pub mod export;
 pub mod handling;
 pub mod http;
 pub mod rules;
+pub mod stats;
 pub mod wire;
 
 use sea_orm::{DatabaseTransaction, DbErr};

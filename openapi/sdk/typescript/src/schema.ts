@@ -869,6 +869,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/mediations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My mediations
+         * @description Those the caller is a party to, mediates, or oversees as president; newest first.
+         */
+        get: operations["listMediations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mediations/{case_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A mediation
+         * @description By its dispute case's id, for its parties, mediators and the president; to anyone
+         *     else it does not exist.
+         */
+        get: operations["getMediation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/attachments/{id}": {
         parameters: {
             query?: never;
@@ -1722,7 +1763,7 @@ export interface components {
          * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
          *     `delete` removes it (deleting an unknown id is a no-op).
          */
-        Change: components["schemas"]["Change_GroupChange"] | components["schemas"]["Change_MembershipChange"] | components["schemas"]["Change_SeriesChange"] | components["schemas"]["Change_OccurrenceOverrideChange"] | components["schemas"]["Change_SignupChange"] | components["schemas"]["Change_OccurrenceTallyChange"] | components["schemas"]["Change_AttendanceChange"] | components["schemas"]["Change_CellChange"] | components["schemas"]["Change_UnitChange"] | components["schemas"]["Change_HouseholdChange"] | components["schemas"]["Change_ResidencyChange"] | components["schemas"]["Change_PositionChange"] | components["schemas"]["Change_ElectionChange"] | components["schemas"]["Change_CandidateChange"] | components["schemas"]["Change_ElectorChange"] | components["schemas"]["Change_EntrustmentChange"] | components["schemas"]["Change_PaperEntryChange"] | components["schemas"]["Change_TopicChange"] | components["schemas"]["Change_TopicSupportChange"] | components["schemas"]["Change_CommentChange"] | components["schemas"]["Change_MeetingChange"] | components["schemas"]["Change_InvitationChange"] | components["schemas"]["Change_MotionChange"] | components["schemas"]["Change_DecisionChange"] | components["schemas"]["Change_TaskChange"] | components["schemas"]["Change_RatingChange"] | components["schemas"]["Change_LogEntryChange"] | components["schemas"]["Change_DepartmentChange"] | components["schemas"]["Change_CaseChange"];
+        Change: components["schemas"]["Change_GroupChange"] | components["schemas"]["Change_MembershipChange"] | components["schemas"]["Change_SeriesChange"] | components["schemas"]["Change_OccurrenceOverrideChange"] | components["schemas"]["Change_SignupChange"] | components["schemas"]["Change_OccurrenceTallyChange"] | components["schemas"]["Change_AttendanceChange"] | components["schemas"]["Change_CellChange"] | components["schemas"]["Change_UnitChange"] | components["schemas"]["Change_HouseholdChange"] | components["schemas"]["Change_ResidencyChange"] | components["schemas"]["Change_PositionChange"] | components["schemas"]["Change_ElectionChange"] | components["schemas"]["Change_CandidateChange"] | components["schemas"]["Change_ElectorChange"] | components["schemas"]["Change_EntrustmentChange"] | components["schemas"]["Change_PaperEntryChange"] | components["schemas"]["Change_TopicChange"] | components["schemas"]["Change_TopicSupportChange"] | components["schemas"]["Change_CommentChange"] | components["schemas"]["Change_MeetingChange"] | components["schemas"]["Change_InvitationChange"] | components["schemas"]["Change_MotionChange"] | components["schemas"]["Change_DecisionChange"] | components["schemas"]["Change_TaskChange"] | components["schemas"]["Change_RatingChange"] | components["schemas"]["Change_LogEntryChange"] | components["schemas"]["Change_DepartmentChange"] | components["schemas"]["Change_CaseChange"] | components["schemas"]["Change_MediationChange"];
         /** @enum {string} */
         ChangeOp: "put" | "delete";
         /**
@@ -1962,6 +2003,23 @@ export interface components {
              * @enum {string}
              */
             entity: "log_entry";
+        };
+        /**
+         * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
+         *     `delete` removes it (deleting an unknown id is a no-op).
+         */
+        Change_MediationChange: {
+            /**
+             * @example mediation
+             * @enum {string}
+             */
+            entity: "mediation";
+        } & components["schemas"]["MediationChange"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            entity: "mediation";
         };
         /**
          * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
@@ -3522,6 +3580,236 @@ export interface components {
             /** Format: date-time */
             created_at: string;
         };
+        /**
+         * MediationAgreeMutation
+         * @description Write the agreement (調解協議): who, the facts, what is agreed, how and when it is
+         *     carried out (a mediator). Every party confirms it again.
+         */
+        MediationAgreeMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["MediationTextArgs"];
+        };
+        /**
+         * MediationChange
+         * @description The caller's copy of a mediation they are a party to, mediate, or (as president)
+         *     oversee was written (`put`), or is no longer theirs.
+         */
+        MediationChange: {
+            /** Format: uuid */
+            id: string;
+            op: components["schemas"]["ChangeOp"];
+            /** @description The object's current state; absent for deletes. */
+            data?: components["schemas"]["MediationCopyData"] & unknown;
+        };
+        /** MediationCloseArgs */
+        MediationCloseArgs: {
+            /** Format: uuid */
+            case_id: string;
+            /** @description `agreed`, `failed` or `withdrawn`. */
+            outcome: components["schemas"]["MediationOutcome"] & unknown;
+        };
+        /**
+         * MediationCloseMutation
+         * @description Close the mediation (a mediator): agreed (every party confirmed the agreement),
+         *     failed, or withdrawn. The dispute case is resolved with the outcome alone.
+         */
+        MediationCloseMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["MediationCloseArgs"];
+        };
+        /** MediationConfirmArgs */
+        MediationConfirmArgs: {
+            /** Format: uuid */
+            case_id: string;
+            /**
+             * Format: int64
+             * @description The party (its place in the list), when a mediator records a paper signature; a
+             *     party confirming in the app leaves it out.
+             */
+            party?: number | null;
+        };
+        /**
+         * MediationConfirmMutation
+         * @description Confirm the agreement: a party in the app for themselves, or a mediator recording a
+         *     party's signature on paper.
+         */
+        MediationConfirmMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["MediationConfirmArgs"];
+        };
+        /**
+         * MediationCopyData
+         * @description One reader's copy.
+         */
+        MediationCopyData: {
+            /** Format: uuid */
+            id: string;
+            mediation: components["schemas"]["MediationData"];
+        };
+        /**
+         * MediationData
+         * @description A mediation, as each of its readers sees it.
+         */
+        MediationData: {
+            /**
+             * Format: uuid
+             * @description Its dispute case.
+             */
+            case_id: string;
+            /** @description The dispute, as reported. */
+            description: string;
+            parties: components["schemas"]["MediationParty"][];
+            mediators: components["schemas"]["MediationMediator"][];
+            sessions: components["schemas"]["MediationSession"][];
+            agreement?: components["schemas"]["MediationNote"];
+            follow_ups: components["schemas"]["MediationNote"][];
+            outcome: components["schemas"]["MediationOutcome"];
+            /** Format: date-time */
+            opened_at: string;
+        };
+        /**
+         * MediationFollowUpMutation
+         * @description Record a follow-up visit on how the agreement is kept (a mediator).
+         */
+        MediationFollowUpMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["MediationTextArgs"];
+        };
+        /** MediationMediator */
+        MediationMediator: {
+            /** Format: uuid */
+            resident_id: string;
+            name: string;
+        };
+        /** MediationNote */
+        MediationNote: {
+            /** Format: date-time */
+            at: string;
+            by: string;
+            text: string;
+        };
+        /** MediationOpenArgs */
+        MediationOpenArgs: {
+            /** Format: uuid */
+            case_id: string;
+            /** @description 2 to 6 parties. */
+            parties: components["schemas"]["PartyArgs"][];
+            /** @description 1 to 3 mediators. */
+            mediators: string[];
+        };
+        /**
+         * MediationOpenMutation
+         * @description Open the mediation of a dispute case: its parties (residents, or people named who
+         *     are not) and its mediators (holders of the mediator position) (the president, and
+         *     admins). The case goes to the first mediator.
+         */
+        MediationOpenMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["MediationOpenArgs"];
+        };
+        /**
+         * @description How a mediation ended.
+         * @enum {string}
+         */
+        MediationOutcome: "open" | "agreed" | "failed" | "withdrawn";
+        /** MediationParty */
+        MediationParty: {
+            /** Format: uuid */
+            resident_id?: string;
+            name: string;
+            /**
+             * Format: date-time
+             * @description When they confirmed the current agreement.
+             */
+            confirmed_at?: string;
+            /** @description `app`, or `paper` (recorded by a mediator). */
+            confirmed_by?: string;
+        };
+        /** MediationSession */
+        MediationSession: {
+            /** Format: date-time */
+            at: string;
+            place: string;
+            notes: string;
+            by: string;
+        };
+        /** MediationSessionArgs */
+        MediationSessionArgs: {
+            /** Format: uuid */
+            case_id: string;
+            /** Format: date-time */
+            at: string;
+            place: string;
+            notes?: string | null;
+        };
+        /**
+         * MediationSessionMutation
+         * @description Record a mediation session: when, where, notes (a mediator of it).
+         */
+        MediationSessionMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["MediationSessionArgs"];
+        };
+        /** MediationTextArgs */
+        MediationTextArgs: {
+            /** Format: uuid */
+            case_id: string;
+            text: string;
+        };
         /** MeetingAnswerArgs */
         MeetingAnswerArgs: {
             /** Format: uuid */
@@ -4063,12 +4351,12 @@ export interface components {
             args: components["schemas"]["MotionVoteArgs"];
         };
         /** @description One offline edit, named by `name`. */
-        Mutation: components["schemas"]["Mutation_GroupCreateMutation"] | components["schemas"]["Mutation_GroupUpdateMutation"] | components["schemas"]["Mutation_GroupDeleteMutation"] | components["schemas"]["Mutation_GroupJoinMutation"] | components["schemas"]["Mutation_GroupLeaveMutation"] | components["schemas"]["Mutation_MemberSetRoleMutation"] | components["schemas"]["Mutation_SeriesCreateMutation"] | components["schemas"]["Mutation_SeriesUpdateMutation"] | components["schemas"]["Mutation_SeriesDeleteMutation"] | components["schemas"]["Mutation_OccurrenceOverrideMutation"] | components["schemas"]["Mutation_OccurrenceClearOverrideMutation"] | components["schemas"]["Mutation_SignupRequestMutation"] | components["schemas"]["Mutation_SignupCancelMutation"] | components["schemas"]["Mutation_AttendanceMarkMutation"] | components["schemas"]["Mutation_UnitCreateMutation"] | components["schemas"]["Mutation_UnitRenameMutation"] | components["schemas"]["Mutation_UnitDeleteMutation"] | components["schemas"]["Mutation_CellCreateMutation"] | components["schemas"]["Mutation_CellAssignMutation"] | components["schemas"]["Mutation_HouseholdCreateMutation"] | components["schemas"]["Mutation_ResidencyClaimMutation"] | components["schemas"]["Mutation_ResidencyRecordMutation"] | components["schemas"]["Mutation_ResidencyDecideMutation"] | components["schemas"]["Mutation_ResidencyMoveOutMutation"] | components["schemas"]["Mutation_PositionAssignMutation"] | components["schemas"]["Mutation_PositionEndMutation"] | components["schemas"]["Mutation_PositionShowPhoneMutation"] | components["schemas"]["Mutation_ElectionCreateMutation"] | components["schemas"]["Mutation_ElectionCancelMutation"] | components["schemas"]["Mutation_CandidateNominateMutation"] | components["schemas"]["Mutation_CandidateSecondMutation"] | components["schemas"]["Mutation_CandidateRespondMutation"] | components["schemas"]["Mutation_BallotCastMutation"] | components["schemas"]["Mutation_PaperMarkMutation"] | components["schemas"]["Mutation_EntrustmentRecordMutation"] | components["schemas"]["Mutation_PaperEnterMutation"] | components["schemas"]["Mutation_ElectionCountMutation"] | components["schemas"]["Mutation_TopicRaiseMutation"] | components["schemas"]["Mutation_TopicSupportMutation"] | components["schemas"]["Mutation_TopicReferMutation"] | components["schemas"]["Mutation_CommentPostMutation"] | components["schemas"]["Mutation_CommentHideMutation"] | components["schemas"]["Mutation_DeliberationConfigureMutation"] | components["schemas"]["Mutation_MeetingConveneMutation"] | components["schemas"]["Mutation_MeetingInviteMutation"] | components["schemas"]["Mutation_MeetingAnswerMutation"] | components["schemas"]["Mutation_MeetingCheckInMutation"] | components["schemas"]["Mutation_MeetingCloseMutation"] | components["schemas"]["Mutation_MinutesWriteMutation"] | components["schemas"]["Mutation_MinutesApproveMutation"] | components["schemas"]["Mutation_MotionProposeMutation"] | components["schemas"]["Mutation_MotionEditMutation"] | components["schemas"]["Mutation_MotionVoteMutation"] | components["schemas"]["Mutation_MotionHandsMutation"] | components["schemas"]["Mutation_MotionCloseMutation"] | components["schemas"]["Mutation_TaskAssignMutation"] | components["schemas"]["Mutation_TaskReportMutation"] | components["schemas"]["Mutation_DecisionReportMutation"] | components["schemas"]["Mutation_DecisionRateMutation"] | components["schemas"]["Mutation_LogWriteMutation"] | components["schemas"]["Mutation_DepartmentCreateMutation"] | components["schemas"]["Mutation_DepartmentUpdateMutation"] | components["schemas"]["Mutation_CasesConfigureMutation"] | components["schemas"]["Mutation_CaseReportMutation"] | components["schemas"]["Mutation_CaseAcceptMutation"] | components["schemas"]["Mutation_CaseRefuseMutation"] | components["schemas"]["Mutation_CaseAssignMutation"] | components["schemas"]["Mutation_CaseStartMutation"] | components["schemas"]["Mutation_CaseResolveMutation"] | components["schemas"]["Mutation_CaseConfirmMutation"] | components["schemas"]["Mutation_CaseReopenMutation"] | components["schemas"]["Mutation_CaseMergeMutation"] | components["schemas"]["Mutation_CaseNoteMutation"] | components["schemas"]["Mutation_CaseReplyMutation"];
+        Mutation: components["schemas"]["Mutation_GroupCreateMutation"] | components["schemas"]["Mutation_GroupUpdateMutation"] | components["schemas"]["Mutation_GroupDeleteMutation"] | components["schemas"]["Mutation_GroupJoinMutation"] | components["schemas"]["Mutation_GroupLeaveMutation"] | components["schemas"]["Mutation_MemberSetRoleMutation"] | components["schemas"]["Mutation_SeriesCreateMutation"] | components["schemas"]["Mutation_SeriesUpdateMutation"] | components["schemas"]["Mutation_SeriesDeleteMutation"] | components["schemas"]["Mutation_OccurrenceOverrideMutation"] | components["schemas"]["Mutation_OccurrenceClearOverrideMutation"] | components["schemas"]["Mutation_SignupRequestMutation"] | components["schemas"]["Mutation_SignupCancelMutation"] | components["schemas"]["Mutation_AttendanceMarkMutation"] | components["schemas"]["Mutation_UnitCreateMutation"] | components["schemas"]["Mutation_UnitRenameMutation"] | components["schemas"]["Mutation_UnitDeleteMutation"] | components["schemas"]["Mutation_CellCreateMutation"] | components["schemas"]["Mutation_CellAssignMutation"] | components["schemas"]["Mutation_HouseholdCreateMutation"] | components["schemas"]["Mutation_ResidencyClaimMutation"] | components["schemas"]["Mutation_ResidencyRecordMutation"] | components["schemas"]["Mutation_ResidencyDecideMutation"] | components["schemas"]["Mutation_ResidencyMoveOutMutation"] | components["schemas"]["Mutation_PositionAssignMutation"] | components["schemas"]["Mutation_PositionEndMutation"] | components["schemas"]["Mutation_PositionShowPhoneMutation"] | components["schemas"]["Mutation_ElectionCreateMutation"] | components["schemas"]["Mutation_ElectionCancelMutation"] | components["schemas"]["Mutation_CandidateNominateMutation"] | components["schemas"]["Mutation_CandidateSecondMutation"] | components["schemas"]["Mutation_CandidateRespondMutation"] | components["schemas"]["Mutation_BallotCastMutation"] | components["schemas"]["Mutation_PaperMarkMutation"] | components["schemas"]["Mutation_EntrustmentRecordMutation"] | components["schemas"]["Mutation_PaperEnterMutation"] | components["schemas"]["Mutation_ElectionCountMutation"] | components["schemas"]["Mutation_TopicRaiseMutation"] | components["schemas"]["Mutation_TopicSupportMutation"] | components["schemas"]["Mutation_TopicReferMutation"] | components["schemas"]["Mutation_CommentPostMutation"] | components["schemas"]["Mutation_CommentHideMutation"] | components["schemas"]["Mutation_DeliberationConfigureMutation"] | components["schemas"]["Mutation_MeetingConveneMutation"] | components["schemas"]["Mutation_MeetingInviteMutation"] | components["schemas"]["Mutation_MeetingAnswerMutation"] | components["schemas"]["Mutation_MeetingCheckInMutation"] | components["schemas"]["Mutation_MeetingCloseMutation"] | components["schemas"]["Mutation_MinutesWriteMutation"] | components["schemas"]["Mutation_MinutesApproveMutation"] | components["schemas"]["Mutation_MotionProposeMutation"] | components["schemas"]["Mutation_MotionEditMutation"] | components["schemas"]["Mutation_MotionVoteMutation"] | components["schemas"]["Mutation_MotionHandsMutation"] | components["schemas"]["Mutation_MotionCloseMutation"] | components["schemas"]["Mutation_TaskAssignMutation"] | components["schemas"]["Mutation_TaskReportMutation"] | components["schemas"]["Mutation_DecisionReportMutation"] | components["schemas"]["Mutation_DecisionRateMutation"] | components["schemas"]["Mutation_LogWriteMutation"] | components["schemas"]["Mutation_DepartmentCreateMutation"] | components["schemas"]["Mutation_DepartmentUpdateMutation"] | components["schemas"]["Mutation_CasesConfigureMutation"] | components["schemas"]["Mutation_CaseReportMutation"] | components["schemas"]["Mutation_CaseAcceptMutation"] | components["schemas"]["Mutation_CaseRefuseMutation"] | components["schemas"]["Mutation_CaseAssignMutation"] | components["schemas"]["Mutation_CaseStartMutation"] | components["schemas"]["Mutation_CaseResolveMutation"] | components["schemas"]["Mutation_CaseConfirmMutation"] | components["schemas"]["Mutation_CaseReopenMutation"] | components["schemas"]["Mutation_CaseMergeMutation"] | components["schemas"]["Mutation_CaseNoteMutation"] | components["schemas"]["Mutation_CaseReplyMutation"] | components["schemas"]["Mutation_MediationOpenMutation"] | components["schemas"]["Mutation_MediationSessionMutation"] | components["schemas"]["Mutation_MediationAgreeMutation"] | components["schemas"]["Mutation_MediationConfirmMutation"] | components["schemas"]["Mutation_MediationFollowUpMutation"] | components["schemas"]["Mutation_MediationCloseMutation"];
         /**
          * @description Why a mutation was rejected, or a note on one that was applied.
          * @enum {string}
          */
-        MutationCode: "invalid_mutation" | "validation_failed" | "forbidden" | "not_found" | "deleted" | "conflict" | "clock_adjusted" | "already_processed" | "signups_not_open" | "signups_closed" | "waitlist_full" | "past_cutoff" | "occurrence_cancelled" | "name_taken" | "unit_not_empty" | "building_in_another_cell" | "already_in_household" | "not_pending" | "moved_out" | "wrong_unit" | "term_overlaps" | "nominations_closed" | "not_on_roll" | "not_eligible" | "already_nominated" | "voting_not_open" | "voting_closed" | "voting_not_closed" | "already_voted" | "not_standing" | "too_many_choices" | "entrustments_full" | "already_entrusted" | "not_entrusted" | "already_entered" | "entries_differ" | "entries_pending" | "too_many_paper_ballots" | "already_counted" | "no_runoff" | "already_supported" | "outside_unit" | "topic_decided" | "no_quorum" | "not_voting_member" | "not_checked_in" | "not_invited" | "meeting_closed" | "motion_closed" | "voting_started" | "decision_final" | "not_in_force" | "owner_outside_community" | "not_done" | "minutes_changed" | "case_opened" | "case_merged" | "case_closed" | "case_state";
+        MutationCode: "invalid_mutation" | "validation_failed" | "forbidden" | "not_found" | "deleted" | "conflict" | "clock_adjusted" | "already_processed" | "signups_not_open" | "signups_closed" | "waitlist_full" | "past_cutoff" | "occurrence_cancelled" | "name_taken" | "unit_not_empty" | "building_in_another_cell" | "already_in_household" | "not_pending" | "moved_out" | "wrong_unit" | "term_overlaps" | "nominations_closed" | "not_on_roll" | "not_eligible" | "already_nominated" | "voting_not_open" | "voting_closed" | "voting_not_closed" | "already_voted" | "not_standing" | "too_many_choices" | "entrustments_full" | "already_entrusted" | "not_entrusted" | "already_entered" | "entries_differ" | "entries_pending" | "too_many_paper_ballots" | "already_counted" | "no_runoff" | "already_supported" | "outside_unit" | "topic_decided" | "no_quorum" | "not_voting_member" | "not_checked_in" | "not_invited" | "meeting_closed" | "motion_closed" | "voting_started" | "decision_final" | "not_in_force" | "owner_outside_community" | "not_done" | "minutes_changed" | "case_opened" | "case_merged" | "case_closed" | "case_state" | "not_a_dispute" | "not_a_mediator" | "no_agreement" | "not_confirmed" | "mediation_closed";
         /** MutationResult */
         MutationResult: {
             /** Format: int64 */
@@ -4597,6 +4885,90 @@ export interface components {
              * @enum {string}
              */
             name: "log.write";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_MediationAgreeMutation: {
+            /**
+             * @example mediation.agree
+             * @enum {string}
+             */
+            name: "mediation.agree";
+        } & components["schemas"]["MediationAgreeMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "mediation.agree";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_MediationCloseMutation: {
+            /**
+             * @example mediation.close
+             * @enum {string}
+             */
+            name: "mediation.close";
+        } & components["schemas"]["MediationCloseMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "mediation.close";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_MediationConfirmMutation: {
+            /**
+             * @example mediation.confirm
+             * @enum {string}
+             */
+            name: "mediation.confirm";
+        } & components["schemas"]["MediationConfirmMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "mediation.confirm";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_MediationFollowUpMutation: {
+            /**
+             * @example mediation.follow_up
+             * @enum {string}
+             */
+            name: "mediation.follow_up";
+        } & components["schemas"]["MediationFollowUpMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "mediation.follow_up";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_MediationOpenMutation: {
+            /**
+             * @example mediation.open
+             * @enum {string}
+             */
+            name: "mediation.open";
+        } & components["schemas"]["MediationOpenMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "mediation.open";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_MediationSessionMutation: {
+            /**
+             * @example mediation.session
+             * @enum {string}
+             */
+            name: "mediation.session";
+        } & components["schemas"]["MediationSessionMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "mediation.session";
         };
         /** @description One offline edit, named by `name`. */
         Mutation_MeetingAnswerMutation: {
@@ -5420,6 +5792,16 @@ export interface components {
         };
         /** @enum {string} */
         PartWire: "member" | "resident" | "liaison" | "observer";
+        /**
+         * PartyArgs
+         * @description A party to a dispute: a resident, or someone named who is not.
+         */
+        PartyArgs: {
+            /** Format: uuid */
+            resident_id?: string | null;
+            /** @description For a party who is not a resident; 1 to 40 characters. */
+            name?: string | null;
+        };
         /**
          * PhotoArgs
          * @description A photo taken on the phone, named in the mutation that adds it to its owner: the phone
@@ -7120,6 +7502,7 @@ export type ChangeGroupChange = components['schemas']['Change_GroupChange'];
 export type ChangeHouseholdChange = components['schemas']['Change_HouseholdChange'];
 export type ChangeInvitationChange = components['schemas']['Change_InvitationChange'];
 export type ChangeLogEntryChange = components['schemas']['Change_LogEntryChange'];
+export type ChangeMediationChange = components['schemas']['Change_MediationChange'];
 export type ChangeMeetingChange = components['schemas']['Change_MeetingChange'];
 export type ChangeMembershipChange = components['schemas']['Change_MembershipChange'];
 export type ChangeMotionChange = components['schemas']['Change_MotionChange'];
@@ -7225,6 +7608,25 @@ export type LogWriteMutation = components['schemas']['LogWriteMutation'];
 export type LoginRequest = components['schemas']['LoginRequest'];
 export type MarkWire = components['schemas']['MarkWire'];
 export type Me = components['schemas']['Me'];
+export type MediationAgreeMutation = components['schemas']['MediationAgreeMutation'];
+export type MediationChange = components['schemas']['MediationChange'];
+export type MediationCloseArgs = components['schemas']['MediationCloseArgs'];
+export type MediationCloseMutation = components['schemas']['MediationCloseMutation'];
+export type MediationConfirmArgs = components['schemas']['MediationConfirmArgs'];
+export type MediationConfirmMutation = components['schemas']['MediationConfirmMutation'];
+export type MediationCopyData = components['schemas']['MediationCopyData'];
+export type MediationData = components['schemas']['MediationData'];
+export type MediationFollowUpMutation = components['schemas']['MediationFollowUpMutation'];
+export type MediationMediator = components['schemas']['MediationMediator'];
+export type MediationNote = components['schemas']['MediationNote'];
+export type MediationOpenArgs = components['schemas']['MediationOpenArgs'];
+export type MediationOpenMutation = components['schemas']['MediationOpenMutation'];
+export type MediationOutcome = components['schemas']['MediationOutcome'];
+export type MediationParty = components['schemas']['MediationParty'];
+export type MediationSession = components['schemas']['MediationSession'];
+export type MediationSessionArgs = components['schemas']['MediationSessionArgs'];
+export type MediationSessionMutation = components['schemas']['MediationSessionMutation'];
+export type MediationTextArgs = components['schemas']['MediationTextArgs'];
 export type MeetingAnswerArgs = components['schemas']['MeetingAnswerArgs'];
 export type MeetingAnswerMutation = components['schemas']['MeetingAnswerMutation'];
 export type MeetingChange = components['schemas']['MeetingChange'];
@@ -7305,6 +7707,12 @@ export type MutationGroupLeaveMutation = components['schemas']['Mutation_GroupLe
 export type MutationGroupUpdateMutation = components['schemas']['Mutation_GroupUpdateMutation'];
 export type MutationHouseholdCreateMutation = components['schemas']['Mutation_HouseholdCreateMutation'];
 export type MutationLogWriteMutation = components['schemas']['Mutation_LogWriteMutation'];
+export type MutationMediationAgreeMutation = components['schemas']['Mutation_MediationAgreeMutation'];
+export type MutationMediationCloseMutation = components['schemas']['Mutation_MediationCloseMutation'];
+export type MutationMediationConfirmMutation = components['schemas']['Mutation_MediationConfirmMutation'];
+export type MutationMediationFollowUpMutation = components['schemas']['Mutation_MediationFollowUpMutation'];
+export type MutationMediationOpenMutation = components['schemas']['Mutation_MediationOpenMutation'];
+export type MutationMediationSessionMutation = components['schemas']['Mutation_MediationSessionMutation'];
 export type MutationMeetingAnswerMutation = components['schemas']['Mutation_MeetingAnswerMutation'];
 export type MutationMeetingCheckInMutation = components['schemas']['Mutation_MeetingCheckInMutation'];
 export type MutationMeetingCloseMutation = components['schemas']['Mutation_MeetingCloseMutation'];
@@ -7361,6 +7769,7 @@ export type PaperEntryData = components['schemas']['PaperEntryData'];
 export type PaperMarkArgs = components['schemas']['PaperMarkArgs'];
 export type PaperMarkMutation = components['schemas']['PaperMarkMutation'];
 export type PartWire = components['schemas']['PartWire'];
+export type PartyArgs = components['schemas']['PartyArgs'];
 export type PhotoArgs = components['schemas']['PhotoArgs'];
 export type PhotoData = components['schemas']['PhotoData'];
 export type PhotoState = components['schemas']['PhotoState'];
@@ -10376,6 +10785,131 @@ export interface operations {
                 };
                 content: {
                     "application/json; charset=utf-8": components["schemas"]["CaseView"];
+                };
+            };
+            /** @description The request could not be read: malformed JSON, wrong types or bad parameters. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials. */
+            401: {
+                headers: {
+                    "WWW-AUTHENTICATE": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or none the caller may see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field failed validation; `field` names it. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed. The body carries a request id, never the cause. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable; retry later. */
+            503: {
+                headers: {
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listMediations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["MediationData"][];
+                };
+            };
+            /** @description Missing, expired or invalid credentials. */
+            401: {
+                headers: {
+                    "WWW-AUTHENTICATE": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed. The body carries a request id, never the cause. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable; retry later. */
+            503: {
+                headers: {
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getMediation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["MediationData"];
                 };
             };
             /** @description The request could not be read: malformed JSON, wrong types or bad parameters. */
