@@ -217,4 +217,66 @@ async fn a_dispute_is_mediated_to_an_agreement_and_only_its_people_read_it() {
     let last = row["timeline"].as_array().unwrap().last().unwrap();
     assert_eq!(last["text"], "調解成功，雙方達成協議");
     applied(&mut up, "case.confirm", json!({"id": case, "rating": 5})).await;
+
+    // The committee's figures count it, by outcome and category, and say nothing else of it.
+    let year = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .format("%Y")
+        .to_string();
+    let resp = app
+        .get(
+            &format!("/api/v1/casework/figures?year={year}"),
+            Some(&v.president.access_token),
+        )
+        .await;
+    assert_eq!(resp.status(), 200);
+    let f: Value = resp.json().await.unwrap();
+    assert_eq!(f["disputes_mediated"], 1, "{f}");
+    assert_eq!(
+        f["mediations_by_outcome"],
+        json!([{"name": "agreed", "count": 1}])
+    );
+    assert_eq!(f["resolved"], 1, "{f}");
+    assert_eq!(
+        f["resolved_by_category"],
+        json!([{"name": "dispute", "count": 1}])
+    );
+    assert_eq!(
+        (f["ratings"].clone(), f["mean_rating"].clone()),
+        (json!(1), json!(5.0))
+    );
+    assert!(!f.to_string().contains("漏水"), "{f}");
+    let resp = app
+        .get(
+            &format!("/api/v1/casework/figures.xlsx?year={year}"),
+            Some(&admin.access_token),
+        )
+        .await;
+    assert_eq!(resp.status(), 200);
+    let bytes = resp.bytes().await.unwrap();
+    use calamine::Reader;
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let names = book.sheet_names();
+    assert_eq!(names[0], "概況 Summary");
+    let mediations = book.worksheet_range("調解 Mediations").unwrap();
+    assert_eq!(mediations.get_value((1, 0)).unwrap().to_string(), "agreed");
+    for name in names {
+        let range = book.worksheet_range(&name).unwrap();
+        for cell in range.used_cells() {
+            assert!(!cell.2.to_string().contains("漏水"), "{name}: {}", cell.2);
+        }
+    }
+    for who in [&v.building_leader, &v.mediator, &upstairs] {
+        let resp = app
+            .get("/api/v1/casework/figures", Some(&who.access_token))
+            .await;
+        assert_problem(resp, 403, "forbidden").await;
+    }
+    let resp = app
+        .get(
+            "/api/v1/casework/figures?month=13",
+            Some(&v.president.access_token),
+        )
+        .await;
+    assert_problem(resp, 422, "validation_failed").await;
 }
