@@ -43,6 +43,7 @@ mod m20261205_000001_create_attachment;
 mod m20261205_000002_create_log_entry;
 mod m20261205_000003_create_case;
 mod m20261205_000004_create_mediation;
+mod m20261205_000005_create_reception;
 
 pub struct Migrator;
 
@@ -82,6 +83,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000002_create_log_entry::Migration),
             Box::new(m20261205_000003_create_case::Migration),
             Box::new(m20261205_000004_create_mediation::Migration),
+            Box::new(m20261205_000005_create_reception::Migration),
         ]
     }
 }

@@ -38,6 +38,7 @@ pub mod deliberation;
 pub mod elections;
 pub mod grid;
 pub mod mediation;
+pub mod reception;
 pub mod schedule;
 pub mod territory;
 
@@ -56,6 +57,7 @@ use deliberation::wire as delib;
 use elections::wire as elec;
 use grid::wire as gridw;
 use mediation::wire as medw;
+use reception::wire as recw;
 use schedule::wire as sched;
 use territory::wire as terr;
 
@@ -144,6 +146,11 @@ crate::sync_app! {
         "mediation.confirm" => MediationConfirm(medw::MediationConfirmMutation),
         "mediation.follow_up" => MediationFollowUp(medw::MediationFollowUpMutation),
         "mediation.close" => MediationClose(medw::MediationCloseMutation),
+        "reception.create" => ReceptionCreate(recw::ReceptionCreateMutation),
+        "reception.book" => ReceptionBook(recw::ReceptionBookMutation),
+        "reception.cancel" => ReceptionCancel(recw::ReceptionCancelMutation),
+        "reception.walk_in" => ReceptionWalkIn(recw::ReceptionWalkInMutation),
+        "reception.intake" => ReceptionIntake(recw::ReceptionIntakeMutation),
     }
     /// One object's new state, named by `entity`. Apply in order: `put` replaces the object,
     /// `delete` removes it (deleting an unknown id is a no-op).
@@ -178,6 +185,8 @@ crate::sync_app! {
         "department" => Department(casew::DepartmentChange),
         "case" => Case(casew::CaseChange),
         "mediation" => Mediation(medw::MediationChange),
+        "reception_day" => ReceptionDay(recw::ReceptionDayChange),
+        "booking" => Booking(recw::BookingChange),
     }
     /// Why a mutation was rejected, or a note on one that was applied.
     pub enum MutationCode {
@@ -315,6 +324,7 @@ impl SyncApp for App {
         tables.extend(grid::tables());
         tables.extend(cases::tables());
         tables.extend(mediation::tables());
+        tables.extend(reception::tables());
         tables
     }
 

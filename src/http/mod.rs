@@ -36,7 +36,8 @@ use crate::domain::hlc::ServerClock;
 use crate::domain::permissions::Grant;
 use crate::domain::throttle::LoginThrottle;
 use crate::features::{
-    App, attachments, cases, deliberation, elections, grid, mediation, schedule, territory,
+    App, attachments, cases, deliberation, elections, grid, mediation, reception, schedule,
+    territory,
 };
 use crate::sync::cursor::CursorKey;
 use crate::sync::pokes::Poker;
@@ -149,6 +150,7 @@ pub type Apis = (
     grid::http::GridApi,
     cases::http::CasesApi,
     mediation::http::MediationApi,
+    reception::http::ReceptionApi,
     attachments::http::AttachmentsApi,
 );
 
@@ -168,6 +170,7 @@ pub fn api_service() -> OpenApiService<Apis, ()> {
             grid::http::GridApi,
             cases::http::CasesApi,
             mediation::http::MediationApi,
+            reception::http::ReceptionApi,
             attachments::http::AttachmentsApi,
         ),
         "linli",

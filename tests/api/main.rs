@@ -22,6 +22,7 @@ mod observability;
 mod openapi;
 mod outages;
 mod phone;
+mod reception;
 mod registration;
 mod schedule;
 mod signup_model;

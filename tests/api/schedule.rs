@@ -1209,9 +1209,10 @@ async fn compaction_purges_old_tombstones_of_every_registered_table() {
     let out = volunteer.push().await;
     assert_eq!(out["results"][0]["status"], "applied", "{out}");
     // The cases': a department, and a case the volunteer reports.
+    let dept = Uuid::now_v7();
     admin.mutate(
         "department.create",
-        json!({"id": Uuid::now_v7(), "name": "供暖科", "liaison_id": who}),
+        json!({"id": dept, "name": "供暖科", "liaison_id": who}),
     );
     let out = admin.push().await;
     assert_eq!(out["results"][0]["status"], "applied", "{out}");
@@ -1239,6 +1240,18 @@ async fn compaction_purges_old_tombstones_of_every_registered_table() {
             .all(|r| r["status"] == "applied"),
         "{out}"
     );
+    // Reception days': a day with the department, and the volunteer's booking.
+    let day = Uuid::now_v7();
+    let start = s.app.sync.clock.wall() + Duration::days(1);
+    admin.mutate("reception.create", json!({"id": day, "title": "聯合接訪日", "place": "活動中心", "starts_at": start, "ends_at": start + Duration::hours(1), "slot_minutes": 30, "capacity": 2, "department_ids": [dept]}));
+    let out = admin.push().await;
+    assert_eq!(out["results"][0]["status"], "applied", "{out}");
+    volunteer.mutate(
+        "reception.book",
+        json!({"reception_id": day, "department_id": dept, "slot_start": start}),
+    );
+    let out = volunteer.push().await;
+    assert_eq!(out["results"][0]["status"], "applied", "{out}");
 
     let db = &s.app.db;
     let backend = db.get_database_backend();

@@ -700,3 +700,92 @@ pub fn change(c: &case_file::Model) -> Change {
         data,
     })
 }
+
+/// What a reception day's intake knows of the case it opens.
+pub(crate) struct Intake {
+    pub id: Uuid,
+    pub category: Category,
+    pub description: String,
+    /// The resident it is for, or (a walk-in who is not one) the staff who took it.
+    pub reporter: Uuid,
+    pub reporter_name: String,
+    pub reception: Uuid,
+}
+
+/// Opens a case from a reception day's conversation, assigned at once to the department
+/// the resident spoke to; the staff who took it follow it too.
+pub(crate) async fn open_from_reception(
+    conn: &impl ConnectionTrait,
+    ctx: &Ctx<'_>,
+    i: Intake,
+    dept: &department::Model,
+) -> Result<case_file::Model> {
+    let community = ctx.actor.community_id;
+    let tiers = tiers_of(conn, community).await?;
+    let version = bump_version(conn, community).await?;
+    let by = name_of(conn, ctx.actor).await?;
+    let step = |step: &str, state, text: Option<String>| TimelineStep {
+        at: ctx.now,
+        step: step.into(),
+        by: by.clone(),
+        text,
+        state,
+    };
+    let timeline = vec![
+        step("reported", State::Reported, None),
+        step("assigned", State::Assigned, Some(dept.name.clone())),
+    ];
+    let dispute = i.category == Category::Dispute;
+    let row = case_file::Model {
+        id: i.id,
+        community_id: community,
+        source: Source::Reception.as_str().to_owned(),
+        category: i.category.as_str().to_owned(),
+        tier: Tier::Yellow.as_str().to_owned(),
+        description: i.description,
+        building_id: None,
+        area_id: None,
+        compound_id: None,
+        cell_id: None,
+        place: String::new(),
+        reporter_id: i.reporter,
+        reporter_name: i.reporter_name,
+        intake_by: Some(ctx.actor.resident_id),
+        intake_name: by.clone(),
+        log_entry_id: None,
+        reception_id: Some(i.reception),
+        state: State::Assigned.as_str().to_owned(),
+        refusal: None,
+        assignee_kind: Some(AssigneeKind::Department.as_str().to_owned()),
+        assignee_id: Some(dept.id),
+        assignee_name: dept.name.clone(),
+        due_at: rules::due(ctx.now, Tier::Yellow, tiers),
+        escalated_at: None,
+        resolved_at: None,
+        confirmed_at: None,
+        rating: None,
+        reopen_count: 0,
+        merged_into: None,
+        survivor_state: None,
+        timeline: serde_json::to_string(&timeline).unwrap_or_else(|_| "[]".into()),
+        photos: "[]".into(),
+        cell_key: None,
+        building_key: None,
+        area_key: None,
+        compound_key: None,
+        office_key: Some(if dispute {
+            rules::chair(community)
+        } else {
+            rules::office(community)
+        }),
+        assignee_key: Some(rules::person(dept.liaison_id)),
+        intake_key: Some(rules::person(ctx.actor.resident_id)),
+        version,
+        created_at: ctx.now,
+        deleted_at: None,
+    };
+    case_file::Entity::insert(row.clone().into_active_model())
+        .exec_without_returning(conn)
+        .await?;
+    Ok(row)
+}
