@@ -4,11 +4,14 @@
 //! a waitlist or two; then the ground ([`territory`]): areas, buildings, grid cells, 5,000
 //! households and 20,000 residents on the roll, every position filled, claims confirmed and
 //! waiting; and [`elections`]: one building's representative elected (on phones and on
-//! paper), and the next building's leader election open for nominations. Everything after the accounts goes through the sync engine's push, as phones
-//! would.
+//! paper), and the next building's leader election open for nominations; [`deliberation`]'s
+//! parking plan; and [`grid`]: a grid worker's log, cases of each tier, a mediated dispute
+//! and a reception day in 利民小區. Everything after the accounts goes through the sync
+//! engine's push, as phones would.
 
 pub mod deliberation;
 pub mod elections;
+pub mod grid;
 pub mod territory;
 
 use std::sync::Arc;
@@ -34,7 +37,7 @@ use crate::sync::wire::PushedMutation;
 
 /// Every demo account's password (printed when the demo is made).
 pub const DEMO_PASSWORD: &str = "linli-demo-2026";
-const COMPOUNDS: [&str; 4] = ["東苑", "西苑", "南苑", "北苑"];
+const COMPOUNDS: [&str; 4] = ["利民小區", "西苑", "南苑", "北苑"];
 const SURNAMES: [&str; 20] = [
     "王", "李", "張", "劉", "陳", "楊", "趙", "黃", "周", "吳", "徐", "孫", "胡", "朱", "高", "林",
     "何", "郭", "馬", "羅",
@@ -322,6 +325,8 @@ pub async fn run(
         println!("[elections] {polls}");
         let table = deliberation::build(&state, &village, admin, &hash).await?;
         println!("[deliberation] {table}");
+        let grid = grid::build(&state, &village, admin, &hash).await?;
+        println!("[grid] {grid}");
     }
     println!(
         "[4/4] done: {} residents, {} groups, {waitlists} sessions with a waitlist",

@@ -469,6 +469,51 @@ async fn demo_fills_an_empty_database_with_sun_village() {
     assert_eq!(thread["topic"]["state"], "decided", "{thread}");
     assert_eq!(thread["topic"]["supports"], 2);
     assert!(printed.contains("[deliberation] "), "{printed}");
+    // The grid's chapter: 劉華's week in 利民小區, the cases, the mediated dispute.
+    assert!(printed.contains("[grid] "), "{printed}");
+    let liu = crate::helpers::session(
+        app.login("13710000100", linli::demo::DEMO_PASSWORD).await,
+        "13710000100",
+    )
+    .await;
+    let log: Value = app
+        .get("/api/v1/grid/log", Some(&liu.access_token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        log["entry_count"].as_u64().unwrap() >= 1 && log["home_visits"].as_u64().unwrap() <= 2,
+        "{log}"
+    );
+    let cases: Value = app
+        .get("/api/v1/cases", Some(&session.access_token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let tiers: std::collections::BTreeSet<&str> = cases
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["case"]["tier"].as_str().unwrap())
+        .collect();
+    assert_eq!(tiers.len(), 3, "a case of each tier: {cases}");
+    assert!(
+        cases
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["case"]["source"] == "grid_log"),
+        "{cases}"
+    );
+    let figures: Value = app
+        .get("/api/v1/casework/figures", Some(&session.access_token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(figures["disputes_mediated"], 1, "{figures}");
     // The Saturday lecture has more requests than seats: a waitlist.
     let mut phone = crate::phone::Phone::new(&app, &session);
     phone.pull().await;

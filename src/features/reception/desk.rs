@@ -142,7 +142,7 @@ async fn live_day(
 }
 
 async fn liaison_of(conn: &impl ConnectionTrait, dept: Uuid) -> Result<Option<department::Model>> {
-    Ok(department::Entity::find_by_id(dept).one(conn).await?)
+    department::Entity::find_by_id(dept).one(conn).await
 }
 
 /// The bookings of a slot with a department, in queue order.

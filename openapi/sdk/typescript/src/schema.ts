@@ -869,6 +869,51 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/casework/figures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The committee's figures
+         * @description For a year (`year`, default this one) or one month of it (`month`), Beijing time:
+         *     affairs handled (cases resolved) by category and compound, the median time to
+         *     resolve, the share resolved late and those open past due, satisfaction, disputes
+         *     mediated by outcome (their outcome alone), and each grid worker's log entries and home
+         *     visits (admins and the president).
+         */
+        get: operations["getCaseworkFigures"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/casework/figures.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The committee's figures as a workbook
+         * @description The same figures as `getCaseworkFigures`, as an XLSX workbook with a summary sheet
+         *     and one per breakdown (admins and the president).
+         */
+        get: operations["getCaseworkWorkbook"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/mediations": {
         parameters: {
             query?: never;
@@ -902,6 +947,27 @@ export interface paths {
          *     else it does not exist.
          */
         get: operations["getMediation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/receptions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A reception day
+         * @description The day (public), with the bookings and walk-ins the caller sees: their own, or, for
+         *     the staff, the queues of the departments they stand at (the same keys as the feed).
+         */
+        get: operations["getReception"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1057,6 +1123,15 @@ export interface components {
         /** @enum {string} */
         AttendanceStatus: "present" | "absent" | "excused";
         /**
+         * Attending
+         * @description A department at a reception day.
+         */
+        Attending: {
+            /** Format: uuid */
+            department_id: string;
+            name: string;
+        };
+        /**
          * AuditEntry
          * @description One privileged action in the audit log.
          */
@@ -1144,6 +1219,43 @@ export interface components {
          * @enum {string}
          */
         BasisWire: "person" | "household";
+        /**
+         * BookingChange
+         * @description A booking the caller may see was made or changed (`put`), or is gone.
+         */
+        BookingChange: {
+            /** Format: uuid */
+            id: string;
+            op: components["schemas"]["ChangeOp"];
+            /** @description The object's current state; absent for deletes. */
+            data?: components["schemas"]["BookingData"] & unknown;
+        };
+        /** BookingData */
+        BookingData: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            reception_id: string;
+            /** Format: uuid */
+            department_id: string;
+            /** Format: date-time */
+            slot_start?: string;
+            /** Format: uuid */
+            resident_id?: string;
+            name: string;
+            topic: string;
+            status: components["schemas"]["BookingStatus"];
+            /**
+             * Format: uuid
+             * @description The case opened from the conversation.
+             */
+            case_id?: string;
+        };
+        /**
+         * @description Where a booking stands.
+         * @enum {string}
+         */
+        BookingStatus: "confirmed" | "waitlisted" | "cancelled" | "walk_in";
         /**
          * CalendarFeed
          * @description A secret calendar-feed address.
@@ -1763,7 +1875,7 @@ export interface components {
          * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
          *     `delete` removes it (deleting an unknown id is a no-op).
          */
-        Change: components["schemas"]["Change_GroupChange"] | components["schemas"]["Change_MembershipChange"] | components["schemas"]["Change_SeriesChange"] | components["schemas"]["Change_OccurrenceOverrideChange"] | components["schemas"]["Change_SignupChange"] | components["schemas"]["Change_OccurrenceTallyChange"] | components["schemas"]["Change_AttendanceChange"] | components["schemas"]["Change_CellChange"] | components["schemas"]["Change_UnitChange"] | components["schemas"]["Change_HouseholdChange"] | components["schemas"]["Change_ResidencyChange"] | components["schemas"]["Change_PositionChange"] | components["schemas"]["Change_ElectionChange"] | components["schemas"]["Change_CandidateChange"] | components["schemas"]["Change_ElectorChange"] | components["schemas"]["Change_EntrustmentChange"] | components["schemas"]["Change_PaperEntryChange"] | components["schemas"]["Change_TopicChange"] | components["schemas"]["Change_TopicSupportChange"] | components["schemas"]["Change_CommentChange"] | components["schemas"]["Change_MeetingChange"] | components["schemas"]["Change_InvitationChange"] | components["schemas"]["Change_MotionChange"] | components["schemas"]["Change_DecisionChange"] | components["schemas"]["Change_TaskChange"] | components["schemas"]["Change_RatingChange"] | components["schemas"]["Change_LogEntryChange"] | components["schemas"]["Change_DepartmentChange"] | components["schemas"]["Change_CaseChange"] | components["schemas"]["Change_MediationChange"];
+        Change: components["schemas"]["Change_GroupChange"] | components["schemas"]["Change_MembershipChange"] | components["schemas"]["Change_SeriesChange"] | components["schemas"]["Change_OccurrenceOverrideChange"] | components["schemas"]["Change_SignupChange"] | components["schemas"]["Change_OccurrenceTallyChange"] | components["schemas"]["Change_AttendanceChange"] | components["schemas"]["Change_CellChange"] | components["schemas"]["Change_UnitChange"] | components["schemas"]["Change_HouseholdChange"] | components["schemas"]["Change_ResidencyChange"] | components["schemas"]["Change_PositionChange"] | components["schemas"]["Change_ElectionChange"] | components["schemas"]["Change_CandidateChange"] | components["schemas"]["Change_ElectorChange"] | components["schemas"]["Change_EntrustmentChange"] | components["schemas"]["Change_PaperEntryChange"] | components["schemas"]["Change_TopicChange"] | components["schemas"]["Change_TopicSupportChange"] | components["schemas"]["Change_CommentChange"] | components["schemas"]["Change_MeetingChange"] | components["schemas"]["Change_InvitationChange"] | components["schemas"]["Change_MotionChange"] | components["schemas"]["Change_DecisionChange"] | components["schemas"]["Change_TaskChange"] | components["schemas"]["Change_RatingChange"] | components["schemas"]["Change_LogEntryChange"] | components["schemas"]["Change_DepartmentChange"] | components["schemas"]["Change_CaseChange"] | components["schemas"]["Change_MediationChange"] | components["schemas"]["Change_ReceptionDayChange"] | components["schemas"]["Change_BookingChange"];
         /** @enum {string} */
         ChangeOp: "put" | "delete";
         /**
@@ -1782,6 +1894,23 @@ export interface components {
              * @enum {string}
              */
             entity: "attendance";
+        };
+        /**
+         * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
+         *     `delete` removes it (deleting an unknown id is a no-op).
+         */
+        Change_BookingChange: {
+            /**
+             * @example booking
+             * @enum {string}
+             */
+            entity: "booking";
+        } & components["schemas"]["BookingChange"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            entity: "booking";
         };
         /**
          * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
@@ -2161,6 +2290,23 @@ export interface components {
          * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
          *     `delete` removes it (deleting an unknown id is a no-op).
          */
+        Change_ReceptionDayChange: {
+            /**
+             * @example reception_day
+             * @enum {string}
+             */
+            entity: "reception_day";
+        } & components["schemas"]["ReceptionDayChange"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            entity: "reception_day";
+        };
+        /**
+         * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
+         *     `delete` removes it (deleting an unknown id is a no-op).
+         */
         Change_ResidencyChange: {
             /**
              * @example residency
@@ -2382,6 +2528,13 @@ export interface components {
          * @enum {string}
          */
         ConflictWire: "phone_after_paper" | "paper_after_phone";
+        /** Count */
+        Count: {
+            /** @description A category, a compound's name, an outcome, a worker's name. */
+            name: string;
+            /** Format: int64 */
+            count: number;
+        };
         /**
          * CountData
          * @description One name's count.
@@ -2986,6 +3139,56 @@ export interface components {
              */
             hlc: string;
             args: components["schemas"]["EntrustmentRecordArgs"];
+        };
+        /**
+         * Figures
+         * @description The figures for a period.
+         */
+        Figures: {
+            /** @description `YYYY` or `YYYY-MM`. */
+            period: string;
+            /**
+             * Format: int64
+             * @description Cases reported in the period.
+             */
+            reported: number;
+            /**
+             * Format: int64
+             * @description Affairs handled: cases resolved in the period (merged duplicates not counted twice).
+             */
+            resolved: number;
+            resolved_by_category: components["schemas"]["Count"][];
+            resolved_by_compound: components["schemas"]["Count"][];
+            /**
+             * Format: double
+             * @description Hours from report to resolution, the median of those resolved in the period.
+             */
+            median_hours_to_resolve?: number;
+            /**
+             * Format: double
+             * @description Of those resolved in the period, the share resolved after their due time (0 to 1).
+             */
+            share_resolved_late?: number;
+            /**
+             * Format: int64
+             * @description Cases open now and past their due time.
+             */
+            open_overdue: number;
+            /**
+             * Format: int64
+             * @description Satisfaction ratings given to cases resolved in the period: how many, and the mean
+             *     (1 to 5).
+             */
+            ratings: number;
+            /** Format: double */
+            mean_rating?: number;
+            /**
+             * Format: int64
+             * @description Disputes whose mediation closed in the period, by outcome.
+             */
+            disputes_mediated: number;
+            mediations_by_outcome: components["schemas"]["Count"][];
+            grid_workers: components["schemas"]["WorkerFigures"][];
         };
         /** GridData */
         GridData: {
@@ -4351,7 +4554,7 @@ export interface components {
             args: components["schemas"]["MotionVoteArgs"];
         };
         /** @description One offline edit, named by `name`. */
-        Mutation: components["schemas"]["Mutation_GroupCreateMutation"] | components["schemas"]["Mutation_GroupUpdateMutation"] | components["schemas"]["Mutation_GroupDeleteMutation"] | components["schemas"]["Mutation_GroupJoinMutation"] | components["schemas"]["Mutation_GroupLeaveMutation"] | components["schemas"]["Mutation_MemberSetRoleMutation"] | components["schemas"]["Mutation_SeriesCreateMutation"] | components["schemas"]["Mutation_SeriesUpdateMutation"] | components["schemas"]["Mutation_SeriesDeleteMutation"] | components["schemas"]["Mutation_OccurrenceOverrideMutation"] | components["schemas"]["Mutation_OccurrenceClearOverrideMutation"] | components["schemas"]["Mutation_SignupRequestMutation"] | components["schemas"]["Mutation_SignupCancelMutation"] | components["schemas"]["Mutation_AttendanceMarkMutation"] | components["schemas"]["Mutation_UnitCreateMutation"] | components["schemas"]["Mutation_UnitRenameMutation"] | components["schemas"]["Mutation_UnitDeleteMutation"] | components["schemas"]["Mutation_CellCreateMutation"] | components["schemas"]["Mutation_CellAssignMutation"] | components["schemas"]["Mutation_HouseholdCreateMutation"] | components["schemas"]["Mutation_ResidencyClaimMutation"] | components["schemas"]["Mutation_ResidencyRecordMutation"] | components["schemas"]["Mutation_ResidencyDecideMutation"] | components["schemas"]["Mutation_ResidencyMoveOutMutation"] | components["schemas"]["Mutation_PositionAssignMutation"] | components["schemas"]["Mutation_PositionEndMutation"] | components["schemas"]["Mutation_PositionShowPhoneMutation"] | components["schemas"]["Mutation_ElectionCreateMutation"] | components["schemas"]["Mutation_ElectionCancelMutation"] | components["schemas"]["Mutation_CandidateNominateMutation"] | components["schemas"]["Mutation_CandidateSecondMutation"] | components["schemas"]["Mutation_CandidateRespondMutation"] | components["schemas"]["Mutation_BallotCastMutation"] | components["schemas"]["Mutation_PaperMarkMutation"] | components["schemas"]["Mutation_EntrustmentRecordMutation"] | components["schemas"]["Mutation_PaperEnterMutation"] | components["schemas"]["Mutation_ElectionCountMutation"] | components["schemas"]["Mutation_TopicRaiseMutation"] | components["schemas"]["Mutation_TopicSupportMutation"] | components["schemas"]["Mutation_TopicReferMutation"] | components["schemas"]["Mutation_CommentPostMutation"] | components["schemas"]["Mutation_CommentHideMutation"] | components["schemas"]["Mutation_DeliberationConfigureMutation"] | components["schemas"]["Mutation_MeetingConveneMutation"] | components["schemas"]["Mutation_MeetingInviteMutation"] | components["schemas"]["Mutation_MeetingAnswerMutation"] | components["schemas"]["Mutation_MeetingCheckInMutation"] | components["schemas"]["Mutation_MeetingCloseMutation"] | components["schemas"]["Mutation_MinutesWriteMutation"] | components["schemas"]["Mutation_MinutesApproveMutation"] | components["schemas"]["Mutation_MotionProposeMutation"] | components["schemas"]["Mutation_MotionEditMutation"] | components["schemas"]["Mutation_MotionVoteMutation"] | components["schemas"]["Mutation_MotionHandsMutation"] | components["schemas"]["Mutation_MotionCloseMutation"] | components["schemas"]["Mutation_TaskAssignMutation"] | components["schemas"]["Mutation_TaskReportMutation"] | components["schemas"]["Mutation_DecisionReportMutation"] | components["schemas"]["Mutation_DecisionRateMutation"] | components["schemas"]["Mutation_LogWriteMutation"] | components["schemas"]["Mutation_DepartmentCreateMutation"] | components["schemas"]["Mutation_DepartmentUpdateMutation"] | components["schemas"]["Mutation_CasesConfigureMutation"] | components["schemas"]["Mutation_CaseReportMutation"] | components["schemas"]["Mutation_CaseAcceptMutation"] | components["schemas"]["Mutation_CaseRefuseMutation"] | components["schemas"]["Mutation_CaseAssignMutation"] | components["schemas"]["Mutation_CaseStartMutation"] | components["schemas"]["Mutation_CaseResolveMutation"] | components["schemas"]["Mutation_CaseConfirmMutation"] | components["schemas"]["Mutation_CaseReopenMutation"] | components["schemas"]["Mutation_CaseMergeMutation"] | components["schemas"]["Mutation_CaseNoteMutation"] | components["schemas"]["Mutation_CaseReplyMutation"] | components["schemas"]["Mutation_MediationOpenMutation"] | components["schemas"]["Mutation_MediationSessionMutation"] | components["schemas"]["Mutation_MediationAgreeMutation"] | components["schemas"]["Mutation_MediationConfirmMutation"] | components["schemas"]["Mutation_MediationFollowUpMutation"] | components["schemas"]["Mutation_MediationCloseMutation"];
+        Mutation: components["schemas"]["Mutation_GroupCreateMutation"] | components["schemas"]["Mutation_GroupUpdateMutation"] | components["schemas"]["Mutation_GroupDeleteMutation"] | components["schemas"]["Mutation_GroupJoinMutation"] | components["schemas"]["Mutation_GroupLeaveMutation"] | components["schemas"]["Mutation_MemberSetRoleMutation"] | components["schemas"]["Mutation_SeriesCreateMutation"] | components["schemas"]["Mutation_SeriesUpdateMutation"] | components["schemas"]["Mutation_SeriesDeleteMutation"] | components["schemas"]["Mutation_OccurrenceOverrideMutation"] | components["schemas"]["Mutation_OccurrenceClearOverrideMutation"] | components["schemas"]["Mutation_SignupRequestMutation"] | components["schemas"]["Mutation_SignupCancelMutation"] | components["schemas"]["Mutation_AttendanceMarkMutation"] | components["schemas"]["Mutation_UnitCreateMutation"] | components["schemas"]["Mutation_UnitRenameMutation"] | components["schemas"]["Mutation_UnitDeleteMutation"] | components["schemas"]["Mutation_CellCreateMutation"] | components["schemas"]["Mutation_CellAssignMutation"] | components["schemas"]["Mutation_HouseholdCreateMutation"] | components["schemas"]["Mutation_ResidencyClaimMutation"] | components["schemas"]["Mutation_ResidencyRecordMutation"] | components["schemas"]["Mutation_ResidencyDecideMutation"] | components["schemas"]["Mutation_ResidencyMoveOutMutation"] | components["schemas"]["Mutation_PositionAssignMutation"] | components["schemas"]["Mutation_PositionEndMutation"] | components["schemas"]["Mutation_PositionShowPhoneMutation"] | components["schemas"]["Mutation_ElectionCreateMutation"] | components["schemas"]["Mutation_ElectionCancelMutation"] | components["schemas"]["Mutation_CandidateNominateMutation"] | components["schemas"]["Mutation_CandidateSecondMutation"] | components["schemas"]["Mutation_CandidateRespondMutation"] | components["schemas"]["Mutation_BallotCastMutation"] | components["schemas"]["Mutation_PaperMarkMutation"] | components["schemas"]["Mutation_EntrustmentRecordMutation"] | components["schemas"]["Mutation_PaperEnterMutation"] | components["schemas"]["Mutation_ElectionCountMutation"] | components["schemas"]["Mutation_TopicRaiseMutation"] | components["schemas"]["Mutation_TopicSupportMutation"] | components["schemas"]["Mutation_TopicReferMutation"] | components["schemas"]["Mutation_CommentPostMutation"] | components["schemas"]["Mutation_CommentHideMutation"] | components["schemas"]["Mutation_DeliberationConfigureMutation"] | components["schemas"]["Mutation_MeetingConveneMutation"] | components["schemas"]["Mutation_MeetingInviteMutation"] | components["schemas"]["Mutation_MeetingAnswerMutation"] | components["schemas"]["Mutation_MeetingCheckInMutation"] | components["schemas"]["Mutation_MeetingCloseMutation"] | components["schemas"]["Mutation_MinutesWriteMutation"] | components["schemas"]["Mutation_MinutesApproveMutation"] | components["schemas"]["Mutation_MotionProposeMutation"] | components["schemas"]["Mutation_MotionEditMutation"] | components["schemas"]["Mutation_MotionVoteMutation"] | components["schemas"]["Mutation_MotionHandsMutation"] | components["schemas"]["Mutation_MotionCloseMutation"] | components["schemas"]["Mutation_TaskAssignMutation"] | components["schemas"]["Mutation_TaskReportMutation"] | components["schemas"]["Mutation_DecisionReportMutation"] | components["schemas"]["Mutation_DecisionRateMutation"] | components["schemas"]["Mutation_LogWriteMutation"] | components["schemas"]["Mutation_DepartmentCreateMutation"] | components["schemas"]["Mutation_DepartmentUpdateMutation"] | components["schemas"]["Mutation_CasesConfigureMutation"] | components["schemas"]["Mutation_CaseReportMutation"] | components["schemas"]["Mutation_CaseAcceptMutation"] | components["schemas"]["Mutation_CaseRefuseMutation"] | components["schemas"]["Mutation_CaseAssignMutation"] | components["schemas"]["Mutation_CaseStartMutation"] | components["schemas"]["Mutation_CaseResolveMutation"] | components["schemas"]["Mutation_CaseConfirmMutation"] | components["schemas"]["Mutation_CaseReopenMutation"] | components["schemas"]["Mutation_CaseMergeMutation"] | components["schemas"]["Mutation_CaseNoteMutation"] | components["schemas"]["Mutation_CaseReplyMutation"] | components["schemas"]["Mutation_MediationOpenMutation"] | components["schemas"]["Mutation_MediationSessionMutation"] | components["schemas"]["Mutation_MediationAgreeMutation"] | components["schemas"]["Mutation_MediationConfirmMutation"] | components["schemas"]["Mutation_MediationFollowUpMutation"] | components["schemas"]["Mutation_MediationCloseMutation"] | components["schemas"]["Mutation_ReceptionCreateMutation"] | components["schemas"]["Mutation_ReceptionBookMutation"] | components["schemas"]["Mutation_ReceptionCancelMutation"] | components["schemas"]["Mutation_ReceptionWalkInMutation"] | components["schemas"]["Mutation_ReceptionIntakeMutation"];
         /**
          * @description Why a mutation was rejected, or a note on one that was applied.
          * @enum {string}
@@ -5249,6 +5452,76 @@ export interface components {
              * @enum {string}
              */
             name: "position.show_phone";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_ReceptionBookMutation: {
+            /**
+             * @example reception.book
+             * @enum {string}
+             */
+            name: "reception.book";
+        } & components["schemas"]["ReceptionBookMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "reception.book";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_ReceptionCancelMutation: {
+            /**
+             * @example reception.cancel
+             * @enum {string}
+             */
+            name: "reception.cancel";
+        } & components["schemas"]["ReceptionCancelMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "reception.cancel";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_ReceptionCreateMutation: {
+            /**
+             * @example reception.create
+             * @enum {string}
+             */
+            name: "reception.create";
+        } & components["schemas"]["ReceptionCreateMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "reception.create";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_ReceptionIntakeMutation: {
+            /**
+             * @example reception.intake
+             * @enum {string}
+             */
+            name: "reception.intake";
+        } & components["schemas"]["ReceptionIntakeMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "reception.intake";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_ReceptionWalkInMutation: {
+            /**
+             * @example reception.walk_in
+             * @enum {string}
+             */
+            name: "reception.walk_in";
+        } & components["schemas"]["ReceptionWalkInMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "reception.walk_in";
         };
         /** @description One offline edit, named by `name`. */
         Mutation_ResidencyClaimMutation: {
@@ -6219,6 +6492,211 @@ export interface components {
          * @enum {string}
          */
         ReadinessStatus: "ready";
+        /** ReceptionBookArgs */
+        ReceptionBookArgs: {
+            /** Format: uuid */
+            reception_id: string;
+            /** Format: uuid */
+            department_id: string;
+            /**
+             * Format: date-time
+             * @description One of the day's slot starts.
+             */
+            slot_start: string;
+            /** @description What one comes about, up to 200 characters. */
+            topic?: string | null;
+            /** Format: uuid */
+            on_behalf_of?: string | null;
+        };
+        /**
+         * ReceptionBookMutation
+         * @description Book a slot with a department: for oneself, or for a resident without a phone
+         *     (`on_behalf_of`: the help team, grid workers, the committee). First come, first
+         *     served; a full slot puts one on its waitlist (the sign-up rules).
+         */
+        ReceptionBookMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["ReceptionBookArgs"];
+        };
+        /** ReceptionCancelArgs */
+        ReceptionCancelArgs: {
+            /** Format: uuid */
+            booking_id: string;
+        };
+        /**
+         * ReceptionCancelMutation
+         * @description Cancel a booking (its resident, whoever booked it for them, or the staff); the first
+         *     on the slot's waitlist takes the place.
+         */
+        ReceptionCancelMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["ReceptionCancelArgs"];
+        };
+        /** ReceptionCreateArgs */
+        ReceptionCreateArgs: {
+            /** Format: uuid */
+            id: string;
+            title: string;
+            place: string;
+            /** Format: date-time */
+            starts_at: string;
+            /** Format: date-time */
+            ends_at: string;
+            /**
+             * Format: int64
+             * @description 5 to 120.
+             */
+            slot_minutes: number;
+            /**
+             * Format: int64
+             * @description Residents each department sees per slot, 1 to 50.
+             */
+            capacity: number;
+            /**
+             * Format: int64
+             * @description How many may wait per slot and department (default 5).
+             */
+            waitlist_limit?: number | null;
+            /** @description The departments attending, 1 to 12. */
+            department_ids: string[];
+        };
+        /**
+         * ReceptionCreateMutation
+         * @description Call a joint reception day (聯合接訪): when, where, the company departments attending,
+         *     the slots' length and how many residents each department sees per slot (admins and
+         *     the president).
+         */
+        ReceptionCreateMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["ReceptionCreateArgs"];
+        };
+        /**
+         * ReceptionDayChange
+         * @description A reception day was called or changed (`put`), or called off.
+         */
+        ReceptionDayChange: {
+            /** Format: uuid */
+            id: string;
+            op: components["schemas"]["ChangeOp"];
+            /** @description The object's current state; absent for deletes. */
+            data?: components["schemas"]["ReceptionDayData"] & unknown;
+        };
+        /** ReceptionDayData */
+        ReceptionDayData: {
+            /** Format: uuid */
+            id: string;
+            title: string;
+            place: string;
+            /** Format: date-time */
+            starts_at: string;
+            /** Format: date-time */
+            ends_at: string;
+            /** Format: int64 */
+            slot_minutes: number;
+            /** Format: int64 */
+            capacity: number;
+            /** Format: int64 */
+            waitlist_limit: number;
+            departments: components["schemas"]["Attending"][];
+        };
+        /** ReceptionIntakeArgs */
+        ReceptionIntakeArgs: {
+            /** Format: uuid */
+            booking_id: string;
+            /**
+             * Format: uuid
+             * @description The new case's id.
+             */
+            case_id: string;
+            category: components["schemas"]["CaseCategory"];
+            description: string;
+        };
+        /**
+         * ReceptionIntakeMutation
+         * @description Turn a booking or walk-in into a case assigned to its department (the department's
+         *     liaison, or the staff); the resident follows it like any case.
+         */
+        ReceptionIntakeMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["ReceptionIntakeArgs"];
+        };
+        /** ReceptionView */
+        ReceptionView: {
+            day: components["schemas"]["ReceptionDayData"];
+            /** @description The bookings and walk-ins the caller sees, in queue order. */
+            bookings: components["schemas"]["BookingData"][];
+        };
+        /** ReceptionWalkInArgs */
+        ReceptionWalkInArgs: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            reception_id: string;
+            /** Format: uuid */
+            department_id: string;
+            /**
+             * Format: uuid
+             * @description The resident, if they are one.
+             */
+            resident_id?: string | null;
+            /** @description The name of someone who is not a resident. */
+            name?: string | null;
+            topic?: string | null;
+        };
+        /**
+         * ReceptionWalkInMutation
+         * @description Record a walk-in at the door (the staff: the department's liaison, the help team,
+         *     grid workers, the committee).
+         */
+        ReceptionWalkInMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["ReceptionWalkInArgs"];
+        };
         /**
          * RecordEvent
          * @description One event of an election's record.
@@ -7420,6 +7898,16 @@ export interface components {
          * @enum {string}
          */
         VotedWire: "phone" | "paper" | "proxy_phone" | "proxy_paper";
+        /** WorkerFigures */
+        WorkerFigures: {
+            /** Format: uuid */
+            worker_id: string;
+            name: string;
+            /** Format: int64 */
+            log_entries: number;
+            /** Format: int64 */
+            home_visits: number;
+        };
     };
     responses: never;
     parameters: never;
@@ -7435,12 +7923,16 @@ export type AttendanceData = components['schemas']['AttendanceData'];
 export type AttendanceMarkArgs = components['schemas']['AttendanceMarkArgs'];
 export type AttendanceMarkMutation = components['schemas']['AttendanceMarkMutation'];
 export type AttendanceStatus = components['schemas']['AttendanceStatus'];
+export type Attending = components['schemas']['Attending'];
 export type AuditEntry = components['schemas']['AuditEntry'];
 export type AuditPage = components['schemas']['AuditPage'];
 export type BallotCastArgs = components['schemas']['BallotCastArgs'];
 export type BallotCastMutation = components['schemas']['BallotCastMutation'];
 export type BallotMark = components['schemas']['BallotMark'];
 export type BasisWire = components['schemas']['BasisWire'];
+export type BookingChange = components['schemas']['BookingChange'];
+export type BookingData = components['schemas']['BookingData'];
+export type BookingStatus = components['schemas']['BookingStatus'];
 export type CalendarFeed = components['schemas']['CalendarFeed'];
 export type CandidateChange = components['schemas']['CandidateChange'];
 export type CandidateData = components['schemas']['CandidateData'];
@@ -7489,6 +7981,7 @@ export type CellData = components['schemas']['CellData'];
 export type Change = components['schemas']['Change'];
 export type ChangeOp = components['schemas']['ChangeOp'];
 export type ChangeAttendanceChange = components['schemas']['Change_AttendanceChange'];
+export type ChangeBookingChange = components['schemas']['Change_BookingChange'];
 export type ChangeCandidateChange = components['schemas']['Change_CandidateChange'];
 export type ChangeCaseChange = components['schemas']['Change_CaseChange'];
 export type ChangeCellChange = components['schemas']['Change_CellChange'];
@@ -7511,6 +8004,7 @@ export type ChangeOccurrenceTallyChange = components['schemas']['Change_Occurren
 export type ChangePaperEntryChange = components['schemas']['Change_PaperEntryChange'];
 export type ChangePositionChange = components['schemas']['Change_PositionChange'];
 export type ChangeRatingChange = components['schemas']['Change_RatingChange'];
+export type ChangeReceptionDayChange = components['schemas']['Change_ReceptionDayChange'];
 export type ChangeResidencyChange = components['schemas']['Change_ResidencyChange'];
 export type ChangeSeriesChange = components['schemas']['Change_SeriesChange'];
 export type ChangeSignupChange = components['schemas']['Change_SignupChange'];
@@ -7528,6 +8022,7 @@ export type CommentPostArgs = components['schemas']['CommentPostArgs'];
 export type CommentPostMutation = components['schemas']['CommentPostMutation'];
 export type CommunitySummary = components['schemas']['CommunitySummary'];
 export type ConflictWire = components['schemas']['ConflictWire'];
+export type Count = components['schemas']['Count'];
 export type CountData = components['schemas']['CountData'];
 export type DecisionChange = components['schemas']['DecisionChange'];
 export type DecisionData = components['schemas']['DecisionData'];
@@ -7565,6 +8060,7 @@ export type EntrustmentChange = components['schemas']['EntrustmentChange'];
 export type EntrustmentData = components['schemas']['EntrustmentData'];
 export type EntrustmentRecordArgs = components['schemas']['EntrustmentRecordArgs'];
 export type EntrustmentRecordMutation = components['schemas']['EntrustmentRecordMutation'];
+export type Figures = components['schemas']['Figures'];
 export type GridData = components['schemas']['GridData'];
 export type GroupChange = components['schemas']['GroupChange'];
 export type GroupCreateArgs = components['schemas']['GroupCreateArgs'];
@@ -7733,6 +8229,11 @@ export type MutationPaperMarkMutation = components['schemas']['Mutation_PaperMar
 export type MutationPositionAssignMutation = components['schemas']['Mutation_PositionAssignMutation'];
 export type MutationPositionEndMutation = components['schemas']['Mutation_PositionEndMutation'];
 export type MutationPositionShowPhoneMutation = components['schemas']['Mutation_PositionShowPhoneMutation'];
+export type MutationReceptionBookMutation = components['schemas']['Mutation_ReceptionBookMutation'];
+export type MutationReceptionCancelMutation = components['schemas']['Mutation_ReceptionCancelMutation'];
+export type MutationReceptionCreateMutation = components['schemas']['Mutation_ReceptionCreateMutation'];
+export type MutationReceptionIntakeMutation = components['schemas']['Mutation_ReceptionIntakeMutation'];
+export type MutationReceptionWalkInMutation = components['schemas']['Mutation_ReceptionWalkInMutation'];
 export type MutationResidencyClaimMutation = components['schemas']['Mutation_ResidencyClaimMutation'];
 export type MutationResidencyDecideMutation = components['schemas']['Mutation_ResidencyDecideMutation'];
 export type MutationResidencyMoveOutMutation = components['schemas']['Mutation_ResidencyMoveOutMutation'];
@@ -7796,6 +8297,19 @@ export type RatingData = components['schemas']['RatingData'];
 export type RatingWire = components['schemas']['RatingWire'];
 export type Readiness = components['schemas']['Readiness'];
 export type ReadinessStatus = components['schemas']['ReadinessStatus'];
+export type ReceptionBookArgs = components['schemas']['ReceptionBookArgs'];
+export type ReceptionBookMutation = components['schemas']['ReceptionBookMutation'];
+export type ReceptionCancelArgs = components['schemas']['ReceptionCancelArgs'];
+export type ReceptionCancelMutation = components['schemas']['ReceptionCancelMutation'];
+export type ReceptionCreateArgs = components['schemas']['ReceptionCreateArgs'];
+export type ReceptionCreateMutation = components['schemas']['ReceptionCreateMutation'];
+export type ReceptionDayChange = components['schemas']['ReceptionDayChange'];
+export type ReceptionDayData = components['schemas']['ReceptionDayData'];
+export type ReceptionIntakeArgs = components['schemas']['ReceptionIntakeArgs'];
+export type ReceptionIntakeMutation = components['schemas']['ReceptionIntakeMutation'];
+export type ReceptionView = components['schemas']['ReceptionView'];
+export type ReceptionWalkInArgs = components['schemas']['ReceptionWalkInArgs'];
+export type ReceptionWalkInMutation = components['schemas']['ReceptionWalkInMutation'];
 export type RecordEvent = components['schemas']['RecordEvent'];
 export type RefreshRequest = components['schemas']['RefreshRequest'];
 export type RegisterEntry = components['schemas']['RegisterEntry'];
@@ -7881,6 +8395,7 @@ export type UnitRenameArgs = components['schemas']['UnitRenameArgs'];
 export type UnitRenameMutation = components['schemas']['UnitRenameMutation'];
 export type VoteData = components['schemas']['VoteData'];
 export type VotedWire = components['schemas']['VotedWire'];
+export type WorkerFigures = components['schemas']['WorkerFigures'];
 export type $defs = Record<string, never>;
 export interface operations {
     healthz: {
@@ -10845,6 +11360,165 @@ export interface operations {
             };
         };
     };
+    getCaseworkFigures: {
+        parameters: {
+            query?: {
+                year?: number;
+                month?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["Figures"];
+                };
+            };
+            /** @description The request could not be read: malformed JSON, wrong types or bad parameters. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials. */
+            401: {
+                headers: {
+                    "WWW-AUTHENTICATE": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field failed validation; `field` names it. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed. The body carries a request id, never the cause. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable; retry later. */
+            503: {
+                headers: {
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getCaseworkWorkbook: {
+        parameters: {
+            query?: {
+                year?: number;
+                month?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The figures, a sheet per breakdown. */
+            200: {
+                headers: {
+                    "CONTENT-TYPE": string;
+                    "CONTENT-DISPOSITION": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description The request could not be read: malformed JSON, wrong types or bad parameters. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials. */
+            401: {
+                headers: {
+                    "WWW-AUTHENTICATE": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field failed validation; `field` names it. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed. The body carries a request id, never the cause. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable; retry later. */
+            503: {
+                headers: {
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listMediations: {
         parameters: {
             query?: never;
@@ -10910,6 +11584,83 @@ export interface operations {
                 };
                 content: {
                     "application/json; charset=utf-8": components["schemas"]["MediationData"];
+                };
+            };
+            /** @description The request could not be read: malformed JSON, wrong types or bad parameters. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials. */
+            401: {
+                headers: {
+                    "WWW-AUTHENTICATE": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or none the caller may see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field failed validation; `field` names it. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed. The body carries a request id, never the cause. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable; retry later. */
+            503: {
+                headers: {
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getReception: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ReceptionView"];
                 };
             };
             /** @description The request could not be read: malformed JSON, wrong types or bad parameters. */
