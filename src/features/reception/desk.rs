@@ -1,6 +1,6 @@
 //! Reception days' mutations.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, SubsecRound, Utc};
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
     QueryFilter, QueryOrder,
@@ -73,13 +73,16 @@ pub async fn create(
     ) {
         return Ok(*o);
     }
-    if a.ends_at <= a.starts_at || (a.ends_at - a.starts_at) > Duration::hours(14) {
+    // Whole seconds: PostgreSQL keeps microseconds, a phone may send nanoseconds, and a slot
+    // is named by its start.
+    let (starts_at, ends_at) = (a.starts_at.trunc_subsecs(0), a.ends_at.trunc_subsecs(0));
+    if ends_at <= starts_at || (ends_at - starts_at) > Duration::hours(14) {
         return Ok(Outcome::invalid(FieldError::new(
             "ends_at",
             "a reception day ends after it starts, the same day",
         )));
     }
-    if slots(a.starts_at, a.ends_at, i64::from(a.slot_minutes)).is_empty() {
+    if slots(starts_at, ends_at, i64::from(a.slot_minutes)).is_empty() {
         return Ok(Outcome::invalid(FieldError::new(
             "slot_minutes",
             "not even one slot fits between the start and the end",
@@ -114,8 +117,8 @@ pub async fn create(
         community_id: community,
         title: a.title.trim().to_owned(),
         place: a.place.trim().to_owned(),
-        starts_at: a.starts_at,
-        ends_at: a.ends_at,
+        starts_at,
+        ends_at,
         slot_minutes: i32::try_from(a.slot_minutes).unwrap_or(30),
         capacity: i32::try_from(a.capacity).unwrap_or(1),
         waitlist_limit: i32::try_from(a.waitlist_limit.unwrap_or(5)).unwrap_or(5),
@@ -190,13 +193,14 @@ pub async fn book(
             None,
         ));
     }
-    if !slots(d.starts_at, d.ends_at, i64::from(d.slot_minutes)).contains(&a.slot_start) {
+    let slot_start = a.slot_start.trunc_subsecs(0);
+    if !slots(d.starts_at, d.ends_at, i64::from(d.slot_minutes)).contains(&slot_start) {
         return Ok(Outcome::invalid(FieldError::new(
             "slot_start",
             "not one of the day's slots",
         )));
     }
-    if ctx.now >= a.slot_start {
+    if ctx.now >= slot_start {
         return Ok(Outcome::rejected(
             MutationCode::SignupsClosed,
             "this slot has started: come to the door as a walk-in",
@@ -235,7 +239,7 @@ pub async fn book(
         // Booked already with this department: one place a day.
         return Ok(Outcome::applied(Some(booking_change(b)), None));
     }
-    let q = queue(conn, d.id, a.department_id, a.slot_start).await?;
+    let q = queue(conn, d.id, a.department_id, slot_start).await?;
     let confirmed = q
         .iter()
         .filter(|b| b.status == BookingStatus::Confirmed.as_str())
@@ -270,7 +274,7 @@ pub async fn book(
         community_id: community,
         reception_id: d.id,
         department_id: a.department_id,
-        slot_start: Some(a.slot_start),
+        slot_start: Some(slot_start),
         resident_id: Some(resident),
         name,
         topic: a.topic.as_deref().unwrap_or("").trim().to_owned(),
