@@ -4,8 +4,9 @@
 //!
 //! A case row carries the keys it is seen over (see `features::cases::rules`): the benches
 //! of its cell, building, area and compound, the president's office, its assignee's and its
-//! intake's. A neighbour dispute's row has none of the place keys: only its reporter, the
-//! president, its mediators and whoever took it see it.
+//! intake's. A neighbour dispute's row is `confidential`: it has none of the place keys, and
+//! the engine does not show it to admins; only its reporter, the president, its mediators
+//! and whoever took it see it.
 
 use sea_orm_migration::prelude::*;
 
@@ -59,6 +60,7 @@ impl MigrationTrait for Migration {
             ("community_id", Col::Uuid),
             ("source", Col::Str(12)),
             ("category", Col::Str(12)),
+            ("confidential", Col::Bool),
             ("tier", Col::Str(8)),
             ("description", Col::Text),
             ("building_id", Col::UuidNull),

@@ -167,6 +167,8 @@ struct Cols<C> {
     version: C,
     deleted_at: C,
     personal: Option<(C, Vec<C>)>,
+    /// A boolean column: rows where it is true are not shown to admins for being admins.
+    confidential: Option<C>,
 }
 
 fn column<C: FromStr>(table: &str, name: &str) -> C {
@@ -217,9 +219,22 @@ where
                 version: column(&table, "version"),
                 deleted_at: column(&table, "deleted_at"),
                 personal,
+                confidential: None,
             },
             _entity: PhantomData,
         }
+    }
+
+    /// Rows whose boolean column `col` is true are confidential: admins see them only as
+    /// their owner or through an `over` column, like anyone else (a personal table's neighbour
+    /// dispute among its ordinary cases).
+    pub fn confidential(mut self, col: &'static str) -> Self {
+        assert!(
+            matches!(self.audience, Audience::Personal { .. }),
+            "only a personal table has confidential rows"
+        );
+        self.cols.confidential = Some(column(E::default().table_name(), col));
+        self
     }
 
     /// The entity arrived in this sync schema version (default 1).
@@ -266,7 +281,11 @@ where
                 id,
             },
             owner,
-            private: matches!(self.audience, Audience::Private { .. }),
+            private: matches!(self.audience, Audience::Private { .. })
+                || self
+                    .cols
+                    .confidential
+                    .is_some_and(|c| matches!(model.get(c), Value::Bool(Some(true)))),
             row: Box::new(model),
         }
     }
@@ -328,11 +347,26 @@ where
         Box::pin(async move {
             let reads = match &self.cols.personal {
                 None => vec![Condition::all()],
-                Some(_) if scope.admin && !matches!(self.audience, Audience::Private { .. }) => {
+                Some(_)
+                    if scope.admin
+                        && self.cols.confidential.is_none()
+                        && !matches!(self.audience, Audience::Private { .. }) =>
+                {
                     vec![Condition::all()]
                 }
                 Some((owner, over)) => {
                     let mut reads = vec![Condition::all().add(owner.eq(scan.viewer))];
+                    // Admins see every row but the confidential ones, which they see as
+                    // anyone else does.
+                    if let (true, Some(c)) = (scope.admin, self.cols.confidential) {
+                        reads.push(
+                            Condition::all().add(c.eq(false)).add(
+                                Condition::any()
+                                    .add(owner.ne(scan.viewer))
+                                    .add(owner.is_null()),
+                            ),
+                        );
+                    }
                     if !scope.over.is_empty() {
                         // One read per column, each served by its own index.
                         for column in over {
@@ -524,7 +558,9 @@ impl<A: SyncApp> Tables<A> {
             let slot = out.len();
             let me = viewer.actor.resident_id;
             let gone = match (only_if_visible, &row.owner) {
-                (_, Some((owner, _))) if row.private => *owner != me,
+                (Some(now), Some((owner, over))) if row.private => {
+                    *owner != me && !over.iter().any(|o| now.over.contains(o))
+                }
                 (Some(now), Some((owner, over))) => !now.sees_personal(me, *owner, over),
                 _ => false,
             };

@@ -129,6 +129,25 @@ async fn a_dispute_is_mediated_to_an_agreement_and_only_its_people_read_it() {
         )
         .await;
     }
+    // Nor does the admin see the dispute's case, through the feed or the register; the
+    // repair case reported with it they do.
+    let mut admin_sees = v.phone(&admin);
+    admin_sees.pull().await;
+    assert!(admin_sees.get("case", case).is_none());
+    assert!(admin_sees.get("case", repair).is_some());
+    let resp = app
+        .get(&format!("/api/v1/cases/{case}"), Some(&admin.access_token))
+        .await;
+    assert_problem(resp, 404, "not_found").await;
+    let resp = app.get("/api/v1/cases", Some(&admin.access_token)).await;
+    let list: Value = resp.json().await.unwrap();
+    let ids: Vec<&Value> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| &c["case"]["id"])
+        .collect();
+    assert_eq!(ids, [&json!(repair)], "{list}");
     // The dispute's case went to the mediator, who sees it now; its holders still do not.
     let mut mediator = v.phone(&v.mediator);
     mediator.pull().await;

@@ -1229,9 +1229,20 @@ async fn compaction_purges_old_tombstones_of_every_registered_table() {
         "{out}"
     );
     // Mediation's: the volunteer, a mediator, mediates their own dispute with a neighbour.
+    // (As president: a dispute is confidential even to admins.)
     admin.mutate("position.assign", json!({"id": Uuid::now_v7(), "kind": "mediator", "unit_id": null, "resident_id": who, "starts_on": "2026-01-01"}));
-    admin.mutate("mediation.open", json!({"case_id": dispute, "parties": [{"resident_id": who}, {"name": "鄰居"}], "mediators": [who]}));
+    admin.mutate("position.assign", json!({"id": Uuid::now_v7(), "kind": "president", "unit_id": null, "resident_id": who, "starts_on": "2026-01-01"}));
     let out = admin.push().await;
+    assert!(
+        out["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["status"] == "applied"),
+        "{out}"
+    );
+    volunteer.mutate("mediation.open", json!({"case_id": dispute, "parties": [{"resident_id": who}, {"name": "鄰居"}], "mediators": [who]}));
+    let out = volunteer.push().await;
     assert!(
         out["results"]
             .as_array()

@@ -21,8 +21,9 @@
 //! ([`rules::bench`] of its cell, building, area and compound: the holders over them;
 //! [`rules::office`]: the president and vice president; [`rules::person`] of its assignee
 //! (a department's liaison) and of whoever took it; [`rules::group`] of an assigned group:
-//! its leaders). A neighbour dispute is confidential: its row carries no place key, and the
-//! president's own key ([`rules::chair`]) instead of the office's. The REST reads decide
+//! its leaders). A neighbour dispute is confidential: its row carries no place key, the
+//! president's own key ([`rules::chair`]) instead of the office's, and is marked
+//! `confidential`, so admins do not see it for being admins. The REST reads decide
 //! with the same keys ([`sees`]).
 
 pub mod clock;
@@ -73,16 +74,19 @@ pub fn tables<A: SyncApp<Change = Change>>() -> Vec<Box<dyn FeedTable<A>>> {
             Encode::Each(departments::change),
             |id| Change::Department(DepartmentChange::gone(id)),
         )),
-        Box::new(Table::<case_file::Entity, A>::new(
-            "case",
-            rank::CASE,
-            Audience::Personal {
-                owner: "reporter_id",
-                over: KEYS,
-            },
-            Encode::Each(handling::change),
-            |id| Change::Case(CaseChange::gone(id)),
-        )),
+        Box::new(
+            Table::<case_file::Entity, A>::new(
+                "case",
+                rank::CASE,
+                Audience::Personal {
+                    owner: "reporter_id",
+                    over: KEYS,
+                },
+                Encode::Each(handling::change),
+                |id| Change::Case(CaseChange::gone(id)),
+            )
+            .confidential("confidential"),
+        ),
     ]
 }
 
@@ -126,7 +130,9 @@ pub fn sees(actor: &Actor, c: &case_file::Model) -> bool {
     if c.community_id != actor.community_id || c.deleted_at.is_some() {
         return false;
     }
-    if c.reporter_id == actor.resident_id || actor.is_admin_of(actor.community_id) {
+    if c.reporter_id == actor.resident_id
+        || (actor.is_admin_of(actor.community_id) && !c.confidential)
+    {
         return true;
     }
     let keys = keys_of_row(c);

@@ -10,6 +10,8 @@ pub struct Model {
     pub community_id: Uuid,
     pub source: String,
     pub category: String,
+    /// A dispute: admins do not see it by being admins (see `sync::feed::Table::confidential`).
+    pub confidential: bool,
     pub tier: String,
     pub description: String,
     pub building_id: Option<Uuid>,
