@@ -148,6 +148,21 @@ async fn a_dispute_is_mediated_to_an_agreement_and_only_its_people_read_it() {
         .map(|c| &c["case"]["id"])
         .collect();
     assert_eq!(ids, [&json!(repair)], "{list}");
+    // A dispute is neither merged nor merged into (its story would reach the other case).
+    refused(
+        &mut president,
+        "case.merge",
+        json!({"id": repair, "into": case}),
+        "case_state",
+    )
+    .await;
+    refused(
+        &mut president,
+        "case.merge",
+        json!({"id": case, "into": repair}),
+        "case_state",
+    )
+    .await;
     // The dispute's case went to the mediator, who sees it now; its holders still do not.
     let mut mediator = v.phone(&v.mediator);
     mediator.pull().await;

@@ -109,6 +109,33 @@ async fn residents_book_the_departments_and_each_conversation_can_become_a_case(
     assert_eq!(bookings(&mut v.phone(&v.president)).await.len(), 3);
     assert_eq!(bookings(&mut v.phone(&v.building_leader)).await.len(), 0);
 
+    // Booking ids are derived; guessing another's gets nothing of theirs back: not as a
+    // walk-in's id, not by cancelling it as help team.
+    let a_id = again["data"]["data"]["id"].clone();
+    let r = refused(
+        &mut v.phone(&c),
+        "reception.walk_in",
+        json!({"id": a_id, "reception_id": day, "department_id": d1, "name": "x"}),
+        "conflict",
+    )
+    .await;
+    assert!(r["data"].is_null(), "{r}");
+    let r = refused(
+        &mut ph,
+        "reception.walk_in",
+        json!({"id": a_id, "reception_id": day, "department_id": d1, "name": "x"}),
+        "conflict",
+    )
+    .await;
+    assert!(r["data"].is_null(), "{r}");
+    let r = refused(
+        &mut ph,
+        "reception.cancel",
+        json!({"booking_id": a_id}),
+        "not_found",
+    )
+    .await;
+    assert!(r["data"].is_null(), "{r}");
     // 甲 cannot come: 乙, first waiting, takes the place.
     let a_booking = again["data"]["data"]["id"].clone();
     refused(

@@ -99,7 +99,7 @@ pub(crate) async fn declare(
     if !photos.iter().all(|p| ids.insert(p.id)) {
         return invalid("the same photo is named twice");
     }
-    let had = photos_of(txn, owner).await?;
+    let had = photos_of(txn, kind, owner).await?;
     if had.len()
         + photos
             .iter()
@@ -113,7 +113,10 @@ pub(crate) async fn declare(
         .filter(entity::Column::Id.is_in(ids.iter().copied()))
         .all(txn)
         .await?;
-    if taken.iter().any(|t| t.owner_id != owner) {
+    if taken
+        .iter()
+        .any(|t| t.owner_id != owner || t.owner_kind != kind.as_str())
+    {
         return invalid("a photo id is already used for something else: make a new one");
     }
     let first = i32::try_from(had.len()).unwrap_or(0);
@@ -143,12 +146,17 @@ pub(crate) async fn declare(
         .exec_without_returning(txn)
         .await?;
     }
-    Ok(Ok(photos_of(txn, owner).await?))
+    Ok(Ok(photos_of(txn, kind, owner).await?))
 }
 
 /// An owner's photos, in the order they were added.
-pub async fn photos_of(conn: &impl ConnectionTrait, owner: Uuid) -> Result<Vec<PhotoData>, DbErr> {
+pub async fn photos_of(
+    conn: &impl ConnectionTrait,
+    kind: OwnerKind,
+    owner: Uuid,
+) -> Result<Vec<PhotoData>, DbErr> {
     Ok(entity::Entity::find()
+        .filter(entity::Column::OwnerKind.eq(kind.as_str()))
         .filter(entity::Column::OwnerId.eq(owner))
         .filter(entity::Column::DeletedAt.is_null())
         .order_by_asc(entity::Column::Position)

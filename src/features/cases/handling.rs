@@ -520,6 +520,11 @@ pub async fn reopen(
     c.state = next.as_str().to_owned();
     c.reopen_count += 1;
     c.resolved_at = None;
+    // A new chance to handle it in its tier's time, escalated again if that passes too.
+    if let Some(tier) = Tier::parse(&c.tier) {
+        c.due_at = rules::due(ctx.now, tier, tiers_of(conn, c.community_id).await?);
+    }
+    c.escalated_at = None;
     save(conn, ctx, c, "reopened", Some(a.text.trim().to_owned())).await
 }
 
@@ -533,7 +538,7 @@ pub async fn merge(
     let Some(survivor) = case_file::Entity::find_by_id(a.into)
         .one(conn)
         .await?
-        .filter(|s| s.community_id == c.community_id && s.deleted_at.is_none() && s.id != c.id)
+        .filter(|s| s.id != c.id && sees(ctx.actor, s))
     else {
         return Ok(refused(
             MutationCode::NotFound,
@@ -541,6 +546,15 @@ pub async fn merge(
             Some(&c),
         ));
     };
+    // A dispute's story is its parties' and mediators': it is mediated, never merged, and
+    // nothing is merged into it.
+    if c.confidential || survivor.confidential {
+        return Ok(refused(
+            MutationCode::CaseState,
+            "disputes are mediated, not merged",
+            Some(&c),
+        ));
+    }
     match State::parse(&survivor.state) {
         Some(State::Merged) => {
             return Ok(refused(
@@ -640,7 +654,7 @@ pub async fn reply(
 
 /// A case's photos changed (one settled): re-read them onto its row, at `version`.
 pub async fn photos_changed(conn: &impl ConnectionTrait, id: Uuid, version: i64) -> Result<()> {
-    let photos = attachments::photos_of(conn, id).await?;
+    let photos = attachments::photos_of(conn, OwnerKind::Case, id).await?;
     if let Some(c) = case_file::Entity::find_by_id(id).one(conn).await? {
         let mut m = c.into_active_model();
         m.photos = Set(attachments::to_column(&photos));

@@ -130,7 +130,7 @@ pub async fn photos_changed(
     id: uuid::Uuid,
     version: i64,
 ) -> Result<()> {
-    let photos = attachments::photos_of(conn, id).await?;
+    let photos = attachments::photos_of(conn, OwnerKind::LogEntry, id).await?;
     if let Some(e) = entity::Entity::find_by_id(id).one(conn).await? {
         let mut m = e.into_active_model();
         m.photos = Set(attachments::to_column(&photos));

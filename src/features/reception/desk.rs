@@ -34,6 +34,19 @@ fn may(actor: &Actor, action: Action) -> bool {
     ) == Verdict::Allowed
 }
 
+/// Whether the actor sees a booking: its resident, whoever booked it for them, the
+/// president's office, the department's liaison, admins (the feed's keys).
+pub fn sees_booking(actor: &Actor, b: &booking::Model) -> bool {
+    if b.community_id != actor.community_id || b.deleted_at.is_some() {
+        return false;
+    }
+    if b.owner_id == actor.resident_id || actor.is_admin_of(actor.community_id) {
+        return true;
+    }
+    crate::features::cases::sees_over(actor)
+        .any(|k| k == b.office_key || k == b.liaison_key || Some(k) == b.intake_key)
+}
+
 /// The day's slot starts.
 pub fn slots(starts: DateTime<Utc>, ends: DateTime<Utc>, minutes: i64) -> Vec<DateTime<Utc>> {
     let mut out = Vec::new();
@@ -236,8 +249,16 @@ pub async fn book(
             Some(BookingStatus::Confirmed | BookingStatus::Waitlisted)
         )
     {
-        // Booked already with this department: one place a day.
-        return Ok(Outcome::applied(Some(booking_change(b)), None));
+        // Booked already with this department: one place a day. Shown to whoever sees it.
+        return Ok(if sees_booking(ctx.actor, b) {
+            Outcome::applied(Some(booking_change(b)), None)
+        } else {
+            Outcome::rejected(
+                MutationCode::Conflict,
+                "this resident is booked with this department already",
+                None,
+            )
+        });
     }
     let q = queue(conn, d.id, a.department_id, slot_start).await?;
     let confirmed = q
@@ -318,7 +339,6 @@ pub async fn cancel(
     ctx: &Ctx<'_>,
     a: &ReceptionCancelArgs,
 ) -> Result<Outcome> {
-    let me = ctx.actor.resident_id;
     let Some(b) = booking::Entity::find_by_id(a.booking_id)
         .one(conn)
         .await?
@@ -330,8 +350,7 @@ pub async fn cancel(
             None,
         ));
     };
-    let mine = b.owner_id == me || b.intake_key == Some(keys::person(me));
-    if !mine && !staff(conn, ctx.actor, b.department_id).await? {
+    if !sees_booking(ctx.actor, &b) {
         return Ok(Outcome::rejected(
             MutationCode::NotFound,
             "no such booking",
@@ -351,8 +370,9 @@ pub async fn cancel(
     m.version = sea_orm::Set(version);
     let b = m.update(conn).await?;
     // The first waiting take the freed places.
+    // (Never into a slot that has begun: the door takes walk-ins then.)
     if let (Some(slot), Some(d)) = (
-        b.slot_start,
+        b.slot_start.filter(|s| *s > ctx.now),
         live_day(conn, ctx.actor, b.reception_id).await?,
     ) {
         let q = queue(conn, b.reception_id, b.department_id, slot).await?;
@@ -387,11 +407,16 @@ pub async fn walk_in(
 ) -> Result<Outcome> {
     let community = ctx.actor.community_id;
     if let Some(b) = booking::Entity::find_by_id(a.id).one(conn).await? {
-        return Ok(created_already(
-            b.community_id,
-            ctx.actor,
-            booking_change(&b),
-        ));
+        // The same walk-in sent again by whoever sees it; any other id taken says nothing.
+        return Ok(if sees_booking(ctx.actor, &b) {
+            Outcome::applied(Some(booking_change(&b)), None)
+        } else {
+            Outcome::rejected(
+                MutationCode::Conflict,
+                "this id is taken: make a new one",
+                None,
+            )
+        });
     }
     let Some(d) = live_day(conn, ctx.actor, a.reception_id).await? else {
         return Ok(Outcome::rejected(
@@ -487,10 +512,17 @@ pub async fn intake(
             None,
         ));
     };
-    if !staff(conn, ctx.actor, b.department_id).await? {
+    if !sees_booking(ctx.actor, &b) {
         return Ok(Outcome::rejected(
             MutationCode::NotFound,
             "no such booking",
+            None,
+        ));
+    }
+    if !staff(conn, ctx.actor, b.department_id).await? {
+        return Ok(Outcome::rejected(
+            MutationCode::Forbidden,
+            "conversations become cases by the staff at the door",
             None,
         ));
     }
