@@ -312,5 +312,5 @@ async fn a_dispute_is_mediated_to_an_agreement_and_only_its_people_read_it() {
             Some(&v.president.access_token),
         )
         .await;
-    assert_problem(resp, 422, "validation_failed").await;
+    assert_problem(resp, 400, "malformed_request").await;
 }

@@ -35,10 +35,12 @@ pub struct CasesApi;
 #[derive(poem_openapi::ApiResponse)]
 pub enum Workbook {
     /// The figures, a sheet per breakdown.
-    #[oai(status = 200)]
+    #[oai(
+        status = 200,
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )]
     Ok(
         poem_openapi::payload::Binary<Vec<u8>>,
-        #[oai(header = "Content-Type")] String,
         #[oai(header = "Content-Disposition")] String,
     ),
 }
@@ -160,7 +162,11 @@ impl CasesApi {
         &self,
         state: Data<&AppState>,
         auth: BearerAuth,
+        /// Default: this year.
+        #[oai(validator(minimum(value = "2000"), maximum(value = "2100")))]
         year: Query<Option<i32>>,
+        /// 1 to 12; none: the whole year.
+        #[oai(validator(minimum(value = "1"), maximum(value = "12")))]
         month: Query<Option<u32>>,
     ) -> ApiResult<Json<Figures>, { SIGNED_IN | PARAMS | FORBIDDEN }> {
         Ok(Json(figures_for(&state, &auth, year.0, month.0).await?))
@@ -179,14 +185,17 @@ impl CasesApi {
         &self,
         state: Data<&AppState>,
         auth: BearerAuth,
+        /// Default: this year.
+        #[oai(validator(minimum(value = "2000"), maximum(value = "2100")))]
         year: Query<Option<i32>>,
+        /// 1 to 12; none: the whole year.
+        #[oai(validator(minimum(value = "1"), maximum(value = "12")))]
         month: Query<Option<u32>>,
     ) -> ApiResult<Workbook, { SIGNED_IN | PARAMS | FORBIDDEN }> {
         let f = figures_for(&state, &auth, year.0, month.0).await?;
         let bytes = stats::workbook(&f).map_err(|e| ApiError::Internal(e.into()))?;
         Ok(Workbook::Ok(
             poem_openapi::payload::Binary(bytes),
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".into(),
             format!("attachment; filename=\"casework-{}.xlsx\"", f.period),
         ))
     }

@@ -61,6 +61,7 @@ impl GridApi {
         /// A grid worker (a resident).
         worker_id: Query<Option<Uuid>>,
         /// `YYYY-MM`.
+        #[oai(validator(pattern = "^[0-9]{4}-[0-9]{2}$"))]
         month: Query<Option<String>>,
     ) -> ApiResult<Json<LogMonth>, { SIGNED_IN | PARAMS }> {
         let actor = state.actor(&auth.0).await?;

@@ -11363,7 +11363,9 @@ export interface operations {
     getCaseworkFigures: {
         parameters: {
             query?: {
+                /** @description Default: this year. */
                 year?: number;
+                /** @description 1 to 12; none: the whole year. */
                 month?: number;
             };
             header?: never;
@@ -11441,7 +11443,9 @@ export interface operations {
     getCaseworkWorkbook: {
         parameters: {
             query?: {
+                /** @description Default: this year. */
                 year?: number;
+                /** @description 1 to 12; none: the whole year. */
                 month?: number;
             };
             header?: never;
@@ -11453,12 +11457,11 @@ export interface operations {
             /** @description The figures, a sheet per breakdown. */
             200: {
                 headers: {
-                    "CONTENT-TYPE": string;
                     "CONTENT-DISPOSITION": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/octet-stream": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                 };
             };
             /** @description The request could not be read: malformed JSON, wrong types or bad parameters. */
