@@ -360,7 +360,7 @@ async fn a_round_logged_offline_syncs_its_photo_when_the_data_allows_and_only_th
             Some(&v.president.access_token),
         )
         .await;
-    assert_problem(resp, 422, "validation_failed").await;
+    assert_problem(resp, 400, "malformed_request").await;
 
     // The worker's export lists the entries and the photo uploaded.
     let resp = app

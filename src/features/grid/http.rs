@@ -47,8 +47,8 @@ pub struct LogMonth {
 impl GridApi {
     /// A month of a daily log
     ///
-    /// One cell's entries (`cell_id`) or one worker's (`worker_id`; by default the
-    /// caller's own) in a month (`month`, `YYYY-MM`; by default this one, Beijing time),
+    /// One cell's entries (`cell_id`), one worker's (`worker_id`; by default the caller's
+    /// own), or both: that worker's in that cell, in a month (`month`, `YYYY-MM`; by default this one, Beijing time),
     /// with the month's counts. Lists only entries the caller sees: their own, their cell's
     /// as its grid worker, all as president, vice president or admin.
     #[oai(path = "/grid/log", method = "get", operation_id = "getGridLog")]
@@ -61,7 +61,7 @@ impl GridApi {
         /// A grid worker (a resident).
         worker_id: Query<Option<Uuid>>,
         /// `YYYY-MM`.
-        #[oai(validator(pattern = "^[0-9]{4}-[0-9]{2}$"))]
+        #[oai(validator(pattern = "^(19|20)[0-9]{2}-(0[1-9]|1[0-2])$"))]
         month: Query<Option<String>>,
     ) -> ApiResult<Json<LogMonth>, { SIGNED_IN | PARAMS }> {
         let actor = state.actor(&auth.0).await?;
@@ -76,13 +76,10 @@ impl GridApi {
             .filter(entity::Column::Day.gte(first))
             .filter(entity::Column::Day.lt(next));
         q = match (cell_id.0, worker_id.0) {
-            (Some(_), Some(_)) => {
-                return Err(ApiError::Validation(FieldError::new(
-                    "cell_id",
-                    "ask for a cell or a worker, not both",
-                ))
-                .into());
-            }
+            // Both: that worker's entries in that cell.
+            (Some(cell), Some(worker)) => q
+                .filter(entity::Column::CellId.eq(cell))
+                .filter(entity::Column::WorkerId.eq(worker)),
             (Some(cell), None) => q.filter(entity::Column::CellId.eq(cell)),
             (None, worker) => {
                 q.filter(entity::Column::WorkerId.eq(worker.unwrap_or(actor.resident_id)))

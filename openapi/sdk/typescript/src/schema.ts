@@ -811,8 +811,8 @@ export interface paths {
         };
         /**
          * A month of a daily log
-         * @description One cell's entries (`cell_id`) or one worker's (`worker_id`; by default the
-         *     caller's own) in a month (`month`, `YYYY-MM`; by default this one, Beijing time),
+         * @description One cell's entries (`cell_id`), one worker's (`worker_id`; by default the caller's
+         *     own), or both: that worker's in that cell, in a month (`month`, `YYYY-MM`; by default this one, Beijing time),
          *     with the month's counts. Lists only entries the caller sees: their own, their cell's
          *     as its grid worker, all as president, vice president or admin.
          */
