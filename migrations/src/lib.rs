@@ -44,6 +44,7 @@ mod m20261205_000002_create_log_entry;
 mod m20261205_000003_create_case;
 mod m20261205_000004_create_mediation;
 mod m20261205_000005_create_reception;
+mod m20261206_000001_add_attachment_refusal_code;
 
 pub struct Migrator;
 
@@ -84,6 +85,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000003_create_case::Migration),
             Box::new(m20261205_000004_create_mediation::Migration),
             Box::new(m20261205_000005_create_reception::Migration),
+            Box::new(m20261206_000001_add_attachment_refusal_code::Migration),
         ]
     }
 }

@@ -34,15 +34,13 @@ fn steps(case: &Value) -> Vec<String> {
 
 /// Appoints `who` to a community-wide position, by the admin.
 async fn appoint(v: &Village, kind: &str, who: &Resident) {
-    let admin = v.app.login("13800000000", crate::helpers::PASSWORD).await;
-    let admin = crate::helpers::session(admin, "13800000000").await;
+    let admin = v.admin().await;
     let mut phone = v.phone(&admin);
     applied(&mut phone, "position.assign", json!({"id": Uuid::now_v7(), "kind": kind, "unit_id": null, "resident_id": who.id, "starts_on": "2026-01-01"})).await;
 }
 
 async fn admin_phone(v: &Village) -> Phone {
-    let admin = v.app.login("13800000000", crate::helpers::PASSWORD).await;
-    let admin = crate::helpers::session(admin, "13800000000").await;
+    let admin = v.admin().await;
     v.phone(&admin)
 }
 

@@ -21,11 +21,7 @@ async fn copies(phone: &mut Phone) -> Vec<Value> {
 async fn a_dispute_is_mediated_to_an_agreement_and_only_its_people_read_it() {
     let v = Village::new().await;
     let app = &v.app;
-    let admin = crate::helpers::session(
-        app.login("13800000000", crate::helpers::PASSWORD).await,
-        "13800000000",
-    )
-    .await;
+    let admin = v.admin().await;
     let upstairs = app.resident("13912350001", "樓上孫家").await;
     let downstairs = app.resident("13912350002", "樓下李家").await;
     let other_mediator = app.resident("13912350003", "調解員二").await;

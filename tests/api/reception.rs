@@ -20,11 +20,7 @@ async fn bookings(phone: &mut Phone) -> Vec<Value> {
 async fn residents_book_the_departments_and_each_conversation_can_become_a_case() {
     let v = Village::new().await;
     let app = &v.app;
-    let admin = crate::helpers::session(
-        app.login("13800000000", crate::helpers::PASSWORD).await,
-        "13800000000",
-    )
-    .await;
+    let admin = v.admin().await;
     let heating = app.resident("13912360001", "供暖科老李").await;
     let property = app.resident("13912360002", "物業公司小王").await;
     let a = app.resident("13912360011", "甲").await;

@@ -158,6 +158,17 @@ impl Village {
         }
     }
 
+    /// The village's admin (the app's seeded `13800000000`), signed in afresh.
+    pub async fn admin(&self) -> Resident {
+        crate::helpers::session(
+            self.app
+                .login("13800000000", crate::helpers::PASSWORD)
+                .await,
+            "13800000000",
+        )
+        .await
+    }
+
     pub fn phone(&self, who: &Resident) -> Phone {
         Phone::new(&self.app, who)
     }

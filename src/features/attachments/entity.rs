@@ -21,7 +21,10 @@ pub struct Model {
     pub size: i64,
     /// `pending`, `ready` or `refused`.
     pub state: String,
+    /// Shown to residents: why it was refused.
     pub refusal: Option<String>,
+    /// The refusal's stable problem code (`unsupported_image`, `attachment_too_large`).
+    pub refusal_code: Option<String>,
     pub content_type: Option<String>,
     /// Of the bytes as stored (metadata stripped); 0 until then.
     pub stored_size: i64,

@@ -23,7 +23,7 @@ use sea_orm::{ActiveModelTrait as _, EntityTrait, IntoActiveModel, Set};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::photo::{self, Refusal};
+use super::photo;
 use super::wire::{PhotoData, PhotoState};
 use super::{OwnerKind, Store, data, entity};
 use crate::auth::bearer::BearerAuth;
@@ -88,10 +88,10 @@ fn storage(e: object_store::Error) -> ApiError {
     ApiError::Internal(anyhow::Error::new(e).context("the attachments store failed"))
 }
 
-/// The answer for a photo refused for good.
+/// The answer for a photo refused for good, by the code recorded when it was refused.
 fn refusal_of(a: &entity::Model) -> ApiError {
     let why = a.refusal.clone().unwrap_or_default();
-    if a.size as u64 > 0 && why.starts_with("too large") {
+    if a.refusal_code.as_deref() == Some(ProblemCode::AttachmentTooLarge.as_str()) {
         refused(
             StatusCode::PAYLOAD_TOO_LARGE,
             ProblemCode::AttachmentTooLarge,
@@ -153,7 +153,8 @@ async fn visible(state: &AppState, actor: &Actor, id: Uuid) -> Result<entity::Mo
 /// How a photo settled.
 enum Settled {
     Ready(photo::Processed),
-    Refused(String),
+    /// Refused for good: the stable code and the sentence shown to residents.
+    Refused(ProblemCode, String),
 }
 
 /// Records how the photo settled and re-stamps its owner, in one write.
@@ -177,9 +178,10 @@ async fn settle(state: &AppState, id: Uuid, how: &Settled) -> Result<entity::Mod
             row.height = Set(i32::try_from(p.height).unwrap_or(i32::MAX));
             row.stored_at = Set(Some(chrono::Utc::now()));
         }
-        Settled::Refused(why) => {
+        Settled::Refused(code, why) => {
             row.state = Set(PhotoState::Refused.as_str().to_owned());
             row.refusal = Set(Some(why.clone()));
+            row.refusal_code = Set(Some(code.as_str().to_owned()));
         }
     }
     let a = row.update(&txn).await?;
@@ -247,7 +249,12 @@ impl AttachmentsApi {
                 "too large: {size} bytes, the most this server takes is {} bytes",
                 store.max_bytes
             );
-            let a = settle(&state, a.id, &Settled::Refused(why)).await?;
+            let a = settle(
+                &state,
+                a.id,
+                &Settled::Refused(ProblemCode::AttachmentTooLarge, why),
+            )
+            .await?;
             return Err(refusal_of(&a).into());
         }
         let len = body.0.len() as u64;
@@ -306,13 +313,13 @@ impl AttachmentsApi {
                     .map_err(storage)?;
                 Settled::Ready(p)
             }
-            Err(refusal) => Settled::Refused(refusal_text(&refusal)),
+            Err(refusal) => Settled::Refused(ProblemCode::UnsupportedImage, refusal.to_string()),
         };
         let a = settle(&state, a.id, &settled).await?;
         store.forget_parts(a.id).await.map_err(storage)?;
         match settled {
             Settled::Ready(_) => Ok(Json(view(&a, size))),
-            Settled::Refused(_) => Err(refusal_of(&a).into()),
+            Settled::Refused(..) => Err(refusal_of(&a).into()),
         }
     }
 
@@ -391,8 +398,4 @@ impl AttachmentsApi {
             format!("\"{}{}\"", &a.sha256[..16], if thumb { "-t" } else { "" }),
         ))
     }
-}
-
-fn refusal_text(r: &Refusal) -> String {
-    r.to_string()
 }

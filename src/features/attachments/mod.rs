@@ -135,6 +135,7 @@ pub(crate) async fn declare(
             size: Set(i64::try_from(p.size).unwrap_or(i64::MAX)),
             state: Set(PhotoState::Pending.as_str().to_owned()),
             refusal: Set(None),
+            refusal_code: Set(None),
             content_type: Set(None),
             stored_size: Set(0),
             width: Set(0),

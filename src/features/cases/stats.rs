@@ -12,7 +12,9 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use chrono_tz::Asia::Shanghai;
 use poem_openapi::Object;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
+};
 use uuid::Uuid;
 
 use super::entity::case_file;
@@ -248,30 +250,67 @@ pub async fn gather(
     period: Period,
     now: DateTime<Utc>,
 ) -> Result<Figures, DbErr> {
+    // Only the columns and rows the figures can use: cases reported or resolved in the
+    // period, and those still unresolved (for the overdue count). One query per table.
+    let (start, end) = (period.start(period.from), period.start(period.to));
+    let in_period = |c: case_file::Column| Condition::all().add(c.gte(start)).add(c.lt(end));
+    type CaseRow = (
+        String,
+        Option<Uuid>,
+        String,
+        DateTime<Utc>,
+        DateTime<Utc>,
+        Option<DateTime<Utc>>,
+        Option<i32>,
+    );
     let cases: Vec<CaseFact> = case_file::Entity::find()
+        .select_only()
+        .columns([
+            case_file::Column::Category,
+            case_file::Column::CompoundId,
+            case_file::Column::State,
+            case_file::Column::CreatedAt,
+            case_file::Column::DueAt,
+            case_file::Column::ResolvedAt,
+            case_file::Column::Rating,
+        ])
         .filter(case_file::Column::CommunityId.eq(community))
         .filter(case_file::Column::DeletedAt.is_null())
+        .filter(
+            Condition::any()
+                .add(in_period(case_file::Column::CreatedAt))
+                .add(in_period(case_file::Column::ResolvedAt))
+                .add(case_file::Column::ResolvedAt.is_null()),
+        )
+        .into_tuple::<CaseRow>()
         .all(conn)
         .await?
         .into_iter()
-        .filter_map(|c| {
-            Some(CaseFact {
-                category: Category::parse(&c.category)?,
-                compound: c.compound_id,
-                state: State::parse(&c.state)?,
-                reported_at: c.created_at,
-                due_at: c.due_at,
-                resolved_at: c.resolved_at,
-                rating: c.rating.and_then(|r| u8::try_from(r).ok()),
-            })
-        })
+        .filter_map(
+            |(category, compound, state, reported_at, due_at, resolved_at, rating)| {
+                Some(CaseFact {
+                    category: Category::parse(&category)?,
+                    compound,
+                    state: State::parse(&state)?,
+                    reported_at,
+                    due_at,
+                    resolved_at,
+                    rating: rating.and_then(|r| u8::try_from(r).ok()),
+                })
+            },
+        )
         .collect();
     let mediations: Vec<(MediationOutcome, Option<DateTime<Utc>>)> = mediation::Entity::find()
+        .select_only()
+        .columns([mediation::Column::Outcome, mediation::Column::ClosedAt])
         .filter(mediation::Column::CommunityId.eq(community))
+        .filter(mediation::Column::ClosedAt.gte(start))
+        .filter(mediation::Column::ClosedAt.lt(end))
+        .into_tuple::<(String, Option<DateTime<Utc>>)>()
         .all(conn)
         .await?
         .into_iter()
-        .filter_map(|m| Some((MediationOutcome::parse(&m.outcome)?, m.closed_at)))
+        .filter_map(|(outcome, closed)| Some((MediationOutcome::parse(&outcome)?, closed)))
         .collect();
     let entries = grid::entity::Entity::find()
         .filter(grid::entity::Column::CommunityId.eq(community))
@@ -293,11 +332,14 @@ pub async fn gather(
         })
         .collect();
     let compounds: BTreeMap<Uuid, String> = unit::Entity::find()
+        .select_only()
+        .columns([unit::Column::Id, unit::Column::Name])
         .filter(unit::Column::CommunityId.eq(community))
+        .filter(unit::Column::Kind.eq(crate::domain::territory::UnitKind::Compound.as_str()))
+        .into_tuple::<(Uuid, String)>()
         .all(conn)
         .await?
         .into_iter()
-        .map(|u| (u.id, u.name))
         .collect();
     Ok(summarise(
         label,

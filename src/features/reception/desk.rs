@@ -333,30 +333,34 @@ async fn staff(conn: &impl ConnectionTrait, actor: &Actor, dept: Uuid) -> Result
             .is_some_and(|d| d.liaison_id == actor.resident_id))
 }
 
+/// The live booking `id` of the actor's community, if the actor sees it: one answer for
+/// "there is none" and "not yours to see", so a booking's existence does not leak.
+async fn load_booking(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<Option<booking::Model>> {
+    Ok(booking::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .filter(|b| {
+            b.community_id == actor.community_id && b.deleted_at.is_none() && sees_booking(actor, b)
+        }))
+}
+
 /// `reception.cancel`.
 pub async fn cancel(
     conn: &impl ConnectionTrait,
     ctx: &Ctx<'_>,
     a: &ReceptionCancelArgs,
 ) -> Result<Outcome> {
-    let Some(b) = booking::Entity::find_by_id(a.booking_id)
-        .one(conn)
-        .await?
-        .filter(|b| b.community_id == ctx.actor.community_id && b.deleted_at.is_none())
-    else {
+    let Some(b) = load_booking(conn, ctx.actor, a.booking_id).await? else {
         return Ok(Outcome::rejected(
             MutationCode::NotFound,
             "no such booking",
             None,
         ));
     };
-    if !sees_booking(ctx.actor, &b) {
-        return Ok(Outcome::rejected(
-            MutationCode::NotFound,
-            "no such booking",
-            None,
-        ));
-    }
     let was = BookingStatus::parse(&b.status);
     if !matches!(
         was,
@@ -501,24 +505,13 @@ pub async fn intake(
     ctx: &Ctx<'_>,
     a: &ReceptionIntakeArgs,
 ) -> Result<Outcome> {
-    let Some(b) = booking::Entity::find_by_id(a.booking_id)
-        .one(conn)
-        .await?
-        .filter(|b| b.community_id == ctx.actor.community_id && b.deleted_at.is_none())
-    else {
+    let Some(b) = load_booking(conn, ctx.actor, a.booking_id).await? else {
         return Ok(Outcome::rejected(
             MutationCode::NotFound,
             "no such booking",
             None,
         ));
     };
-    if !sees_booking(ctx.actor, &b) {
-        return Ok(Outcome::rejected(
-            MutationCode::NotFound,
-            "no such booking",
-            None,
-        ));
-    }
     if !staff(conn, ctx.actor, b.department_id).await? {
         return Ok(Outcome::rejected(
             MutationCode::Forbidden,
