@@ -10,11 +10,13 @@
 //! - [`load`] is the load generator: many simulated phones, each a loop of requests, with
 //!   latencies, bytes and errors recorded.
 //! - [`scenarios`] are the measurements, each printed with its reference from the same run;
-//!   [`elections`] is the community-wide election, on a community of its own.
+//!   [`elections`] is the community-wide election and [`casework`] the grid's photos and the
+//!   committee's figures, each on a community of its own.
 //!
 //! Benchmarks are not tests: nothing here asserts a time. Correctness checks (seats never
 //! oversold, every request answered) do fail the run.
 
+mod casework;
 mod deliberation;
 mod elections;
 mod load;
@@ -95,6 +97,27 @@ pub struct BenchArgs {
     /// `npm ci --prefix bench/couchdb`.
     #[arg(long, default_value = "bench/couchdb")]
     pub couchdb_dir: std::path::PathBuf,
+    /// Grid workers in the casework scenario, each with a cell of their own.
+    #[arg(long, default_value_t = 200)]
+    pub grid_workers: usize,
+    /// Log entries each grid worker writes, each with one photo.
+    #[arg(long, default_value_t = 10)]
+    pub grid_entries: usize,
+    /// The photo's size in KiB.
+    #[arg(long, default_value_t = 2048)]
+    pub photo_kib: usize,
+    /// Each grid worker's link: its rate in kbit/s ...
+    #[arg(long, default_value_t = 1000)]
+    pub link_kbit: u64,
+    /// ... and the latency it adds to each request, in ms.
+    #[arg(long, default_value_t = 150)]
+    pub link_latency_ms: u64,
+    /// Affairs (cases that are not disputes) in the casework scenario's year: 100× the 200+.
+    #[arg(long, default_value_t = 20_000)]
+    pub affairs: usize,
+    /// Disputes mediated in the casework scenario's year: 100× the 80.
+    #[arg(long, default_value_t = 8_000)]
+    pub disputes: usize,
     /// Which scenarios to run, comma-separated, in order. Idle pokes comes first by default:
     /// it measures memory, best read on a freshly started server.
     #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Scenario::IdlePokes, Scenario::NothingNew, Scenario::FirstSync, Scenario::Rush, Scenario::Morning])]
@@ -126,6 +149,9 @@ pub enum Scenario {
     /// A community-wide election: phones casting ballots (p50/p99 of the push; none lost, none
     /// counted twice), and the count against a plain SQL `GROUP BY` over the same ballots.
     Elections,
+    /// Grid workers' photos over a shaped link (time and memory against writing the same
+    /// bytes to disk), and the committee's figures at 100× a year against plain SQL.
+    Casework,
 }
 
 #[tokio::main]
@@ -157,8 +183,10 @@ async fn run(args: BenchArgs) -> anyhow::Result<()> {
         .and_then(reqwest::Response::error_for_status)
         .with_context(|| format!("no linli is ready at {}", api.base))?;
     println!("linli-bench against {} ({})", api.base, machine());
-    // The election runs on a community of its own: the town is seeded for the others only.
-    let town = if args.scenarios.iter().any(|s| *s != Scenario::Elections) {
+    // The election and the casework run on communities of their own: the town is seeded
+    // for the others only.
+    let own = [Scenario::Elections, Scenario::Casework];
+    let town = if args.scenarios.iter().any(|s| !own.contains(s)) {
         Some(seed::seed(&api, &args).await?)
     } else {
         None
@@ -166,6 +194,10 @@ async fn run(args: BenchArgs) -> anyhow::Result<()> {
     for scenario in &args.scenarios {
         if *scenario == Scenario::Elections {
             elections::elections(&api, &args).await?;
+            continue;
+        }
+        if *scenario == Scenario::Casework {
+            casework::casework(&api, &args).await?;
             continue;
         }
         let town = town.as_ref().context("the town is seeded")?;
@@ -178,7 +210,7 @@ async fn run(args: BenchArgs) -> anyhow::Result<()> {
             Scenario::History => scenarios::history(&api, town, &args).await?,
             Scenario::Revocation => scenarios::revocation(&api, town, &args).await?,
             Scenario::Territory => scenarios::territory(&api, town, &args).await?,
-            Scenario::Elections => {}
+            Scenario::Elections | Scenario::Casework => {}
         }
     }
     Ok(())

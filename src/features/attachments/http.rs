@@ -287,6 +287,23 @@ impl AttachmentsApi {
         if received < size {
             return Ok(Json(view(&a, received)));
         }
+        let _turn = store
+            .finishing
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|e| ApiError::Internal(e.into()))?;
+        // The same last chunk sent twice: the first to get its turn finished the photo.
+        if let Some(done) = entity::Entity::find_by_id(a.id)
+            .one(&state.db)
+            .await?
+            .filter(|d| d.state != PhotoState::Pending.as_str())
+        {
+            return match PhotoState::parse(&done.state) {
+                Some(PhotoState::Ready) => Ok(Json(view(&done, size))),
+                _ => Err(refusal_of(&done).into()),
+            };
+        }
         let bytes = store.assemble(a.id, size).await.map_err(storage)?;
         if hex::encode(Sha256::digest(&bytes)) != a.sha256 {
             store.forget_parts(a.id).await.map_err(storage)?;

@@ -34,6 +34,19 @@ pub struct Store {
     /// The largest photo accepted, in bytes.
     pub max_bytes: u64,
     pub thumbnail_edge: u32,
+    /// Turns at finishing a photo (assembling its chunks, hashing, decoding, stripping,
+    /// making the thumbnail), one per core: a decoded photo takes ten times its bytes in
+    /// memory, so a morning's uploads finishing at once wait their turn rather than
+    /// decoding hundreds of pictures side by side. The chunks themselves are never held
+    /// back.
+    pub finishing: Arc<tokio::sync::Semaphore>,
+}
+
+/// One turn per core.
+fn turns() -> Arc<tokio::sync::Semaphore> {
+    Arc::new(tokio::sync::Semaphore::new(
+        std::thread::available_parallelism().map_or(2, usize::from),
+    ))
 }
 
 /// A chunk already in the store.
@@ -76,6 +89,7 @@ impl Store {
             described: url.split('?').next().unwrap_or_default().to_owned(),
             max_bytes,
             thumbnail_edge: THUMBNAIL_EDGE,
+            finishing: turns(),
         })
     }
 
@@ -86,6 +100,7 @@ impl Store {
             described: "memory".into(),
             max_bytes: DEFAULT_MAX_BYTES,
             thumbnail_edge: THUMBNAIL_EDGE,
+            finishing: turns(),
         }
     }
 
