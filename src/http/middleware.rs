@@ -8,7 +8,8 @@
 //! 3. any error response that is not yet `application/problem+json` (a malformed body, an
 //!    unknown route, a wrong method, a panic) is rewritten into one, with an `Allow` header
 //!    on `405`;
-//! 4. one log line and the Prometheus metrics are recorded per request.
+//! 4. the answer is compressed as the client accepts (see [`super::compress`]);
+//! 5. one log line and the Prometheus metrics are recorded per request.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -99,6 +100,7 @@ pub async fn observe<E: Endpoint>(
         .unwrap_or_else(|| Uuid::now_v7().to_string());
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
+    let coding = super::compress::negotiate(req.headers());
     let span =
         tracing::info_span!("request", id = %request_id, method = %method, path = %loggable(&path));
 
@@ -115,7 +117,8 @@ pub async fn observe<E: Endpoint>(
                 },
                 Err(resp) => resp,
             };
-            into_problem(resp, &path, &allow).await
+            let resp = into_problem(resp, &path, &allow).await;
+            super::compress::compress(coding, resp).await
         })
         .instrument(span.clone())
         .await;

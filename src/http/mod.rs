@@ -16,6 +16,7 @@
 pub mod account;
 pub mod auth;
 pub mod communities;
+pub mod compress;
 pub mod contract;
 pub mod health;
 pub mod middleware;

@@ -8,6 +8,7 @@ mod case_model;
 mod cases;
 mod cli;
 mod communities;
+mod compression;
 mod connections;
 mod deliberation;
 mod deliberation_model;
