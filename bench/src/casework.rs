@@ -398,6 +398,8 @@ async fn put_chunk(
         .put(api.url(&format!("/api/v1/attachments/{id}")))
         .bearer_auth(token)
         .header("Content-Type", "application/octet-stream")
+        // As a phone's HTTP stack sends a file's slice: its length known up front.
+        .header("Content-Length", (end - start).to_string())
         .header(
             "Content-Range",
             format!("bytes {start}-{}/{total}", end - 1),

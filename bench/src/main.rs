@@ -309,6 +309,84 @@ impl Api {
         Ok((serde_json::from_slice(&bytes)?, bytes.len()))
     }
 
+    /// A pull's body as it crossed the wire in `coding` (`gzip`, `br`, `zstd`), undecoded.
+    pub async fn pull_encoded(
+        &self,
+        token: &str,
+        client: uuid::Uuid,
+        cursor: Option<&str>,
+        coding: &str,
+    ) -> anyhow::Result<bytes::Bytes> {
+        let resp = self
+            .http
+            .post(self.url("/api/v1/sync/pull"))
+            .bearer_auth(token)
+            .header("accept-encoding", coding)
+            .json(
+                &json!({"client_id": client, "schema_version": 1, "cursor": cursor, "limit": 5000}),
+            )
+            .send()
+            .await?;
+        let status = resp.status();
+        let got = resp
+            .headers()
+            .get("content-encoding")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        let bytes = resp.bytes().await?;
+        anyhow::ensure!(status.is_success(), "pull failed ({status})");
+        anyhow::ensure!(
+            got == coding,
+            "asked for {coding}, the pull came as {got:?}"
+        );
+        Ok(bytes)
+    }
+
+    /// A pull over a shaped link: the request waits `latency` before it leaves, and the
+    /// answer is read no faster than `bits_per_second` (the harness paces its own reads, so
+    /// the server's socket backs up as it would behind a thin mobile link). In `coding`
+    /// when given; the body as it crossed the wire.
+    pub async fn pull_shaped(
+        &self,
+        token: &str,
+        client: uuid::Uuid,
+        cursor: Option<&str>,
+        coding: Option<&str>,
+        bits_per_second: f64,
+        latency: Duration,
+    ) -> anyhow::Result<bytes::Bytes> {
+        use futures_util::StreamExt;
+        tokio::time::sleep(latency).await;
+        let mut req = self
+            .http
+            .post(self.url("/api/v1/sync/pull"))
+            .bearer_auth(token)
+            .json(
+                &json!({"client_id": client, "schema_version": 1, "cursor": cursor, "limit": 5000}),
+            );
+        if let Some(c) = coding {
+            req = req.header("accept-encoding", c);
+        }
+        let resp = req.send().await?;
+        anyhow::ensure!(
+            resp.status().is_success(),
+            "pull failed ({})",
+            resp.status()
+        );
+        let t0 = tokio::time::Instant::now();
+        let mut body = bytes::BytesMut::new();
+        let mut stream = resp.bytes_stream();
+        while let Some(piece) = stream.next().await {
+            body.extend_from_slice(&piece?);
+            tokio::time::sleep_until(
+                t0 + Duration::from_secs_f64(body.len() as f64 * 8.0 / bits_per_second),
+            )
+            .await;
+        }
+        Ok(body.freeze())
+    }
+
     /// A pull's body as it arrived (pages of up to 5,000 changes), unparsed.
     pub async fn pull_bytes(
         &self,

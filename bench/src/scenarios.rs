@@ -175,6 +175,73 @@ pub async fn first_sync(api: &Api, town: &Town, args: &BenchArgs) -> anyhow::Res
         "linli, and parsed on the phone",
         parsed.quantile_ms(0.5),
     );
+    // Compressed: each coding the server offers, as a phone that accepts it would fetch it.
+    for coding in ["gzip", "br", "zstd"] {
+        let (mut times, mut size) = (Vec::new(), 0);
+        for _ in 0..runs {
+            let client = Uuid::now_v7();
+            let (mut cursor, mut wire, mut rows) = (None::<String>, 0, 0);
+            let started = Instant::now();
+            loop {
+                let body = api
+                    .pull_encoded(&token, client, cursor.as_deref(), coding)
+                    .await?;
+                wire += body.len();
+                let page: Value = serde_json::from_slice(&decode(coding, &body)?)?;
+                rows += page["changes"].as_array().map_or(0, Vec::len);
+                cursor = page["cursor"].as_str().map(str::to_owned);
+                if page["has_more"] != true {
+                    break;
+                }
+            }
+            times.push(started.elapsed().as_micros() as u64);
+            anyhow::ensure!(
+                rows == last.len(),
+                "the {coding} first sync had {rows} rows, the plain one {}",
+                last.len()
+            );
+            size = wire;
+        }
+        let times = Stats::from_samples(times, 0, 0, Duration::ZERO);
+        println!(
+            "  {:<34} {:>7.1} kB on the wire ({:.1}% of plain: target at most 15), median {:.1} ms to the last byte, decoded and parsed",
+            format!("the same, {coding}"),
+            size as f64 / 1e3,
+            size as f64 * 100.0 / bytes.max(1) as f64,
+            times.quantile_ms(0.5),
+        );
+    }
+    // Over a thin link (1 Mbit/s, 150 ms a request), plain and in each coding: the time
+    // until the phone holds a usable replica (every page read, decoded and parsed).
+    let (rate, latency) = (1e6, Duration::from_millis(150));
+    for coding in [None, Some("gzip"), Some("br"), Some("zstd")] {
+        let client = Uuid::now_v7();
+        let (mut cursor, mut wire, mut rows) = (None::<String>, 0, 0);
+        let started = Instant::now();
+        loop {
+            let body = api
+                .pull_shaped(&token, client, cursor.as_deref(), coding, rate, latency)
+                .await?;
+            wire += body.len();
+            let plain = match coding {
+                Some(c) => decode(c, &body)?,
+                None => body.to_vec(),
+            };
+            let page: Value = serde_json::from_slice(&plain)?;
+            rows += page["changes"].as_array().map_or(0, Vec::len);
+            cursor = page["cursor"].as_str().map(str::to_owned);
+            if page["has_more"] != true {
+                break;
+            }
+        }
+        anyhow::ensure!(rows == last.len(), "a shaped first sync had {rows} rows");
+        println!(
+            "  {:<34} {:>7.1} s to a usable replica ({:.0} kB)",
+            format!("1 Mbit/s + 150 ms, {}", coding.unwrap_or("plain")),
+            started.elapsed().as_secs_f64(),
+            wire as f64 / 1e3
+        );
+    }
     match couchdb_replication(&args.couchdb_dir, last).await {
         Ok(ms) => println!(
             "  {:<34} median {:>8.1} ms  (linli, parsed, is {:.1}x faster: target at least 10)",
@@ -185,6 +252,23 @@ pub async fn first_sync(api: &Api, town: &Town, args: &BenchArgs) -> anyhow::Res
         Err(e) => println!("  {:<34} not measured: {e:#}", "pouchdb-server → PouchDB"),
     }
     Ok(())
+}
+
+/// `bytes` decoded from `coding`, as the phone's HTTP stack does.
+fn decode(coding: &str, bytes: &[u8]) -> anyhow::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    match coding {
+        "gzip" => {
+            flate2::read::GzDecoder::new(bytes).read_to_end(&mut out)?;
+        }
+        "br" => {
+            brotli::Decompressor::new(bytes, 4096).read_to_end(&mut out)?;
+        }
+        "zstd" => out = zstd::stream::decode_all(bytes)?,
+        _ => anyhow::bail!("no decoder for {coding}"),
+    }
+    Ok(out)
 }
 
 /// The same rows as CouchDB documents (`_id` = entity:id), served by pouchdb-server and

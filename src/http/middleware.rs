@@ -169,7 +169,7 @@ async fn limit_body(mut req: Request) -> Result<Request, Response> {
         // The server enforces a declared length, so the body cannot exceed it.
         Some(_) => Ok(req),
         None if req.method() == Method::GET || req.method() == Method::HEAD => Ok(req),
-        None => match req.take_body().into_bytes_limit(MAX_BODY_BYTES).await {
+        None => match read_limited(req.take_body(), MAX_BODY_BYTES).await {
             Ok(bytes) => {
                 req.set_body(bytes);
                 Ok(req)
@@ -177,6 +177,39 @@ async fn limit_body(mut req: Request) -> Result<Request, Response> {
             Err(e) => Err(unreadable_body(e)),
         },
     }
+}
+
+/// A streamed body, read whole up to `limit` bytes. Its frames are kept as they arrived
+/// and joined once into a buffer of the exact size (poem's `into_bytes_limit` copies
+/// through a small buffer into one that grows by doubling: up to twice the body, for every
+/// slow upload held open at once).
+async fn read_limited(
+    body: poem::Body,
+    limit: usize,
+) -> Result<bytes::Bytes, poem::error::ReadBodyError> {
+    use futures_util::StreamExt;
+    let mut frames = Vec::new();
+    let mut total = 0usize;
+    let mut stream = std::pin::pin!(body.into_bytes_stream());
+    while let Some(frame) = stream.next().await {
+        let frame = frame?;
+        total += frame.len();
+        if total > limit {
+            return Err(poem::error::ReadBodyError::PayloadTooLarge);
+        }
+        frames.push(frame);
+    }
+    Ok(match frames.len() {
+        0 => bytes::Bytes::new(),
+        1 => frames.swap_remove(0),
+        _ => {
+            let mut joined = bytes::BytesMut::with_capacity(total);
+            for frame in frames {
+                joined.extend_from_slice(&frame);
+            }
+            joined.freeze()
+        }
+    })
 }
 
 /// Checks a JSON body against the OpenAPI document; a body that is not JSON at all is left

@@ -225,7 +225,7 @@ impl AttachmentsApi {
         auth: BearerAuth,
         id: Path<Uuid>,
         #[oai(name = "Content-Range")] content_range: Header<Option<String>>,
-        body: Binary<Vec<u8>>,
+        body: Binary<bytes::Bytes>,
     ) -> ApiResult<Json<AttachmentView>, { SIGNED_IN | BODY | NOT_FOUND | CONFLICT }> {
         let actor = state.actor(&auth.0).await?;
         let a = entity::Entity::find_by_id(id.0)
@@ -278,10 +278,7 @@ impl AttachmentsApi {
             .into());
         }
         if start + len > received {
-            store
-                .put_part(a.id, start, body.0.into())
-                .await
-                .map_err(storage)?;
+            store.put_part(a.id, start, body.0).await.map_err(storage)?;
             received = store.received(a.id).await.map_err(storage)?;
         }
         if received < size {
