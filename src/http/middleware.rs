@@ -363,4 +363,33 @@ mod tests {
         );
         assert_eq!(loggable("/api/v1/me"), "/api/v1/me");
     }
+
+    #[tokio::test]
+    async fn a_streamed_body_is_joined_whole_and_refused_past_the_limit() {
+        let frames = |n: usize| {
+            let pieces: Vec<Result<bytes::Bytes, std::io::Error>> = (0..n)
+                .map(|i| {
+                    Ok(bytes::Bytes::from(vec![
+                        u8::try_from(i % 251).unwrap();
+                        1000
+                    ]))
+                })
+                .collect();
+            poem::Body::from_bytes_stream(futures_util::stream::iter(pieces))
+        };
+        let whole = read_limited(frames(5), 5_000).await.unwrap();
+        assert_eq!(whole.len(), 5_000);
+        assert!(
+            whole
+                .chunks(1000)
+                .enumerate()
+                .all(|(i, c)| c.iter().all(|b| usize::from(*b) == i))
+        );
+        assert_eq!(read_limited(frames(1), 5_000).await.unwrap().len(), 1_000);
+        assert!(read_limited(frames(0), 5_000).await.unwrap().is_empty());
+        assert!(matches!(
+            read_limited(frames(6), 5_000).await,
+            Err(poem::error::ReadBodyError::PayloadTooLarge)
+        ));
+    }
 }
