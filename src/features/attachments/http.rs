@@ -131,6 +131,42 @@ pub fn parse_range(header: Option<&str>, len: u64) -> Result<(u64, u64), ApiErro
     Ok((start, total))
 }
 
+/// The length a `Content-Range: bytes START-END/TOTAL` declares, if it parses.
+fn range_len(header: &str) -> Option<u64> {
+    let spec = header.trim().strip_prefix("bytes ")?;
+    let (range, _) = spec.split_once('/')?;
+    let (start, end) = range.split_once('-')?;
+    let (start, end): (u64, u64) = (start.trim().parse().ok()?, end.trim().parse().ok()?);
+    end.checked_sub(start)?.checked_add(1)
+}
+
+/// A chunk's bytes, at most one request's worth, copied out of each frame as it arrives
+/// into a buffer sized for what the range declares.
+async fn read_chunk(body: poem::Body, declared: u64) -> Result<bytes::Bytes, ApiError> {
+    use futures_util::StreamExt;
+    let most = crate::http::middleware::MAX_BODY_BYTES;
+    let mut buf =
+        bytes::BytesMut::with_capacity(usize::try_from(declared).unwrap_or(most).min(most));
+    let mut frames = std::pin::pin!(body.into_bytes_stream());
+    while let Some(frame) = frames.next().await {
+        let frame = frame.map_err(|e| {
+            ApiError::Validation(crate::domain::FieldError::new(
+                "body",
+                format!("the upload broke off: {e}; ask where it stands and resume"),
+            ))
+        })?;
+        if buf.len() + frame.len() > most {
+            return Err(refused(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ProblemCode::PayloadTooLarge,
+                format!("a chunk carries at most {most} bytes: send the photo in chunks"),
+            ));
+        }
+        buf.extend_from_slice(&frame);
+    }
+    Ok(buf.freeze())
+}
+
 /// The photo `id`, if the caller uploaded it or sees what it belongs to.
 async fn visible(state: &AppState, actor: &Actor, id: Uuid) -> Result<entity::Model, ApiError> {
     let a = entity::Entity::find_by_id(id)
@@ -225,7 +261,7 @@ impl AttachmentsApi {
         auth: BearerAuth,
         id: Path<Uuid>,
         #[oai(name = "Content-Range")] content_range: Header<Option<String>>,
-        body: Binary<bytes::Bytes>,
+        body: Binary<poem::Body>,
     ) -> ApiResult<Json<AttachmentView>, { SIGNED_IN | BODY | NOT_FOUND | CONFLICT }> {
         let actor = state.actor(&auth.0).await?;
         let a = entity::Entity::find_by_id(id.0)
@@ -257,7 +293,16 @@ impl AttachmentsApi {
             .await?;
             return Err(refusal_of(&a).into());
         }
-        let len = body.0.len() as u64;
+        // The chunk is read only now that the upload is known to be wanted, frame by frame
+        // into one buffer of the size its range declares: each frame is let go as soon as it
+        // is copied, so a slow upload holds no more than it has sent.
+        let declared = content_range
+            .0
+            .as_deref()
+            .and_then(range_len)
+            .unwrap_or(size);
+        let chunk = read_chunk(body.0, declared).await?;
+        let len = chunk.len() as u64;
         let (start, total) = parse_range(content_range.0.as_deref(), len)?;
         if total != size {
             return Err(refused(
@@ -278,7 +323,7 @@ impl AttachmentsApi {
             .into());
         }
         if start + len > received {
-            store.put_part(a.id, start, body.0).await.map_err(storage)?;
+            store.put_part(a.id, start, chunk).await.map_err(storage)?;
             received = store.received(a.id).await.map_err(storage)?;
         }
         if received < size {
