@@ -449,6 +449,9 @@ async fn bad_entries_and_bad_uploads_get_a_clear_code_and_lose_nothing() {
 
     let resp = put_chunk(app, w, big_id, &[0; 100], Some((0, 100))).await;
     assert_problem(resp, 413, "attachment_too_large").await;
+    // Refused for good: sent again, the answer comes from the refusal recorded with it.
+    let resp = put_chunk(app, w, big_id, &[0; 100], Some((0, 100))).await;
+    assert_problem(resp, 413, "attachment_too_large").await;
 
     // Bytes for a photo nobody declared; a range that is not one; a size other than declared.
     let resp = put_chunk(app, w, Uuid::now_v7(), &good, None).await;

@@ -106,38 +106,38 @@ fn refusal_of(a: &entity::Model) -> ApiError {
     }
 }
 
-/// `START-END/TOTAL` of a `Content-Range: bytes …` header, or the whole of `len` bytes.
+/// `START`, `END` and `TOTAL` of a `Content-Range: bytes START-END/TOTAL` header, END
+/// inclusive, if it parses and is a range within its total.
+fn content_range(header: &str) -> Option<(u64, u64, u64)> {
+    let spec = header.trim().strip_prefix("bytes ")?;
+    let (range, total) = spec.split_once('/')?;
+    let (start, end) = range.split_once('-')?;
+    let (start, end, total): (u64, u64, u64) = (
+        start.trim().parse().ok()?,
+        end.trim().parse().ok()?,
+        total.trim().parse().ok()?,
+    );
+    (start <= end && end < total).then_some((start, end, total))
+}
+
+/// Where a body of `len` bytes starts and the whole's size: from its `Content-Range`, or
+/// the whole of `len` bytes without one.
 pub fn parse_range(header: Option<&str>, len: u64) -> Result<(u64, u64), ApiError> {
     let Some(h) = header else {
         return Ok((0, len));
     };
-    let bad = || {
-        ApiError::Validation(crate::domain::FieldError::new(
+    match content_range(h) {
+        Some((start, end, total)) if end - start + 1 == len => Ok((start, total)),
+        _ => Err(ApiError::Validation(crate::domain::FieldError::new(
             "Content-Range",
             "must be `bytes START-END/TOTAL`, END inclusive, matching the body's length",
-        ))
-    };
-    let spec = h.trim().strip_prefix("bytes ").ok_or_else(bad)?;
-    let (range, total) = spec.split_once('/').ok_or_else(bad)?;
-    let (start, end) = range.split_once('-').ok_or_else(bad)?;
-    let (start, end, total): (u64, u64, u64) = (
-        start.trim().parse().map_err(|_| bad())?,
-        end.trim().parse().map_err(|_| bad())?,
-        total.trim().parse().map_err(|_| bad())?,
-    );
-    if end < start || end >= total || end - start + 1 != len {
-        return Err(bad());
+        ))),
     }
-    Ok((start, total))
 }
 
-/// The length a `Content-Range: bytes START-END/TOTAL` declares, if it parses.
+/// The length a `Content-Range` declares, if it parses.
 fn range_len(header: &str) -> Option<u64> {
-    let spec = header.trim().strip_prefix("bytes ")?;
-    let (range, _) = spec.split_once('/')?;
-    let (start, end) = range.split_once('-')?;
-    let (start, end): (u64, u64) = (start.trim().parse().ok()?, end.trim().parse().ok()?);
-    end.checked_sub(start)?.checked_add(1)
+    content_range(header).map(|(start, end, _)| end - start + 1)
 }
 
 /// A chunk's bytes, at most one request's worth, copied out of each frame as it arrives
