@@ -224,6 +224,13 @@ pub struct ServeArgs {
     /// The largest photo accepted, in bytes.
     #[arg(long, env = "LINLI_ATTACHMENT_MAX_BYTES", default_value_t = crate::features::attachments::store::DEFAULT_MAX_BYTES)]
     pub attachment_max_bytes: u64,
+    /// Days before today for which phones hold rows bound to a day (an occurrence's
+    /// overrides, tallies, sign-ups, attendance); older ones are read over REST.
+    #[arg(long, env = "LINLI_SYNC_HORIZON_BACK_DAYS", default_value_t = crate::sync::horizon::DEFAULT_BACK_DAYS)]
+    pub sync_horizon_back_days: u32,
+    /// The same, after today.
+    #[arg(long, env = "LINLI_SYNC_HORIZON_AHEAD_DAYS", default_value_t = crate::sync::horizon::DEFAULT_AHEAD_DAYS)]
+    pub sync_horizon_ahead_days: u32,
 }
 
 /// Where photos go, and the largest accepted.
@@ -344,6 +351,8 @@ pub struct Settings {
     /// Sync requests each resident may make per minute.
     pub sync_rates: crate::http::rate::SyncRates,
     pub attachments: AttachmentSettings,
+    /// How far back and ahead phones hold rows bound to a day.
+    pub sync_horizon: crate::sync::horizon::Horizon,
 }
 
 /// What one client may hold of the server's connections.
@@ -395,6 +404,14 @@ impl From<&ServeArgs> for Settings {
             attachments: AttachmentSettings {
                 url: args.attachments_url.clone(),
                 max_bytes: args.attachment_max_bytes,
+            },
+            sync_horizon: crate::sync::horizon::Horizon {
+                back_days: args
+                    .sync_horizon_back_days
+                    .min(crate::sync::horizon::MAX_DAYS),
+                ahead_days: args
+                    .sync_horizon_ahead_days
+                    .min(crate::sync::horizon::MAX_DAYS),
             },
         }
     }

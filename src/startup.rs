@@ -75,6 +75,9 @@ impl Application {
         state.refresh_reuse_window = settings.refresh_reuse_window;
         state.trusted_proxies = Arc::new(settings.trusted_proxies.clone());
         state.sync_limits = Arc::new(http::rate::SyncLimits::new(settings.sync_rates));
+        Arc::get_mut(&mut state.sync)
+            .expect("the sync engine is not shared before the server starts")
+            .horizon = settings.sync_horizon;
         let attachments = settings.attachments.url_for(&engine);
         state.attachments = Arc::new(
             crate::features::attachments::Store::open(&attachments, settings.attachments.max_bytes)

@@ -527,6 +527,7 @@ pub struct PullResponse {
     /// The last of this client's mutations whose effects are included in this pull.
     pub last_mutation_id: u64,
     pub server_time: String,
+    pub horizon: crate::sync::wire::SyncHorizon,
 }
 
 impl poem_openapi::types::Example for PushRequest {
@@ -605,6 +606,14 @@ impl poem_openapi::types::Example for PullResponse {
             has_more: false,
             last_mutation_id: 2,
             server_time: "2026-11-29T08:21:00.114Z-0000".into(),
+            horizon: crate::sync::wire::SyncHorizon {
+                from: chrono::DateTime::parse_from_rfc3339("2026-10-04T00:00:00Z")
+                    .map(|t| t.to_utc())
+                    .unwrap_or_default(),
+                to: chrono::DateTime::parse_from_rfc3339("2027-02-22T00:00:00Z")
+                    .map(|t| t.to_utc())
+                    .unwrap_or_default(),
+            },
         }
     }
 }
@@ -702,6 +711,7 @@ mod tests {
             has_more: documented.has_more,
             last_mutation_id: documented.last_mutation_id,
             server_time: documented.server_time.clone(),
+            horizon: documented.horizon,
         };
         let written: serde_json::Value = serde_json::from_slice(&page.to_json()).unwrap();
         assert_eq!(Some(written), documented.to_json());

@@ -102,6 +102,7 @@ mod tests {
             scope,
             reconcile: None,
             schema: 1,
+            window: None,
         }
     }
 

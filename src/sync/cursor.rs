@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use super::horizon::Window;
 use super::scope::SyncScope;
 
 /// The cursor format this server writes and reads.
@@ -56,6 +57,10 @@ pub struct Reconcile {
     /// which it never received, are sent too.
     #[serde(rename = "n", default, skip_serializing_if = "Option::is_none")]
     pub newer_than: Option<u32>,
+    /// Days that entered the phone's horizon: rows bound to a moment in them are sent
+    /// whatever their version ([`super::horizon`]).
+    #[serde(rename = "w", default, skip_serializing_if = "Option::is_none")]
+    pub band: Option<Window>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -86,6 +91,10 @@ pub struct Cursor {
         skip_serializing_if = "is_first_schema"
     )]
     pub schema: u32,
+    /// The horizon the phone holds rows bound to a moment for. (Absent in cursors made
+    /// before the horizon, whose phones were sent every day.)
+    #[serde(rename = "h", default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<Window>,
 }
 
 fn first_schema() -> u32 {
@@ -189,8 +198,10 @@ mod tests {
                 before: SyncScope::default(),
                 position: Position::default(),
                 newer_than: Some(1),
+                band: Some(Window { from: 3, to: 4 }),
             }),
             schema: 2,
+            window: Some(Window { from: 1, to: 4 }),
         }
     }
 

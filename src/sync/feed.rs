@@ -13,7 +13,9 @@
 //!   (a confidential matter copied to each person entitled to it);
 //! - how its rows are **encoded** as changes: one by one, or as a batch that may look up
 //!   what it needs for all of them at once (names, waitlist positions), so a page costs one
-//!   query per table and not one per row.
+//!   query per table and not one per row;
+//! - the column of the **moment** its rows belong to, if any: such rows are sent only inside
+//!   the phone's sync horizon ([`super::horizon`]).
 //!
 //! A capability writes a [`Table`] for each of its entities; the engine keeps them behind
 //! [`FeedTable`] and reads, caches, reconciles and compacts them without knowing what they are.
@@ -32,6 +34,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::cursor::Position;
+use super::horizon::Window;
 use super::registry::SyncApp;
 use super::scope::SyncScope;
 use super::viewers::Viewer;
@@ -62,6 +65,8 @@ pub struct FeedRow {
     pub owner: Option<(Uuid, Vec<Uuid>)>,
     /// Its owner's alone (see [`Audience::Private`]).
     pub private: bool,
+    /// The moment it belongs to, for a table bound to the horizon.
+    pub moment: Option<DateTime<Utc>>,
     row: Box<dyn Any + Send + Sync>,
 }
 
@@ -76,6 +81,9 @@ pub struct Scan<'a> {
     pub skip: i64,
     /// Most rows per read.
     pub fetch: u64,
+    /// Rows of tables bound to the horizon are read only when their moment lies in it
+    /// (`None`: whenever).
+    pub window: Option<Window>,
 }
 
 /// A synced table, as the engine sees it.
@@ -87,6 +95,8 @@ pub trait FeedTable<A: SyncApp>: Send + Sync {
     fn rank(&self) -> u8;
     fn since_schema(&self) -> u32;
     fn audience(&self) -> Audience;
+    /// Its rows belong to a moment and are sent only inside the horizon.
+    fn horizon_bound(&self) -> bool;
 
     /// Rows after `scan.pos` in feed order that `scope` lets the viewer see: up to
     /// `scan.fetch` per read (personal tables read the viewer's own rows and the rows of the
@@ -169,6 +179,8 @@ struct Cols<C> {
     personal: Option<(C, Vec<C>)>,
     /// A boolean column: rows where it is true are not shown to admins for being admins.
     confidential: Option<C>,
+    /// The moment a row belongs to, for a table bound to the horizon.
+    moment: Option<C>,
 }
 
 fn column<C: FromStr>(table: &str, name: &str) -> C {
@@ -220,6 +232,7 @@ where
                 deleted_at: column(&table, "deleted_at"),
                 personal,
                 confidential: None,
+                moment: None,
             },
             _entity: PhantomData,
         }
@@ -234,6 +247,14 @@ where
             "only a personal table has confidential rows"
         );
         self.cols.confidential = Some(column(E::default().table_name(), col));
+        self
+    }
+
+    /// Each row belongs to the moment in column `col` (a time that never changes once the
+    /// row is written, like an occurrence's original start): rows are sent only while it
+    /// lies in the phone's sync horizon ([`super::horizon`]).
+    pub fn within_horizon(mut self, col: &'static str) -> Self {
+        self.cols.moment = Some(column(E::default().table_name(), col));
         self
     }
 
@@ -286,7 +307,21 @@ where
                     .cols
                     .confidential
                     .is_some_and(|c| matches!(model.get(c), Value::Bool(Some(true)))),
+            moment: self.cols.moment.and_then(|c| match model.get(c) {
+                Value::ChronoDateTimeUtc(t) => t,
+                _ => None,
+            }),
             row: Box::new(model),
+        }
+    }
+
+    /// Rows whose moment lies in `window`, for a table bound to the horizon.
+    fn inside(&self, window: Option<Window>) -> Condition {
+        match (self.cols.moment, window) {
+            (Some(moment), Some(w)) => Condition::all()
+                .add(moment.gte(w.start()))
+                .add(moment.lt(w.end())),
+            _ => Condition::all(),
         }
     }
 
@@ -337,6 +372,10 @@ where
 
     fn audience(&self) -> Audience {
         self.audience
+    }
+
+    fn horizon_bound(&self) -> bool {
+        self.cols.moment.is_some()
     }
 
     fn read<'a>(
@@ -391,6 +430,7 @@ where
                     .filter(self.cols.community.eq(scan.community))
                     .filter(self.after(scan.pos))
                     .filter(self.not_skipped(scan.skip))
+                    .filter(self.inside(scan.window))
                     .filter(whose)
                     .order_by_asc(self.cols.version)
                     .order_by_asc(self.cols.id)

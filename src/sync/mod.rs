@@ -15,6 +15,7 @@
 //!   phone's first sync.
 //! - [`viewers`]: who is pulling, read once per community version rather than per page.
 //! - [`at_head`]: "anything new?" answered from memory.
+//! - [`horizon`]: how far back and ahead phones hold rows bound to a day.
 //! - [`scope`]: how far a resident sees beyond their own rows.
 //! - [`cursor`]: the signed, versioned cursor.
 //! - [`write`]: the write pipeline every change goes through (commit-ordered versions).
@@ -33,6 +34,7 @@ pub mod cursor;
 pub mod error;
 pub mod feed;
 pub mod group_commit;
+pub mod horizon;
 pub mod pokes;
 pub mod public_feed;
 pub mod pull;
@@ -74,6 +76,8 @@ pub struct SyncEngine<A: SyncApp> {
     pub group_commit: GroupCommit<A>,
     /// The app's synced tables.
     pub tables: Tables<A>,
+    /// How far back and ahead phones hold rows bound to a day.
+    pub horizon: horizon::Horizon,
 }
 
 impl<A: SyncApp> SyncEngine<A> {
@@ -95,6 +99,7 @@ impl<A: SyncApp> SyncEngine<A> {
             public_feed: Default::default(),
             viewers: Default::default(),
             tables: Tables::new(A::tables()),
+            horizon: horizon::Horizon::default(),
         }
     }
 }

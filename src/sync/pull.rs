@@ -8,7 +8,11 @@
 //! read from the cursor's position with the visibility filter in SQL, `limit + 1` rows at a
 //! time, and the runs are merged. A first sync still at its head takes the public tables'
 //! rows ready-encoded from [`super::public_feed`] instead, and reads only the personal ones.
+//!
+//! Rows bound to a moment are read only inside the phone's horizon ([`super::horizon`]);
+//! when the horizon moves, the days that entered it are re-scanned like a change of scope.
 
+use poem_openapi::types::ToJSON;
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, Statement,
     TransactionTrait,
@@ -19,11 +23,12 @@ use super::SyncEngine;
 use super::cursor::{Cursor, CursorError, FORMAT, Position, Reconcile};
 use super::error::SyncError;
 use super::feed::{Audience, FeedRow, FeedTable, Scan};
+use super::horizon::Window;
 use super::public_feed::{Encoded, Snapshot, encode};
 use super::registry::SyncApp;
 use super::scope::SyncScope;
 use super::viewers::{KEEP_PERSONAL_MAX, Personal, Viewer};
-use super::wire::PullRequest;
+use super::wire::{PullRequest, SyncHorizon};
 use crate::auth::tokens::Claims;
 
 /// One pull's answer, with its changes already encoded as JSON: public rows come encoded from
@@ -36,6 +41,7 @@ pub struct PullPage {
     pub has_more: bool,
     pub last_mutation_id: u64,
     pub server_time: String,
+    pub horizon: SyncHorizon,
 }
 
 impl PullPage {
@@ -58,6 +64,8 @@ impl PullPage {
         out.extend_from_slice(self.last_mutation_id.to_string().as_bytes());
         out.extend_from_slice(b",\"server_time\":");
         write_string(&mut out, &self.server_time);
+        out.extend_from_slice(b",\"horizon\":");
+        out.extend_from_slice(self.horizon.to_json_string().as_bytes());
         out.push(b'}');
         out
     }
@@ -91,6 +99,11 @@ pub async fn pull<A: SyncApp>(
     super::check_schema::<A>(req.schema_version)?;
     let schema = req.schema_version.min(A::SCHEMA_VERSION);
     let limit = req.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT) as usize;
+    let window = engine.horizon.window(
+        engine.clock.wall(),
+        req.horizon_days_back,
+        req.horizon_days_ahead,
+    );
     let scope = A::scope_of(actor);
     let decoded = match req.cursor.as_deref() {
         None | Some("") => None,
@@ -126,6 +139,7 @@ pub async fn pull<A: SyncApp>(
             scope: scope.clone(),
             reconcile: None,
             schema,
+            window: Some(window),
         },
         // Deletions the phone has not seen were purged. (Tombstones at or below
         // `skip_tombstones_through` were never going to be sent to it anyway.)
@@ -150,16 +164,44 @@ pub async fn pull<A: SyncApp>(
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
             },
+            band: cursor.reconcile.as_ref().and_then(|r| r.band),
         });
         cursor.scope = scope.clone();
     }
     cursor.schema = schema;
+    if cursor.window != Some(window) {
+        // The horizon moved (a new day) or the phone asked for a wider one: the days that
+        // entered it are re-scanned from the start, whatever their rows' versions.
+        let entering = window.entering(cursor.window);
+        let pending = cursor
+            .reconcile
+            .as_ref()
+            .and_then(|r| r.band)
+            .and_then(|b| b.within(window));
+        match (entering, cursor.reconcile.as_mut()) {
+            (Some(band), Some(rec)) => {
+                rec.band = Some(pending.map_or(band, |p| p.hull(band)));
+                rec.position = Position::default();
+            }
+            (Some(band), None) => {
+                cursor.reconcile = Some(Reconcile {
+                    before: scope.clone(),
+                    position: Position::default(),
+                    newer_than: None,
+                    band: Some(band),
+                });
+            }
+            (None, Some(rec)) => rec.band = pending,
+            (None, None) => {}
+        }
+        cursor.window = Some(window);
+    }
 
     let mut changes = Vec::new();
     let mut has_more = false;
     if let Some(rec) = cursor.reconcile.as_mut() {
         let (page, more) =
-            reconcile_page(engine, &txn, &viewer, &scope, schema, rec, limit).await?;
+            reconcile_page(engine, &txn, &viewer, &scope, schema, window, rec, limit).await?;
         changes = page.iter().map(encode).collect();
         if more {
             has_more = true;
@@ -242,6 +284,7 @@ pub async fn pull<A: SyncApp>(
         has_more,
         last_mutation_id,
         server_time: engine.clock.now().to_string(),
+        horizon: window.into(),
     })
 }
 
@@ -302,9 +345,16 @@ pub fn from_memory<A: SyncApp>(
     let encoded = req.cursor.as_deref().filter(|c| !c.is_empty())?;
     super::check_schema::<A>(req.schema_version).ok()?;
     let cursor = engine.cursor_key.decode(encoded).ok()?;
+    let window = engine.horizon.window(
+        engine.clock.wall(),
+        req.horizon_days_back,
+        req.horizon_days_ahead,
+    );
     if cursor.community != claims.cid
         || cursor.resident != claims.sub
         || cursor.schema != req.schema_version.min(A::SCHEMA_VERSION)
+        // The horizon moved since: the days that entered it are to be sent.
+        || cursor.window != Some(window)
     {
         return None;
     }
@@ -319,6 +369,7 @@ pub fn from_memory<A: SyncApp>(
         has_more: false,
         last_mutation_id,
         server_time: engine.clock.now().to_string(),
+        horizon: window.into(),
     })
 }
 
@@ -375,6 +426,7 @@ async fn feed_page<A: SyncApp>(
         pos: cursor.position,
         skip: cursor.skip_tombstones_through,
         fetch: (limit + 1) as u64,
+        window: cursor.window,
     };
     let is_public = |t: &&dyn FeedTable<A>| t.audience() == Audience::Public;
     let mut rows = Vec::new();
@@ -386,7 +438,13 @@ async fn feed_page<A: SyncApp>(
                 .filter(is_public)
                 .map(|t| t.rank())
                 .collect();
-            ready.extend(snapshot.after(cursor.position, limit + 1, |rank| ranks.contains(&rank)));
+            let window = cursor.window.expect("a cursor made by this pull holds its window");
+            ready.extend(snapshot.after(
+                cursor.position,
+                limit + 1,
+                |rank| ranks.contains(&rank),
+                window,
+            ));
         }
         None => {
             for table in tables.for_schema(cursor.schema).filter(is_public) {
@@ -449,16 +507,19 @@ async fn feed_page<A: SyncApp>(
     Ok((changes, more, last, read))
 }
 
-/// One page of the re-scan after a change of scope or an upgrade of the app: personal rows
-/// visible now are sent as they are, rows visible only before as deletes; rows of entities
-/// the app could not read before are sent as they are. The re-scan sends rows the feed will
-/// send again; applying a change twice is harmless.
+/// One page of the re-scan after a change of scope, an upgrade of the app or a move of the
+/// horizon: personal rows visible now are sent as they are, rows visible only before as
+/// deletes; rows of entities the app could not read before are sent as they are, and so are
+/// rows bound to a day that entered the horizon. The re-scan sends rows the feed will send
+/// again; applying a change twice is harmless.
+#[allow(clippy::too_many_arguments)]
 async fn reconcile_page<A: SyncApp>(
     engine: &SyncEngine<A>,
     txn: &DatabaseTransaction,
     viewer: &Viewer,
     now: &SyncScope,
     schema: u32,
+    window: Window,
     rec: &mut Reconcile,
     limit: usize,
 ) -> Result<(Vec<A::Change>, bool), DbErr> {
@@ -466,19 +527,22 @@ async fn reconcile_page<A: SyncApp>(
     let either = rec.before.union(now);
     let scope_changed = rec.before != *now;
     let newer_than = rec.newer_than.unwrap_or(u32::MAX);
-    let scan = Scan {
+    let scan = |window| Scan {
         txn,
         community: actor.community_id,
         viewer: actor.resident_id,
         pos: rec.position,
         skip: i64::MIN,
         fetch: (limit + 1) as u64,
+        window: Some(window),
     };
     let mut rows = Vec::new();
     for table in engine.tables.for_schema(schema) {
         let personal = table.audience() != Audience::Public;
         if (personal && scope_changed) || table.since_schema() > newer_than {
-            rows.extend(table.read(&scan, &either).await?);
+            rows.extend(table.read(&scan(window), &either).await?);
+        } else if let (true, Some(band)) = (table.horizon_bound(), rec.band) {
+            rows.extend(table.read(&scan(band), &either).await?);
         }
     }
     let (rows, more) = first_rows(rows, limit);

@@ -174,6 +174,33 @@ pub struct PullRequest {
     /// Most changes to return: 1 to 5000, default 500.
     #[oai(validator(minimum(value = "1"), maximum(value = "5000")))]
     pub limit: Option<u32>,
+    /// Rows bound to a day (an occurrence's overrides, seat tallies, sign-ups, attendance)
+    /// are synced for this many days before today: at least the server's horizon (56 by
+    /// default), at most 3660. Older ones are read over REST (`GET /api/v1/occurrences`).
+    #[oai(validator(maximum(value = "3660")))]
+    pub horizon_days_back: Option<u32>,
+    /// The same, for days after today (84 by default).
+    #[oai(validator(maximum(value = "3660")))]
+    pub horizon_days_ahead: Option<u32>,
+}
+
+/// The days this phone is sent rows bound to a day for (see `horizon_days_back`): rows
+/// before `from` may be dropped from the phone; rows from `to` on have not been sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Object)]
+pub struct SyncHorizon {
+    /// Midnight UTC of the first day held.
+    pub from: chrono::DateTime<chrono::Utc>,
+    /// Midnight UTC after the last day held.
+    pub to: chrono::DateTime<chrono::Utc>,
+}
+
+impl From<super::horizon::Window> for SyncHorizon {
+    fn from(w: super::horizon::Window) -> Self {
+        Self {
+            from: w.start(),
+            to: w.end(),
+        }
+    }
 }
 
 /// Sent on the event stream when something in the community changed: pull now.
@@ -249,6 +276,8 @@ impl poem_openapi::types::Example for PullRequest {
             schema_version: 1,
             cursor: None,
             limit: Some(500),
+            horizon_days_back: None,
+            horizon_days_ahead: None,
         }
     }
 }

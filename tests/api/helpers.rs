@@ -139,6 +139,7 @@ async fn start(
             url: Some(dir.path().join("attachments").display().to_string()),
             max_bytes: linli::features::attachments::store::DEFAULT_MAX_BYTES,
         },
+        sync_horizon: linli::sync::horizon::Horizon::default(),
     };
     configure(&mut settings);
     let app = Application::build(settings)

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use linli::domain::hlc::Hlc;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -30,6 +30,10 @@ pub struct Phone {
     clock: Hlc,
     /// Milliseconds this phone's wall clock is off by.
     pub skew_ms: i64,
+    /// Days before today the phone asks to hold (`None`: the server's horizon).
+    pub horizon_days_back: Option<u32>,
+    /// The horizon the last pull reported.
+    pub horizon: Option<(DateTime<Utc>, DateTime<Utc>)>,
 }
 
 impl Phone {
@@ -47,6 +51,8 @@ impl Phone {
             last_mutation_id: 0,
             clock: Hlc::ZERO,
             skew_ms: 0,
+            horizon_days_back: None,
+            horizon: None,
         }
     }
 
@@ -142,6 +148,7 @@ impl Phone {
         let body: types::PullRequest = serde_json::from_value(json!({
             "client_id": self.client_id, "schema_version": 1,
             "cursor": self.cursor, "limit": limit,
+            "horizon_days_back": self.horizon_days_back,
         }))
         .expect("a pull fits the SDK's types");
         let out = match self.sdk.sync_pull(&body).await {
@@ -153,6 +160,8 @@ impl Phone {
         }
         self.cursor = Some(out["cursor"].as_str().unwrap().to_owned());
         self.last_mutation_id = out["last_mutation_id"].as_u64().unwrap();
+        let at = |k: &str| out["horizon"][k].as_str().unwrap().parse().unwrap();
+        self.horizon = Some((at("from"), at("to")));
         out
     }
 

@@ -141,6 +141,8 @@ async fn pull_all(
             schema_version: schema,
             cursor: cursor.clone(),
             limit: Some(3),
+            horizon_days_back: None,
+            horizon_days_ahead: None,
         };
         let page = match pull::from_memory(engine, claims, &req) {
             Some(page) => page,

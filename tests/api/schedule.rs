@@ -1837,3 +1837,142 @@ async fn privileged_actions_are_in_the_audit_log_for_admins_only() {
     )
     .await;
 }
+
+/// The days of the weekly series' occurrences `weeks` a phone holds overrides for.
+fn overridden(phone: &Phone) -> Vec<DateTime<Utc>> {
+    let mut days: Vec<DateTime<Utc>> = phone
+        .replica_of("occurrence_override")
+        .iter()
+        .map(|o| o["original_start"].as_str().unwrap().parse().unwrap())
+        .collect();
+    days.sort();
+    days
+}
+
+/// A session cancelled at each of these weeks of a weekly series that began 200 days ago:
+/// 165 days ago, 32 days ago, in 24 days and in 94 days.
+const WEEKS: [i64; 4] = [5, 24, 32, 42];
+
+async fn cancelled_across_a_year() -> Society {
+    let mut s = Society::new(-200, 5, json!({})).await;
+    for week in WEEKS {
+        let (_, t) = s.occurrence(week);
+        s.admin.mutate(
+            "occurrence.override",
+            json!({"series_id": s.series, "original_start": t, "cancelled": true}),
+        );
+    }
+    let out = s.admin.push().await;
+    assert!(
+        out["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["status"] == "applied"),
+        "{out}"
+    );
+    s
+}
+
+/// A phone holds the coming weeks: sessions more than 8 weeks back or 12 weeks ahead are
+/// not sent, unless it asks for a wider window or reads them over REST.
+#[tokio::test]
+async fn a_first_sync_holds_the_weeks_around_today_and_the_rest_is_asked_for() {
+    let s = cancelled_across_a_year().await;
+    let at = |week| s.occurrence(week).1;
+    let mut phone = Phone::new(&s.app, &s.leader);
+    phone.pull().await;
+    assert_eq!(overridden(&phone), [at(24), at(32)]);
+    let (from, to) = phone.horizon.unwrap();
+    assert!(from <= Utc::now() - Duration::days(56) && from > Utc::now() - Duration::days(58));
+    assert!(to > Utc::now() + Duration::days(84) && to <= Utc::now() + Duration::days(86));
+    assert!(phone.replica_of("series").len() == 1);
+
+    // A phone that asks for 200 days back gets the older one too.
+    let mut wide = Phone::new(&s.app, &s.leader);
+    wide.horizon_days_back = Some(200);
+    wide.pull().await;
+    assert_eq!(overridden(&wide), [at(5), at(24), at(32)]);
+    // The phone that held the default window widens it: the days that entered come at once.
+    phone.horizon_days_back = Some(200);
+    let entered = phone.pull().await;
+    assert_eq!(overridden(&phone), [at(5), at(24), at(32)]);
+    // Only that day's rows (its override and its tally), nothing sent before again.
+    assert!(
+        !entered.is_empty()
+            && entered.iter().all(|c| {
+                c["data"]["original_start"].as_str().unwrap().parse::<DateTime<Utc>>()
+                    == Ok(at(5))
+            }),
+        "{entered:?}"
+    );
+
+    // The REST read lists any window.
+    let listed: Value = s
+        .app
+        .get(
+            &format!(
+                "/api/v1/occurrences?group_id={}&from={}&days=7",
+                s.group,
+                (at(42) - Duration::days(1)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            ),
+            Some(&s.admin.token),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed[0]["cancelled"], true, "{listed}");
+
+    // Past the widest window it is refused with a stable code.
+    let raw = phone
+        .client
+        .post(format!("{}/api/v1/sync/pull", phone.base))
+        .bearer_auth(&phone.token)
+        .json(&json!({"client_id": phone.client_id, "schema_version": 1, "horizon_days_back": 5000}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(raw, 400, "malformed_request").await;
+}
+
+/// Time passes: a session that comes within 12 weeks reaches a phone that is already at the
+/// head, though nothing was written since, and whether it was written before the phone's
+/// first sync or after.
+#[tokio::test]
+async fn a_day_entering_the_horizon_reaches_a_phone_at_the_head() {
+    let mut s = cancelled_across_a_year().await;
+    let at = |s: &Society, week| s.occurrence(week).1;
+    let mut phone = Phone::new(&s.app, &s.leader);
+    phone.pull().await;
+    assert_eq!(overridden(&phone), [at(&s, 24), at(&s, 32)]);
+    // Written after the phone's first sync, 108 days ahead: not sent.
+    let (_, later) = s.occurrence(44);
+    s.admin.mutate(
+        "occurrence.override",
+        json!({"series_id": s.series, "original_start": later, "cancelled": true}),
+    );
+    assert_eq!(s.admin.push().await["results"][0]["status"], "applied");
+    assert!(phone.pull().await.is_empty());
+    // At the head: "anything new?" says nothing, from memory.
+    let cursor = phone.cursor.clone();
+    assert!(phone.pull().await.is_empty());
+    assert_eq!(phone.cursor, cursor);
+
+    // Four weeks on, nothing written since.
+    s.app.sync.clock.advance(Duration::days(28));
+    let entered = phone.pull().await;
+    assert_eq!(
+        overridden(&phone),
+        [at(&s, 24), at(&s, 32), at(&s, 42), at(&s, 44)],
+        "{entered:?}"
+    );
+    // And a fresh phone agrees on the days inside the window (the 32-days-ago session has
+    // left it; the phone that had it keeps it).
+    let mut fresh = Phone::new(&s.app, &s.leader);
+    fresh.pull().await;
+    let (from, _) = fresh.horizon.unwrap();
+    let inside: Vec<_> = overridden(&phone).into_iter().filter(|t| *t >= from).collect();
+    assert_eq!(overridden(&fresh), inside);
+    assert_eq!(overridden(&fresh), [at(&s, 32), at(&s, 42), at(&s, 44)]);
+}

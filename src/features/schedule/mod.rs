@@ -71,6 +71,10 @@ pub mod rank {
     pub const ATTENDANCE: u8 = 6;
 }
 
+// Overrides, tallies, sign-ups and attendance belong to one occurrence: phones hold them
+// only inside the sync horizon (8 weeks back, 12 ahead by default), the rest is read over
+// REST (`GET /api/v1/occurrences`).
+
 /// Personal rows belong to a resident and are seen over their group.
 const BY_GROUP: Audience = Audience::Personal {
     owner: "resident_id",
@@ -107,28 +111,32 @@ pub fn tables<A: SyncApp<Change = Change>>() -> Vec<Box<dyn FeedTable<A>>> {
             Audience::Public,
             Encode::Each(changes::occurrence_override),
             |id| Change::OccurrenceOverride(OccurrenceOverrideChange::gone(id)),
-        )),
+        )
+        .within_horizon("original_start")),
         Box::new(Table::<occurrence_tally::Entity, A>::new(
             "occurrence_tally",
             rank::TALLY,
             Audience::Public,
             Encode::Each(changes::tally),
             |id| Change::OccurrenceTally(OccurrenceTallyChange::gone(id)),
-        )),
+        )
+        .within_horizon("original_start")),
         Box::new(Table::<signup::Entity, A>::new(
             "signup",
             rank::SIGNUP,
             BY_GROUP,
             Encode::Batch(encode_signups),
             |id| Change::Signup(SignupChange::gone(id)),
-        )),
+        )
+        .within_horizon("original_start")),
         Box::new(Table::<attendance::Entity, A>::new(
             "attendance",
             rank::ATTENDANCE,
             BY_GROUP,
             Encode::Each(changes::attendance),
             |id| Change::Attendance(AttendanceChange::gone(id)),
-        )),
+        )
+        .within_horizon("original_start")),
     ]
 }
 

@@ -6324,7 +6324,9 @@ export interface components {
          *       "client_id": "0193a0c4-0000-7000-8000-000000000001",
          *       "schema_version": 1,
          *       "cursor": null,
-         *       "limit": 500
+         *       "limit": 500,
+         *       "horizon_days_back": null,
+         *       "horizon_days_ahead": null
          *     }
          */
         PullRequest: {
@@ -6342,6 +6344,18 @@ export interface components {
              * @description Most changes to return: 1 to 5000, default 500.
              */
             limit?: number | null;
+            /**
+             * Format: int64
+             * @description Rows bound to a day (an occurrence's overrides, seat tallies, sign-ups, attendance)
+             *     are synced for this many days before today: at least the server's horizon (56 by
+             *     default), at most 3660. Older ones are read over REST (`GET /api/v1/occurrences`).
+             */
+            horizon_days_back?: number | null;
+            /**
+             * Format: int64
+             * @description The same, for days after today (84 by default).
+             */
+            horizon_days_ahead?: number | null;
         };
         /**
          * PullResponse
@@ -6365,7 +6379,11 @@ export interface components {
          *       "cursor": "eyJmIjoxfQ.c2lnbmF0dXJl",
          *       "has_more": false,
          *       "last_mutation_id": 2,
-         *       "server_time": "2026-11-29T08:21:00.114Z-0000"
+         *       "server_time": "2026-11-29T08:21:00.114Z-0000",
+         *       "horizon": {
+         *         "from": "2026-10-04T00:00:00+00:00",
+         *         "to": "2027-02-22T00:00:00+00:00"
+         *       }
          *     }
          */
         PullResponse: {
@@ -6380,6 +6398,7 @@ export interface components {
              */
             last_mutation_id: number;
             server_time: string;
+            horizon: components["schemas"]["SyncHorizon"];
         };
         /**
          * PushRequest
@@ -7443,6 +7462,23 @@ export interface components {
          * @enum {string}
          */
         SyncEventKind: "poke" | "heartbeat";
+        /**
+         * SyncHorizon
+         * @description The days this phone is sent rows bound to a day for (see `horizon_days_back`): rows
+         *     before `from` may be dropped from the phone; rows from `to` on have not been sent.
+         */
+        SyncHorizon: {
+            /**
+             * Format: date-time
+             * @description Midnight UTC of the first day held.
+             */
+            from: string;
+            /**
+             * Format: date-time
+             * @description Midnight UTC after the last day held.
+             */
+            to: string;
+        };
         /** TaskAssignArgs */
         TaskAssignArgs: {
             /** Format: uuid */
@@ -8358,6 +8394,7 @@ export type SignupRequestArgs = components['schemas']['SignupRequestArgs'];
 export type SignupRequestMutation = components['schemas']['SignupRequestMutation'];
 export type SignupStatus = components['schemas']['SignupStatus'];
 export type SyncEventKind = components['schemas']['SyncEventKind'];
+export type SyncHorizon = components['schemas']['SyncHorizon'];
 export type TaskAssignArgs = components['schemas']['TaskAssignArgs'];
 export type TaskAssignMutation = components['schemas']['TaskAssignMutation'];
 export type TaskChange = components['schemas']['TaskChange'];
