@@ -51,7 +51,9 @@ impl Horizon {
     /// for (never narrowed, and at most [`MAX_DAYS`] each way).
     pub fn window(self, now: DateTime<Utc>, back: Option<u32>, ahead: Option<u32>) -> Window {
         let today = day_of(now);
-        let back = back.unwrap_or(0).clamp(self.back_days, MAX_DAYS.max(self.back_days));
+        let back = back
+            .unwrap_or(0)
+            .clamp(self.back_days, MAX_DAYS.max(self.back_days));
         let ahead = ahead
             .unwrap_or(0)
             .clamp(self.ahead_days, MAX_DAYS.max(self.ahead_days));

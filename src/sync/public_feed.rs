@@ -165,9 +165,14 @@ async fn rows_since<A: SyncApp>(
             .map(|r| (r.position, table.is_tombstone(r), r.moment))
             .collect();
         let changes = table.encode_alone(rows);
-        out.extend(positions.into_iter().zip(changes).map(
-            |((pos, gone, moment), change)| (pos, (!gone).then(|| (encode(&change), moment))),
-        ));
+        out.extend(
+            positions
+                .into_iter()
+                .zip(changes)
+                .map(|((pos, gone, moment), change)| {
+                    (pos, (!gone).then(|| (encode(&change), moment)))
+                }),
+        );
     }
     Ok(out)
 }
@@ -207,7 +212,10 @@ mod tests {
     fn rows_after_a_position_come_in_feed_order() {
         let mut s = Snapshot::default();
         for (v, rank, id) in [(5, TALLY_RANK, 9), (5, GROUP_RANK, 7), (2, SERIES_RANK, 8)] {
-            s.apply(pos(v, rank, id), Some((format!("{v}/{rank}/{id}").into(), None)));
+            s.apply(
+                pos(v, rank, id),
+                Some((format!("{v}/{rank}/{id}").into(), None)),
+            );
         }
         let after: Vec<_> = s
             .after(pos(2, SERIES_RANK, 8), 10, |_| true, ALL)
@@ -229,7 +237,10 @@ mod tests {
         let mut s = Snapshot::default();
         s.apply(pos(1, GROUP_RANK, 1), Some(("group".into(), None)));
         s.apply(pos(2, TALLY_RANK, 2), Some(("past".into(), Some(day(9)))));
-        s.apply(pos(3, TALLY_RANK, 3), Some(("inside".into(), Some(day(10)))));
+        s.apply(
+            pos(3, TALLY_RANK, 3),
+            Some(("inside".into(), Some(day(10)))),
+        );
         s.apply(pos(4, TALLY_RANK, 4), Some(("ahead".into(), Some(day(20)))));
         let window = Window { from: 10, to: 20 };
         let rows: Vec<_> = s

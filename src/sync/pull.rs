@@ -438,7 +438,9 @@ async fn feed_page<A: SyncApp>(
                 .filter(is_public)
                 .map(|t| t.rank())
                 .collect();
-            let window = cursor.window.expect("a cursor made by this pull holds its window");
+            let window = cursor
+                .window
+                .expect("a cursor made by this pull holds its window");
             ready.extend(snapshot.after(
                 cursor.position,
                 limit + 1,

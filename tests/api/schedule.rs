@@ -1901,7 +1901,10 @@ async fn a_first_sync_holds_the_weeks_around_today_and_the_rest_is_asked_for() {
     assert!(
         !entered.is_empty()
             && entered.iter().all(|c| {
-                c["data"]["original_start"].as_str().unwrap().parse::<DateTime<Utc>>()
+                c["data"]["original_start"]
+                    .as_str()
+                    .unwrap()
+                    .parse::<DateTime<Utc>>()
                     == Ok(at(5))
             }),
         "{entered:?}"
@@ -1929,7 +1932,9 @@ async fn a_first_sync_holds_the_weeks_around_today_and_the_rest_is_asked_for() {
         .client
         .post(format!("{}/api/v1/sync/pull", phone.base))
         .bearer_auth(&phone.token)
-        .json(&json!({"client_id": phone.client_id, "schema_version": 1, "horizon_days_back": 5000}))
+        .json(
+            &json!({"client_id": phone.client_id, "schema_version": 1, "horizon_days_back": 5000}),
+        )
         .send()
         .await
         .unwrap();
@@ -1972,7 +1977,10 @@ async fn a_day_entering_the_horizon_reaches_a_phone_at_the_head() {
     let mut fresh = Phone::new(&s.app, &s.leader);
     fresh.pull().await;
     let (from, _) = fresh.horizon.unwrap();
-    let inside: Vec<_> = overridden(&phone).into_iter().filter(|t| *t >= from).collect();
+    let inside: Vec<_> = overridden(&phone)
+        .into_iter()
+        .filter(|t| *t >= from)
+        .collect();
     assert_eq!(overridden(&fresh), inside);
     assert_eq!(overridden(&fresh), [at(&s, 32), at(&s, 42), at(&s, 44)]);
 }

@@ -5,11 +5,19 @@
 //! the acknowledged mutations alone: per field, the applied write with the greatest stamp;
 //! deletes winning; memberships present if their latest join/leave says so.
 //!
+//! Time passes too: the server's clock jumps days ahead, so sessions enter and leave the
+//! sync horizon. Sessions' overrides are compared inside the horizon the last pull reports:
+//! there, every phone must hold exactly what a fresh phone pulls and what the acknowledged
+//! overrides predict (rows that left the horizon may linger on a phone; they are not judged).
+//! The final round brings every phone to the head and then lets four weeks pass.
+//!
 //! Cases: `LINLI_SYNC_MODEL_CASES` (default 40), each on a fresh server and database.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use chrono::{DateTime, Utc};
 use linli::domain::hlc::{Hlc, Stamp};
+use linli::features::schedule::rules::recurrence::occurrence_id;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::{Value, json};
@@ -34,13 +42,18 @@ enum Op {
         phone: usize,
         limit: u8,
     },
+    /// The server's clock moves this many days ahead.
+    Later {
+        days: u8,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        5 => (0..PHONES, 0u8..10, any::<u8>(), 0u8..6).prop_map(|(phone, kind, pick, text)| Op::Edit { phone, kind, pick, text }),
+        5 => (0..PHONES, 0u8..12, any::<u8>(), 0u8..6).prop_map(|(phone, kind, pick, text)| Op::Edit { phone, kind, pick, text }),
         2 => (0..PHONES, prop::bool::weighted(0.25)).prop_map(|(phone, lose_response)| Op::Push { phone, lose_response }),
         2 => (0..PHONES, 1u8..5).prop_map(|(phone, limit)| Op::Pull { phone, limit }),
+        1 => (1u8..40).prop_map(|days| Op::Later { days }),
     ]
 }
 
@@ -50,6 +63,8 @@ const WORDS: [&str; 6] = ["書法", "合唱", "舞蹈", "健身", "互助", "法
 
 struct World {
     app: TestApp,
+    /// Series start on this local day and meet weekly.
+    first_local: chrono::NaiveDateTime,
     phones: Vec<Phone>,
     /// Resident of each phone.
     owners: Vec<Uuid>,
@@ -62,6 +77,14 @@ struct World {
 }
 
 impl World {
+    /// The instant of the series' session `week` weeks after their first.
+    fn session(&self, week: u8) -> DateTime<Utc> {
+        (self.first_local + chrono::Duration::weeks(i64::from(week)))
+            .and_local_timezone(chrono_tz::Asia::Shanghai)
+            .unwrap()
+            .to_utc()
+    }
+
     fn known(&self, phone: usize, entity: &'static str) -> Vec<Uuid> {
         let mut ids: BTreeSet<Uuid> = self.made[phone].get(entity).cloned().unwrap_or_default();
         ids.extend(
@@ -112,7 +135,8 @@ impl World {
                     self.made[phone].entry("series").or_default().insert(id);
                     (
                         "series.create",
-                        json!({"id": id, "group_id": g, "title": word, "start_local": "2026-12-01T09:30", "duration_minutes": 60}),
+                        json!({"id": id, "group_id": g, "title": word, "rrule": "FREQ=WEEKLY",
+                            "start_local": self.first_local.format("%Y-%m-%dT%H:%M").to_string(), "duration_minutes": 60}),
                     )
                 }
                 None => return,
@@ -130,6 +154,14 @@ impl World {
             },
             7 => match pick_from(&groups) {
                 Some(g) => ("group.join", json!({"group_id": g})),
+                None => return,
+            },
+            10 | 11 => match pick_from(&series) {
+                // One of 40 weekly sessions, from 20 weeks back to 20 ahead of the start.
+                Some(s) => (
+                    "occurrence.override",
+                    json!({"series_id": s, "original_start": self.session(pick % 40), "location": format!("{word}廳")}),
+                ),
                 None => return,
             },
             8 => match pick_from(&groups) {
@@ -225,6 +257,13 @@ impl World {
                 "series.delete" => {
                     e.deleted_series.insert(id("id"));
                 }
+                "occurrence.override" => {
+                    let at: DateTime<Utc> = a["original_start"].as_str().unwrap().parse().unwrap();
+                    e.overrides.insert(
+                        occurrence_id(id("series_id"), at),
+                        (at, a["location"].as_str().unwrap().into()),
+                    );
+                }
                 name @ ("group.join" | "group.leave" | "member.set_role") => {
                     let author = self.owners[self
                         .phones
@@ -263,11 +302,14 @@ struct Expected {
     series: BTreeMap<Uuid, String>,
     deleted_series: BTreeSet<Uuid>,
     memberships: BTreeMap<(Uuid, Uuid), (bool, String)>,
+    /// Overridden sessions: when, and their location.
+    overrides: BTreeMap<Uuid, (DateTime<Utc>, String)>,
 }
 
 impl Expected {
-    /// The replica a phone of `viewer` should hold, reduced to the compared fields.
-    fn view(&self, viewer: Uuid, admin: bool) -> BTreeSet<String> {
+    /// The replica a phone of `viewer` should hold, reduced to the compared fields, with the
+    /// sessions inside `horizon`.
+    fn view(&self, viewer: Uuid, admin: bool, horizon: Horizon) -> BTreeSet<String> {
         let live_group =
             |g: &Uuid| self.created_groups.contains(g) && !self.deleted_groups.contains(g);
         let mut out = BTreeSet::new();
@@ -293,15 +335,36 @@ impl Expected {
                 out.insert(format!("membership {group} {who} {role}"));
             }
         }
+        for (id, (at, location)) in &self.overrides {
+            if (horizon.0..horizon.1).contains(at) {
+                out.insert(format!("override {id} {location}"));
+            }
+        }
         out
     }
 }
 
-/// A replica reduced to the fields the model predicts.
-fn view_of(phone: &Phone) -> BTreeSet<String> {
+type Horizon = (DateTime<Utc>, DateTime<Utc>);
+
+/// The replica without the rows of sessions outside `horizon`.
+fn inside(phone: &Phone, horizon: Horizon) -> BTreeMap<(String, Uuid), Value> {
     phone
         .replica
         .iter()
+        .filter(|(_, d)| {
+            d["original_start"].as_str().is_none_or(|t| {
+                (horizon.0..horizon.1).contains(&t.parse::<DateTime<Utc>>().unwrap())
+            })
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+/// A replica reduced to the fields the model predicts, with the sessions inside `horizon`.
+fn view_of(phone: &Phone, horizon: Horizon) -> BTreeSet<String> {
+    inside(phone, horizon)
+        .iter()
+        .filter(|((entity, _), _)| entity != "occurrence_tally")
         .map(|((entity, id), d)| match entity.as_str() {
             "group" => format!(
                 "group {id} {} {}",
@@ -309,6 +372,7 @@ fn view_of(phone: &Phone) -> BTreeSet<String> {
                 d["venue"].as_str().unwrap()
             ),
             "series" => format!("series {id} {}", d["title"].as_str().unwrap()),
+            "occurrence_override" => format!("override {id} {}", d["location"].as_str().unwrap()),
             _ => format!(
                 "membership {} {} {}",
                 d["group_id"].as_str().unwrap(),
@@ -335,7 +399,14 @@ async fn run(ops: Vec<Op>, skews: Vec<i64>) {
     for (phone, skew) in phones.iter_mut().zip(skews) {
         phone.skew_ms = skew;
     }
+    // The series' first session: 20 weeks ago, at 09:30 in the village.
+    let first_local = (Utc::now() - chrono::Duration::weeks(20))
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .date_naive()
+        .and_hms_opt(9, 30, 0)
+        .unwrap();
     let mut world = World {
+        first_local,
         owners: vec![admin.id, admin.id, wang.id, li.id],
         admin: admin.id,
         made: vec![BTreeMap::new(); PHONES],
@@ -359,6 +430,11 @@ async fn run(ops: Vec<Op>, skews: Vec<i64>) {
             Op::Pull { phone, limit } => {
                 world.phones[phone].pull_page(Some(u32::from(limit))).await;
             }
+            Op::Later { days } => world
+                .app
+                .sync
+                .clock
+                .advance(chrono::Duration::days(i64::from(days))),
         }
     }
     // Final round: everyone pushes everything, then everyone pulls to the end.
@@ -372,6 +448,12 @@ async fn run(ops: Vec<Op>, skews: Vec<i64>) {
         "every mutation was acknowledged"
     );
     let expected = world.expected();
+    // Every phone reaches the head; then four weeks pass with nothing written, and the
+    // sessions that came within the horizon must reach phones that were at the head.
+    for phone in 0..PHONES {
+        world.phones[phone].pull().await;
+    }
+    world.app.sync.clock.advance(chrono::Duration::weeks(4));
     for phone in 0..PHONES {
         world.phones[phone].pull().await;
         let owner = world.owners[phone];
@@ -379,13 +461,16 @@ async fn run(ops: Vec<Op>, skews: Vec<i64>) {
         fresh.cursor = None;
         fresh.replica.clear();
         fresh.pull().await;
+        let horizon = fresh.horizon.unwrap();
+        assert_eq!(world.phones[phone].horizon, Some(horizon));
         assert_eq!(
-            world.phones[phone].replica, fresh.replica,
-            "phone {phone} differs from a fresh pull"
+            inside(&world.phones[phone], horizon),
+            fresh.replica,
+            "phone {phone} differs from a fresh pull inside the horizon"
         );
         assert_eq!(
-            view_of(&world.phones[phone]),
-            expected.view(owner, owner == world.admin),
+            view_of(&world.phones[phone], horizon),
+            expected.view(owner, owner == world.admin, horizon),
             "phone {phone} differs from the state the acknowledged mutations predict"
         );
     }

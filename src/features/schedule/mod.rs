@@ -105,38 +105,46 @@ pub fn tables<A: SyncApp<Change = Change>>() -> Vec<Box<dyn FeedTable<A>>> {
             Encode::Each(changes::series),
             |id| Change::Series(SeriesChange::gone(id)),
         )),
-        Box::new(Table::<occurrence_override::Entity, A>::new(
-            "occurrence_override",
-            rank::OVERRIDE,
-            Audience::Public,
-            Encode::Each(changes::occurrence_override),
-            |id| Change::OccurrenceOverride(OccurrenceOverrideChange::gone(id)),
-        )
-        .within_horizon("original_start")),
-        Box::new(Table::<occurrence_tally::Entity, A>::new(
-            "occurrence_tally",
-            rank::TALLY,
-            Audience::Public,
-            Encode::Each(changes::tally),
-            |id| Change::OccurrenceTally(OccurrenceTallyChange::gone(id)),
-        )
-        .within_horizon("original_start")),
-        Box::new(Table::<signup::Entity, A>::new(
-            "signup",
-            rank::SIGNUP,
-            BY_GROUP,
-            Encode::Batch(encode_signups),
-            |id| Change::Signup(SignupChange::gone(id)),
-        )
-        .within_horizon("original_start")),
-        Box::new(Table::<attendance::Entity, A>::new(
-            "attendance",
-            rank::ATTENDANCE,
-            BY_GROUP,
-            Encode::Each(changes::attendance),
-            |id| Change::Attendance(AttendanceChange::gone(id)),
-        )
-        .within_horizon("original_start")),
+        Box::new(
+            Table::<occurrence_override::Entity, A>::new(
+                "occurrence_override",
+                rank::OVERRIDE,
+                Audience::Public,
+                Encode::Each(changes::occurrence_override),
+                |id| Change::OccurrenceOverride(OccurrenceOverrideChange::gone(id)),
+            )
+            .within_horizon("original_start"),
+        ),
+        Box::new(
+            Table::<occurrence_tally::Entity, A>::new(
+                "occurrence_tally",
+                rank::TALLY,
+                Audience::Public,
+                Encode::Each(changes::tally),
+                |id| Change::OccurrenceTally(OccurrenceTallyChange::gone(id)),
+            )
+            .within_horizon("original_start"),
+        ),
+        Box::new(
+            Table::<signup::Entity, A>::new(
+                "signup",
+                rank::SIGNUP,
+                BY_GROUP,
+                Encode::Batch(encode_signups),
+                |id| Change::Signup(SignupChange::gone(id)),
+            )
+            .within_horizon("original_start"),
+        ),
+        Box::new(
+            Table::<attendance::Entity, A>::new(
+                "attendance",
+                rank::ATTENDANCE,
+                BY_GROUP,
+                Encode::Each(changes::attendance),
+                |id| Change::Attendance(AttendanceChange::gone(id)),
+            )
+            .within_horizon("original_start"),
+        ),
     ]
 }
 
