@@ -135,6 +135,7 @@ impl Application {
         let buckets = state.sync_limits.clone().keep_lean();
         let elections = crate::features::elections::clock::keep_time(state.clone());
         let cases = crate::features::cases::clock::keep_time(state.clone());
+        let statistics = persistence::statistics::keep_fresh(db.clone());
         http::serve::serve(
             listener,
             http::routes(state),
@@ -150,6 +151,7 @@ impl Application {
         buckets.abort();
         elections.abort();
         cases.abort();
+        statistics.abort();
         // On SQLite the reader is the same pool: closing it twice is harmless.
         reader.close().await?;
         db.close().await?;

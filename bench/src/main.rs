@@ -53,6 +53,9 @@ pub struct BenchArgs {
     /// Sign-ups to seed across the year's sessions.
     #[arg(long, default_value_t = 100_000)]
     pub signups: usize,
+    /// The `Accept-Encoding` the morning load's phones send (`identity`: plain).
+    #[arg(long, default_value = "zstd, br, gzip")]
+    pub accept_encoding: String,
     /// Concurrent connections for the throughput scenarios.
     #[arg(long, default_value_t = 64)]
     pub connections: usize,
@@ -175,6 +178,7 @@ async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let api = Api {
         base: args.url.trim_end_matches('/').to_owned(),
         http,
+        accept: (args.accept_encoding != "identity").then(|| args.accept_encoding.clone()),
     };
     api.http
         .get(api.url("/readyz"))
@@ -221,6 +225,39 @@ async fn run(args: BenchArgs) -> anyhow::Result<()> {
 pub struct Api {
     pub base: String,
     pub http: reqwest::Client,
+    /// The `Accept-Encoding` the phones of the load scenarios send (`None`: plain).
+    pub accept: Option<String>,
+}
+
+/// A body as it crossed the wire, decoded by its `Content-Encoding`.
+pub fn decode(coding: &str, bytes: &[u8]) -> anyhow::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    match coding {
+        "gzip" => {
+            flate2::read::GzDecoder::new(bytes).read_to_end(&mut out)?;
+        }
+        "br" => {
+            brotli::Decompressor::new(bytes, 4096).read_to_end(&mut out)?;
+        }
+        "zstd" => out = zstd::stream::decode_all(bytes)?,
+        "" | "identity" => out = bytes.to_vec(),
+        _ => anyhow::bail!("no decoder for {coding}"),
+    }
+    Ok(out)
+}
+
+/// A response's body, decoded, and its size on the wire.
+async fn counted(resp: reqwest::Response) -> anyhow::Result<(reqwest::StatusCode, Vec<u8>, usize)> {
+    let status = resp.status();
+    let coding = resp
+        .headers()
+        .get("content-encoding")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let wire = resp.bytes().await?;
+    Ok((status, decode(&coding, &wire)?, wire.len()))
 }
 
 impl Api {
@@ -284,6 +321,45 @@ impl Api {
         Ok(body)
     }
 
+    /// A REST read as a phone accepting [`Api::accept`] makes it: its size on the wire and
+    /// decoded.
+    pub async fn get_counted(&self, token: &str, path: &str) -> anyhow::Result<(usize, usize)> {
+        let mut req = self.http.get(self.url(path)).bearer_auth(token);
+        if let Some(a) = &self.accept {
+            req = req.header("accept-encoding", a);
+        }
+        let (status, plain, wire) = counted(req.send().await?).await?;
+        anyhow::ensure!(status.is_success(), "GET {path} failed ({status})");
+        Ok((wire, plain.len()))
+    }
+
+    /// A pull as a phone accepting [`Api::accept`] makes it: the page, and its size on the
+    /// wire and decoded.
+    pub async fn pull_counted(
+        &self,
+        token: &str,
+        client: uuid::Uuid,
+        cursor: Option<&str>,
+    ) -> anyhow::Result<(Value, usize, usize)> {
+        let mut req = self
+            .http
+            .post(self.url("/api/v1/sync/pull"))
+            .bearer_auth(token)
+            .json(
+                &json!({"client_id": client, "schema_version": 1, "cursor": cursor, "limit": 5000}),
+            );
+        if let Some(a) = &self.accept {
+            req = req.header("accept-encoding", a);
+        }
+        let (status, plain, wire) = counted(req.send().await?).await?;
+        anyhow::ensure!(
+            status.is_success(),
+            "pull failed ({status}): {}",
+            String::from_utf8_lossy(&plain)
+        );
+        Ok((serde_json::from_slice(&plain)?, wire, plain.len()))
+    }
+
     /// A REST read; returns its size on the wire.
     pub async fn get_bytes(&self, token: &str, path: &str) -> anyhow::Result<usize> {
         let body = self
@@ -305,7 +381,7 @@ impl Api {
         client: uuid::Uuid,
         cursor: Option<&str>,
     ) -> anyhow::Result<(Value, usize)> {
-        let bytes = self.pull_bytes(token, client, cursor).await?;
+        let bytes = self.pull_bytes(token, client, cursor, None).await?;
         Ok((serde_json::from_slice(&bytes)?, bytes.len()))
     }
 
@@ -387,19 +463,22 @@ impl Api {
         Ok(body.freeze())
     }
 
-    /// A pull's body as it arrived (pages of up to 5,000 changes), unparsed.
+    /// A pull's body as it arrived (pages of up to 5,000 changes), unparsed; with `days`,
+    /// asking for rows bound to a day that many days back and ahead.
     pub async fn pull_bytes(
         &self,
         token: &str,
         client: uuid::Uuid,
         cursor: Option<&str>,
+        days: Option<u32>,
     ) -> anyhow::Result<bytes::Bytes> {
         let resp = self
             .http
             .post(self.url("/api/v1/sync/pull"))
             .bearer_auth(token)
             .json(
-                &json!({"client_id": client, "schema_version": 1, "cursor": cursor, "limit": 5000}),
+                &json!({"client_id": client, "schema_version": 1, "cursor": cursor, "limit": 5000,
+                "horizon_days_back": days, "horizon_days_ahead": days}),
             )
             .send()
             .await?;

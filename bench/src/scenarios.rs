@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::load::{Stats, closed_loop, report};
 use super::seed::Town;
-use super::{Api, BenchArgs, mutation};
+use super::{Api, BenchArgs, decode, mutation};
 
 /// Logs in the first `n` residents, a few at a time (each login verifies an argon2id hash).
 async fn sessions(api: &Api, town: &Town, n: usize) -> anyhow::Result<Vec<(Uuid, String)>> {
@@ -120,13 +120,37 @@ pub async fn first_sync(api: &Api, town: &Town, args: &BenchArgs) -> anyhow::Res
     let (mut served, mut parsed) = (Vec::new(), Vec::new());
     let (mut last, mut bytes, mut pages) = (Value::Null, 0, 0);
     let mut floor = Vec::new();
+    // The reference: the same resident's scope with every day of the year, as phones were
+    // sent it before the sync horizon (a phone may still ask for it).
+    let (mut year_cursor, mut year_bytes, mut year_rows) = (None::<String>, 0, 0);
+    let year_client = Uuid::now_v7();
+    loop {
+        let body = api
+            .pull_bytes(&token, year_client, year_cursor.as_deref(), Some(3660))
+            .await?;
+        let page: Value = serde_json::from_slice(&body)?;
+        year_bytes += body.len();
+        year_rows += page["changes"].as_array().map_or(0, Vec::len);
+        year_cursor = page["cursor"].as_str().map(str::to_owned);
+        if page["has_more"] != true {
+            break;
+        }
+    }
+    println!(
+        "  {:<34} {} rows, {:.1} MB on the wire (the reference for bytes)",
+        "every day of the year, plain",
+        year_rows,
+        year_bytes as f64 / 1e6
+    );
     for _ in 0..runs {
         let client = Uuid::now_v7();
         let (mut cursor, mut changes, mut size) = (None::<String>, Vec::new(), 0);
         let (mut wire, mut parse, mut n) = (Duration::ZERO, Duration::ZERO, 0);
         loop {
             let started = Instant::now();
-            let body = api.pull_bytes(&token, client, cursor.as_deref()).await?;
+            let body = api
+                .pull_bytes(&token, client, cursor.as_deref(), None)
+                .await?;
             wire += started.elapsed();
             let started = Instant::now();
             let page: Value = serde_json::from_slice(&body)?;
@@ -154,10 +178,11 @@ pub async fn first_sync(api: &Api, town: &Town, args: &BenchArgs) -> anyhow::Res
     let parsed = Stats::from_samples(parsed, 0, 0, Duration::ZERO);
     let floor = Stats::from_samples(floor, 0, 0, Duration::ZERO);
     println!(
-        "  {:<34} {} rows, {:.1} MB on the wire, {pages} pages",
-        "scope",
+        "  {:<34} {} rows, {:.1} MB on the wire, {pages} pages ({:.1}% of the year's)",
+        "inside the horizon, plain",
         last.len(),
-        bytes as f64 / 1e6
+        bytes as f64 / 1e6,
+        bytes as f64 * 100.0 / year_bytes.max(1) as f64
     );
     println!(
         "  {:<34} median {:>8.1} ms",
@@ -204,13 +229,15 @@ pub async fn first_sync(api: &Api, town: &Town, args: &BenchArgs) -> anyhow::Res
         }
         let times = Stats::from_samples(times, 0, 0, Duration::ZERO);
         println!(
-            "  {:<34} {:>7.1} kB on the wire ({:.1}% of plain: target at most 15), median {:.1} ms to the last byte, decoded and parsed",
+            "  {:<34} {:>7.1} kB on the wire ({:.1}% of plain, {:.1}% of the year's plain: target at most 15), median {:.1} ms to the last byte, decoded and parsed",
             format!("the same, {coding}"),
             size as f64 / 1e3,
             size as f64 * 100.0 / bytes.max(1) as f64,
+            size as f64 * 100.0 / year_bytes.max(1) as f64,
             times.quantile_ms(0.5),
         );
     }
+    compressed_once_or_per_phone(api, town, last).await?;
     // Over a thin link (1 Mbit/s, 150 ms a request), plain and in each coding: the time
     // until the phone holds a usable replica (every page read, decoded and parsed).
     let (rate, latency) = (1e6, Duration::from_millis(150));
@@ -254,21 +281,60 @@ pub async fn first_sync(api: &Api, town: &Town, args: &BenchArgs) -> anyhow::Res
     Ok(())
 }
 
-/// `bytes` decoded from `coding`, as the phone's HTTP stack does.
-fn decode(coding: &str, bytes: &[u8]) -> anyhow::Result<Vec<u8>> {
-    use std::io::Read;
-    let mut out = Vec::new();
-    match coding {
-        "gzip" => {
-            flate2::read::GzDecoder::new(bytes).read_to_end(&mut out)?;
+/// Whether the first sync's public rows should be kept compressed once per version (the
+/// public feed's rows are the same for every phone) rather than each page compressed for
+/// each phone: the server's own encoder on the rows of `mine`, split into the rows another
+/// resident's first sync shares (public) and the rest (personal). Kept once per version, a
+/// phone would cost only its personal part's compression, and the page would be two
+/// frames (zstd and gzip frames concatenate; brotli's do not).
+async fn compressed_once_or_per_phone(
+    api: &Api,
+    town: &Town,
+    mine: &[Value],
+) -> anyhow::Result<()> {
+    use linli::http::compress::Coding;
+    let (_, phone) = town.residents.get(101).context("the town has residents")?;
+    let token = api.login(phone).await?;
+    let (_, theirs, _) = pull_all(api, &token, Uuid::now_v7(), None).await?;
+    let shared: std::collections::HashSet<String> = theirs.iter().map(Value::to_string).collect();
+    let (public, personal): (Vec<&Value>, Vec<&Value>) =
+        mine.iter().partition(|c| shared.contains(&c.to_string()));
+    let whole = serde_json::to_vec(&json!({ "changes": mine }))?;
+    let public = serde_json::to_vec(&public)?;
+    let personal_rows = personal.len();
+    let personal = serde_json::to_vec(&personal)?;
+    let cpu = |bytes: &[u8], coding: Coding| -> anyhow::Result<(usize, f64)> {
+        let mut times = Vec::new();
+        let mut size = 0;
+        for _ in 0..5 {
+            let started = Instant::now();
+            size = coding.encode(bytes)?.len();
+            times.push(started.elapsed().as_secs_f64() * 1e3);
         }
-        "br" => {
-            brotli::Decompressor::new(bytes, 4096).read_to_end(&mut out)?;
-        }
-        "zstd" => out = zstd::stream::decode_all(bytes)?,
-        _ => anyhow::bail!("no decoder for {coding}"),
+        times.sort_by(f64::total_cmp);
+        Ok((size, times[2]))
+    };
+    println!(
+        "  {:<34} {} public rows shared with another resident, {personal_rows} personal",
+        "compressed once per version?",
+        mine.len() - personal_rows
+    );
+    for coding in [Coding::Zstd, Coding::Brotli, Coding::Gzip] {
+        let (w, w_ms) = cpu(&whole, coding)?;
+        let (p, p_ms) = cpu(&public, coding)?;
+        let (q, q_ms) = cpu(&personal, coding)?;
+        println!(
+            "  {:<34} per phone {:.1} kB, {:.2} ms CPU a phone; once per version {:.1} kB ({:+.1}%), {:.2} ms a phone + {:.2} ms a version",
+            format!("  {}", coding.token()),
+            w as f64 / 1e3,
+            w_ms,
+            (p + q) as f64 / 1e3,
+            (p + q) as f64 * 100.0 / w.max(1) as f64 - 100.0,
+            q_ms,
+            p_ms,
+        );
     }
-    Ok(out)
+    Ok(())
 }
 
 /// The same rows as CouchDB documents (`_id` = entity:id), served by pouchdb-server and
@@ -538,6 +604,8 @@ pub async fn morning(api: &Api, town: &Town, args: &BenchArgs) -> anyhow::Result
         tasks.push(tokio::spawn(async move {
             let mut cursor = cursor;
             let (mut latencies, mut errors, mut bytes, mut next_id) = (Vec::new(), 0u64, 0u64, 1u64);
+            // The same answers' size decoded: what the wire would carry uncompressed.
+            let mut plain = 0u64;
             let (mut reads, mut pulls) = (Vec::new(), Vec::new());
             let mut tick = 0usize;
             let mut first_error: Option<String> = None;
@@ -561,6 +629,7 @@ pub async fn morning(api: &Api, town: &Town, args: &BenchArgs) -> anyhow::Result
                         Ok(body) => {
                             latencies.push(t0.elapsed().as_micros() as u64);
                             bytes += body.to_string().len() as u64;
+                            plain += body.to_string().len() as u64;
                             next_id += 1;
                         }
                         Err(e) => {
@@ -578,12 +647,13 @@ pub async fn morning(api: &Api, town: &Town, args: &BenchArgs) -> anyhow::Result
                 };
                 if let Some(path) = read {
                     let t0 = Instant::now();
-                    match api.get_bytes(&token, &path).await {
-                        Ok(size) => {
+                    match api.get_counted(&token, &path).await {
+                        Ok((wire, decoded)) => {
                             let took = t0.elapsed().as_micros() as u64;
                             latencies.push(took);
                             reads.push(took);
-                            bytes += size as u64;
+                            bytes += wire as u64;
+                            plain += decoded as u64;
                         }
                         Err(e) => {
                             errors += 1;
@@ -592,12 +662,13 @@ pub async fn morning(api: &Api, town: &Town, args: &BenchArgs) -> anyhow::Result
                     }
                 }
                 let t0 = Instant::now();
-                match api.pull(&token, client, Some(&cursor)).await {
-                    Ok((page, size)) => {
+                match api.pull_counted(&token, client, Some(&cursor)).await {
+                    Ok((page, wire, decoded)) => {
                         let took = t0.elapsed().as_micros() as u64;
                         latencies.push(took);
                         pulls.push(took);
-                        bytes += size as u64;
+                        bytes += wire as u64;
+                        plain += decoded as u64;
                         if let Some(c) = page["cursor"].as_str() {
                             cursor = c.to_owned();
                         }
@@ -608,13 +679,14 @@ pub async fn morning(api: &Api, town: &Town, args: &BenchArgs) -> anyhow::Result
                     }
                 }
             }
-            (latencies, errors, bytes, first_error, reads, pulls)
+            (latencies, errors, (bytes, plain), first_error, reads, pulls)
         }));
     }
     let (mut latencies, mut errors, mut bytes, mut first_error) = (Vec::new(), 0, 0, None);
-    let (mut reads, mut pulls) = (Vec::new(), Vec::new());
+    let (mut reads, mut pulls, mut plain) = (Vec::new(), Vec::new(), 0);
     for task in tasks {
-        let (l, e, b, first, r, p) = task.await?;
+        let (l, e, (b, p_bytes), first, r, p) = task.await?;
+        plain += p_bytes;
         pulls.extend(p);
         latencies.extend(l);
         errors += e;
@@ -623,8 +695,17 @@ pub async fn morning(api: &Api, town: &Town, args: &BenchArgs) -> anyhow::Result
         reads.extend(r);
     }
     let elapsed = started.elapsed();
+    let phone_minutes = args.phones as f64 * elapsed.as_secs_f64() / 60.0;
     let load = Stats::from_samples(latencies, bytes, errors, elapsed);
     report("pulls, pushes and reads", &load, None);
+    println!(
+        "  {:<34} {:.0} B on the wire per phone-minute ({}), {:.0} B plain: {:.1}% (target at most 50)",
+        "bytes",
+        bytes as f64 / phone_minutes.max(f64::EPSILON),
+        api.accept.as_deref().unwrap_or("identity"),
+        plain as f64 / phone_minutes.max(f64::EPSILON),
+        bytes as f64 * 100.0 / (plain as f64).max(1.0)
+    );
     // The reads against the pulls of the same phones in the same minutes.
     let reads = Stats::from_samples(reads, 0, 0, elapsed);
     let pulls = Stats::from_samples(pulls, 0, 0, elapsed);

@@ -11,6 +11,7 @@ pub mod communities;
 pub mod residents;
 pub mod roles;
 pub mod sessions;
+pub mod statistics;
 
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -100,7 +101,10 @@ fn options(settings: &DatabaseSettings) -> anyhow::Result<ConnectOptions> {
         // every acquire cost a round trip per query, a third of a first-sync page on
         // PostgreSQL.
         .test_before_acquire_if_idle_for(Duration::from_secs(30))
-        .sqlx_logging(false)
+        // `LINLI_LOG_SQL=1` logs every statement with its time (at `info`, target `sqlx`), to
+        // find which query a slow request spends its time in.
+        .sqlx_logging(std::env::var_os("LINLI_LOG_SQL").is_some())
+        .sqlx_logging_level(tracing::log::LevelFilter::Info)
         .map_sqlx_sqlite_opts(|o| {
             o.create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)

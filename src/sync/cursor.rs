@@ -164,14 +164,20 @@ impl CursorKey {
         self.mac(&json)
             .verify_slice(&tag)
             .map_err(|_| CursorError::BadSignature)?;
-        let format = serde_json::from_slice::<serde_json::Value>(&json)
-            .ok()
-            .and_then(|v| v.get("f").and_then(serde_json::Value::as_u64))
-            .ok_or(CursorError::Malformed)?;
-        if format != u64::from(FORMAT) {
-            return Err(CursorError::UnknownFormat);
+        // One parse on the path every "anything new?" takes; the format is looked at apart
+        // only when the cursor does not read as this format's.
+        match serde_json::from_slice::<Cursor>(&json) {
+            Ok(cursor) if cursor.format == FORMAT => Ok(cursor),
+            parsed => {
+                let format = serde_json::from_slice::<serde_json::Value>(&json)
+                    .ok()
+                    .and_then(|v| v.get("f").and_then(serde_json::Value::as_u64));
+                match (format, parsed) {
+                    (Some(f), _) if f != u64::from(FORMAT) => Err(CursorError::UnknownFormat),
+                    _ => Err(CursorError::Malformed),
+                }
+            }
         }
-        serde_json::from_slice(&json).map_err(|_| CursorError::Malformed)
     }
 }
 
