@@ -87,7 +87,7 @@ pub async fn pull<A: SyncApp>(
     req: PullRequest,
 ) -> Result<PullPage, SyncError> {
     let txn = snapshot(&engine.reader).await?;
-    let here = where_we_are(&txn, claims.cid, req.client_id).await?;
+    let here = where_we_are(&txn, &engine.tables, claims.cid, req.client_id).await?;
     let head = here.head;
     let viewer = engine
         .viewers
@@ -200,8 +200,10 @@ pub async fn pull<A: SyncApp>(
     let mut changes = Vec::new();
     let mut has_more = false;
     if let Some(rec) = cursor.reconcile.as_mut() {
-        let (page, more) =
-            reconcile_page(engine, &txn, &viewer, &scope, schema, window, rec, limit).await?;
+        let (page, more) = reconcile_page(
+            engine, &txn, &viewer, &scope, schema, window, rec, limit, &here,
+        )
+        .await?;
         changes = page.iter().map(encode).collect();
         if more {
             has_more = true;
@@ -244,6 +246,7 @@ pub async fn pull<A: SyncApp>(
             cursor: &cursor,
             limit: remaining,
             public: public.as_deref(),
+            here: &here,
         };
         let (page, more, last, read) = feed_page(feed, kept).await?;
         changes.extend(page);
@@ -288,17 +291,33 @@ pub async fn pull<A: SyncApp>(
     })
 }
 
-/// Where the pull stands in its snapshot: the community's head and purge mark, and the
-/// phone's client row (its owner and last processed mutation), read in one query.
+/// Where the pull stands in its snapshot: the community's head and purge mark, the
+/// phone's client row (its owner and last processed mutation), and the newest version of
+/// each synced table in the community, read in one query.
 struct Here {
     head: i64,
     purged_through: i64,
     client_owner: Option<Uuid>,
     last_mutation_id: i64,
+    /// By rank: the newest version among the table's rows in the community (0: none).
+    newest: Vec<(u8, i64)>,
 }
 
-async fn where_we_are(
+impl Here {
+    /// Whether the table of `rank` may hold rows at or after `version`: a table with none
+    /// is not read at all. (A page reads each table apart, so a phone pulling after one
+    /// sign-up reads the two tables that changed, not all of them.)
+    fn may_have(&self, rank: u8, version: i64) -> bool {
+        self.newest
+            .iter()
+            .find(|(r, _)| *r == rank)
+            .is_none_or(|(_, newest)| *newest >= version)
+    }
+}
+
+async fn where_we_are<A: SyncApp>(
     txn: &DatabaseTransaction,
+    tables: &super::feed::Tables<A>,
     community: Uuid,
     client: Uuid,
 ) -> Result<Here, DbErr> {
@@ -307,12 +326,23 @@ async fn where_we_are(
         DbBackend::Postgres => ("$1", "$2"),
         _ => ("?1", "?2"),
     };
+    // Each a seek on the table's feed index (community, version, id).
+    let newest: String = tables
+        .all()
+        .map(|t| {
+            format!(
+                ", (SELECT MAX(version) FROM \"{}\" WHERE community_id = {c}) AS newest_{}",
+                t.table(),
+                t.rank()
+            )
+        })
+        .collect();
     let sql = format!(
         "SELECT \
            (SELECT version FROM sync_version WHERE community_id = {c}) AS head, \
            (SELECT purged_through FROM sync_version WHERE community_id = {c}) AS purged_through, \
            (SELECT resident_id FROM sync_client WHERE client_id = {k}) AS client_owner, \
-           (SELECT last_mutation_id FROM sync_client WHERE client_id = {k}) AS last_mutation_id"
+           (SELECT last_mutation_id FROM sync_client WHERE client_id = {k}) AS last_mutation_id{newest}"
     );
     let row = txn
         .query_one_raw(Statement::from_sql_and_values(
@@ -331,6 +361,15 @@ async fn where_we_are(
         last_mutation_id: row
             .try_get::<Option<i64>>("", "last_mutation_id")?
             .unwrap_or(0),
+        newest: tables
+            .all()
+            .map(|t| {
+                let v = row
+                    .try_get::<Option<i64>>("", &format!("newest_{}", t.rank()))?
+                    .unwrap_or(0);
+                Ok((t.rank(), v))
+            })
+            .collect::<Result<_, DbErr>>()?,
     })
 }
 
@@ -398,6 +437,7 @@ struct Feed<'a, A: SyncApp> {
     limit: usize,
     /// The community's public rows at the head, when the cursor may take them from memory.
     public: Option<&'a Snapshot>,
+    here: &'a Here,
 }
 
 /// Up to `limit` changes after the cursor, whether there are more, and the last position
@@ -416,6 +456,7 @@ async fn feed_page<A: SyncApp>(
         cursor,
         limit,
         public,
+        here,
     } = feed;
     let actor = &viewer.actor;
     let tables = &engine.tables;
@@ -429,6 +470,7 @@ async fn feed_page<A: SyncApp>(
         window: cursor.window,
     };
     let is_public = |t: &&dyn FeedTable<A>| t.audience() == Audience::Public;
+    let may_have = |t: &&dyn FeedTable<A>| here.may_have(t.rank(), cursor.position.version);
     let mut rows = Vec::new();
     let mut ready = Vec::new();
     match public {
@@ -449,7 +491,11 @@ async fn feed_page<A: SyncApp>(
             ));
         }
         None => {
-            for table in tables.for_schema(cursor.schema).filter(is_public) {
+            for table in tables
+                .for_schema(cursor.schema)
+                .filter(is_public)
+                .filter(may_have)
+            {
                 rows.extend(table.read(&scan, scope).await?);
             }
         }
@@ -459,7 +505,11 @@ async fn feed_page<A: SyncApp>(
         Some(kept) => ready.extend(kept),
         None => {
             let mut personal = Vec::new();
-            for table in tables.for_schema(cursor.schema).filter(|t| !is_public(t)) {
+            for table in tables
+                .for_schema(cursor.schema)
+                .filter(|t| !is_public(t))
+                .filter(may_have)
+            {
                 personal.extend(table.read(&scan, scope).await?);
             }
             if personal.len() <= KEEP_PERSONAL_MAX.min(limit) {
@@ -524,6 +574,7 @@ async fn reconcile_page<A: SyncApp>(
     window: Window,
     rec: &mut Reconcile,
     limit: usize,
+    here: &Here,
 ) -> Result<(Vec<A::Change>, bool), DbErr> {
     let actor = &viewer.actor;
     let either = rec.before.union(now);
@@ -540,6 +591,9 @@ async fn reconcile_page<A: SyncApp>(
     };
     let mut rows = Vec::new();
     for table in engine.tables.for_schema(schema) {
+        if !here.may_have(table.rank(), rec.position.version) {
+            continue;
+        }
         let personal = table.audience() != Audience::Public;
         if (personal && scope_changed) || table.since_schema() > newer_than {
             rows.extend(table.read(&scan(window), &either).await?);
