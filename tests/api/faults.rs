@@ -3,13 +3,14 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use chrono::Utc;
 use serde_json::{Value, json};
 use tokio::process::Command;
 use uuid::Uuid;
 
-use crate::helpers::{PASSWORD, TEST_SECRET, fresh_database, spawn_process, wait_until};
+use crate::helpers::{PASSWORD, TEST_SECRET, fresh_database, spawn_process, wait_until_within};
 
 const BIN: &str = env!("CARGO_BIN_EXE_linli");
 const PHONES: usize = 4;
@@ -198,9 +199,11 @@ async fn acknowledged_pushes_survive_kill_9_and_every_phone_resumes() {
     }
     // ...killed without warning once a good part of it was acknowledged.
     let acks_seen = acks.clone();
-    wait_until("the storm is under way", move || {
-        acks_seen.load(Ordering::Relaxed) >= PHONES * PER_PHONE as usize / 4
-    })
+    wait_until_within(
+        "the storm is under way",
+        Duration::from_secs(30),
+        move || acks_seen.load(Ordering::Relaxed) >= PHONES * PER_PHONE as usize / 4,
+    )
     .await;
     let killed = Command::new("kill")
         .args(["-9", &server.id().unwrap().to_string()])
@@ -282,9 +285,11 @@ async fn a_backup_taken_during_writes_restores_everything_acknowledged_before_it
         }));
     }
     let acks_seen = acks.clone();
-    wait_until("the writes are under way", move || {
-        acks_seen.load(Ordering::Relaxed) >= 100
-    })
+    wait_until_within(
+        "the writes are under way",
+        Duration::from_secs(30),
+        move || acks_seen.load(Ordering::Relaxed) >= 100,
+    )
     .await;
     // The backup, while the phones go on writing.
     let backup = dir.path().join("backup.db");

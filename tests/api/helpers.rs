@@ -390,7 +390,14 @@ pub fn is_postgres() -> bool {
 
 /// Polls `ready` every few milliseconds until it holds; fails the test after 4 s.
 pub async fn wait_until(what: &str, ready: impl Fn() -> bool) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(4);
+    wait_until_within(what, Duration::from_secs(4), ready).await;
+}
+
+/// The same with a deadline of `within`: for work another process does, which a loaded CI
+/// machine may slow many times over (the deadline bounds a failure; a pass waits no longer
+/// than it takes).
+pub async fn wait_until_within(what: &str, within: Duration, ready: impl Fn() -> bool) {
+    let deadline = tokio::time::Instant::now() + within;
     while !ready() {
         assert!(tokio::time::Instant::now() < deadline, "timed out: {what}");
         tokio::time::sleep(Duration::from_millis(5)).await;
