@@ -250,14 +250,18 @@ pub fn decode(coding: &str, bytes: &[u8]) -> anyhow::Result<Vec<u8>> {
 /// A response's body, decoded, and its size on the wire.
 async fn counted(resp: reqwest::Response) -> anyhow::Result<(reqwest::StatusCode, Vec<u8>, usize)> {
     let status = resp.status();
-    let coding = resp
-        .headers()
+    let coding = coding_of(&resp);
+    let wire = resp.bytes().await?;
+    Ok((status, decode(&coding, &wire)?, wire.len()))
+}
+
+/// The response's `Content-Encoding` ("" when plain).
+fn coding_of(resp: &reqwest::Response) -> String {
+    resp.headers()
         .get("content-encoding")
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
-        .to_owned();
-    let wire = resp.bytes().await?;
-    Ok((status, decode(&coding, &wire)?, wire.len()))
+        .to_owned()
 }
 
 impl Api {
@@ -404,12 +408,7 @@ impl Api {
             .send()
             .await?;
         let status = resp.status();
-        let got = resp
-            .headers()
-            .get("content-encoding")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned();
+        let got = coding_of(&resp);
         let bytes = resp.bytes().await?;
         anyhow::ensure!(status.is_success(), "pull failed ({status})");
         anyhow::ensure!(

@@ -94,6 +94,18 @@ impl Society {
     }
 }
 
+/// Every mutation of the push was applied.
+fn assert_all_applied(out: &Value) {
+    assert!(
+        out["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["status"] == "applied"),
+        "{out}"
+    );
+}
+
 fn result(out: &Value) -> &Value {
     &out["results"][0]
 }
@@ -1048,14 +1060,7 @@ async fn compaction_purges_old_tombstones_of_every_registered_table() {
     admin.mutate("residency.record", json!({"id": Uuid::now_v7(), "household_id": flat, "relation": "owner", "name": "孫奶奶", "born": "1941"}));
     admin.mutate("position.assign", json!({"id": Uuid::now_v7(), "kind": "building_leader", "unit_id": building, "resident_id": who, "starts_on": "2026-01-01"}));
     let out = admin.push().await;
-    assert!(
-        out["results"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|r| r["status"] == "applied"),
-        "{out}"
-    );
+    assert_all_applied(&out);
     // The elections' tables: the volunteer lives in the flat and stands; the roll freezes
     // (孫奶奶 and the volunteer); 孫奶奶 entrusts the volunteer; after the close an officer
     // enters a paper sheet.
@@ -1078,14 +1083,7 @@ async fn compaction_purges_old_tombstones_of_every_registered_table() {
         json!({"id": candidate, "election_id": election, "resident_id": who, "by_committee": true}),
     );
     let out = admin.push().await;
-    assert!(
-        out["results"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|r| r["status"] == "applied"),
-        "{out}"
-    );
+    assert_all_applied(&out);
     volunteer.mutate(
         "candidate.respond",
         json!({"candidate_id": candidate, "accept": true}),
@@ -1148,28 +1146,14 @@ async fn compaction_purges_old_tombstones_of_every_registered_table() {
     );
     admin.mutate("motion.propose", json!({"id": motion, "meeting_id": meeting, "topic_id": topic, "title": "停車方案", "text": "劃線停車"}));
     let out = admin.push().await;
-    assert!(
-        out["results"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|r| r["status"] == "applied"),
-        "{out}"
-    );
+    assert_all_applied(&out);
     volunteer.mutate("topic.support", json!({"topic_id": topic}));
     volunteer.mutate(
         "motion.vote",
         json!({"motion_id": motion, "choice": "agree"}),
     );
     let out = volunteer.push().await;
-    assert!(
-        out["results"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|r| r["status"] == "applied"),
-        "{out}"
-    );
+    assert_all_applied(&out);
     admin.mutate("motion.close", json!({"motion_id": motion}));
     let out = admin.push().await;
     let decision = out["results"][0]["data"]["data"]["decision_id"].clone();
@@ -1180,14 +1164,7 @@ async fn compaction_purges_old_tombstones_of_every_registered_table() {
         json!({"decision_id": decision, "text": "已劃線", "done": true}),
     );
     let out = admin.push().await;
-    assert!(
-        out["results"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|r| r["status"] == "applied"),
-        "{out}"
-    );
+    assert_all_applied(&out);
     volunteer.mutate(
         "decision.rate",
         json!({"decision_id": decision, "rating": "satisfied"}),
@@ -1220,37 +1197,16 @@ async fn compaction_purges_old_tombstones_of_every_registered_table() {
     volunteer.mutate("case.report", json!({"id": Uuid::now_v7(), "category": "repair", "unit_id": building, "description": "暖氣不熱"}));
     volunteer.mutate("case.report", json!({"id": dispute, "category": "dispute", "unit_id": building, "description": "噪音糾紛"}));
     let out = volunteer.push().await;
-    assert!(
-        out["results"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|r| r["status"] == "applied"),
-        "{out}"
-    );
+    assert_all_applied(&out);
     // Mediation's: the volunteer, a mediator, mediates their own dispute with a neighbour.
     // (As president: a dispute is confidential even to admins.)
     admin.mutate("position.assign", json!({"id": Uuid::now_v7(), "kind": "mediator", "unit_id": null, "resident_id": who, "starts_on": "2026-01-01"}));
     admin.mutate("position.assign", json!({"id": Uuid::now_v7(), "kind": "president", "unit_id": null, "resident_id": who, "starts_on": "2026-01-01"}));
     let out = admin.push().await;
-    assert!(
-        out["results"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|r| r["status"] == "applied"),
-        "{out}"
-    );
+    assert_all_applied(&out);
     volunteer.mutate("mediation.open", json!({"case_id": dispute, "parties": [{"resident_id": who}, {"name": "鄰居"}], "mediators": [who]}));
     let out = volunteer.push().await;
-    assert!(
-        out["results"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|r| r["status"] == "applied"),
-        "{out}"
-    );
+    assert_all_applied(&out);
     // Reception days': a day with the department, and the volunteer's booking.
     let day = Uuid::now_v7();
     let start = s.app.sync.clock.wall() + Duration::days(1);
@@ -1535,14 +1491,7 @@ async fn a_calendar_app_shows_exactly_the_sessions_the_api_lists() {
         "starts_at": week2 + Duration::hours(2)}),
     );
     let out = s.admin.push().await;
-    assert!(
-        out["results"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|r| r["status"] == "applied"),
-        "{out}"
-    );
+    assert_all_applied(&out);
 
     let from = Utc::now();
     let to = from + Duration::days(56);
@@ -1863,14 +1812,7 @@ async fn cancelled_across_a_year() -> Society {
         );
     }
     let out = s.admin.push().await;
-    assert!(
-        out["results"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|r| r["status"] == "applied"),
-        "{out}"
-    );
+    assert_all_applied(&out);
     s
 }
 
