@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::elections::householder;
 use crate::helpers::Resident;
-use crate::phone::Phone;
+use crate::phone::{Phone, assert_all_applied};
 use crate::territory::{Village, applied, one, refused};
 
 /// Building 1's deliberation: verified residents, a neighbour in building 2, and three
@@ -51,14 +51,7 @@ impl Table {
             reps.push(r);
         }
         let out = president.push().await;
-        assert!(
-            out["results"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .all(|r| r["status"] == "applied"),
-            "{out}"
-        );
+        assert_all_applied(&out);
         Self {
             v,
             residents,

@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::helpers::{Resident, TestApp, assert_problem, spawn_app_with};
-use crate::phone::Phone;
+use crate::phone::{Phone, assert_all_applied};
 use crate::territory::{Village, applied, refused};
 
 /// A phone photo of `w` × `h` noisy pixels (so it does not compress to nothing), with EXIF
@@ -157,14 +157,7 @@ async fn a_round_logged_offline_syncs_its_photo_when_the_data_allows_and_only_th
     visit["status"] = json!("follow_up");
     worker.mutate("log.write", visit);
     let out = worker.push().await;
-    assert!(
-        out["results"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|r| r["status"] == "applied"),
-        "{out}"
-    );
+    assert_all_applied(&out);
     assert_eq!(
         out["results"][0]["data"]["data"]["photos"][0]["state"],
         "pending"

@@ -201,6 +201,18 @@ impl Phone {
 }
 
 /// An SDK call's result as JSON, for assertions; panics with the problem on an error.
+/// Every mutation of the push answer `out` was applied.
+pub fn assert_all_applied(out: &Value) {
+    assert!(
+        out["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["status"] == "applied"),
+        "{out}"
+    );
+}
+
 pub fn ok_json<T: serde::Serialize>(
     result: Result<linli_client::ResponseValue<T>, linli_client::Error<types::Problem>>,
 ) -> Value {

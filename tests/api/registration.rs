@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::helpers::{Resident, spawn_app};
-use crate::phone::Phone;
+use crate::phone::{Phone, assert_all_applied};
 
 /// Tables with a `community_id` and a `version` column, as the migrations made them.
 async fn versioned_tables(db: &sea_orm::DatabaseConnection) -> BTreeSet<String> {
@@ -197,14 +197,7 @@ async fn an_older_app_never_receives_a_newer_entity_and_gets_them_all_when_it_up
         phone.mutate("signup.request", args.clone());
     }
     let out = phone.push().await;
-    assert!(
-        out["results"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|r| r["status"] == "applied"),
-        "{out}"
-    );
+    assert_all_applied(&out);
 
     let engine = SyncEngine::<TalliesLater>::new(
         app.db.clone(),

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::helpers::{Resident, TestApp, assert_problem, spawn_app, wait_until};
-use crate::phone::{Phone, ok_json};
+use crate::phone::{Phone, assert_all_applied, ok_json};
 
 /// A local start `days` from now at 09:30 Shanghai time, and that first occurrence's instant.
 fn start_in(days: i64) -> (String, DateTime<Utc>) {
@@ -57,14 +57,7 @@ impl Society {
             .extend(extra.as_object().unwrap().clone());
         admin.mutate("series.create", args);
         let out = admin.push().await;
-        assert!(
-            out["results"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .all(|r| r["status"] == "applied"),
-            "{out}"
-        );
+        assert_all_applied(&out);
         Self {
             app,
             admin,
@@ -92,18 +85,6 @@ impl Society {
             .await;
         Phone::new(&self.app, &r)
     }
-}
-
-/// Every mutation of the push was applied.
-fn assert_all_applied(out: &Value) {
-    assert!(
-        out["results"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|r| r["status"] == "applied"),
-        "{out}"
-    );
 }
 
 fn result(out: &Value) -> &Value {

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::helpers::{PASSWORD, TestApp, assert_problem, session, spawn_app};
-use crate::phone::Phone;
+use crate::phone::{Phone, assert_all_applied};
 
 fn group_args(id: Uuid, name: &str) -> Value {
     json!({"id": id, "name": name, "description": "每週二、四上午", "venue": "活動室", "is_open": true})
@@ -25,14 +25,7 @@ async fn committee(app: &TestApp) -> (Phone, Uuid, Uuid) {
     phone.mutate("group.create", group_args(group, "書畫社"));
     phone.mutate("series.create", series_args(series, group, "書法練習"));
     let out = phone.push().await;
-    assert!(
-        out["results"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|r| r["status"] == "applied"),
-        "{out}"
-    );
+    assert_all_applied(&out);
     phone.pull().await;
     (phone, group, series)
 }

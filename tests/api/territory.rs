@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::helpers::{Resident, TestApp, spawn_app};
-use crate::phone::Phone;
+use crate::phone::{Phone, assert_all_applied};
 
 /// Pushes one mutation and returns its result.
 pub async fn one(phone: &mut Phone, name: &str, args: Value) -> Value {
@@ -99,14 +99,7 @@ impl Village {
             admin.mutate(name, args);
         }
         let out = admin.push().await;
-        assert!(
-            out["results"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .all(|r| r["status"] == "applied"),
-            "{out}"
-        );
+        assert_all_applied(&out);
         let building_leader = app.resident("13700000001", "一號樓長").await;
         let other_building_leader = app.resident("13700000002", "二號樓長").await;
         let area_leader = app.resident("13700000003", "東片長").await;
@@ -130,14 +123,7 @@ impl Village {
             );
         }
         let out = admin.push().await;
-        assert!(
-            out["results"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .all(|r| r["status"] == "applied"),
-            "{out}"
-        );
+        assert_all_applied(&out);
         Self {
             app,
             compound,
