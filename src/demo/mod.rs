@@ -6,9 +6,11 @@
 //! waiting; and [`elections`]: one building's representative elected (on phones and on
 //! paper), and the next building's leader election open for nominations; [`deliberation`]'s
 //! parking plan; and [`grid`]: a grid worker's log, cases of each tier, a mediated dispute
-//! and a reception day in 利民小區. Everything after the accounts goes through the sync
+//! and a reception day in 利民小區; [`announcements`]: an urgent notice to a building there,
+//! half read. Everything after the accounts goes through the sync
 //! engine's push, as phones would.
 
+pub mod announcements;
 pub mod deliberation;
 pub mod elections;
 pub mod grid;
@@ -327,6 +329,8 @@ pub async fn run(
         println!("[deliberation] {table}");
         let grid = grid::build(&state, &village, admin, &hash).await?;
         println!("[grid] {grid}");
+        let notices = announcements::build(&state, &village, admin).await?;
+        println!("[announcements] {notices}");
     }
     println!(
         "[4/4] done: {} residents, {} groups, {waitlists} sessions with a waitlist",

@@ -180,6 +180,10 @@ pub enum Action {
     /// the agenda or refer them up, hide comments, assign tasks and report back (the
     /// committee over the place, and admins and the president everywhere).
     Convene,
+    /// Post announcements to a place (the committee over it; admins, the president and vice
+    /// president everywhere), to the whole community (admins, the president and vice
+    /// president), or to a group (its leaders, admins); and withdraw them.
+    Announce,
     /// Keep a grid cell's daily log (its grid worker, and only they: the log is theirs).
     KeepGridLog,
     /// Handle a place's cases: accept or refuse them, assign, merge, resolve (the committee
@@ -290,6 +294,20 @@ pub fn decide(actor: &Actor, action: Action, target: Target) -> Verdict {
         (Action::Convene, Target::Place { place, .. }) => {
             actor.runs_the_community(community)
                 || actor.holds_over(&place, PositionKind::confirms_claims)
+        }
+        (Action::Announce, Target::Community { .. }) => {
+            actor.runs_the_community(community)
+                || actor.holds(
+                    Role::Holds(PositionKind::VicePresident),
+                    Scope::Community(community),
+                )
+        }
+        (Action::Announce, Target::Place { place, .. }) => {
+            actor.runs_the_community(community)
+                || actor.holds_over(&place, PositionKind::confirms_claims)
+        }
+        (Action::Announce, Target::Group { id, .. }) => {
+            actor.is_admin_of(community) || actor.holds(Role::Leader, Scope::Group(id))
         }
         (Action::HandleCases, Target::Community { .. }) => actor.runs_the_community(community),
         (Action::HandleCases, Target::Place { place, .. }) => {
@@ -654,6 +672,8 @@ mod tests {
                         (Action::NominateForCommittee, confirms && inside),
                         // The committee deliberates for its part.
                         (Action::Convene, confirms && inside),
+                        // And posts announcements there.
+                        (Action::Announce, confirms && inside),
                         // A grid worker keeps their cell's log, and nobody else does.
                         (
                             Action::KeepGridLog,
@@ -693,12 +713,18 @@ mod tests {
                     Action::RunElections,
                     Action::KeepPolls,
                     Action::TakeIntake,
+                    Action::Announce,
                 ] {
                     // Election officers keep the polls, and only they (with admins): the
                     // president calls elections but does not count them. The help team,
                     // grid workers and the committee take residents' requests.
                     let may = match action {
                         Action::KeepPolls => position == PositionKind::ElectionOfficer,
+                        // The president and vice president speak to the whole community.
+                        Action::Announce => matches!(
+                            position,
+                            PositionKind::President | PositionKind::VicePresident
+                        ),
                         Action::TakeIntake => {
                             confirms
                                 || matches!(
@@ -722,9 +748,9 @@ mod tests {
                 }
             }
         }
-        // 18 holdings (11 positions over each unit of their kinds), each with 3 buildings × 6
-        // place actions and 5 community actions.
-        assert_eq!(cases, 18 * 23, "the generated table changed size");
+        // 18 holdings (11 positions over each unit of their kinds), each with 3 buildings × 7
+        // place actions and 6 community actions.
+        assert_eq!(cases, 18 * 27, "the generated table changed size");
     }
 
     #[test]

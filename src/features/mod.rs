@@ -32,6 +32,7 @@ macro_rules! handlers {
     (@changes_roles) => { true };
 }
 
+pub mod announcements;
 pub mod attachments;
 pub mod cases;
 pub mod deliberation;
@@ -52,6 +53,7 @@ use crate::sync::push::{Decided, MutationResult as Result_};
 use crate::sync::registry::{MutationStatus, SyncApp};
 use crate::sync::scope::SyncScope;
 use crate::sync::wire::PushedMutation;
+use announcements::wire as annw;
 use cases::wire as casew;
 use deliberation::wire as delib;
 use elections::wire as elec;
@@ -151,6 +153,9 @@ crate::sync_app! {
         "reception.cancel" => ReceptionCancel(recw::ReceptionCancelMutation),
         "reception.walk_in" => ReceptionWalkIn(recw::ReceptionWalkInMutation),
         "reception.intake" => ReceptionIntake(recw::ReceptionIntakeMutation),
+        "announcement.post" => AnnouncementPost(annw::AnnouncementPostMutation),
+        "announcement.withdraw" => AnnouncementWithdraw(annw::AnnouncementWithdrawMutation),
+        "announcement.read" => AnnouncementRead(annw::AnnouncementReadMutation),
     }
     /// One object's new state, named by `entity`. Apply in order: `put` replaces the object,
     /// `delete` removes it (deleting an unknown id is a no-op).
@@ -187,6 +192,8 @@ crate::sync_app! {
         "mediation" => Mediation(medw::MediationChange),
         "reception_day" => ReceptionDay(recw::ReceptionDayChange),
         "booking" => Booking(recw::BookingChange),
+        "announcement" => Announcement(annw::AnnouncementChange),
+        "announcement_read" => AnnouncementRead(annw::AnnouncementReadChange),
     }
     /// Why a mutation was rejected, or a note on one that was applied.
     pub enum MutationCode {
@@ -325,6 +332,7 @@ impl SyncApp for App {
         tables.extend(cases::tables());
         tables.extend(mediation::tables());
         tables.extend(reception::tables());
+        tables.extend(announcements::tables());
         tables
     }
 
@@ -337,6 +345,7 @@ impl SyncApp for App {
                 .chain(deliberation::sees_over(actor))
                 .chain(grid::sees_over(actor))
                 .chain(cases::sees_over(actor))
+                .chain(announcements::sees_over(actor))
                 .collect(),
         }
     }
@@ -369,6 +378,8 @@ pub struct HeldByCapabilities {
     pub grid: grid::export::GridData,
     /// Cases reported by (or for) the resident.
     pub cases: cases::export::CasesData,
+    /// Announcements the resident posted, and which they read.
+    pub announcements: announcements::export::AnnouncementsData,
 }
 
 /// Reads what every capability holds about `resident`.
@@ -383,6 +394,7 @@ pub async fn held_by(
         deliberation: deliberation::export::held_by(conn, resident).await?,
         grid: grid::export::held_by(conn, resident).await?,
         cases: cases::export::held_by(conn, resident).await?,
+        announcements: announcements::export::held_by(conn, resident).await?,
     })
 }
 
@@ -404,6 +416,12 @@ pub async fn owner_sees(
             .one(conn)
             .await?
             .is_some_and(|c| cases::sees(actor, &c)),
+        attachments::OwnerKind::Announcement => {
+            announcements::entity::announcement::Entity::find_by_id(owner)
+                .one(conn)
+                .await?
+                .is_some_and(|a| a.deleted_at.is_none() && announcements::sees(actor, &a))
+        }
     })
 }
 
@@ -418,6 +436,9 @@ pub async fn photos_changed(
     match kind {
         attachments::OwnerKind::LogEntry => grid::logs::photos_changed(conn, owner, version).await,
         attachments::OwnerKind::Case => cases::handling::photos_changed(conn, owner, version).await,
+        attachments::OwnerKind::Announcement => {
+            announcements::board::photos_changed(conn, owner, version).await
+        }
     }
 }
 
@@ -443,11 +464,13 @@ pub async fn forget_resident(
     let elections = elections::export::forget(conn, community, resident).await?;
     let deliberation = deliberation::export::forget(conn, community, resident, now).await?;
     let cases = cases::export::forget(conn, community, resident).await?;
+    let announcements = announcements::export::forget(conn, community, resident, now).await?;
     Ok(schedule
         .max(territory)
         .max(elections)
         .max(deliberation)
-        .max(cases))
+        .max(cases)
+        .max(announcements))
 }
 
 /// A mutation's outcome in this app.

@@ -37,8 +37,8 @@ use crate::domain::hlc::ServerClock;
 use crate::domain::permissions::Grant;
 use crate::domain::throttle::LoginThrottle;
 use crate::features::{
-    App, attachments, cases, deliberation, elections, grid, mediation, reception, schedule,
-    territory,
+    App, announcements, attachments, cases, deliberation, elections, grid, mediation, reception,
+    schedule, territory,
 };
 use crate::sync::cursor::CursorKey;
 use crate::sync::pokes::Poker;
@@ -152,6 +152,7 @@ pub type Apis = (
     cases::http::CasesApi,
     mediation::http::MediationApi,
     reception::http::ReceptionApi,
+    announcements::http::AnnouncementsApi,
     attachments::http::AttachmentsApi,
 );
 
@@ -172,6 +173,7 @@ pub fn api_service() -> OpenApiService<Apis, ()> {
             cases::http::CasesApi,
             mediation::http::MediationApi,
             reception::http::ReceptionApi,
+            announcements::http::AnnouncementsApi,
             attachments::http::AttachmentsApi,
         ),
         "linli",

@@ -3,6 +3,7 @@
 //! talks HTTP to it.
 
 mod accounts;
+mod announcements;
 mod authz_matrix;
 mod case_model;
 mod cases;

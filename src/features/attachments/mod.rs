@@ -50,15 +50,18 @@ pub enum OwnerKind {
     LogEntry,
     /// A case (its report, or a note on its timeline).
     Case,
+    /// An announcement.
+    Announcement,
 }
 
 impl OwnerKind {
-    pub const ALL: [Self; 2] = [Self::LogEntry, Self::Case];
+    pub const ALL: [Self; 3] = [Self::LogEntry, Self::Case, Self::Announcement];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Self::LogEntry => "log_entry",
             Self::Case => "case",
+            Self::Announcement => "announcement",
         }
     }
 

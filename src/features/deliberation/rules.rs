@@ -357,7 +357,12 @@ pub fn replay(events: &[Event]) -> Replay {
     r
 }
 
-fn bounded(field: &'static str, s: &str, min: usize, max: usize) -> Result<String, FieldError> {
+pub(crate) fn bounded(
+    field: &'static str,
+    s: &str,
+    min: usize,
+    max: usize,
+) -> Result<String, FieldError> {
     let s = s.trim();
     if (min..=max).contains(&s.chars().count()) {
         Ok(s.to_owned())

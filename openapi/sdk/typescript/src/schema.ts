@@ -976,6 +976,53 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/announcements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The board
+         * @description The announcements the caller sees (to where they live, to their groups, to the
+         *     whole community, what they posted, and, for holders, to the units they hold a
+         *     position over): every one still pinned, then the newest `limit` (50 by default),
+         *     optionally only one unit's (`unit_id`) or one group's (`group_id`); with which the
+         *     caller has read.
+         */
+        get: operations["listAnnouncements"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/announcements/{announcement_id}/readers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An announcement's readers
+         * @description How many of its audience read it, building by building, and for an urgent one who
+         *     has not (by building, entrance, floor and room; at most `limit`, 500 by default),
+         *     within the part of the audience the caller keeps the roll of (see the tag). Refused
+         *     (`403 forbidden`) to anyone who keeps none of it.
+         */
+        get: operations["getAnnouncementReaders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/attachments/{id}": {
         parameters: {
             query?: never;
@@ -1033,6 +1080,215 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * AnnouncementBoard
+         * @description The caller's board.
+         */
+        AnnouncementBoard: {
+            /** @description Pinned first (while pinned), then the newest first. */
+            announcements: components["schemas"]["AnnouncementData"][];
+            /** @description Which of them the caller has read. */
+            read: string[];
+        };
+        /**
+         * AnnouncementChange
+         * @description An announcement to the caller's building, area, compound, community or group (or
+         *     one they posted, or hold a position over) was posted, or is gone (withdrawn).
+         */
+        AnnouncementChange: {
+            /** Format: uuid */
+            id: string;
+            op: components["schemas"]["ChangeOp"];
+            /** @description The object's current state; absent for deletes. */
+            data?: components["schemas"]["AnnouncementData"] & unknown;
+        };
+        /** AnnouncementData */
+        AnnouncementData: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: uuid
+             * @description The building, area or compound; absent for the community's and a group's.
+             */
+            unit_id?: string;
+            /** Format: uuid */
+            group_id?: string;
+            /** Format: uuid */
+            author_id: string;
+            author_name: string;
+            /** @description The position the author posted as, like `building_leader`. */
+            author_position?: string;
+            title: string;
+            body: string;
+            importance: components["schemas"]["AnnouncementImportance"];
+            /** Format: date-time */
+            pinned_until?: string;
+            /** @description Each `pending` until its bytes arrive. */
+            photos: components["schemas"]["PhotoData"][];
+            /** Format: date-time */
+            posted_at: string;
+        };
+        /**
+         * @description How much an announcement matters.
+         * @enum {string}
+         */
+        AnnouncementImportance: "normal" | "urgent";
+        /** AnnouncementPostArgs */
+        AnnouncementPostArgs: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: uuid
+             * @description A building, area or compound; leave out (with `group_id`) for the whole community.
+             */
+            unit_id?: string | null;
+            /**
+             * Format: uuid
+             * @description A volunteer group, instead of a unit.
+             */
+            group_id?: string | null;
+            /** @description 1 to 80 characters: `停水通知`. */
+            title: string;
+            /** @description 1 to 5,000 characters. */
+            body: string;
+            /**
+             * @description `normal` unless said otherwise.
+             * @default normal
+             */
+            importance: (components["schemas"]["AnnouncementImportance"] & unknown) | null;
+            /**
+             * Format: date-time
+             * @description Kept at the top of the board until then (in the future, at most 366 days ahead).
+             */
+            pinned_until?: string | null;
+            /**
+             * @description Photos, at most 9; their bytes follow over `PUT /api/v1/attachments/{id}`.
+             * @default []
+             */
+            photos: components["schemas"]["PhotoArgs"][] | null;
+        };
+        /**
+         * AnnouncementPostMutation
+         * @description Post an announcement (通知公告): to a building, area or compound (`unit_id`), to a
+         *     volunteer group (`group_id`), or to the whole community (neither). The committee
+         *     over the unit posts there (building leaders in their building, area leaders in their
+         *     area, and so on up; the president and vice president anywhere), a group's leaders to
+         *     their group, admins anywhere. Sent again with the same id, it is applied once.
+         */
+        AnnouncementPostMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["AnnouncementPostArgs"];
+        };
+        /**
+         * AnnouncementReadChange
+         * @description The caller read an announcement (on this phone or another of theirs).
+         */
+        AnnouncementReadChange: {
+            /** Format: uuid */
+            id: string;
+            op: components["schemas"]["ChangeOp"];
+            /** @description The object's current state; absent for deletes. */
+            data?: components["schemas"]["AnnouncementReadData"] & unknown;
+        };
+        /** AnnouncementReadData */
+        AnnouncementReadData: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            announcement_id: string;
+            /** Format: uuid */
+            resident_id: string;
+            /** Format: date-time */
+            read_at: string;
+        };
+        /**
+         * AnnouncementReadMutation
+         * @description Say that one has read an announcement (its reader; once is enough: saying it again,
+         *     from any of one's phones, changes nothing).
+         */
+        AnnouncementReadMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["AnnouncementRef"];
+        };
+        /**
+         * AnnouncementReaders
+         * @description Who has read an announcement, within the part of its audience the caller keeps.
+         */
+        AnnouncementReaders: {
+            /** Format: uuid */
+            announcement_id: string;
+            importance: components["schemas"]["AnnouncementImportance"];
+            /**
+             * Format: int64
+             * @description Residents it is for (verified residents of its unit, or the group's members) in the
+             *     caller's part.
+             */
+            audience: number;
+            /** Format: int64 */
+            read: number;
+            /**
+             * Format: int64
+             * @description Those who have not read it: named only for an urgent announcement.
+             */
+            unread_count: number;
+            /** @description Whether `unread` names them (urgent announcements only). */
+            names_shown: boolean;
+            /** @description For a unit's announcement: each building's count. */
+            buildings: components["schemas"]["BuildingReaders"][];
+            /**
+             * @description Who has not read it, by building, entrance, floor and room; those on the roll
+             *     without a phone are among them. At most `limit`.
+             */
+            unread: components["schemas"]["UnreadResident"][];
+        };
+        /** AnnouncementRef */
+        AnnouncementRef: {
+            /** Format: uuid */
+            announcement_id: string;
+        };
+        /**
+         * AnnouncementWithdrawMutation
+         * @description Withdraw an announcement (its author, the committee over its unit, a group's leaders,
+         *     admins): it leaves every phone.
+         */
+        AnnouncementWithdrawMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["AnnouncementRef"];
+        };
+        /** AnnouncementsData */
+        AnnouncementsData: {
+            /** @description Announcements the resident posted (withdrawn ones left out). */
+            posted: components["schemas"]["AnnouncementData"][];
+            /** @description Which announcements they read, and when. */
+            read: components["schemas"]["AnnouncementReadData"][];
+        };
         /** @enum {string} */
         AnswerWire: "pending" | "attending" | "not_attending";
         /**
@@ -1256,6 +1512,16 @@ export interface components {
          * @enum {string}
          */
         BookingStatus: "confirmed" | "waitlisted" | "cancelled" | "walk_in";
+        /** BuildingReaders */
+        BuildingReaders: {
+            /** Format: uuid */
+            building_id: string;
+            name: string;
+            /** Format: int64 */
+            audience: number;
+            /** Format: int64 */
+            read: number;
+        };
         /**
          * CalendarFeed
          * @description A secret calendar-feed address.
@@ -1875,9 +2141,43 @@ export interface components {
          * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
          *     `delete` removes it (deleting an unknown id is a no-op).
          */
-        Change: components["schemas"]["Change_GroupChange"] | components["schemas"]["Change_MembershipChange"] | components["schemas"]["Change_SeriesChange"] | components["schemas"]["Change_OccurrenceOverrideChange"] | components["schemas"]["Change_SignupChange"] | components["schemas"]["Change_OccurrenceTallyChange"] | components["schemas"]["Change_AttendanceChange"] | components["schemas"]["Change_CellChange"] | components["schemas"]["Change_UnitChange"] | components["schemas"]["Change_HouseholdChange"] | components["schemas"]["Change_ResidencyChange"] | components["schemas"]["Change_PositionChange"] | components["schemas"]["Change_ElectionChange"] | components["schemas"]["Change_CandidateChange"] | components["schemas"]["Change_ElectorChange"] | components["schemas"]["Change_EntrustmentChange"] | components["schemas"]["Change_PaperEntryChange"] | components["schemas"]["Change_TopicChange"] | components["schemas"]["Change_TopicSupportChange"] | components["schemas"]["Change_CommentChange"] | components["schemas"]["Change_MeetingChange"] | components["schemas"]["Change_InvitationChange"] | components["schemas"]["Change_MotionChange"] | components["schemas"]["Change_DecisionChange"] | components["schemas"]["Change_TaskChange"] | components["schemas"]["Change_RatingChange"] | components["schemas"]["Change_LogEntryChange"] | components["schemas"]["Change_DepartmentChange"] | components["schemas"]["Change_CaseChange"] | components["schemas"]["Change_MediationChange"] | components["schemas"]["Change_ReceptionDayChange"] | components["schemas"]["Change_BookingChange"];
+        Change: components["schemas"]["Change_GroupChange"] | components["schemas"]["Change_MembershipChange"] | components["schemas"]["Change_SeriesChange"] | components["schemas"]["Change_OccurrenceOverrideChange"] | components["schemas"]["Change_SignupChange"] | components["schemas"]["Change_OccurrenceTallyChange"] | components["schemas"]["Change_AttendanceChange"] | components["schemas"]["Change_CellChange"] | components["schemas"]["Change_UnitChange"] | components["schemas"]["Change_HouseholdChange"] | components["schemas"]["Change_ResidencyChange"] | components["schemas"]["Change_PositionChange"] | components["schemas"]["Change_ElectionChange"] | components["schemas"]["Change_CandidateChange"] | components["schemas"]["Change_ElectorChange"] | components["schemas"]["Change_EntrustmentChange"] | components["schemas"]["Change_PaperEntryChange"] | components["schemas"]["Change_TopicChange"] | components["schemas"]["Change_TopicSupportChange"] | components["schemas"]["Change_CommentChange"] | components["schemas"]["Change_MeetingChange"] | components["schemas"]["Change_InvitationChange"] | components["schemas"]["Change_MotionChange"] | components["schemas"]["Change_DecisionChange"] | components["schemas"]["Change_TaskChange"] | components["schemas"]["Change_RatingChange"] | components["schemas"]["Change_LogEntryChange"] | components["schemas"]["Change_DepartmentChange"] | components["schemas"]["Change_CaseChange"] | components["schemas"]["Change_MediationChange"] | components["schemas"]["Change_ReceptionDayChange"] | components["schemas"]["Change_BookingChange"] | components["schemas"]["Change_AnnouncementChange"] | components["schemas"]["Change_AnnouncementReadChange"];
         /** @enum {string} */
         ChangeOp: "put" | "delete";
+        /**
+         * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
+         *     `delete` removes it (deleting an unknown id is a no-op).
+         */
+        Change_AnnouncementChange: {
+            /**
+             * @example announcement
+             * @enum {string}
+             */
+            entity: "announcement";
+        } & components["schemas"]["AnnouncementChange"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            entity: "announcement";
+        };
+        /**
+         * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
+         *     `delete` removes it (deleting an unknown id is a no-op).
+         */
+        Change_AnnouncementReadChange: {
+            /**
+             * @example announcement_read
+             * @enum {string}
+             */
+            entity: "announcement_read";
+        } & components["schemas"]["AnnouncementReadChange"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            entity: "announcement_read";
+        };
         /**
          * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
          *     `delete` removes it (deleting an unknown id is a no-op).
@@ -4554,7 +4854,7 @@ export interface components {
             args: components["schemas"]["MotionVoteArgs"];
         };
         /** @description One offline edit, named by `name`. */
-        Mutation: components["schemas"]["Mutation_GroupCreateMutation"] | components["schemas"]["Mutation_GroupUpdateMutation"] | components["schemas"]["Mutation_GroupDeleteMutation"] | components["schemas"]["Mutation_GroupJoinMutation"] | components["schemas"]["Mutation_GroupLeaveMutation"] | components["schemas"]["Mutation_MemberSetRoleMutation"] | components["schemas"]["Mutation_SeriesCreateMutation"] | components["schemas"]["Mutation_SeriesUpdateMutation"] | components["schemas"]["Mutation_SeriesDeleteMutation"] | components["schemas"]["Mutation_OccurrenceOverrideMutation"] | components["schemas"]["Mutation_OccurrenceClearOverrideMutation"] | components["schemas"]["Mutation_SignupRequestMutation"] | components["schemas"]["Mutation_SignupCancelMutation"] | components["schemas"]["Mutation_AttendanceMarkMutation"] | components["schemas"]["Mutation_UnitCreateMutation"] | components["schemas"]["Mutation_UnitRenameMutation"] | components["schemas"]["Mutation_UnitDeleteMutation"] | components["schemas"]["Mutation_CellCreateMutation"] | components["schemas"]["Mutation_CellAssignMutation"] | components["schemas"]["Mutation_HouseholdCreateMutation"] | components["schemas"]["Mutation_ResidencyClaimMutation"] | components["schemas"]["Mutation_ResidencyRecordMutation"] | components["schemas"]["Mutation_ResidencyDecideMutation"] | components["schemas"]["Mutation_ResidencyMoveOutMutation"] | components["schemas"]["Mutation_PositionAssignMutation"] | components["schemas"]["Mutation_PositionEndMutation"] | components["schemas"]["Mutation_PositionShowPhoneMutation"] | components["schemas"]["Mutation_ElectionCreateMutation"] | components["schemas"]["Mutation_ElectionCancelMutation"] | components["schemas"]["Mutation_CandidateNominateMutation"] | components["schemas"]["Mutation_CandidateSecondMutation"] | components["schemas"]["Mutation_CandidateRespondMutation"] | components["schemas"]["Mutation_BallotCastMutation"] | components["schemas"]["Mutation_PaperMarkMutation"] | components["schemas"]["Mutation_EntrustmentRecordMutation"] | components["schemas"]["Mutation_PaperEnterMutation"] | components["schemas"]["Mutation_ElectionCountMutation"] | components["schemas"]["Mutation_TopicRaiseMutation"] | components["schemas"]["Mutation_TopicSupportMutation"] | components["schemas"]["Mutation_TopicReferMutation"] | components["schemas"]["Mutation_CommentPostMutation"] | components["schemas"]["Mutation_CommentHideMutation"] | components["schemas"]["Mutation_DeliberationConfigureMutation"] | components["schemas"]["Mutation_MeetingConveneMutation"] | components["schemas"]["Mutation_MeetingInviteMutation"] | components["schemas"]["Mutation_MeetingAnswerMutation"] | components["schemas"]["Mutation_MeetingCheckInMutation"] | components["schemas"]["Mutation_MeetingCloseMutation"] | components["schemas"]["Mutation_MinutesWriteMutation"] | components["schemas"]["Mutation_MinutesApproveMutation"] | components["schemas"]["Mutation_MotionProposeMutation"] | components["schemas"]["Mutation_MotionEditMutation"] | components["schemas"]["Mutation_MotionVoteMutation"] | components["schemas"]["Mutation_MotionHandsMutation"] | components["schemas"]["Mutation_MotionCloseMutation"] | components["schemas"]["Mutation_TaskAssignMutation"] | components["schemas"]["Mutation_TaskReportMutation"] | components["schemas"]["Mutation_DecisionReportMutation"] | components["schemas"]["Mutation_DecisionRateMutation"] | components["schemas"]["Mutation_LogWriteMutation"] | components["schemas"]["Mutation_DepartmentCreateMutation"] | components["schemas"]["Mutation_DepartmentUpdateMutation"] | components["schemas"]["Mutation_CasesConfigureMutation"] | components["schemas"]["Mutation_CaseReportMutation"] | components["schemas"]["Mutation_CaseAcceptMutation"] | components["schemas"]["Mutation_CaseRefuseMutation"] | components["schemas"]["Mutation_CaseAssignMutation"] | components["schemas"]["Mutation_CaseStartMutation"] | components["schemas"]["Mutation_CaseResolveMutation"] | components["schemas"]["Mutation_CaseConfirmMutation"] | components["schemas"]["Mutation_CaseReopenMutation"] | components["schemas"]["Mutation_CaseMergeMutation"] | components["schemas"]["Mutation_CaseNoteMutation"] | components["schemas"]["Mutation_CaseReplyMutation"] | components["schemas"]["Mutation_MediationOpenMutation"] | components["schemas"]["Mutation_MediationSessionMutation"] | components["schemas"]["Mutation_MediationAgreeMutation"] | components["schemas"]["Mutation_MediationConfirmMutation"] | components["schemas"]["Mutation_MediationFollowUpMutation"] | components["schemas"]["Mutation_MediationCloseMutation"] | components["schemas"]["Mutation_ReceptionCreateMutation"] | components["schemas"]["Mutation_ReceptionBookMutation"] | components["schemas"]["Mutation_ReceptionCancelMutation"] | components["schemas"]["Mutation_ReceptionWalkInMutation"] | components["schemas"]["Mutation_ReceptionIntakeMutation"];
+        Mutation: components["schemas"]["Mutation_GroupCreateMutation"] | components["schemas"]["Mutation_GroupUpdateMutation"] | components["schemas"]["Mutation_GroupDeleteMutation"] | components["schemas"]["Mutation_GroupJoinMutation"] | components["schemas"]["Mutation_GroupLeaveMutation"] | components["schemas"]["Mutation_MemberSetRoleMutation"] | components["schemas"]["Mutation_SeriesCreateMutation"] | components["schemas"]["Mutation_SeriesUpdateMutation"] | components["schemas"]["Mutation_SeriesDeleteMutation"] | components["schemas"]["Mutation_OccurrenceOverrideMutation"] | components["schemas"]["Mutation_OccurrenceClearOverrideMutation"] | components["schemas"]["Mutation_SignupRequestMutation"] | components["schemas"]["Mutation_SignupCancelMutation"] | components["schemas"]["Mutation_AttendanceMarkMutation"] | components["schemas"]["Mutation_UnitCreateMutation"] | components["schemas"]["Mutation_UnitRenameMutation"] | components["schemas"]["Mutation_UnitDeleteMutation"] | components["schemas"]["Mutation_CellCreateMutation"] | components["schemas"]["Mutation_CellAssignMutation"] | components["schemas"]["Mutation_HouseholdCreateMutation"] | components["schemas"]["Mutation_ResidencyClaimMutation"] | components["schemas"]["Mutation_ResidencyRecordMutation"] | components["schemas"]["Mutation_ResidencyDecideMutation"] | components["schemas"]["Mutation_ResidencyMoveOutMutation"] | components["schemas"]["Mutation_PositionAssignMutation"] | components["schemas"]["Mutation_PositionEndMutation"] | components["schemas"]["Mutation_PositionShowPhoneMutation"] | components["schemas"]["Mutation_ElectionCreateMutation"] | components["schemas"]["Mutation_ElectionCancelMutation"] | components["schemas"]["Mutation_CandidateNominateMutation"] | components["schemas"]["Mutation_CandidateSecondMutation"] | components["schemas"]["Mutation_CandidateRespondMutation"] | components["schemas"]["Mutation_BallotCastMutation"] | components["schemas"]["Mutation_PaperMarkMutation"] | components["schemas"]["Mutation_EntrustmentRecordMutation"] | components["schemas"]["Mutation_PaperEnterMutation"] | components["schemas"]["Mutation_ElectionCountMutation"] | components["schemas"]["Mutation_TopicRaiseMutation"] | components["schemas"]["Mutation_TopicSupportMutation"] | components["schemas"]["Mutation_TopicReferMutation"] | components["schemas"]["Mutation_CommentPostMutation"] | components["schemas"]["Mutation_CommentHideMutation"] | components["schemas"]["Mutation_DeliberationConfigureMutation"] | components["schemas"]["Mutation_MeetingConveneMutation"] | components["schemas"]["Mutation_MeetingInviteMutation"] | components["schemas"]["Mutation_MeetingAnswerMutation"] | components["schemas"]["Mutation_MeetingCheckInMutation"] | components["schemas"]["Mutation_MeetingCloseMutation"] | components["schemas"]["Mutation_MinutesWriteMutation"] | components["schemas"]["Mutation_MinutesApproveMutation"] | components["schemas"]["Mutation_MotionProposeMutation"] | components["schemas"]["Mutation_MotionEditMutation"] | components["schemas"]["Mutation_MotionVoteMutation"] | components["schemas"]["Mutation_MotionHandsMutation"] | components["schemas"]["Mutation_MotionCloseMutation"] | components["schemas"]["Mutation_TaskAssignMutation"] | components["schemas"]["Mutation_TaskReportMutation"] | components["schemas"]["Mutation_DecisionReportMutation"] | components["schemas"]["Mutation_DecisionRateMutation"] | components["schemas"]["Mutation_LogWriteMutation"] | components["schemas"]["Mutation_DepartmentCreateMutation"] | components["schemas"]["Mutation_DepartmentUpdateMutation"] | components["schemas"]["Mutation_CasesConfigureMutation"] | components["schemas"]["Mutation_CaseReportMutation"] | components["schemas"]["Mutation_CaseAcceptMutation"] | components["schemas"]["Mutation_CaseRefuseMutation"] | components["schemas"]["Mutation_CaseAssignMutation"] | components["schemas"]["Mutation_CaseStartMutation"] | components["schemas"]["Mutation_CaseResolveMutation"] | components["schemas"]["Mutation_CaseConfirmMutation"] | components["schemas"]["Mutation_CaseReopenMutation"] | components["schemas"]["Mutation_CaseMergeMutation"] | components["schemas"]["Mutation_CaseNoteMutation"] | components["schemas"]["Mutation_CaseReplyMutation"] | components["schemas"]["Mutation_MediationOpenMutation"] | components["schemas"]["Mutation_MediationSessionMutation"] | components["schemas"]["Mutation_MediationAgreeMutation"] | components["schemas"]["Mutation_MediationConfirmMutation"] | components["schemas"]["Mutation_MediationFollowUpMutation"] | components["schemas"]["Mutation_MediationCloseMutation"] | components["schemas"]["Mutation_ReceptionCreateMutation"] | components["schemas"]["Mutation_ReceptionBookMutation"] | components["schemas"]["Mutation_ReceptionCancelMutation"] | components["schemas"]["Mutation_ReceptionWalkInMutation"] | components["schemas"]["Mutation_ReceptionIntakeMutation"] | components["schemas"]["Mutation_AnnouncementPostMutation"] | components["schemas"]["Mutation_AnnouncementWithdrawMutation"] | components["schemas"]["Mutation_AnnouncementReadMutation"];
         /**
          * @description Why a mutation was rejected, or a note on one that was applied.
          * @enum {string}
@@ -4571,6 +4871,48 @@ export interface components {
         };
         /** @enum {string} */
         MutationStatus: "applied" | "rejected";
+        /** @description One offline edit, named by `name`. */
+        Mutation_AnnouncementPostMutation: {
+            /**
+             * @example announcement.post
+             * @enum {string}
+             */
+            name: "announcement.post";
+        } & components["schemas"]["AnnouncementPostMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "announcement.post";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_AnnouncementReadMutation: {
+            /**
+             * @example announcement.read
+             * @enum {string}
+             */
+            name: "announcement.read";
+        } & components["schemas"]["AnnouncementReadMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "announcement.read";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_AnnouncementWithdrawMutation: {
+            /**
+             * @example announcement.withdraw
+             * @enum {string}
+             */
+            name: "announcement.withdraw";
+        } & components["schemas"]["AnnouncementWithdrawMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "announcement.withdraw";
+        };
         /** @description One offline edit, named by `name`. */
         Mutation_AttendanceMarkMutation: {
             /**
@@ -5786,6 +6128,8 @@ export interface components {
             grid: components["schemas"]["GridData"] & unknown;
             /** @description Cases reported by (or for) the resident. */
             cases: components["schemas"]["CasesData"] & unknown;
+            /** @description Announcements the resident posted, and which they read. */
+            announcements: components["schemas"]["AnnouncementsData"] & unknown;
         };
         /**
          * ObjectRef
@@ -7917,6 +8261,20 @@ export interface components {
             hlc: string;
             args: components["schemas"]["UnitRenameArgs"];
         };
+        /** UnreadResident */
+        UnreadResident: {
+            /** @description The name on the roll (or the member's, for a group). */
+            name: string;
+            /** @description Whether they have an account: without one, only a knock on the door reaches them. */
+            has_account: boolean;
+            /** Format: uuid */
+            building_id?: string;
+            building_name?: string;
+            entrance?: string;
+            /** Format: int32 */
+            floor?: number;
+            room?: string;
+        };
         /**
          * VoteData
          * @description A representative's recorded vote.
@@ -7951,6 +8309,19 @@ export interface components {
     headers: never;
     pathItems: never;
 }
+export type AnnouncementBoard = components['schemas']['AnnouncementBoard'];
+export type AnnouncementChange = components['schemas']['AnnouncementChange'];
+export type AnnouncementData = components['schemas']['AnnouncementData'];
+export type AnnouncementImportance = components['schemas']['AnnouncementImportance'];
+export type AnnouncementPostArgs = components['schemas']['AnnouncementPostArgs'];
+export type AnnouncementPostMutation = components['schemas']['AnnouncementPostMutation'];
+export type AnnouncementReadChange = components['schemas']['AnnouncementReadChange'];
+export type AnnouncementReadData = components['schemas']['AnnouncementReadData'];
+export type AnnouncementReadMutation = components['schemas']['AnnouncementReadMutation'];
+export type AnnouncementReaders = components['schemas']['AnnouncementReaders'];
+export type AnnouncementRef = components['schemas']['AnnouncementRef'];
+export type AnnouncementWithdrawMutation = components['schemas']['AnnouncementWithdrawMutation'];
+export type AnnouncementsData = components['schemas']['AnnouncementsData'];
 export type AnswerWire = components['schemas']['AnswerWire'];
 export type AssigneeKind = components['schemas']['AssigneeKind'];
 export type AttachmentView = components['schemas']['AttachmentView'];
@@ -7969,6 +8340,7 @@ export type BasisWire = components['schemas']['BasisWire'];
 export type BookingChange = components['schemas']['BookingChange'];
 export type BookingData = components['schemas']['BookingData'];
 export type BookingStatus = components['schemas']['BookingStatus'];
+export type BuildingReaders = components['schemas']['BuildingReaders'];
 export type CalendarFeed = components['schemas']['CalendarFeed'];
 export type CandidateChange = components['schemas']['CandidateChange'];
 export type CandidateData = components['schemas']['CandidateData'];
@@ -8016,6 +8388,8 @@ export type CellCreateMutation = components['schemas']['CellCreateMutation'];
 export type CellData = components['schemas']['CellData'];
 export type Change = components['schemas']['Change'];
 export type ChangeOp = components['schemas']['ChangeOp'];
+export type ChangeAnnouncementChange = components['schemas']['Change_AnnouncementChange'];
+export type ChangeAnnouncementReadChange = components['schemas']['Change_AnnouncementReadChange'];
 export type ChangeAttendanceChange = components['schemas']['Change_AttendanceChange'];
 export type ChangeBookingChange = components['schemas']['Change_BookingChange'];
 export type ChangeCandidateChange = components['schemas']['Change_CandidateChange'];
@@ -8202,6 +8576,9 @@ export type Mutation = components['schemas']['Mutation'];
 export type MutationCode = components['schemas']['MutationCode'];
 export type MutationResult = components['schemas']['MutationResult'];
 export type MutationStatus = components['schemas']['MutationStatus'];
+export type MutationAnnouncementPostMutation = components['schemas']['Mutation_AnnouncementPostMutation'];
+export type MutationAnnouncementReadMutation = components['schemas']['Mutation_AnnouncementReadMutation'];
+export type MutationAnnouncementWithdrawMutation = components['schemas']['Mutation_AnnouncementWithdrawMutation'];
 export type MutationAttendanceMarkMutation = components['schemas']['Mutation_AttendanceMarkMutation'];
 export type MutationBallotCastMutation = components['schemas']['Mutation_BallotCastMutation'];
 export type MutationCandidateNominateMutation = components['schemas']['Mutation_CandidateNominateMutation'];
@@ -8430,6 +8807,7 @@ export type UnitDeleteMutation = components['schemas']['UnitDeleteMutation'];
 export type UnitKindWire = components['schemas']['UnitKindWire'];
 export type UnitRenameArgs = components['schemas']['UnitRenameArgs'];
 export type UnitRenameMutation = components['schemas']['UnitRenameMutation'];
+export type UnreadResident = components['schemas']['UnreadResident'];
 export type VoteData = components['schemas']['VoteData'];
 export type VotedWire = components['schemas']['VotedWire'];
 export type WorkerFigures = components['schemas']['WorkerFigures'];
@@ -11716,6 +12094,170 @@ export interface operations {
             401: {
                 headers: {
                     "WWW-AUTHENTICATE": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or none the caller may see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field failed validation; `field` names it. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed. The body carries a request id, never the cause. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable; retry later. */
+            503: {
+                headers: {
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listAnnouncements: {
+        parameters: {
+            query?: {
+                /** @description Only this building's, area's or compound's. */
+                unit_id?: string;
+                /** @description Only this group's. */
+                group_id?: string;
+                /** @description At most this many beside the pinned ones (1 to 200). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["AnnouncementBoard"];
+                };
+            };
+            /** @description The request could not be read: malformed JSON, wrong types or bad parameters. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials. */
+            401: {
+                headers: {
+                    "WWW-AUTHENTICATE": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field failed validation; `field` names it. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed. The body carries a request id, never the cause. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable; retry later. */
+            503: {
+                headers: {
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAnnouncementReaders: {
+        parameters: {
+            query?: {
+                /** @description Only this building's residents. */
+                building_id?: string;
+                /** @description At most this many unread named (1 to 5,000). */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                announcement_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["AnnouncementReaders"];
+                };
+            };
+            /** @description The request could not be read: malformed JSON, wrong types or bad parameters. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials. */
+            401: {
+                headers: {
+                    "WWW-AUTHENTICATE": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. */
+            403: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
