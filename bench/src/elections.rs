@@ -141,21 +141,21 @@ fn choice_of(v: usize) -> Option<usize> {
 }
 
 /// A casting voter, with their session.
-struct Voter {
-    resident: Uuid,
-    phone: String,
-    token: String,
+pub(crate) struct Voter {
+    pub(crate) resident: Uuid,
+    pub(crate) phone: String,
+    pub(crate) token: String,
 }
 
 /// The seeded election community.
-struct Poll {
-    admin_token: String,
+pub(crate) struct Poll {
+    pub(crate) admin_token: String,
     /// The casting voters, in roster order.
-    voters: Vec<Voter>,
+    pub(crate) voters: Vec<Voter>,
 }
 
 /// Seeds (or finds) the election's community: admin, accounts, roster, links.
-async fn seed_poll(api: &Api, args: &BenchArgs, casting: usize) -> anyhow::Result<Poll> {
+pub(crate) async fn seed_poll(api: &Api, args: &BenchArgs, casting: usize) -> anyhow::Result<Poll> {
     let started = Instant::now();
     let db = persistence::connect(&DatabaseSettings::from(&args.database)).await?;
     let poll = match persistence::communities::find_by_slug(&db, SLUG).await? {

@@ -10,12 +10,14 @@
 //! - [`load`] is the load generator: many simulated phones, each a loop of requests, with
 //!   latencies, bytes and errors recorded.
 //! - [`scenarios`] are the measurements, each printed with its reference from the same run;
-//!   [`elections`] is the community-wide election and [`casework`] the grid's photos and the
-//!   committee's figures, each on a community of its own.
+//!   [`elections`] is the community-wide election, [`casework`] the grid's photos and the
+//!   committee's figures, each on a community of its own, and [`announcements`] an urgent
+//!   notice read across the election's community.
 //!
 //! Benchmarks are not tests: nothing here asserts a time. Correctness checks (seats never
 //! oversold, every request answered) do fail the run.
 
+mod announcements;
 mod casework;
 mod deliberation;
 mod elections;
@@ -155,6 +157,9 @@ pub enum Scenario {
     /// Grid workers' photos over a shaped link (time and memory against writing the same
     /// bytes to disk), and the committee's figures at 100× a year against plain SQL.
     Casework,
+    /// An urgent notice to the election community's roll, read on its phones (p50/p99 of the
+    /// receipt's push, none lost), and "who has not read it" against one plain SQL query.
+    Announcements,
 }
 
 #[tokio::main]
@@ -189,7 +194,11 @@ async fn run(args: BenchArgs) -> anyhow::Result<()> {
     println!("linli-bench against {} ({})", api.base, machine());
     // The election and the casework run on communities of their own: the town is seeded
     // for the others only.
-    let own = [Scenario::Elections, Scenario::Casework];
+    let own = [
+        Scenario::Elections,
+        Scenario::Casework,
+        Scenario::Announcements,
+    ];
     let town = if args.scenarios.iter().any(|s| !own.contains(s)) {
         Some(seed::seed(&api, &args).await?)
     } else {
@@ -204,6 +213,10 @@ async fn run(args: BenchArgs) -> anyhow::Result<()> {
             casework::casework(&api, &args).await?;
             continue;
         }
+        if *scenario == Scenario::Announcements {
+            announcements::announcements(&api, &args).await?;
+            continue;
+        }
         let town = town.as_ref().context("the town is seeded")?;
         match scenario {
             Scenario::NothingNew => scenarios::nothing_new(&api, town, &args).await?,
@@ -214,7 +227,7 @@ async fn run(args: BenchArgs) -> anyhow::Result<()> {
             Scenario::History => scenarios::history(&api, town, &args).await?,
             Scenario::Revocation => scenarios::revocation(&api, town, &args).await?,
             Scenario::Territory => scenarios::territory(&api, town, &args).await?,
-            Scenario::Elections | Scenario::Casework => {}
+            Scenario::Elections | Scenario::Casework | Scenario::Announcements => {}
         }
     }
     Ok(())

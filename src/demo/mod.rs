@@ -7,10 +7,11 @@
 //! paper), and the next building's leader election open for nominations; [`deliberation`]'s
 //! parking plan; and [`grid`]: a grid worker's log, cases of each tier, a mediated dispute
 //! and a reception day in 利民小區; [`announcements`]: an urgent notice to a building there,
-//! half read. Everything after the accounts goes through the sync
+//! half read; [`crowdfunding`]: flower pots and benches for its yard, with a public ledger. Everything after the accounts goes through the sync
 //! engine's push, as phones would.
 
 pub mod announcements;
+pub mod crowdfunding;
 pub mod deliberation;
 pub mod elections;
 pub mod grid;
@@ -331,6 +332,8 @@ pub async fn run(
         println!("[grid] {grid}");
         let notices = announcements::build(&state, &village, admin).await?;
         println!("[announcements] {notices}");
+        let fund = crowdfunding::build(&state, &village).await?;
+        println!("[crowdfunding] {fund}");
     }
     println!(
         "[4/4] done: {} residents, {} groups, {waitlists} sessions with a waitlist",

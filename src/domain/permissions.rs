@@ -184,6 +184,9 @@ pub enum Action {
     /// president everywhere), to the whole community (admins, the president and vice
     /// president), or to a group (its leaders, admins); and withdraw them.
     Announce,
+    /// Start and run a crowdfunding campaign (微愛眾籌) for a place or the community: the
+    /// same people as may announce there.
+    Organise,
     /// Keep a grid cell's daily log (its grid worker, and only they: the log is theirs).
     KeepGridLog,
     /// Handle a place's cases: accept or refuse them, assign, merge, resolve (the committee
@@ -295,14 +298,14 @@ pub fn decide(actor: &Actor, action: Action, target: Target) -> Verdict {
             actor.runs_the_community(community)
                 || actor.holds_over(&place, PositionKind::confirms_claims)
         }
-        (Action::Announce, Target::Community { .. }) => {
+        (Action::Announce | Action::Organise, Target::Community { .. }) => {
             actor.runs_the_community(community)
                 || actor.holds(
                     Role::Holds(PositionKind::VicePresident),
                     Scope::Community(community),
                 )
         }
-        (Action::Announce, Target::Place { place, .. }) => {
+        (Action::Announce | Action::Organise, Target::Place { place, .. }) => {
             actor.runs_the_community(community)
                 || actor.holds_over(&place, PositionKind::confirms_claims)
         }
@@ -672,8 +675,9 @@ mod tests {
                         (Action::NominateForCommittee, confirms && inside),
                         // The committee deliberates for its part.
                         (Action::Convene, confirms && inside),
-                        // And posts announcements there.
+                        // And posts announcements there, and runs campaigns.
                         (Action::Announce, confirms && inside),
+                        (Action::Organise, confirms && inside),
                         // A grid worker keeps their cell's log, and nobody else does.
                         (
                             Action::KeepGridLog,
@@ -714,6 +718,7 @@ mod tests {
                     Action::KeepPolls,
                     Action::TakeIntake,
                     Action::Announce,
+                    Action::Organise,
                 ] {
                     // Election officers keep the polls, and only they (with admins): the
                     // president calls elections but does not count them. The help team,
@@ -721,7 +726,7 @@ mod tests {
                     let may = match action {
                         Action::KeepPolls => position == PositionKind::ElectionOfficer,
                         // The president and vice president speak to the whole community.
-                        Action::Announce => matches!(
+                        Action::Announce | Action::Organise => matches!(
                             position,
                             PositionKind::President | PositionKind::VicePresident
                         ),
@@ -748,9 +753,9 @@ mod tests {
                 }
             }
         }
-        // 18 holdings (11 positions over each unit of their kinds), each with 3 buildings × 7
-        // place actions and 6 community actions.
-        assert_eq!(cases, 18 * 27, "the generated table changed size");
+        // 18 holdings (11 positions over each unit of their kinds), each with 3 buildings × 8
+        // place actions and 7 community actions.
+        assert_eq!(cases, 18 * 31, "the generated table changed size");
     }
 
     #[test]

@@ -35,6 +35,7 @@ macro_rules! handlers {
 pub mod announcements;
 pub mod attachments;
 pub mod cases;
+pub mod crowdfunding;
 pub mod deliberation;
 pub mod elections;
 pub mod grid;
@@ -55,6 +56,7 @@ use crate::sync::scope::SyncScope;
 use crate::sync::wire::PushedMutation;
 use announcements::wire as annw;
 use cases::wire as casew;
+use crowdfunding::wire as crowd;
 use deliberation::wire as delib;
 use elections::wire as elec;
 use grid::wire as gridw;
@@ -156,6 +158,15 @@ crate::sync_app! {
         "announcement.post" => AnnouncementPost(annw::AnnouncementPostMutation),
         "announcement.withdraw" => AnnouncementWithdraw(annw::AnnouncementWithdrawMutation),
         "announcement.read" => AnnouncementRead(annw::AnnouncementReadMutation),
+        "campaign.create" => CampaignCreate(crowd::CampaignCreateMutation),
+        "campaign.open" => CampaignOpen(crowd::CampaignOpenMutation),
+        "campaign.close" => CampaignClose(crowd::CampaignCloseMutation),
+        "campaign.cancel" => CampaignCancel(crowd::CampaignCancelMutation),
+        "pledge.make" => PledgeMake(crowd::PledgeMakeMutation),
+        "pledge.withdraw" => PledgeWithdraw(crowd::PledgeWithdrawMutation),
+        "ledger.receive" => LedgerReceive(crowd::LedgerReceiveMutation),
+        "ledger.expense" => LedgerExpense(crowd::LedgerExpenseMutation),
+        "ledger.reverse" => LedgerReverse(crowd::LedgerReverseMutation),
     }
     /// One object's new state, named by `entity`. Apply in order: `put` replaces the object,
     /// `delete` removes it (deleting an unknown id is a no-op).
@@ -194,6 +205,9 @@ crate::sync_app! {
         "booking" => Booking(recw::BookingChange),
         "announcement" => Announcement(annw::AnnouncementChange),
         "announcement_read" => AnnouncementRead(annw::AnnouncementReadChange),
+        "campaign" => Campaign(crowd::CampaignChange),
+        "pledge" => Pledge(crowd::PledgeChange),
+        "ledger_entry" => LedgerEntry(crowd::LedgerEntryChange),
     }
     /// Why a mutation was rejected, or a note on one that was applied.
     pub enum MutationCode {
@@ -309,6 +323,18 @@ crate::sync_app! {
         NotConfirmed = "not_confirmed",
         /// The mediation is closed: only follow-ups are recorded.
         MediationClosed = "mediation_closed",
+        /// The campaign takes no pledges: a draft, closed or cancelled, or past its deadline.
+        CampaignNotOpen = "campaign_not_open",
+        /// The campaign cannot move to that state from where it is.
+        CampaignState = "campaign_state",
+        /// The pledge is already received in the ledger.
+        AlreadyReceived = "already_received",
+        /// The pledger withdrew this pledge.
+        PledgeWithdrawn = "pledge_withdrawn",
+        /// An expense larger than the balance, without an overdraft reason.
+        Overdraft = "overdraft",
+        /// The entry is already reversed (or is itself a reversal).
+        AlreadyReversed = "already_reversed",
     }
 }
 
@@ -333,6 +359,7 @@ impl SyncApp for App {
         tables.extend(mediation::tables());
         tables.extend(reception::tables());
         tables.extend(announcements::tables());
+        tables.extend(crowdfunding::tables());
         tables
     }
 
@@ -346,6 +373,7 @@ impl SyncApp for App {
                 .chain(grid::sees_over(actor))
                 .chain(cases::sees_over(actor))
                 .chain(announcements::sees_over(actor))
+                .chain(crowdfunding::sees_over(actor))
                 .collect(),
         }
     }
@@ -380,6 +408,8 @@ pub struct HeldByCapabilities {
     pub cases: cases::export::CasesData,
     /// Announcements the resident posted, and which they read.
     pub announcements: announcements::export::AnnouncementsData,
+    /// Pledges to campaigns (the ledger keeps what was received, as the committee's record).
+    pub crowdfunding: crowdfunding::export::CrowdfundingData,
 }
 
 /// Reads what every capability holds about `resident`.
@@ -395,6 +425,7 @@ pub async fn held_by(
         grid: grid::export::held_by(conn, resident).await?,
         cases: cases::export::held_by(conn, resident).await?,
         announcements: announcements::export::held_by(conn, resident).await?,
+        crowdfunding: crowdfunding::export::held_by(conn, resident).await?,
     })
 }
 
@@ -422,6 +453,19 @@ pub async fn owner_sees(
                 .await?
                 .is_some_and(|a| a.deleted_at.is_none() && announcements::sees(actor, &a))
         }
+        // Campaigns and their ledgers are public in the community.
+        attachments::OwnerKind::Campaign => {
+            crowdfunding::entity::campaign::Entity::find_by_id(owner)
+                .one(conn)
+                .await?
+                .is_some_and(|c| c.community_id == actor.community_id && c.deleted_at.is_none())
+        }
+        attachments::OwnerKind::LedgerEntry => {
+            crowdfunding::entity::ledger_entry::Entity::find_by_id(owner)
+                .one(conn)
+                .await?
+                .is_some_and(|e| e.community_id == actor.community_id)
+        }
     })
 }
 
@@ -438,6 +482,12 @@ pub async fn photos_changed(
         attachments::OwnerKind::Case => cases::handling::photos_changed(conn, owner, version).await,
         attachments::OwnerKind::Announcement => {
             announcements::board::photos_changed(conn, owner, version).await
+        }
+        attachments::OwnerKind::Campaign => {
+            crowdfunding::photos_changed(conn, owner, version).await
+        }
+        attachments::OwnerKind::LedgerEntry => {
+            crowdfunding::ledger::photos_changed(conn, owner, version).await
         }
     }
 }
@@ -465,12 +515,14 @@ pub async fn forget_resident(
     let deliberation = deliberation::export::forget(conn, community, resident, now).await?;
     let cases = cases::export::forget(conn, community, resident).await?;
     let announcements = announcements::export::forget(conn, community, resident, now).await?;
+    let crowdfunding = crowdfunding::export::forget(conn, community, resident, now).await?;
     Ok(schedule
         .max(territory)
         .max(elections)
         .max(deliberation)
         .max(cases)
-        .max(announcements))
+        .max(announcements)
+        .max(crowdfunding))
 }
 
 /// A mutation's outcome in this app.

@@ -37,8 +37,8 @@ use crate::domain::hlc::ServerClock;
 use crate::domain::permissions::Grant;
 use crate::domain::throttle::LoginThrottle;
 use crate::features::{
-    App, announcements, attachments, cases, deliberation, elections, grid, mediation, reception,
-    schedule, territory,
+    App, announcements, attachments, cases, crowdfunding, deliberation, elections, grid, mediation,
+    reception, schedule, territory,
 };
 use crate::sync::cursor::CursorKey;
 use crate::sync::pokes::Poker;
@@ -153,6 +153,7 @@ pub type Apis = (
     mediation::http::MediationApi,
     reception::http::ReceptionApi,
     announcements::http::AnnouncementsApi,
+    crowdfunding::http::CrowdfundingApi,
     attachments::http::AttachmentsApi,
 );
 
@@ -174,6 +175,7 @@ pub fn api_service() -> OpenApiService<Apis, ()> {
             mediation::http::MediationApi,
             reception::http::ReceptionApi,
             announcements::http::AnnouncementsApi,
+            crowdfunding::http::CrowdfundingApi,
             attachments::http::AttachmentsApi,
         ),
         "linli",

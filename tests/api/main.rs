@@ -11,6 +11,7 @@ mod cli;
 mod communities;
 mod compression;
 mod connections;
+mod crowdfunding;
 mod deliberation;
 mod deliberation_model;
 mod election_model;

@@ -52,16 +52,28 @@ pub enum OwnerKind {
     Case,
     /// An announcement.
     Announcement,
+    /// A crowdfunding campaign.
+    Campaign,
+    /// A campaign's ledger entry (an expense's receipt).
+    LedgerEntry,
 }
 
 impl OwnerKind {
-    pub const ALL: [Self; 3] = [Self::LogEntry, Self::Case, Self::Announcement];
+    pub const ALL: [Self; 5] = [
+        Self::LogEntry,
+        Self::Case,
+        Self::Announcement,
+        Self::Campaign,
+        Self::LedgerEntry,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Self::LogEntry => "log_entry",
             Self::Case => "case",
             Self::Announcement => "announcement",
+            Self::Campaign => "campaign",
+            Self::LedgerEntry => "ledger_entry",
         }
     }
 

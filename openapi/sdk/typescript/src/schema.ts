@@ -1023,6 +1023,68 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/campaigns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The community's campaigns
+         * @description Newest first; `status` for one state only. Every resident sees them.
+         */
+        get: operations["listCampaigns"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/campaigns/{campaign_id}/ledger": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A campaign's ledger
+         * @description Every entry in order, checked as anyone can check it: each hash recomputed from the
+         *     entry's content and the hash before, each balance from the one before.
+         */
+        get: operations["getCampaignLedger"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/campaigns/{campaign_id}/pledges": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A campaign's pledges
+         * @description For its treasurer (and admins): every pledge, with the names of those who gave
+         *     anonymously. Any other resident gets their own pledges only.
+         */
+        get: operations["listCampaignPledges"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/attachments/{id}": {
         parameters: {
             query?: never;
@@ -1532,6 +1594,227 @@ export interface components {
             /** @description Subscribe to this path on the server (`webcal://host/…` on phones). */
             path: string;
         };
+        /**
+         * CampaignCancelMutation
+         * @description Call a campaign off, saying why (its organiser). What was received stays in the
+         *     ledger, to be accounted for.
+         */
+        CampaignCancelMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["CampaignCloseArgs"];
+        };
+        /**
+         * CampaignChange
+         * @description A campaign of the community was started or changed (its totals move with every
+         *     pledge and ledger entry).
+         */
+        CampaignChange: {
+            /** Format: uuid */
+            id: string;
+            op: components["schemas"]["ChangeOp"];
+            /** @description The object's current state; absent for deletes. */
+            data?: components["schemas"]["CampaignData"] & unknown;
+        };
+        /** CampaignCloseArgs */
+        CampaignCloseArgs: {
+            /** Format: uuid */
+            campaign_id: string;
+            /** @description What was done with it, or why it is called off: 1 to 5,000 characters. */
+            report: string;
+        };
+        /**
+         * CampaignCloseMutation
+         * @description Close a campaign with a report of what was done with it (its organiser). The ledger
+         *     still takes the treasurer's last expenses and corrections.
+         */
+        CampaignCloseMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["CampaignCloseArgs"];
+        };
+        /** CampaignCreateArgs */
+        CampaignCreateArgs: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: uuid
+             * @description A building, area or compound; leave out for the whole community.
+             */
+            unit_id?: string | null;
+            /** @description 1 to 80 characters: `利民小區花盆和長椅`. */
+            title: string;
+            /** @description What it is for, 1 to 5,000 characters. */
+            purpose: string;
+            /**
+             * Format: uuid
+             * @description The resident who records what is received and spent.
+             */
+            treasurer_id: string;
+            /**
+             * Format: int64
+             * @description The money goal in fen (0 or absent: none).
+             * @default 0
+             */
+            goal_fen: number | null;
+            /**
+             * @description The goods goal: `[{"item": "花盆", "quantity": 40}]`.
+             * @default []
+             */
+            goal_items: components["schemas"]["ItemCount"][] | null;
+            /**
+             * Format: int32
+             * @description Volunteer hours wanted.
+             * @default 0
+             */
+            goal_hours: number | null;
+            /**
+             * Format: date-time
+             * @description Pledges are taken until then (in the future).
+             */
+            deadline: string;
+            /**
+             * @description Photos, at most 9; their bytes follow over `PUT /api/v1/attachments/{id}`.
+             * @default []
+             */
+            photos: components["schemas"]["PhotoArgs"][] | null;
+        };
+        /**
+         * CampaignCreateMutation
+         * @description Start a campaign (微愛眾籌), as a draft: for a building, area or compound (`unit_id`)
+         *     or the whole community, by the committee over it (the president and vice president
+         *     anywhere), who names its treasurer. Goals in money (fen), goods and/or volunteer
+         *     hours, and a deadline. Sent again with the same id, it is applied once.
+         */
+        CampaignCreateMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["CampaignCreateArgs"];
+        };
+        /** CampaignData */
+        CampaignData: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            unit_id?: string;
+            title: string;
+            purpose: string;
+            /** Format: uuid */
+            organiser_id: string;
+            organiser_name: string;
+            /** Format: uuid */
+            treasurer_id: string;
+            treasurer_name: string;
+            /** Format: int64 */
+            goal_fen: number;
+            goal_items: components["schemas"]["ItemCount"][];
+            /** Format: int32 */
+            goal_hours: number;
+            /** Format: date-time */
+            deadline: string;
+            status: components["schemas"]["CampaignStatus"];
+            /**
+             * Format: int64
+             * @description Pledged (not withdrawn): money and hours, and how many pledges.
+             */
+            pledged_fen: number;
+            /** Format: int32 */
+            pledged_hours: number;
+            /** Format: int32 */
+            pledges: number;
+            /**
+             * Format: int64
+             * @description As the ledger says: received, spent, the balance.
+             */
+            received_fen: number;
+            received_items: components["schemas"]["ItemCount"][];
+            /** Format: int64 */
+            spent_fen: number;
+            /** Format: int64 */
+            balance_fen: number;
+            /**
+             * Format: int32
+             * @description Entries in the ledger, and the last one's hash: publish it, and anyone can check
+             *     that the past was not changed (`GET /api/v1/campaigns/{id}/ledger`).
+             */
+            ledger_length: number;
+            ledger_head: string;
+            /** @description What was done with it (once closed), or why it was called off. */
+            report?: string;
+            photos: components["schemas"]["PhotoData"][];
+            /** Format: date-time */
+            created_at: string;
+        };
+        /**
+         * CampaignLedger
+         * @description A campaign's public ledger, checked.
+         */
+        CampaignLedger: {
+            campaign: components["schemas"]["CampaignData"];
+            /** @description In order, 1, 2, 3… */
+            entries: components["schemas"]["LedgerEntryData"][];
+            /**
+             * @description Whether every entry's hash is the hash of its content after the one before, every
+             *     balance the one before plus its change, and the last hash the campaign's head.
+             */
+            verified: boolean;
+            /**
+             * Format: int32
+             * @description The first entry that does not hold, when one does not.
+             */
+            broken_at?: number;
+        };
+        /**
+         * CampaignOpenMutation
+         * @description Open a draft campaign for pledges (its organiser).
+         */
+        CampaignOpenMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["CampaignRef"];
+        };
+        /** CampaignRef */
+        CampaignRef: {
+            /** Format: uuid */
+            campaign_id: string;
+        };
+        /**
+         * @description A campaign's state.
+         * @enum {string}
+         */
+        CampaignStatus: "draft" | "open" | "funded" | "closed" | "cancelled";
         /**
          * CandidateChange
          * @description A candidate was nominated, seconded, answered or put on the ballot (`put`).
@@ -2141,7 +2424,7 @@ export interface components {
          * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
          *     `delete` removes it (deleting an unknown id is a no-op).
          */
-        Change: components["schemas"]["Change_GroupChange"] | components["schemas"]["Change_MembershipChange"] | components["schemas"]["Change_SeriesChange"] | components["schemas"]["Change_OccurrenceOverrideChange"] | components["schemas"]["Change_SignupChange"] | components["schemas"]["Change_OccurrenceTallyChange"] | components["schemas"]["Change_AttendanceChange"] | components["schemas"]["Change_CellChange"] | components["schemas"]["Change_UnitChange"] | components["schemas"]["Change_HouseholdChange"] | components["schemas"]["Change_ResidencyChange"] | components["schemas"]["Change_PositionChange"] | components["schemas"]["Change_ElectionChange"] | components["schemas"]["Change_CandidateChange"] | components["schemas"]["Change_ElectorChange"] | components["schemas"]["Change_EntrustmentChange"] | components["schemas"]["Change_PaperEntryChange"] | components["schemas"]["Change_TopicChange"] | components["schemas"]["Change_TopicSupportChange"] | components["schemas"]["Change_CommentChange"] | components["schemas"]["Change_MeetingChange"] | components["schemas"]["Change_InvitationChange"] | components["schemas"]["Change_MotionChange"] | components["schemas"]["Change_DecisionChange"] | components["schemas"]["Change_TaskChange"] | components["schemas"]["Change_RatingChange"] | components["schemas"]["Change_LogEntryChange"] | components["schemas"]["Change_DepartmentChange"] | components["schemas"]["Change_CaseChange"] | components["schemas"]["Change_MediationChange"] | components["schemas"]["Change_ReceptionDayChange"] | components["schemas"]["Change_BookingChange"] | components["schemas"]["Change_AnnouncementChange"] | components["schemas"]["Change_AnnouncementReadChange"];
+        Change: components["schemas"]["Change_GroupChange"] | components["schemas"]["Change_MembershipChange"] | components["schemas"]["Change_SeriesChange"] | components["schemas"]["Change_OccurrenceOverrideChange"] | components["schemas"]["Change_SignupChange"] | components["schemas"]["Change_OccurrenceTallyChange"] | components["schemas"]["Change_AttendanceChange"] | components["schemas"]["Change_CellChange"] | components["schemas"]["Change_UnitChange"] | components["schemas"]["Change_HouseholdChange"] | components["schemas"]["Change_ResidencyChange"] | components["schemas"]["Change_PositionChange"] | components["schemas"]["Change_ElectionChange"] | components["schemas"]["Change_CandidateChange"] | components["schemas"]["Change_ElectorChange"] | components["schemas"]["Change_EntrustmentChange"] | components["schemas"]["Change_PaperEntryChange"] | components["schemas"]["Change_TopicChange"] | components["schemas"]["Change_TopicSupportChange"] | components["schemas"]["Change_CommentChange"] | components["schemas"]["Change_MeetingChange"] | components["schemas"]["Change_InvitationChange"] | components["schemas"]["Change_MotionChange"] | components["schemas"]["Change_DecisionChange"] | components["schemas"]["Change_TaskChange"] | components["schemas"]["Change_RatingChange"] | components["schemas"]["Change_LogEntryChange"] | components["schemas"]["Change_DepartmentChange"] | components["schemas"]["Change_CaseChange"] | components["schemas"]["Change_MediationChange"] | components["schemas"]["Change_ReceptionDayChange"] | components["schemas"]["Change_BookingChange"] | components["schemas"]["Change_AnnouncementChange"] | components["schemas"]["Change_AnnouncementReadChange"] | components["schemas"]["Change_CampaignChange"] | components["schemas"]["Change_PledgeChange"] | components["schemas"]["Change_LedgerEntryChange"];
         /** @enum {string} */
         ChangeOp: "put" | "delete";
         /**
@@ -2211,6 +2494,23 @@ export interface components {
              * @enum {string}
              */
             entity: "booking";
+        };
+        /**
+         * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
+         *     `delete` removes it (deleting an unknown id is a no-op).
+         */
+        Change_CampaignChange: {
+            /**
+             * @example campaign
+             * @enum {string}
+             */
+            entity: "campaign";
+        } & components["schemas"]["CampaignChange"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            entity: "campaign";
         };
         /**
          * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
@@ -2420,6 +2720,23 @@ export interface components {
          * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
          *     `delete` removes it (deleting an unknown id is a no-op).
          */
+        Change_LedgerEntryChange: {
+            /**
+             * @example ledger_entry
+             * @enum {string}
+             */
+            entity: "ledger_entry";
+        } & components["schemas"]["LedgerEntryChange"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            entity: "ledger_entry";
+        };
+        /**
+         * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
+         *     `delete` removes it (deleting an unknown id is a no-op).
+         */
         Change_LogEntryChange: {
             /**
              * @example log_entry
@@ -2551,6 +2868,23 @@ export interface components {
              * @enum {string}
              */
             entity: "paper_entry";
+        };
+        /**
+         * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
+         *     `delete` removes it (deleting an unknown id is a no-op).
+         */
+        Change_PledgeChange: {
+            /**
+             * @example pledge
+             * @enum {string}
+             */
+            entity: "pledge";
+        } & components["schemas"]["PledgeChange"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            entity: "pledge";
         };
         /**
          * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
@@ -2858,6 +3192,10 @@ export interface components {
             elected: boolean;
             /** @description Stands in the second round. */
             runoff: boolean;
+        };
+        /** CrowdfundingData */
+        CrowdfundingData: {
+            pledges: components["schemas"]["PledgeData"][];
         };
         /**
          * DecisionChange
@@ -3920,6 +4258,192 @@ export interface components {
             part: components["schemas"]["PartWire"];
         };
         /**
+         * ItemCount
+         * @description Goods counted: an item's name and how many.
+         */
+        ItemCount: {
+            /** @description What: `花盆`, `長椅`. 1 to 40 characters. */
+            item: string;
+            /**
+             * Format: int64
+             * @description How many: 1 to 100,000.
+             */
+            quantity: number;
+        };
+        /**
+         * LedgerEntryChange
+         * @description An entry was added to a campaign's public ledger (or one was marked reversed).
+         */
+        LedgerEntryChange: {
+            /** Format: uuid */
+            id: string;
+            op: components["schemas"]["ChangeOp"];
+            /** @description The object's current state; absent for deletes. */
+            data?: components["schemas"]["LedgerEntryData"] & unknown;
+        };
+        /** LedgerEntryData */
+        LedgerEntryData: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            campaign_id: string;
+            /**
+             * Format: int32
+             * @description 1, 2, 3… in the campaign's ledger.
+             */
+            seq: number;
+            kind: components["schemas"]["LedgerKind"];
+            /**
+             * Format: int64
+             * @description Always positive: `kind` says which way it moves the balance.
+             */
+            amount_fen: number;
+            items: components["schemas"]["ItemCount"][];
+            /** Format: int32 */
+            hours: number;
+            /** @description The giver's name; absent for an anonymous gift and for expenses. */
+            donor?: string;
+            method: string;
+            reference: string;
+            description: string;
+            /** Format: uuid */
+            reverses?: string;
+            /** Format: uuid */
+            reversed_by?: string;
+            overdraft_reason?: string;
+            /** Format: int64 */
+            balance_after_fen: number;
+            /** @description As hashed: RFC 3339, to the second. */
+            recorded_at: string;
+            prev_hash: string;
+            /** @description SHA-256(`linli-ledger/1` ⏎ `prev_hash` ⏎ the entry's canonical JSON). */
+            hash: string;
+            photos: components["schemas"]["PhotoData"][];
+        };
+        /** LedgerExpenseArgs */
+        LedgerExpenseArgs: {
+            /**
+             * Format: uuid
+             * @description The new ledger entry's id.
+             */
+            id: string;
+            /** Format: uuid */
+            campaign_id: string;
+            /**
+             * Format: int64
+             * @description In fen, 1 to 100,000,000.
+             */
+            amount_fen: number;
+            /** @description What was bought: `40個花盆`, 1 to 200 characters. */
+            description: string;
+            /** @description The receipt's number, at most 200 characters. */
+            reference?: string | null;
+            /** @description Why spending more than the balance is right (1 to 200 characters). */
+            overdraft_reason?: string | null;
+            /**
+             * @description The receipt's photo (and any other), at most 9.
+             * @default []
+             */
+            photos: components["schemas"]["PhotoArgs"][] | null;
+        };
+        /**
+         * LedgerExpenseMutation
+         * @description Record money spent (the campaign's treasurer), with the receipt's photo. More than the
+         *     balance only with `overdraft_reason` (someone advanced the money).
+         */
+        LedgerExpenseMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["LedgerExpenseArgs"];
+        };
+        /**
+         * @description What a ledger entry records.
+         * @enum {string}
+         */
+        LedgerKind: "receipt" | "expense" | "reversal";
+        /** LedgerReceiveArgs */
+        LedgerReceiveArgs: {
+            /**
+             * Format: uuid
+             * @description The new ledger entry's id.
+             */
+            id: string;
+            /** Format: uuid */
+            pledge_id: string;
+            /**
+             * Format: int64
+             * @description The money received, in fen; absent: what was pledged.
+             */
+            amount_fen?: number | null;
+            /** @description The goods received; absent: what was pledged. */
+            items?: components["schemas"]["ItemCount"][] | null;
+            /**
+             * Format: int32
+             * @description The hours given; absent: what was pledged.
+             */
+            hours?: number | null;
+            method: components["schemas"]["ReceiptMethod"];
+            /** @description A transfer's reference or a receipt's number, at most 200 characters. */
+            reference?: string | null;
+        };
+        /**
+         * LedgerReceiveMutation
+         * @description Record a pledge as received (the campaign's treasurer): money, goods or hours, as
+         *     they arrived (by default, what was pledged). A new ledger entry; a pledge is received
+         *     once.
+         */
+        LedgerReceiveMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["LedgerReceiveArgs"];
+        };
+        /** LedgerReverseArgs */
+        LedgerReverseArgs: {
+            /**
+             * Format: uuid
+             * @description The new ledger entry's id.
+             */
+            id: string;
+            /** Format: uuid */
+            entry_id: string;
+            /** @description Why: 1 to 200 characters. */
+            reason: string;
+        };
+        /**
+         * LedgerReverseMutation
+         * @description Reverse a ledger entry made by mistake (the campaign's treasurer): a new entry that
+         *     undoes it. Entries are never edited; an entry is reversed once.
+         */
+        LedgerReverseMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["LedgerReverseArgs"];
+        };
+        /**
          * LogEntryChange
          * @description A log entry the caller may see (theirs, their cell's, or as president) was written
          *     (`put`), or is gone.
@@ -4854,12 +5378,12 @@ export interface components {
             args: components["schemas"]["MotionVoteArgs"];
         };
         /** @description One offline edit, named by `name`. */
-        Mutation: components["schemas"]["Mutation_GroupCreateMutation"] | components["schemas"]["Mutation_GroupUpdateMutation"] | components["schemas"]["Mutation_GroupDeleteMutation"] | components["schemas"]["Mutation_GroupJoinMutation"] | components["schemas"]["Mutation_GroupLeaveMutation"] | components["schemas"]["Mutation_MemberSetRoleMutation"] | components["schemas"]["Mutation_SeriesCreateMutation"] | components["schemas"]["Mutation_SeriesUpdateMutation"] | components["schemas"]["Mutation_SeriesDeleteMutation"] | components["schemas"]["Mutation_OccurrenceOverrideMutation"] | components["schemas"]["Mutation_OccurrenceClearOverrideMutation"] | components["schemas"]["Mutation_SignupRequestMutation"] | components["schemas"]["Mutation_SignupCancelMutation"] | components["schemas"]["Mutation_AttendanceMarkMutation"] | components["schemas"]["Mutation_UnitCreateMutation"] | components["schemas"]["Mutation_UnitRenameMutation"] | components["schemas"]["Mutation_UnitDeleteMutation"] | components["schemas"]["Mutation_CellCreateMutation"] | components["schemas"]["Mutation_CellAssignMutation"] | components["schemas"]["Mutation_HouseholdCreateMutation"] | components["schemas"]["Mutation_ResidencyClaimMutation"] | components["schemas"]["Mutation_ResidencyRecordMutation"] | components["schemas"]["Mutation_ResidencyDecideMutation"] | components["schemas"]["Mutation_ResidencyMoveOutMutation"] | components["schemas"]["Mutation_PositionAssignMutation"] | components["schemas"]["Mutation_PositionEndMutation"] | components["schemas"]["Mutation_PositionShowPhoneMutation"] | components["schemas"]["Mutation_ElectionCreateMutation"] | components["schemas"]["Mutation_ElectionCancelMutation"] | components["schemas"]["Mutation_CandidateNominateMutation"] | components["schemas"]["Mutation_CandidateSecondMutation"] | components["schemas"]["Mutation_CandidateRespondMutation"] | components["schemas"]["Mutation_BallotCastMutation"] | components["schemas"]["Mutation_PaperMarkMutation"] | components["schemas"]["Mutation_EntrustmentRecordMutation"] | components["schemas"]["Mutation_PaperEnterMutation"] | components["schemas"]["Mutation_ElectionCountMutation"] | components["schemas"]["Mutation_TopicRaiseMutation"] | components["schemas"]["Mutation_TopicSupportMutation"] | components["schemas"]["Mutation_TopicReferMutation"] | components["schemas"]["Mutation_CommentPostMutation"] | components["schemas"]["Mutation_CommentHideMutation"] | components["schemas"]["Mutation_DeliberationConfigureMutation"] | components["schemas"]["Mutation_MeetingConveneMutation"] | components["schemas"]["Mutation_MeetingInviteMutation"] | components["schemas"]["Mutation_MeetingAnswerMutation"] | components["schemas"]["Mutation_MeetingCheckInMutation"] | components["schemas"]["Mutation_MeetingCloseMutation"] | components["schemas"]["Mutation_MinutesWriteMutation"] | components["schemas"]["Mutation_MinutesApproveMutation"] | components["schemas"]["Mutation_MotionProposeMutation"] | components["schemas"]["Mutation_MotionEditMutation"] | components["schemas"]["Mutation_MotionVoteMutation"] | components["schemas"]["Mutation_MotionHandsMutation"] | components["schemas"]["Mutation_MotionCloseMutation"] | components["schemas"]["Mutation_TaskAssignMutation"] | components["schemas"]["Mutation_TaskReportMutation"] | components["schemas"]["Mutation_DecisionReportMutation"] | components["schemas"]["Mutation_DecisionRateMutation"] | components["schemas"]["Mutation_LogWriteMutation"] | components["schemas"]["Mutation_DepartmentCreateMutation"] | components["schemas"]["Mutation_DepartmentUpdateMutation"] | components["schemas"]["Mutation_CasesConfigureMutation"] | components["schemas"]["Mutation_CaseReportMutation"] | components["schemas"]["Mutation_CaseAcceptMutation"] | components["schemas"]["Mutation_CaseRefuseMutation"] | components["schemas"]["Mutation_CaseAssignMutation"] | components["schemas"]["Mutation_CaseStartMutation"] | components["schemas"]["Mutation_CaseResolveMutation"] | components["schemas"]["Mutation_CaseConfirmMutation"] | components["schemas"]["Mutation_CaseReopenMutation"] | components["schemas"]["Mutation_CaseMergeMutation"] | components["schemas"]["Mutation_CaseNoteMutation"] | components["schemas"]["Mutation_CaseReplyMutation"] | components["schemas"]["Mutation_MediationOpenMutation"] | components["schemas"]["Mutation_MediationSessionMutation"] | components["schemas"]["Mutation_MediationAgreeMutation"] | components["schemas"]["Mutation_MediationConfirmMutation"] | components["schemas"]["Mutation_MediationFollowUpMutation"] | components["schemas"]["Mutation_MediationCloseMutation"] | components["schemas"]["Mutation_ReceptionCreateMutation"] | components["schemas"]["Mutation_ReceptionBookMutation"] | components["schemas"]["Mutation_ReceptionCancelMutation"] | components["schemas"]["Mutation_ReceptionWalkInMutation"] | components["schemas"]["Mutation_ReceptionIntakeMutation"] | components["schemas"]["Mutation_AnnouncementPostMutation"] | components["schemas"]["Mutation_AnnouncementWithdrawMutation"] | components["schemas"]["Mutation_AnnouncementReadMutation"];
+        Mutation: components["schemas"]["Mutation_GroupCreateMutation"] | components["schemas"]["Mutation_GroupUpdateMutation"] | components["schemas"]["Mutation_GroupDeleteMutation"] | components["schemas"]["Mutation_GroupJoinMutation"] | components["schemas"]["Mutation_GroupLeaveMutation"] | components["schemas"]["Mutation_MemberSetRoleMutation"] | components["schemas"]["Mutation_SeriesCreateMutation"] | components["schemas"]["Mutation_SeriesUpdateMutation"] | components["schemas"]["Mutation_SeriesDeleteMutation"] | components["schemas"]["Mutation_OccurrenceOverrideMutation"] | components["schemas"]["Mutation_OccurrenceClearOverrideMutation"] | components["schemas"]["Mutation_SignupRequestMutation"] | components["schemas"]["Mutation_SignupCancelMutation"] | components["schemas"]["Mutation_AttendanceMarkMutation"] | components["schemas"]["Mutation_UnitCreateMutation"] | components["schemas"]["Mutation_UnitRenameMutation"] | components["schemas"]["Mutation_UnitDeleteMutation"] | components["schemas"]["Mutation_CellCreateMutation"] | components["schemas"]["Mutation_CellAssignMutation"] | components["schemas"]["Mutation_HouseholdCreateMutation"] | components["schemas"]["Mutation_ResidencyClaimMutation"] | components["schemas"]["Mutation_ResidencyRecordMutation"] | components["schemas"]["Mutation_ResidencyDecideMutation"] | components["schemas"]["Mutation_ResidencyMoveOutMutation"] | components["schemas"]["Mutation_PositionAssignMutation"] | components["schemas"]["Mutation_PositionEndMutation"] | components["schemas"]["Mutation_PositionShowPhoneMutation"] | components["schemas"]["Mutation_ElectionCreateMutation"] | components["schemas"]["Mutation_ElectionCancelMutation"] | components["schemas"]["Mutation_CandidateNominateMutation"] | components["schemas"]["Mutation_CandidateSecondMutation"] | components["schemas"]["Mutation_CandidateRespondMutation"] | components["schemas"]["Mutation_BallotCastMutation"] | components["schemas"]["Mutation_PaperMarkMutation"] | components["schemas"]["Mutation_EntrustmentRecordMutation"] | components["schemas"]["Mutation_PaperEnterMutation"] | components["schemas"]["Mutation_ElectionCountMutation"] | components["schemas"]["Mutation_TopicRaiseMutation"] | components["schemas"]["Mutation_TopicSupportMutation"] | components["schemas"]["Mutation_TopicReferMutation"] | components["schemas"]["Mutation_CommentPostMutation"] | components["schemas"]["Mutation_CommentHideMutation"] | components["schemas"]["Mutation_DeliberationConfigureMutation"] | components["schemas"]["Mutation_MeetingConveneMutation"] | components["schemas"]["Mutation_MeetingInviteMutation"] | components["schemas"]["Mutation_MeetingAnswerMutation"] | components["schemas"]["Mutation_MeetingCheckInMutation"] | components["schemas"]["Mutation_MeetingCloseMutation"] | components["schemas"]["Mutation_MinutesWriteMutation"] | components["schemas"]["Mutation_MinutesApproveMutation"] | components["schemas"]["Mutation_MotionProposeMutation"] | components["schemas"]["Mutation_MotionEditMutation"] | components["schemas"]["Mutation_MotionVoteMutation"] | components["schemas"]["Mutation_MotionHandsMutation"] | components["schemas"]["Mutation_MotionCloseMutation"] | components["schemas"]["Mutation_TaskAssignMutation"] | components["schemas"]["Mutation_TaskReportMutation"] | components["schemas"]["Mutation_DecisionReportMutation"] | components["schemas"]["Mutation_DecisionRateMutation"] | components["schemas"]["Mutation_LogWriteMutation"] | components["schemas"]["Mutation_DepartmentCreateMutation"] | components["schemas"]["Mutation_DepartmentUpdateMutation"] | components["schemas"]["Mutation_CasesConfigureMutation"] | components["schemas"]["Mutation_CaseReportMutation"] | components["schemas"]["Mutation_CaseAcceptMutation"] | components["schemas"]["Mutation_CaseRefuseMutation"] | components["schemas"]["Mutation_CaseAssignMutation"] | components["schemas"]["Mutation_CaseStartMutation"] | components["schemas"]["Mutation_CaseResolveMutation"] | components["schemas"]["Mutation_CaseConfirmMutation"] | components["schemas"]["Mutation_CaseReopenMutation"] | components["schemas"]["Mutation_CaseMergeMutation"] | components["schemas"]["Mutation_CaseNoteMutation"] | components["schemas"]["Mutation_CaseReplyMutation"] | components["schemas"]["Mutation_MediationOpenMutation"] | components["schemas"]["Mutation_MediationSessionMutation"] | components["schemas"]["Mutation_MediationAgreeMutation"] | components["schemas"]["Mutation_MediationConfirmMutation"] | components["schemas"]["Mutation_MediationFollowUpMutation"] | components["schemas"]["Mutation_MediationCloseMutation"] | components["schemas"]["Mutation_ReceptionCreateMutation"] | components["schemas"]["Mutation_ReceptionBookMutation"] | components["schemas"]["Mutation_ReceptionCancelMutation"] | components["schemas"]["Mutation_ReceptionWalkInMutation"] | components["schemas"]["Mutation_ReceptionIntakeMutation"] | components["schemas"]["Mutation_AnnouncementPostMutation"] | components["schemas"]["Mutation_AnnouncementWithdrawMutation"] | components["schemas"]["Mutation_AnnouncementReadMutation"] | components["schemas"]["Mutation_CampaignCreateMutation"] | components["schemas"]["Mutation_CampaignOpenMutation"] | components["schemas"]["Mutation_CampaignCloseMutation"] | components["schemas"]["Mutation_CampaignCancelMutation"] | components["schemas"]["Mutation_PledgeMakeMutation"] | components["schemas"]["Mutation_PledgeWithdrawMutation"] | components["schemas"]["Mutation_LedgerReceiveMutation"] | components["schemas"]["Mutation_LedgerExpenseMutation"] | components["schemas"]["Mutation_LedgerReverseMutation"];
         /**
          * @description Why a mutation was rejected, or a note on one that was applied.
          * @enum {string}
          */
-        MutationCode: "invalid_mutation" | "validation_failed" | "forbidden" | "not_found" | "deleted" | "conflict" | "clock_adjusted" | "already_processed" | "signups_not_open" | "signups_closed" | "waitlist_full" | "past_cutoff" | "occurrence_cancelled" | "name_taken" | "unit_not_empty" | "building_in_another_cell" | "already_in_household" | "not_pending" | "moved_out" | "wrong_unit" | "term_overlaps" | "nominations_closed" | "not_on_roll" | "not_eligible" | "already_nominated" | "voting_not_open" | "voting_closed" | "voting_not_closed" | "already_voted" | "not_standing" | "too_many_choices" | "entrustments_full" | "already_entrusted" | "not_entrusted" | "already_entered" | "entries_differ" | "entries_pending" | "too_many_paper_ballots" | "already_counted" | "no_runoff" | "already_supported" | "outside_unit" | "topic_decided" | "no_quorum" | "not_voting_member" | "not_checked_in" | "not_invited" | "meeting_closed" | "motion_closed" | "voting_started" | "decision_final" | "not_in_force" | "owner_outside_community" | "not_done" | "minutes_changed" | "case_opened" | "case_merged" | "case_closed" | "case_state" | "not_a_dispute" | "not_a_mediator" | "no_agreement" | "not_confirmed" | "mediation_closed";
+        MutationCode: "invalid_mutation" | "validation_failed" | "forbidden" | "not_found" | "deleted" | "conflict" | "clock_adjusted" | "already_processed" | "signups_not_open" | "signups_closed" | "waitlist_full" | "past_cutoff" | "occurrence_cancelled" | "name_taken" | "unit_not_empty" | "building_in_another_cell" | "already_in_household" | "not_pending" | "moved_out" | "wrong_unit" | "term_overlaps" | "nominations_closed" | "not_on_roll" | "not_eligible" | "already_nominated" | "voting_not_open" | "voting_closed" | "voting_not_closed" | "already_voted" | "not_standing" | "too_many_choices" | "entrustments_full" | "already_entrusted" | "not_entrusted" | "already_entered" | "entries_differ" | "entries_pending" | "too_many_paper_ballots" | "already_counted" | "no_runoff" | "already_supported" | "outside_unit" | "topic_decided" | "no_quorum" | "not_voting_member" | "not_checked_in" | "not_invited" | "meeting_closed" | "motion_closed" | "voting_started" | "decision_final" | "not_in_force" | "owner_outside_community" | "not_done" | "minutes_changed" | "case_opened" | "case_merged" | "case_closed" | "case_state" | "not_a_dispute" | "not_a_mediator" | "no_agreement" | "not_confirmed" | "mediation_closed" | "campaign_not_open" | "campaign_state" | "already_received" | "pledge_withdrawn" | "overdraft" | "already_reversed";
         /** MutationResult */
         MutationResult: {
             /** Format: int64 */
@@ -4940,6 +5464,62 @@ export interface components {
              * @enum {string}
              */
             name: "ballot.cast";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_CampaignCancelMutation: {
+            /**
+             * @example campaign.cancel
+             * @enum {string}
+             */
+            name: "campaign.cancel";
+        } & components["schemas"]["CampaignCancelMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "campaign.cancel";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_CampaignCloseMutation: {
+            /**
+             * @example campaign.close
+             * @enum {string}
+             */
+            name: "campaign.close";
+        } & components["schemas"]["CampaignCloseMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "campaign.close";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_CampaignCreateMutation: {
+            /**
+             * @example campaign.create
+             * @enum {string}
+             */
+            name: "campaign.create";
+        } & components["schemas"]["CampaignCreateMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "campaign.create";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_CampaignOpenMutation: {
+            /**
+             * @example campaign.open
+             * @enum {string}
+             */
+            name: "campaign.open";
+        } & components["schemas"]["CampaignOpenMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "campaign.open";
         };
         /** @description One offline edit, named by `name`. */
         Mutation_CandidateNominateMutation: {
@@ -5418,6 +5998,48 @@ export interface components {
             name: "household.create";
         };
         /** @description One offline edit, named by `name`. */
+        Mutation_LedgerExpenseMutation: {
+            /**
+             * @example ledger.expense
+             * @enum {string}
+             */
+            name: "ledger.expense";
+        } & components["schemas"]["LedgerExpenseMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "ledger.expense";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_LedgerReceiveMutation: {
+            /**
+             * @example ledger.receive
+             * @enum {string}
+             */
+            name: "ledger.receive";
+        } & components["schemas"]["LedgerReceiveMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "ledger.receive";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_LedgerReverseMutation: {
+            /**
+             * @example ledger.reverse
+             * @enum {string}
+             */
+            name: "ledger.reverse";
+        } & components["schemas"]["LedgerReverseMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "ledger.reverse";
+        };
+        /** @description One offline edit, named by `name`. */
         Mutation_LogWriteMutation: {
             /**
              * @example log.write
@@ -5752,6 +6374,34 @@ export interface components {
              * @enum {string}
              */
             name: "paper.mark";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_PledgeMakeMutation: {
+            /**
+             * @example pledge.make
+             * @enum {string}
+             */
+            name: "pledge.make";
+        } & components["schemas"]["PledgeMakeMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "pledge.make";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_PledgeWithdrawMutation: {
+            /**
+             * @example pledge.withdraw
+             * @enum {string}
+             */
+            name: "pledge.withdraw";
+        } & components["schemas"]["PledgeWithdrawMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "pledge.withdraw";
         };
         /** @description One offline edit, named by `name`. */
         Mutation_PositionAssignMutation: {
@@ -6130,6 +6780,8 @@ export interface components {
             cases: components["schemas"]["CasesData"] & unknown;
             /** @description Announcements the resident posted, and which they read. */
             announcements: components["schemas"]["AnnouncementsData"] & unknown;
+            /** @description Pledges to campaigns (the ledger keeps what was received, as the committee's record). */
+            crowdfunding: components["schemas"]["CrowdfundingData"] & unknown;
         };
         /**
          * ObjectRef
@@ -6465,6 +7117,106 @@ export interface components {
          * @enum {string}
          */
         PhotoState: "pending" | "ready" | "refused";
+        /**
+         * PledgeChange
+         * @description One's own pledge (or, for a campaign's treasurer, any pledge to it) was made or
+         *     changed.
+         */
+        PledgeChange: {
+            /** Format: uuid */
+            id: string;
+            op: components["schemas"]["ChangeOp"];
+            /** @description The object's current state; absent for deletes. */
+            data?: components["schemas"]["PledgeData"] & unknown;
+        };
+        /** PledgeData */
+        PledgeData: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            campaign_id: string;
+            /** Format: uuid */
+            resident_id: string;
+            name: string;
+            anonymous: boolean;
+            /** Format: int64 */
+            amount_fen: number;
+            items: components["schemas"]["ItemCount"][];
+            /** Format: int32 */
+            hours: number;
+            /** @description `pledged`, `received` or `withdrawn`. */
+            status: string;
+            /**
+             * Format: uuid
+             * @description The ledger entry that received it.
+             */
+            entry_id?: string;
+            /** Format: date-time */
+            pledged_at: string;
+        };
+        /** PledgeMakeArgs */
+        PledgeMakeArgs: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            campaign_id: string;
+            /**
+             * Format: int64
+             * @description Money, in fen (0 to 100,000,000).
+             * @default 0
+             */
+            amount_fen: number | null;
+            /** @default [] */
+            items: components["schemas"]["ItemCount"][] | null;
+            /**
+             * Format: int32
+             * @description Volunteer hours (0 to 1,000).
+             * @default 0
+             */
+            hours: number | null;
+            /** @default false */
+            anonymous: boolean | null;
+        };
+        /**
+         * PledgeMakeMutation
+         * @description Pledge money, goods and/or volunteer hours to an open campaign (any resident of the
+         *     community). `anonymous`: the ledger shows no name; the treasurer always knows.
+         */
+        PledgeMakeMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["PledgeMakeArgs"];
+        };
+        /** PledgeRef */
+        PledgeRef: {
+            /** Format: uuid */
+            pledge_id: string;
+        };
+        /**
+         * PledgeWithdrawMutation
+         * @description Withdraw one's pledge, while it is not yet received.
+         */
+        PledgeWithdrawMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["PledgeRef"];
+        };
         /** PositionAssignArgs */
         PositionAssignArgs: {
             /** Format: uuid */
@@ -6855,6 +7607,11 @@ export interface components {
          * @enum {string}
          */
         ReadinessStatus: "ready";
+        /**
+         * @description How a pledge arrived.
+         * @enum {string}
+         */
+        ReceiptMethod: "cash" | "transfer" | "goods" | "time";
         /** ReceptionBookArgs */
         ReceptionBookArgs: {
             /** Format: uuid */
@@ -8342,6 +9099,17 @@ export type BookingData = components['schemas']['BookingData'];
 export type BookingStatus = components['schemas']['BookingStatus'];
 export type BuildingReaders = components['schemas']['BuildingReaders'];
 export type CalendarFeed = components['schemas']['CalendarFeed'];
+export type CampaignCancelMutation = components['schemas']['CampaignCancelMutation'];
+export type CampaignChange = components['schemas']['CampaignChange'];
+export type CampaignCloseArgs = components['schemas']['CampaignCloseArgs'];
+export type CampaignCloseMutation = components['schemas']['CampaignCloseMutation'];
+export type CampaignCreateArgs = components['schemas']['CampaignCreateArgs'];
+export type CampaignCreateMutation = components['schemas']['CampaignCreateMutation'];
+export type CampaignData = components['schemas']['CampaignData'];
+export type CampaignLedger = components['schemas']['CampaignLedger'];
+export type CampaignOpenMutation = components['schemas']['CampaignOpenMutation'];
+export type CampaignRef = components['schemas']['CampaignRef'];
+export type CampaignStatus = components['schemas']['CampaignStatus'];
 export type CandidateChange = components['schemas']['CandidateChange'];
 export type CandidateData = components['schemas']['CandidateData'];
 export type CandidateNominateArgs = components['schemas']['CandidateNominateArgs'];
@@ -8392,6 +9160,7 @@ export type ChangeAnnouncementChange = components['schemas']['Change_Announcemen
 export type ChangeAnnouncementReadChange = components['schemas']['Change_AnnouncementReadChange'];
 export type ChangeAttendanceChange = components['schemas']['Change_AttendanceChange'];
 export type ChangeBookingChange = components['schemas']['Change_BookingChange'];
+export type ChangeCampaignChange = components['schemas']['Change_CampaignChange'];
 export type ChangeCandidateChange = components['schemas']['Change_CandidateChange'];
 export type ChangeCaseChange = components['schemas']['Change_CaseChange'];
 export type ChangeCellChange = components['schemas']['Change_CellChange'];
@@ -8404,6 +9173,7 @@ export type ChangeEntrustmentChange = components['schemas']['Change_EntrustmentC
 export type ChangeGroupChange = components['schemas']['Change_GroupChange'];
 export type ChangeHouseholdChange = components['schemas']['Change_HouseholdChange'];
 export type ChangeInvitationChange = components['schemas']['Change_InvitationChange'];
+export type ChangeLedgerEntryChange = components['schemas']['Change_LedgerEntryChange'];
 export type ChangeLogEntryChange = components['schemas']['Change_LogEntryChange'];
 export type ChangeMediationChange = components['schemas']['Change_MediationChange'];
 export type ChangeMeetingChange = components['schemas']['Change_MeetingChange'];
@@ -8412,6 +9182,7 @@ export type ChangeMotionChange = components['schemas']['Change_MotionChange'];
 export type ChangeOccurrenceOverrideChange = components['schemas']['Change_OccurrenceOverrideChange'];
 export type ChangeOccurrenceTallyChange = components['schemas']['Change_OccurrenceTallyChange'];
 export type ChangePaperEntryChange = components['schemas']['Change_PaperEntryChange'];
+export type ChangePledgeChange = components['schemas']['Change_PledgeChange'];
 export type ChangePositionChange = components['schemas']['Change_PositionChange'];
 export type ChangeRatingChange = components['schemas']['Change_RatingChange'];
 export type ChangeReceptionDayChange = components['schemas']['Change_ReceptionDayChange'];
@@ -8434,6 +9205,7 @@ export type CommunitySummary = components['schemas']['CommunitySummary'];
 export type ConflictWire = components['schemas']['ConflictWire'];
 export type Count = components['schemas']['Count'];
 export type CountData = components['schemas']['CountData'];
+export type CrowdfundingData = components['schemas']['CrowdfundingData'];
 export type DecisionChange = components['schemas']['DecisionChange'];
 export type DecisionData = components['schemas']['DecisionData'];
 export type DecisionRateArgs = components['schemas']['DecisionRateArgs'];
@@ -8504,6 +9276,16 @@ export type HouseholdData = components['schemas']['HouseholdData'];
 export type InvitationChange = components['schemas']['InvitationChange'];
 export type InvitationData = components['schemas']['InvitationData'];
 export type InviteeArgs = components['schemas']['InviteeArgs'];
+export type ItemCount = components['schemas']['ItemCount'];
+export type LedgerEntryChange = components['schemas']['LedgerEntryChange'];
+export type LedgerEntryData = components['schemas']['LedgerEntryData'];
+export type LedgerExpenseArgs = components['schemas']['LedgerExpenseArgs'];
+export type LedgerExpenseMutation = components['schemas']['LedgerExpenseMutation'];
+export type LedgerKind = components['schemas']['LedgerKind'];
+export type LedgerReceiveArgs = components['schemas']['LedgerReceiveArgs'];
+export type LedgerReceiveMutation = components['schemas']['LedgerReceiveMutation'];
+export type LedgerReverseArgs = components['schemas']['LedgerReverseArgs'];
+export type LedgerReverseMutation = components['schemas']['LedgerReverseMutation'];
 export type LogEntryChange = components['schemas']['LogEntryChange'];
 export type LogEntryData = components['schemas']['LogEntryData'];
 export type LogHat = components['schemas']['LogHat'];
@@ -8581,6 +9363,10 @@ export type MutationAnnouncementReadMutation = components['schemas']['Mutation_A
 export type MutationAnnouncementWithdrawMutation = components['schemas']['Mutation_AnnouncementWithdrawMutation'];
 export type MutationAttendanceMarkMutation = components['schemas']['Mutation_AttendanceMarkMutation'];
 export type MutationBallotCastMutation = components['schemas']['Mutation_BallotCastMutation'];
+export type MutationCampaignCancelMutation = components['schemas']['Mutation_CampaignCancelMutation'];
+export type MutationCampaignCloseMutation = components['schemas']['Mutation_CampaignCloseMutation'];
+export type MutationCampaignCreateMutation = components['schemas']['Mutation_CampaignCreateMutation'];
+export type MutationCampaignOpenMutation = components['schemas']['Mutation_CampaignOpenMutation'];
 export type MutationCandidateNominateMutation = components['schemas']['Mutation_CandidateNominateMutation'];
 export type MutationCandidateRespondMutation = components['schemas']['Mutation_CandidateRespondMutation'];
 export type MutationCandidateSecondMutation = components['schemas']['Mutation_CandidateSecondMutation'];
@@ -8615,6 +9401,9 @@ export type MutationGroupJoinMutation = components['schemas']['Mutation_GroupJoi
 export type MutationGroupLeaveMutation = components['schemas']['Mutation_GroupLeaveMutation'];
 export type MutationGroupUpdateMutation = components['schemas']['Mutation_GroupUpdateMutation'];
 export type MutationHouseholdCreateMutation = components['schemas']['Mutation_HouseholdCreateMutation'];
+export type MutationLedgerExpenseMutation = components['schemas']['Mutation_LedgerExpenseMutation'];
+export type MutationLedgerReceiveMutation = components['schemas']['Mutation_LedgerReceiveMutation'];
+export type MutationLedgerReverseMutation = components['schemas']['Mutation_LedgerReverseMutation'];
 export type MutationLogWriteMutation = components['schemas']['Mutation_LogWriteMutation'];
 export type MutationMediationAgreeMutation = components['schemas']['Mutation_MediationAgreeMutation'];
 export type MutationMediationCloseMutation = components['schemas']['Mutation_MediationCloseMutation'];
@@ -8639,6 +9428,8 @@ export type MutationOccurrenceClearOverrideMutation = components['schemas']['Mut
 export type MutationOccurrenceOverrideMutation = components['schemas']['Mutation_OccurrenceOverrideMutation'];
 export type MutationPaperEnterMutation = components['schemas']['Mutation_PaperEnterMutation'];
 export type MutationPaperMarkMutation = components['schemas']['Mutation_PaperMarkMutation'];
+export type MutationPledgeMakeMutation = components['schemas']['Mutation_PledgeMakeMutation'];
+export type MutationPledgeWithdrawMutation = components['schemas']['Mutation_PledgeWithdrawMutation'];
 export type MutationPositionAssignMutation = components['schemas']['Mutation_PositionAssignMutation'];
 export type MutationPositionEndMutation = components['schemas']['Mutation_PositionEndMutation'];
 export type MutationPositionShowPhoneMutation = components['schemas']['Mutation_PositionShowPhoneMutation'];
@@ -8687,6 +9478,12 @@ export type PartyArgs = components['schemas']['PartyArgs'];
 export type PhotoArgs = components['schemas']['PhotoArgs'];
 export type PhotoData = components['schemas']['PhotoData'];
 export type PhotoState = components['schemas']['PhotoState'];
+export type PledgeChange = components['schemas']['PledgeChange'];
+export type PledgeData = components['schemas']['PledgeData'];
+export type PledgeMakeArgs = components['schemas']['PledgeMakeArgs'];
+export type PledgeMakeMutation = components['schemas']['PledgeMakeMutation'];
+export type PledgeRef = components['schemas']['PledgeRef'];
+export type PledgeWithdrawMutation = components['schemas']['PledgeWithdrawMutation'];
 export type PositionAssignArgs = components['schemas']['PositionAssignArgs'];
 export type PositionAssignMutation = components['schemas']['PositionAssignMutation'];
 export type PositionChange = components['schemas']['PositionChange'];
@@ -8710,6 +9507,7 @@ export type RatingData = components['schemas']['RatingData'];
 export type RatingWire = components['schemas']['RatingWire'];
 export type Readiness = components['schemas']['Readiness'];
 export type ReadinessStatus = components['schemas']['ReadinessStatus'];
+export type ReceiptMethod = components['schemas']['ReceiptMethod'];
 export type ReceptionBookArgs = components['schemas']['ReceptionBookArgs'];
 export type ReceptionBookMutation = components['schemas']['ReceptionBookMutation'];
 export type ReceptionCancelArgs = components['schemas']['ReceptionCancelArgs'];
@@ -12258,6 +13056,228 @@ export interface operations {
             /** @description Authenticated, but not allowed to do this. */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or none the caller may see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field failed validation; `field` names it. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed. The body carries a request id, never the cause. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable; retry later. */
+            503: {
+                headers: {
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listCampaigns: {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["CampaignStatus"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["CampaignData"][];
+                };
+            };
+            /** @description The request could not be read: malformed JSON, wrong types or bad parameters. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials. */
+            401: {
+                headers: {
+                    "WWW-AUTHENTICATE": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field failed validation; `field` names it. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed. The body carries a request id, never the cause. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable; retry later. */
+            503: {
+                headers: {
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getCampaignLedger: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["CampaignLedger"];
+                };
+            };
+            /** @description The request could not be read: malformed JSON, wrong types or bad parameters. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials. */
+            401: {
+                headers: {
+                    "WWW-AUTHENTICATE": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or none the caller may see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field failed validation; `field` names it. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed. The body carries a request id, never the cause. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable; retry later. */
+            503: {
+                headers: {
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listCampaignPledges: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["PledgeData"][];
+                };
+            };
+            /** @description The request could not be read: malformed JSON, wrong types or bad parameters. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials. */
+            401: {
+                headers: {
+                    "WWW-AUTHENTICATE": string;
                     [name: string]: unknown;
                 };
                 content: {
