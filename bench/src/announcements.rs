@@ -29,7 +29,7 @@ use linli::config::DatabaseSettings;
 use linli::persistence;
 
 /// Runs of each read and of the reference.
-const RUNS: usize = 11;
+pub(crate) const RUNS: usize = 11;
 
 pub async fn announcements(api: &Api, args: &BenchArgs) -> anyhow::Result<()> {
     let readers = args.casting.min(args.voters);
@@ -162,7 +162,7 @@ pub async fn announcements(api: &Api, args: &BenchArgs) -> anyhow::Result<()> {
 }
 
 /// The median of [`RUNS`] reads of `path`, and the last answer.
-async fn timed(
+pub(crate) async fn timed(
     api: &Api,
     token: &str,
     path: &str,
@@ -178,7 +178,7 @@ async fn timed(
     Ok((median(times), answer))
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
+pub(crate) fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
 }

@@ -12,13 +12,15 @@
 //! - [`scenarios`] are the measurements, each printed with its reference from the same run;
 //!   [`elections`] is the community-wide election, [`casework`] the grid's photos and the
 //!   committee's figures, each on a community of its own, and [`announcements`] an urgent
-//!   notice read across the election's community.
+//!   notice read across the election's community and [`crowdfunding`] a campaign's ledger
+//!   there.
 //!
 //! Benchmarks are not tests: nothing here asserts a time. Correctness checks (seats never
 //! oversold, every request answered) do fail the run.
 
 mod announcements;
 mod casework;
+mod crowdfunding;
 mod deliberation;
 mod elections;
 mod load;
@@ -160,6 +162,10 @@ pub enum Scenario {
     /// An urgent notice to the election community's roll, read on its phones (p50/p99 of the
     /// receipt's push, none lost), and "who has not read it" against one plain SQL query.
     Announcements,
+    /// A campaign on the election community: every resident with a phone pledges, the
+    /// treasurer receives it all, the public ledger is read with its chain checked, against
+    /// one plain SQL `SELECT` of the same entries.
+    Crowdfunding,
 }
 
 #[tokio::main]
@@ -198,6 +204,7 @@ async fn run(args: BenchArgs) -> anyhow::Result<()> {
         Scenario::Elections,
         Scenario::Casework,
         Scenario::Announcements,
+        Scenario::Crowdfunding,
     ];
     let town = if args.scenarios.iter().any(|s| !own.contains(s)) {
         Some(seed::seed(&api, &args).await?)
@@ -217,6 +224,10 @@ async fn run(args: BenchArgs) -> anyhow::Result<()> {
             announcements::announcements(&api, &args).await?;
             continue;
         }
+        if *scenario == Scenario::Crowdfunding {
+            crowdfunding::crowdfunding(&api, &args).await?;
+            continue;
+        }
         let town = town.as_ref().context("the town is seeded")?;
         match scenario {
             Scenario::NothingNew => scenarios::nothing_new(&api, town, &args).await?,
@@ -227,7 +238,10 @@ async fn run(args: BenchArgs) -> anyhow::Result<()> {
             Scenario::History => scenarios::history(&api, town, &args).await?,
             Scenario::Revocation => scenarios::revocation(&api, town, &args).await?,
             Scenario::Territory => scenarios::territory(&api, town, &args).await?,
-            Scenario::Elections | Scenario::Casework | Scenario::Announcements => {}
+            Scenario::Elections
+            | Scenario::Casework
+            | Scenario::Announcements
+            | Scenario::Crowdfunding => {}
         }
     }
     Ok(())

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::{COMPOUNDS, DemoPhone, applied};
-use crate::entity::community;
+use crate::entity::{community, resident};
 use crate::features::territory::entity::{position, residency, unit};
 use crate::http::AppState;
 
@@ -36,7 +36,9 @@ pub async fn build(state: &AppState, village: &community::Model) -> anyhow::Resu
         .await?
         .ok_or_else(|| anyhow::anyhow!("{} has no branch president", COMPOUNDS[0]))?
         .resident_id;
-    let residents: Vec<Uuid> = residency::Entity::find()
+    // Its residents with an account first, then any of the community's (a small demo may
+    // have few in the compound).
+    let mut residents: Vec<Uuid> = residency::Entity::find()
         .filter(residency::Column::CompoundId.eq(compound.id))
         .filter(residency::Column::Status.eq("verified"))
         .filter(residency::Column::MovedOut.is_null())
@@ -46,12 +48,22 @@ pub async fn build(state: &AppState, village: &community::Model) -> anyhow::Resu
         .await?
         .into_iter()
         .filter_map(|r| r.resident_id)
-        .filter(|r| *r != organiser)
         .collect();
+    residents.extend(
+        resident::Entity::find()
+            .filter(resident::Column::CommunityId.eq(village.id))
+            .filter(resident::Column::DeletedAt.is_null())
+            .order_by_asc(resident::Column::Phone)
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|r| r.id),
+    );
+    let mut seen = std::collections::HashSet::from([organiser]);
+    residents.retain(|r| seen.insert(*r));
     anyhow::ensure!(
         residents.len() >= 5,
-        "the demo's campaign needs five residents of {} with an account",
-        COMPOUNDS[0]
+        "the demo's campaign needs five residents with an account"
     );
     let (treasurer, givers) = (residents[0], &residents[1..]);
 

@@ -96,6 +96,7 @@ pub struct UnreadResident {
     #[oai(skip_serializing_if_is_none)]
     pub entrance: Option<String>,
     #[oai(skip_serializing_if_is_none)]
+    #[oai(validator(minimum(value = "-5")))]
     pub floor: Option<i32>,
     #[oai(skip_serializing_if_is_none)]
     pub room: Option<String>,
@@ -219,19 +220,32 @@ impl AnnouncementsApi {
                     Some(t) => whole_audience(&actor, t),
                     None => actor.is_admin_of(actor.community_id),
                 });
-        let receipts: BTreeSet<Uuid> = announcement_read::Entity::find()
-            .filter(announcement_read::Column::AnnouncementId.eq(a.id))
-            .filter(announcement_read::Column::DeletedAt.is_null())
-            .all(&state.db)
-            .await?
-            .into_iter()
-            .map(|r| r.resident_id)
-            .collect();
         let audience = match a.group_id {
             Some(g) if whole => group_audience(&state.db, g).await?,
             Some(_) => Vec::new(),
             None => unit_audience(&state.db, &actor, &a, building_id.0, whole).await?,
         };
+        // The receipts of this audience: for a building's few hundred, theirs alone; for a
+        // larger one, every receipt of the announcement in one read.
+        let mut q = announcement_read::Entity::find()
+            .filter(announcement_read::Column::AnnouncementId.eq(a.id))
+            .filter(announcement_read::Column::DeletedAt.is_null());
+        if audience.len() <= 500 {
+            q = q.filter(
+                announcement_read::Column::ResidentId.is_in(
+                    audience
+                        .iter()
+                        .filter_map(|m| m.account)
+                        .collect::<Vec<_>>(),
+                ),
+            );
+        }
+        let receipts: BTreeSet<Uuid> = q
+            .all(&state.db)
+            .await?
+            .into_iter()
+            .map(|r| r.resident_id)
+            .collect();
         if audience.is_empty() && !whole {
             return Err(if visible {
                 ApiError::Forbidden
@@ -411,9 +425,11 @@ async fn unit_audience(
     .into_iter()
     .map(|h| (h.id, h))
     .collect();
+    let buildings: BTreeSet<Uuid> = rows.iter().map(|r| r.building_id).collect();
     let names: HashMap<Uuid, String> = unit::Entity::find()
         .filter(unit::Column::CommunityId.eq(a.community_id))
         .filter(unit::Column::Kind.eq(UnitKind::Building.as_str()))
+        .filter(unit::Column::Id.is_in(buildings))
         .all(conn)
         .await?
         .into_iter()
@@ -439,17 +455,16 @@ async fn unit_audience(
             }
         })
         .collect();
-    out.sort_by(|x, y| {
-        let key = |m: &Member| {
-            (
-                m.person.building_name.clone(),
-                m.person.entrance.clone(),
-                m.person.floor,
-                m.person.room.clone(),
-                m.person.name.clone(),
-            )
-        };
-        key(x).cmp(&key(y))
-    });
+    fn key(m: &Member) -> (Option<&str>, Option<&str>, Option<i32>, Option<&str>, &str) {
+        let p = &m.person;
+        (
+            p.building_name.as_deref(),
+            p.entrance.as_deref(),
+            p.floor,
+            p.room.as_deref(),
+            p.name.as_str(),
+        )
+    }
+    out.sort_by(|x, y| key(x).cmp(&key(y)));
     Ok(out)
 }

@@ -40,7 +40,8 @@ pub struct CampaignLedger {
     pub verified: bool,
     /// The first entry that does not hold, when one does not.
     #[oai(skip_serializing_if_is_none)]
-    pub broken_at: Option<i32>,
+    #[oai(validator(minimum(value = "1")))]
+    pub broken_seq: Option<i32>,
 }
 
 #[OpenApi(prefix_path = "/api/v1", tag = "CrowdfundingTags::Crowdfunding")]
@@ -124,7 +125,7 @@ impl CrowdfundingApi {
                 e.reverses.and_then(|r| kinds.get(&r).copied()),
             )
         }));
-        let (verified, broken_at) = match checked {
+        let (verified, broken_seq) = match checked {
             Ok(head) if head == c.ledger_head => (true, None),
             Ok(_) => (false, rows.last().map(|e| e.seq)),
             Err(
@@ -146,7 +147,7 @@ impl CrowdfundingApi {
                 })
                 .collect(),
             verified,
-            broken_at,
+            broken_seq,
         }))
     }
 

@@ -172,7 +172,7 @@ pub fn entry_change(e: &ledger_entry::Model) -> Change {
             reversed_by: e.reversed_by,
             overdraft_reason: e.overdraft_reason.clone(),
             balance_after_fen: e.balance_after_fen,
-            recorded_at: e.recorded_at.clone(),
+            recorded: e.recorded_at.clone(),
             prev_hash: e.prev_hash.clone(),
             hash: e.hash.clone(),
             photos: attachments::from_column(&e.photos),

@@ -31,13 +31,13 @@ pub struct CampaignCreateArgs {
     /// The resident who records what is received and spent.
     pub treasurer_id: Uuid,
     /// The money goal in fen (0 or absent: none).
-    #[oai(default)]
+    #[oai(default, validator(minimum(value = "0")))]
     pub goal_fen: i64,
     /// The goods goal: `[{"item": "花盆", "quantity": 40}]`.
     #[oai(default)]
     pub goal_items: Vec<ItemCount>,
     /// Volunteer hours wanted.
-    #[oai(default)]
+    #[oai(default, validator(minimum(value = "0")))]
     pub goal_hours: i32,
     /// Pledges are taken until then (in the future).
     pub deadline: DateTime<Utc>,
@@ -87,12 +87,12 @@ pub struct PledgeMakeArgs {
     pub id: Uuid,
     pub campaign_id: Uuid,
     /// Money, in fen (0 to 100,000,000).
-    #[oai(default)]
+    #[oai(default, validator(minimum(value = "0")))]
     pub amount_fen: i64,
     #[oai(default)]
     pub items: Vec<ItemCount>,
     /// Volunteer hours (0 to 1,000).
-    #[oai(default)]
+    #[oai(default, validator(minimum(value = "0")))]
     pub hours: i32,
     #[oai(default)]
     pub anonymous: bool,
@@ -146,10 +146,12 @@ pub struct LedgerReceiveArgs {
     pub id: Uuid,
     pub pledge_id: Uuid,
     /// The money received, in fen; absent: what was pledged.
+    #[oai(validator(minimum(value = "0")))]
     pub amount_fen: Option<i64>,
     /// The goods received; absent: what was pledged.
     pub items: Option<Vec<ItemCount>>,
     /// The hours given; absent: what was pledged.
+    #[oai(validator(minimum(value = "0")))]
     pub hours: Option<i32>,
     pub method: Method,
     /// A transfer's reference or a receipt's number, at most 200 characters.
@@ -169,6 +171,7 @@ pub struct LedgerExpenseArgs {
     pub id: Uuid,
     pub campaign_id: Uuid,
     /// In fen, 1 to 100,000,000.
+    #[oai(validator(minimum(value = "0")))]
     pub amount_fen: i64,
     /// What was bought: `40個花盆`, 1 to 200 characters.
     #[oai(validator(min_length = 1, max_length = 200))]
@@ -211,22 +214,31 @@ pub struct CampaignData {
     pub organiser_name: String,
     pub treasurer_id: Uuid,
     pub treasurer_name: String,
+    #[oai(validator(minimum(value = "0")))]
     pub goal_fen: i64,
     pub goal_items: Vec<ItemCount>,
+    #[oai(validator(minimum(value = "0")))]
     pub goal_hours: i32,
     pub deadline: DateTime<Utc>,
     pub status: Status,
     /// Pledged (not withdrawn): money and hours, and how many pledges.
+    #[oai(validator(minimum(value = "0")))]
     pub pledged_fen: i64,
+    #[oai(validator(minimum(value = "0")))]
     pub pledged_hours: i32,
+    #[oai(validator(minimum(value = "0")))]
     pub pledges: i32,
     /// As the ledger says: received, spent, the balance.
+    #[oai(validator(minimum(value = "0")))]
     pub received_fen: i64,
     pub received_items: Vec<ItemCount>,
+    #[oai(validator(minimum(value = "0")))]
     pub spent_fen: i64,
+    #[oai(validator(minimum(value = "-9007199254740991")))]
     pub balance_fen: i64,
     /// Entries in the ledger, and the last one's hash: publish it, and anyone can check
     /// that the past was not changed (`GET /api/v1/campaigns/{id}/ledger`).
+    #[oai(validator(minimum(value = "0")))]
     pub ledger_length: i32,
     pub ledger_head: String,
     /// What was done with it (once closed), or why it was called off.
@@ -249,8 +261,10 @@ pub struct PledgeData {
     pub resident_id: Uuid,
     pub name: String,
     pub anonymous: bool,
+    #[oai(validator(minimum(value = "0")))]
     pub amount_fen: i64,
     pub items: Vec<ItemCount>,
+    #[oai(validator(minimum(value = "0")))]
     pub hours: i32,
     /// `pledged`, `received` or `withdrawn`.
     pub status: String,
@@ -271,11 +285,14 @@ pub struct LedgerEntryData {
     pub id: Uuid,
     pub campaign_id: Uuid,
     /// 1, 2, 3… in the campaign's ledger.
+    #[oai(validator(minimum(value = "0")))]
     pub seq: i32,
     pub kind: Kind,
     /// Always positive: `kind` says which way it moves the balance.
+    #[oai(validator(minimum(value = "0")))]
     pub amount_fen: i64,
     pub items: Vec<ItemCount>,
+    #[oai(validator(minimum(value = "0")))]
     pub hours: i32,
     /// The giver's name; absent for an anonymous gift and for expenses.
     #[oai(skip_serializing_if_is_none)]
@@ -289,9 +306,10 @@ pub struct LedgerEntryData {
     pub reversed_by: Option<Uuid>,
     #[oai(skip_serializing_if_is_none)]
     pub overdraft_reason: Option<String>,
+    #[oai(validator(minimum(value = "-9007199254740991")))]
     pub balance_after_fen: i64,
-    /// As hashed: RFC 3339, to the second.
-    pub recorded_at: String,
+    /// When it was recorded, exactly as hashed: RFC 3339 to the second, `Z`.
+    pub recorded: String,
     pub prev_hash: String,
     /// SHA-256(`linli-ledger/1` ⏎ `prev_hash` ⏎ the entry's canonical JSON).
     pub hash: String,

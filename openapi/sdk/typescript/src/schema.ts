@@ -1786,7 +1786,7 @@ export interface components {
              * Format: int32
              * @description The first entry that does not hold, when one does not.
              */
-            broken_at?: number;
+            broken_seq?: number;
         };
         /**
          * CampaignOpenMutation
@@ -4313,8 +4313,8 @@ export interface components {
             overdraft_reason?: string;
             /** Format: int64 */
             balance_after_fen: number;
-            /** @description As hashed: RFC 3339, to the second. */
-            recorded_at: string;
+            /** @description When it was recorded, exactly as hashed: RFC 3339 to the second, `Z`. */
+            recorded: string;
             prev_hash: string;
             /** @description SHA-256(`linli-ledger/1` ⏎ `prev_hash` ⏎ the entry's canonical JSON). */
             hash: string;
