@@ -23,13 +23,7 @@ pub async fn build(
     president: Uuid,
 ) -> anyhow::Result<String> {
     let db = &state.db;
-    let compound = unit::Entity::find()
-        .filter(unit::Column::CommunityId.eq(village.id))
-        .filter(unit::Column::Kind.eq("compound"))
-        .filter(unit::Column::Name.eq(COMPOUNDS[0]))
-        .one(db)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("the demo's announcements need {}", COMPOUNDS[0]))?;
+    let compound = super::limin(state, village).await?;
     // The compound's first building with a building leader.
     let leaders = position::Entity::find()
         .filter(position::Column::CommunityId.eq(village.id))

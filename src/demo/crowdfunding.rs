@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::{COMPOUNDS, DemoPhone, applied};
 use crate::entity::{community, resident};
-use crate::features::territory::entity::{position, residency, unit};
+use crate::features::territory::entity::{position, residency};
 use crate::http::AppState;
 
 /// A pledge: (giver, fen, pots, hours, anonymous, received as).
@@ -21,13 +21,7 @@ type Gift = (usize, i64, u32, i32, bool, Option<&'static str>);
 
 pub async fn build(state: &AppState, village: &community::Model) -> anyhow::Result<String> {
     let db = &state.db;
-    let compound = unit::Entity::find()
-        .filter(unit::Column::CommunityId.eq(village.id))
-        .filter(unit::Column::Kind.eq("compound"))
-        .filter(unit::Column::Name.eq(COMPOUNDS[0]))
-        .one(db)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("the demo's campaign needs {}", COMPOUNDS[0]))?;
+    let compound = super::limin(state, village).await?;
     let organiser = position::Entity::find()
         .filter(position::Column::UnitId.eq(compound.id))
         .filter(position::Column::Kind.eq("branch_president"))

@@ -346,6 +346,22 @@ pub async fn run(
     Ok(())
 }
 
+/// 利民小區 (Limin compound), where the demo's grid work, notices and campaign happen.
+async fn limin(
+    state: &AppState,
+    village: &community::Model,
+) -> anyhow::Result<crate::features::territory::entity::unit::Model> {
+    use crate::features::territory::entity::unit;
+    use sea_orm::{ColumnTrait, QueryFilter};
+    unit::Entity::find()
+        .filter(unit::Column::CommunityId.eq(village.id))
+        .filter(unit::Column::Kind.eq("compound"))
+        .filter(unit::Column::Name.eq(COMPOUNDS[0]))
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("the demo has no {}", COMPOUNDS[0]))
+}
+
 /// Fails the demo, naming what, when a mutation it pushed was not applied.
 fn applied(out: &Value, what: &str) -> anyhow::Result<()> {
     anyhow::ensure!(
