@@ -386,7 +386,7 @@ async fn a_full_disk_refuses_writes_clearly_and_keeps_reads_and_what_was_acknowl
     let work = tempfile::tempdir().unwrap();
     let disk_dir = work.path().join("disk");
     std::fs::create_dir(&disk_dir).unwrap();
-    let disk = SmallDisk::mount(&disk_dir, "3m");
+    let disk = SmallDisk::mount(&disk_dir, "4m");
     let url = format!("sqlite://{}?mode=rwc", disk_dir.join("linli.db").display());
     let (_server, base, token) = serve_with_admin(work.path(), &url).await;
     let client = reqwest::Client::new();

@@ -1200,6 +1200,26 @@ async fn compaction_purges_old_tombstones_of_every_registered_table() {
     );
     let out = volunteer.push().await;
     assert_eq!(out["results"][0]["status"], "applied", "{out}");
+    // Announcements' and crowdfunding's: the volunteer, now president, posts a notice and
+    // reads it; runs a campaign as its own treasurer, pledges and receives the pledge.
+    let (notice, campaign, pledge) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    volunteer.mutate(
+        "announcement.post",
+        json!({"id": notice, "title": "停水通知", "body": "明天停水。"}),
+    );
+    volunteer.mutate("announcement.read", json!({"announcement_id": notice}));
+    volunteer.mutate("campaign.create", json!({"id": campaign, "title": "花盆", "purpose": "院子添花盆。", "treasurer_id": who, "goal_fen": 10_000, "deadline": s.app.sync.clock.wall() + Duration::days(30)}));
+    volunteer.mutate("campaign.open", json!({"campaign_id": campaign}));
+    volunteer.mutate(
+        "pledge.make",
+        json!({"id": pledge, "campaign_id": campaign, "amount_fen": 5_000}),
+    );
+    volunteer.mutate(
+        "ledger.receive",
+        json!({"id": Uuid::now_v7(), "pledge_id": pledge, "method": "cash"}),
+    );
+    let out = volunteer.push().await;
+    assert_all_applied(&out);
 
     let db = &s.app.db;
     let backend = db.get_database_backend();
