@@ -15,6 +15,7 @@ pub mod crowdfunding;
 pub mod deliberation;
 pub mod elections;
 pub mod grid;
+pub mod talents;
 pub mod territory;
 
 use std::sync::Arc;
@@ -334,6 +335,8 @@ pub async fn run(
         println!("[announcements] {notices}");
         let fund = crowdfunding::build(&state, &village).await?;
         println!("[crowdfunding] {fund}");
+        let talents = talents::build(&state, &village).await?;
+        println!("[talents] {talents}");
     }
     println!(
         "[4/4] done: {} residents, {} groups, {waitlists} sessions with a waitlist",

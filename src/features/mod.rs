@@ -42,6 +42,7 @@ pub mod grid;
 pub mod mediation;
 pub mod reception;
 pub mod schedule;
+pub mod talents;
 pub mod territory;
 
 use poem_openapi::Object;
@@ -63,6 +64,7 @@ use grid::wire as gridw;
 use mediation::wire as medw;
 use reception::wire as recw;
 use schedule::wire as sched;
+use talents::wire as tal;
 use territory::wire as terr;
 
 pub use crate::sync::registry::Ctx;
@@ -167,6 +169,10 @@ crate::sync_app! {
         "ledger.receive" => LedgerReceive(crowd::LedgerReceiveMutation),
         "ledger.expense" => LedgerExpense(crowd::LedgerExpenseMutation),
         "ledger.reverse" => LedgerReverse(crowd::LedgerReverseMutation),
+        "talent.offer" => TalentOffer(tal::TalentOfferMutation),
+        "talent.withdraw" => TalentWithdraw(tal::TalentWithdrawMutation),
+        "talent.invite" => TalentInvite(tal::TalentInviteMutation),
+        "talent.answer" => TalentAnswer(tal::TalentAnswerMutation),
     }
     /// One object's new state, named by `entity`. Apply in order: `put` replaces the object,
     /// `delete` removes it (deleting an unknown id is a no-op).
@@ -208,6 +214,8 @@ crate::sync_app! {
         "campaign" => Campaign(crowd::CampaignChange),
         "pledge" => Pledge(crowd::PledgeChange),
         "ledger_entry" => LedgerEntry(crowd::LedgerEntryChange),
+        "talent" => Talent(tal::TalentChange),
+        "talent_invitation" => TalentInvitation(tal::TalentInvitationChange),
     }
     /// Why a mutation was rejected, or a note on one that was applied.
     pub enum MutationCode {
@@ -335,6 +343,8 @@ crate::sync_app! {
         Overdraft = "overdraft",
         /// The entry is already reversed (or is itself a reversal).
         AlreadyReversed = "already_reversed",
+        /// The activity has started: the answer to its invitation stands.
+        ActivityStarted = "activity_started",
     }
 }
 
@@ -360,6 +370,7 @@ impl SyncApp for App {
         tables.extend(reception::tables());
         tables.extend(announcements::tables());
         tables.extend(crowdfunding::tables());
+        tables.extend(talents::tables());
         tables
     }
 
@@ -374,6 +385,7 @@ impl SyncApp for App {
                 .chain(cases::sees_over(actor))
                 .chain(announcements::sees_over(actor))
                 .chain(crowdfunding::sees_over(actor))
+                .chain(talents::sees_over(actor))
                 .collect(),
         }
     }
@@ -410,6 +422,8 @@ pub struct HeldByCapabilities {
     pub announcements: announcements::export::AnnouncementsData,
     /// Pledges to campaigns (the ledger keeps what was received, as the committee's record).
     pub crowdfunding: crowdfunding::export::CrowdfundingData,
+    /// The skills offered, and invitations to lead or help (received or sent).
+    pub talents: talents::export::TalentsData,
 }
 
 /// Reads what every capability holds about `resident`.
@@ -426,6 +440,7 @@ pub async fn held_by(
         cases: cases::export::held_by(conn, resident).await?,
         announcements: announcements::export::held_by(conn, resident).await?,
         crowdfunding: crowdfunding::export::held_by(conn, resident).await?,
+        talents: talents::export::held_by(conn, resident).await?,
     })
 }
 
@@ -516,13 +531,15 @@ pub async fn forget_resident(
     let cases = cases::export::forget(conn, community, resident).await?;
     let announcements = announcements::export::forget(conn, community, resident, now).await?;
     let crowdfunding = crowdfunding::export::forget(conn, community, resident, now).await?;
+    let talents = talents::export::forget(conn, community, resident, now).await?;
     Ok(schedule
         .max(territory)
         .max(elections)
         .max(deliberation)
         .max(cases)
         .max(announcements)
-        .max(crowdfunding))
+        .max(crowdfunding)
+        .max(talents))
 }
 
 /// A mutation's outcome in this app.

@@ -38,7 +38,7 @@ use crate::domain::permissions::Grant;
 use crate::domain::throttle::LoginThrottle;
 use crate::features::{
     App, announcements, attachments, cases, crowdfunding, deliberation, elections, grid, mediation,
-    reception, schedule, territory,
+    reception, schedule, talents, territory,
 };
 use crate::sync::cursor::CursorKey;
 use crate::sync::pokes::Poker;
@@ -144,6 +144,13 @@ pub type Apis = (
     account::AccountApi,
     communities::CommunitiesApi,
     sync::SyncApi,
+    Capabilities,
+    attachments::http::AttachmentsApi,
+);
+
+/// The capabilities' APIs, one per tag (a tuple of their own: poem-openapi implements
+/// `OpenApi` for tuples of at most 16).
+pub type Capabilities = (
     schedule::http::ScheduleApi,
     territory::http::TerritoryApi,
     elections::http::ElectionsApi,
@@ -154,7 +161,7 @@ pub type Apis = (
     reception::http::ReceptionApi,
     announcements::http::AnnouncementsApi,
     crowdfunding::http::CrowdfundingApi,
-    attachments::http::AttachmentsApi,
+    talents::http::TalentsApi,
 );
 
 /// The API and its OpenAPI document.
@@ -166,16 +173,19 @@ pub fn api_service() -> OpenApiService<Apis, ()> {
             account::AccountApi,
             communities::CommunitiesApi,
             sync::SyncApi,
-            schedule::http::ScheduleApi,
-            territory::http::TerritoryApi,
-            elections::http::ElectionsApi,
-            deliberation::http::DeliberationApi,
-            grid::http::GridApi,
-            cases::http::CasesApi,
-            mediation::http::MediationApi,
-            reception::http::ReceptionApi,
-            announcements::http::AnnouncementsApi,
-            crowdfunding::http::CrowdfundingApi,
+            (
+                schedule::http::ScheduleApi,
+                territory::http::TerritoryApi,
+                elections::http::ElectionsApi,
+                deliberation::http::DeliberationApi,
+                grid::http::GridApi,
+                cases::http::CasesApi,
+                mediation::http::MediationApi,
+                reception::http::ReceptionApi,
+                announcements::http::AnnouncementsApi,
+                crowdfunding::http::CrowdfundingApi,
+                talents::http::TalentsApi,
+            ),
             attachments::http::AttachmentsApi,
         ),
         "linli",

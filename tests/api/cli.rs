@@ -514,6 +514,32 @@ async fn demo_fills_an_empty_database_with_sun_village() {
         .await
         .unwrap();
     assert_eq!(figures["disputes_mediated"], 1, "{figures}");
+    // The flower-pot campaign's ledger verifies; six residents offer talents, and the
+    // president, who looks for talent, sees them all.
+    let campaigns: Value = app
+        .get("/api/v1/campaigns", Some(&session.access_token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let campaign = campaigns[0]["id"].as_str().unwrap();
+    let ledger: Value = app
+        .get(
+            &format!("/api/v1/campaigns/{campaign}/ledger"),
+            Some(&session.access_token),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ledger["verified"], true, "{ledger}");
+    let talents: Value = app
+        .get("/api/v1/talents", Some(&session.access_token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(talents["talents"].as_array().unwrap().len(), 6, "{talents}");
     // The Saturday lecture has more requests than seats: a waitlist.
     let mut phone = crate::phone::Phone::new(&app, &session);
     phone.pull().await;

@@ -32,6 +32,7 @@ mod signup_model;
 mod sync;
 mod sync_concurrency;
 mod sync_model;
+mod talents;
 mod territory;
 mod territory_model;
 mod tokens;

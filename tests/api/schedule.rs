@@ -1220,6 +1220,15 @@ async fn compaction_purges_old_tombstones_of_every_registered_table() {
     );
     let out = volunteer.push().await;
     assert_all_applied(&out);
+    // Talents': the group's leader offers a skill; the president invites them.
+    let mut leader = Phone::new(&s.app, &s.leader);
+    leader.mutate("talent.offer", json!({"skills": ["singing"]}));
+    assert_all_applied(&leader.push().await);
+    volunteer.mutate(
+        "talent.invite",
+        json!({"id": Uuid::now_v7(), "resident_id": s.leader.id, "role": "lead", "activity": "教唱歌"}),
+    );
+    assert_all_applied(&volunteer.push().await);
 
     let db = &s.app.db;
     let backend = db.get_database_backend();

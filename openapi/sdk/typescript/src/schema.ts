@@ -1085,6 +1085,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/talents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search residents' talents
+         * @description Offers the caller sees (position holders and group leaders: all of the community's;
+         *     other residents: those opted in to them, and their own), matching every criterion
+         *     given: a fixed `skill`, a free `tag`, a time the resident is `free`. By name; at
+         *     most `limit` (50 by default, at most 200) from `offset`.
+         */
+        get: operations["searchTalents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/talents/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My invitations
+         * @description Invitations to the caller to lead or help an activity, and those they sent; the
+         *     newest first.
+         */
+        get: operations["listTalentInvitations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/attachments/{id}": {
         parameters: {
             query?: never;
@@ -2424,7 +2468,7 @@ export interface components {
          * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
          *     `delete` removes it (deleting an unknown id is a no-op).
          */
-        Change: components["schemas"]["Change_GroupChange"] | components["schemas"]["Change_MembershipChange"] | components["schemas"]["Change_SeriesChange"] | components["schemas"]["Change_OccurrenceOverrideChange"] | components["schemas"]["Change_SignupChange"] | components["schemas"]["Change_OccurrenceTallyChange"] | components["schemas"]["Change_AttendanceChange"] | components["schemas"]["Change_CellChange"] | components["schemas"]["Change_UnitChange"] | components["schemas"]["Change_HouseholdChange"] | components["schemas"]["Change_ResidencyChange"] | components["schemas"]["Change_PositionChange"] | components["schemas"]["Change_ElectionChange"] | components["schemas"]["Change_CandidateChange"] | components["schemas"]["Change_ElectorChange"] | components["schemas"]["Change_EntrustmentChange"] | components["schemas"]["Change_PaperEntryChange"] | components["schemas"]["Change_TopicChange"] | components["schemas"]["Change_TopicSupportChange"] | components["schemas"]["Change_CommentChange"] | components["schemas"]["Change_MeetingChange"] | components["schemas"]["Change_InvitationChange"] | components["schemas"]["Change_MotionChange"] | components["schemas"]["Change_DecisionChange"] | components["schemas"]["Change_TaskChange"] | components["schemas"]["Change_RatingChange"] | components["schemas"]["Change_LogEntryChange"] | components["schemas"]["Change_DepartmentChange"] | components["schemas"]["Change_CaseChange"] | components["schemas"]["Change_MediationChange"] | components["schemas"]["Change_ReceptionDayChange"] | components["schemas"]["Change_BookingChange"] | components["schemas"]["Change_AnnouncementChange"] | components["schemas"]["Change_AnnouncementReadChange"] | components["schemas"]["Change_CampaignChange"] | components["schemas"]["Change_PledgeChange"] | components["schemas"]["Change_LedgerEntryChange"];
+        Change: components["schemas"]["Change_GroupChange"] | components["schemas"]["Change_MembershipChange"] | components["schemas"]["Change_SeriesChange"] | components["schemas"]["Change_OccurrenceOverrideChange"] | components["schemas"]["Change_SignupChange"] | components["schemas"]["Change_OccurrenceTallyChange"] | components["schemas"]["Change_AttendanceChange"] | components["schemas"]["Change_CellChange"] | components["schemas"]["Change_UnitChange"] | components["schemas"]["Change_HouseholdChange"] | components["schemas"]["Change_ResidencyChange"] | components["schemas"]["Change_PositionChange"] | components["schemas"]["Change_ElectionChange"] | components["schemas"]["Change_CandidateChange"] | components["schemas"]["Change_ElectorChange"] | components["schemas"]["Change_EntrustmentChange"] | components["schemas"]["Change_PaperEntryChange"] | components["schemas"]["Change_TopicChange"] | components["schemas"]["Change_TopicSupportChange"] | components["schemas"]["Change_CommentChange"] | components["schemas"]["Change_MeetingChange"] | components["schemas"]["Change_InvitationChange"] | components["schemas"]["Change_MotionChange"] | components["schemas"]["Change_DecisionChange"] | components["schemas"]["Change_TaskChange"] | components["schemas"]["Change_RatingChange"] | components["schemas"]["Change_LogEntryChange"] | components["schemas"]["Change_DepartmentChange"] | components["schemas"]["Change_CaseChange"] | components["schemas"]["Change_MediationChange"] | components["schemas"]["Change_ReceptionDayChange"] | components["schemas"]["Change_BookingChange"] | components["schemas"]["Change_AnnouncementChange"] | components["schemas"]["Change_AnnouncementReadChange"] | components["schemas"]["Change_CampaignChange"] | components["schemas"]["Change_PledgeChange"] | components["schemas"]["Change_LedgerEntryChange"] | components["schemas"]["Change_TalentChange"] | components["schemas"]["Change_TalentInvitationChange"];
         /** @enum {string} */
         ChangeOp: "put" | "delete";
         /**
@@ -2987,6 +3031,40 @@ export interface components {
              * @enum {string}
              */
             entity: "signup";
+        };
+        /**
+         * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
+         *     `delete` removes it (deleting an unknown id is a no-op).
+         */
+        Change_TalentChange: {
+            /**
+             * @example talent
+             * @enum {string}
+             */
+            entity: "talent";
+        } & components["schemas"]["TalentChange"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            entity: "talent";
+        };
+        /**
+         * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
+         *     `delete` removes it (deleting an unknown id is a no-op).
+         */
+        Change_TalentInvitationChange: {
+            /**
+             * @example talent_invitation
+             * @enum {string}
+             */
+            entity: "talent_invitation";
+        } & components["schemas"]["TalentInvitationChange"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            entity: "talent_invitation";
         };
         /**
          * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
@@ -3828,6 +3906,11 @@ export interface components {
             mediations_by_outcome: components["schemas"]["Count"][];
             grid_workers: components["schemas"]["WorkerFigures"][];
         };
+        /**
+         * @description When a resident is usually free.
+         * @enum {string}
+         */
+        FreeTime: "weekday_mornings" | "weekday_afternoons" | "weekday_evenings" | "weekend_mornings" | "weekend_afternoons" | "weekend_evenings";
         /** GridData */
         GridData: {
             log_entries: components["schemas"]["LogEntryData"][];
@@ -4218,6 +4301,11 @@ export interface components {
             floor: number;
             room: string;
         };
+        /**
+         * @description An invitation's state.
+         * @enum {string}
+         */
+        InvitationAnswer: "pending" | "accepted" | "declined";
         /**
          * InvitationChange
          * @description An invitation: the caller's own, or any of a meeting the caller sees.
@@ -5378,12 +5466,12 @@ export interface components {
             args: components["schemas"]["MotionVoteArgs"];
         };
         /** @description One offline edit, named by `name`. */
-        Mutation: components["schemas"]["Mutation_GroupCreateMutation"] | components["schemas"]["Mutation_GroupUpdateMutation"] | components["schemas"]["Mutation_GroupDeleteMutation"] | components["schemas"]["Mutation_GroupJoinMutation"] | components["schemas"]["Mutation_GroupLeaveMutation"] | components["schemas"]["Mutation_MemberSetRoleMutation"] | components["schemas"]["Mutation_SeriesCreateMutation"] | components["schemas"]["Mutation_SeriesUpdateMutation"] | components["schemas"]["Mutation_SeriesDeleteMutation"] | components["schemas"]["Mutation_OccurrenceOverrideMutation"] | components["schemas"]["Mutation_OccurrenceClearOverrideMutation"] | components["schemas"]["Mutation_SignupRequestMutation"] | components["schemas"]["Mutation_SignupCancelMutation"] | components["schemas"]["Mutation_AttendanceMarkMutation"] | components["schemas"]["Mutation_UnitCreateMutation"] | components["schemas"]["Mutation_UnitRenameMutation"] | components["schemas"]["Mutation_UnitDeleteMutation"] | components["schemas"]["Mutation_CellCreateMutation"] | components["schemas"]["Mutation_CellAssignMutation"] | components["schemas"]["Mutation_HouseholdCreateMutation"] | components["schemas"]["Mutation_ResidencyClaimMutation"] | components["schemas"]["Mutation_ResidencyRecordMutation"] | components["schemas"]["Mutation_ResidencyDecideMutation"] | components["schemas"]["Mutation_ResidencyMoveOutMutation"] | components["schemas"]["Mutation_PositionAssignMutation"] | components["schemas"]["Mutation_PositionEndMutation"] | components["schemas"]["Mutation_PositionShowPhoneMutation"] | components["schemas"]["Mutation_ElectionCreateMutation"] | components["schemas"]["Mutation_ElectionCancelMutation"] | components["schemas"]["Mutation_CandidateNominateMutation"] | components["schemas"]["Mutation_CandidateSecondMutation"] | components["schemas"]["Mutation_CandidateRespondMutation"] | components["schemas"]["Mutation_BallotCastMutation"] | components["schemas"]["Mutation_PaperMarkMutation"] | components["schemas"]["Mutation_EntrustmentRecordMutation"] | components["schemas"]["Mutation_PaperEnterMutation"] | components["schemas"]["Mutation_ElectionCountMutation"] | components["schemas"]["Mutation_TopicRaiseMutation"] | components["schemas"]["Mutation_TopicSupportMutation"] | components["schemas"]["Mutation_TopicReferMutation"] | components["schemas"]["Mutation_CommentPostMutation"] | components["schemas"]["Mutation_CommentHideMutation"] | components["schemas"]["Mutation_DeliberationConfigureMutation"] | components["schemas"]["Mutation_MeetingConveneMutation"] | components["schemas"]["Mutation_MeetingInviteMutation"] | components["schemas"]["Mutation_MeetingAnswerMutation"] | components["schemas"]["Mutation_MeetingCheckInMutation"] | components["schemas"]["Mutation_MeetingCloseMutation"] | components["schemas"]["Mutation_MinutesWriteMutation"] | components["schemas"]["Mutation_MinutesApproveMutation"] | components["schemas"]["Mutation_MotionProposeMutation"] | components["schemas"]["Mutation_MotionEditMutation"] | components["schemas"]["Mutation_MotionVoteMutation"] | components["schemas"]["Mutation_MotionHandsMutation"] | components["schemas"]["Mutation_MotionCloseMutation"] | components["schemas"]["Mutation_TaskAssignMutation"] | components["schemas"]["Mutation_TaskReportMutation"] | components["schemas"]["Mutation_DecisionReportMutation"] | components["schemas"]["Mutation_DecisionRateMutation"] | components["schemas"]["Mutation_LogWriteMutation"] | components["schemas"]["Mutation_DepartmentCreateMutation"] | components["schemas"]["Mutation_DepartmentUpdateMutation"] | components["schemas"]["Mutation_CasesConfigureMutation"] | components["schemas"]["Mutation_CaseReportMutation"] | components["schemas"]["Mutation_CaseAcceptMutation"] | components["schemas"]["Mutation_CaseRefuseMutation"] | components["schemas"]["Mutation_CaseAssignMutation"] | components["schemas"]["Mutation_CaseStartMutation"] | components["schemas"]["Mutation_CaseResolveMutation"] | components["schemas"]["Mutation_CaseConfirmMutation"] | components["schemas"]["Mutation_CaseReopenMutation"] | components["schemas"]["Mutation_CaseMergeMutation"] | components["schemas"]["Mutation_CaseNoteMutation"] | components["schemas"]["Mutation_CaseReplyMutation"] | components["schemas"]["Mutation_MediationOpenMutation"] | components["schemas"]["Mutation_MediationSessionMutation"] | components["schemas"]["Mutation_MediationAgreeMutation"] | components["schemas"]["Mutation_MediationConfirmMutation"] | components["schemas"]["Mutation_MediationFollowUpMutation"] | components["schemas"]["Mutation_MediationCloseMutation"] | components["schemas"]["Mutation_ReceptionCreateMutation"] | components["schemas"]["Mutation_ReceptionBookMutation"] | components["schemas"]["Mutation_ReceptionCancelMutation"] | components["schemas"]["Mutation_ReceptionWalkInMutation"] | components["schemas"]["Mutation_ReceptionIntakeMutation"] | components["schemas"]["Mutation_AnnouncementPostMutation"] | components["schemas"]["Mutation_AnnouncementWithdrawMutation"] | components["schemas"]["Mutation_AnnouncementReadMutation"] | components["schemas"]["Mutation_CampaignCreateMutation"] | components["schemas"]["Mutation_CampaignOpenMutation"] | components["schemas"]["Mutation_CampaignCloseMutation"] | components["schemas"]["Mutation_CampaignCancelMutation"] | components["schemas"]["Mutation_PledgeMakeMutation"] | components["schemas"]["Mutation_PledgeWithdrawMutation"] | components["schemas"]["Mutation_LedgerReceiveMutation"] | components["schemas"]["Mutation_LedgerExpenseMutation"] | components["schemas"]["Mutation_LedgerReverseMutation"];
+        Mutation: components["schemas"]["Mutation_GroupCreateMutation"] | components["schemas"]["Mutation_GroupUpdateMutation"] | components["schemas"]["Mutation_GroupDeleteMutation"] | components["schemas"]["Mutation_GroupJoinMutation"] | components["schemas"]["Mutation_GroupLeaveMutation"] | components["schemas"]["Mutation_MemberSetRoleMutation"] | components["schemas"]["Mutation_SeriesCreateMutation"] | components["schemas"]["Mutation_SeriesUpdateMutation"] | components["schemas"]["Mutation_SeriesDeleteMutation"] | components["schemas"]["Mutation_OccurrenceOverrideMutation"] | components["schemas"]["Mutation_OccurrenceClearOverrideMutation"] | components["schemas"]["Mutation_SignupRequestMutation"] | components["schemas"]["Mutation_SignupCancelMutation"] | components["schemas"]["Mutation_AttendanceMarkMutation"] | components["schemas"]["Mutation_UnitCreateMutation"] | components["schemas"]["Mutation_UnitRenameMutation"] | components["schemas"]["Mutation_UnitDeleteMutation"] | components["schemas"]["Mutation_CellCreateMutation"] | components["schemas"]["Mutation_CellAssignMutation"] | components["schemas"]["Mutation_HouseholdCreateMutation"] | components["schemas"]["Mutation_ResidencyClaimMutation"] | components["schemas"]["Mutation_ResidencyRecordMutation"] | components["schemas"]["Mutation_ResidencyDecideMutation"] | components["schemas"]["Mutation_ResidencyMoveOutMutation"] | components["schemas"]["Mutation_PositionAssignMutation"] | components["schemas"]["Mutation_PositionEndMutation"] | components["schemas"]["Mutation_PositionShowPhoneMutation"] | components["schemas"]["Mutation_ElectionCreateMutation"] | components["schemas"]["Mutation_ElectionCancelMutation"] | components["schemas"]["Mutation_CandidateNominateMutation"] | components["schemas"]["Mutation_CandidateSecondMutation"] | components["schemas"]["Mutation_CandidateRespondMutation"] | components["schemas"]["Mutation_BallotCastMutation"] | components["schemas"]["Mutation_PaperMarkMutation"] | components["schemas"]["Mutation_EntrustmentRecordMutation"] | components["schemas"]["Mutation_PaperEnterMutation"] | components["schemas"]["Mutation_ElectionCountMutation"] | components["schemas"]["Mutation_TopicRaiseMutation"] | components["schemas"]["Mutation_TopicSupportMutation"] | components["schemas"]["Mutation_TopicReferMutation"] | components["schemas"]["Mutation_CommentPostMutation"] | components["schemas"]["Mutation_CommentHideMutation"] | components["schemas"]["Mutation_DeliberationConfigureMutation"] | components["schemas"]["Mutation_MeetingConveneMutation"] | components["schemas"]["Mutation_MeetingInviteMutation"] | components["schemas"]["Mutation_MeetingAnswerMutation"] | components["schemas"]["Mutation_MeetingCheckInMutation"] | components["schemas"]["Mutation_MeetingCloseMutation"] | components["schemas"]["Mutation_MinutesWriteMutation"] | components["schemas"]["Mutation_MinutesApproveMutation"] | components["schemas"]["Mutation_MotionProposeMutation"] | components["schemas"]["Mutation_MotionEditMutation"] | components["schemas"]["Mutation_MotionVoteMutation"] | components["schemas"]["Mutation_MotionHandsMutation"] | components["schemas"]["Mutation_MotionCloseMutation"] | components["schemas"]["Mutation_TaskAssignMutation"] | components["schemas"]["Mutation_TaskReportMutation"] | components["schemas"]["Mutation_DecisionReportMutation"] | components["schemas"]["Mutation_DecisionRateMutation"] | components["schemas"]["Mutation_LogWriteMutation"] | components["schemas"]["Mutation_DepartmentCreateMutation"] | components["schemas"]["Mutation_DepartmentUpdateMutation"] | components["schemas"]["Mutation_CasesConfigureMutation"] | components["schemas"]["Mutation_CaseReportMutation"] | components["schemas"]["Mutation_CaseAcceptMutation"] | components["schemas"]["Mutation_CaseRefuseMutation"] | components["schemas"]["Mutation_CaseAssignMutation"] | components["schemas"]["Mutation_CaseStartMutation"] | components["schemas"]["Mutation_CaseResolveMutation"] | components["schemas"]["Mutation_CaseConfirmMutation"] | components["schemas"]["Mutation_CaseReopenMutation"] | components["schemas"]["Mutation_CaseMergeMutation"] | components["schemas"]["Mutation_CaseNoteMutation"] | components["schemas"]["Mutation_CaseReplyMutation"] | components["schemas"]["Mutation_MediationOpenMutation"] | components["schemas"]["Mutation_MediationSessionMutation"] | components["schemas"]["Mutation_MediationAgreeMutation"] | components["schemas"]["Mutation_MediationConfirmMutation"] | components["schemas"]["Mutation_MediationFollowUpMutation"] | components["schemas"]["Mutation_MediationCloseMutation"] | components["schemas"]["Mutation_ReceptionCreateMutation"] | components["schemas"]["Mutation_ReceptionBookMutation"] | components["schemas"]["Mutation_ReceptionCancelMutation"] | components["schemas"]["Mutation_ReceptionWalkInMutation"] | components["schemas"]["Mutation_ReceptionIntakeMutation"] | components["schemas"]["Mutation_AnnouncementPostMutation"] | components["schemas"]["Mutation_AnnouncementWithdrawMutation"] | components["schemas"]["Mutation_AnnouncementReadMutation"] | components["schemas"]["Mutation_CampaignCreateMutation"] | components["schemas"]["Mutation_CampaignOpenMutation"] | components["schemas"]["Mutation_CampaignCloseMutation"] | components["schemas"]["Mutation_CampaignCancelMutation"] | components["schemas"]["Mutation_PledgeMakeMutation"] | components["schemas"]["Mutation_PledgeWithdrawMutation"] | components["schemas"]["Mutation_LedgerReceiveMutation"] | components["schemas"]["Mutation_LedgerExpenseMutation"] | components["schemas"]["Mutation_LedgerReverseMutation"] | components["schemas"]["Mutation_TalentOfferMutation"] | components["schemas"]["Mutation_TalentWithdrawMutation"] | components["schemas"]["Mutation_TalentInviteMutation"] | components["schemas"]["Mutation_TalentAnswerMutation"];
         /**
          * @description Why a mutation was rejected, or a note on one that was applied.
          * @enum {string}
          */
-        MutationCode: "invalid_mutation" | "validation_failed" | "forbidden" | "not_found" | "deleted" | "conflict" | "clock_adjusted" | "already_processed" | "signups_not_open" | "signups_closed" | "waitlist_full" | "past_cutoff" | "occurrence_cancelled" | "name_taken" | "unit_not_empty" | "building_in_another_cell" | "already_in_household" | "not_pending" | "moved_out" | "wrong_unit" | "term_overlaps" | "nominations_closed" | "not_on_roll" | "not_eligible" | "already_nominated" | "voting_not_open" | "voting_closed" | "voting_not_closed" | "already_voted" | "not_standing" | "too_many_choices" | "entrustments_full" | "already_entrusted" | "not_entrusted" | "already_entered" | "entries_differ" | "entries_pending" | "too_many_paper_ballots" | "already_counted" | "no_runoff" | "already_supported" | "outside_unit" | "topic_decided" | "no_quorum" | "not_voting_member" | "not_checked_in" | "not_invited" | "meeting_closed" | "motion_closed" | "voting_started" | "decision_final" | "not_in_force" | "owner_outside_community" | "not_done" | "minutes_changed" | "case_opened" | "case_merged" | "case_closed" | "case_state" | "not_a_dispute" | "not_a_mediator" | "no_agreement" | "not_confirmed" | "mediation_closed" | "campaign_not_open" | "campaign_state" | "already_received" | "pledge_withdrawn" | "overdraft" | "already_reversed";
+        MutationCode: "invalid_mutation" | "validation_failed" | "forbidden" | "not_found" | "deleted" | "conflict" | "clock_adjusted" | "already_processed" | "signups_not_open" | "signups_closed" | "waitlist_full" | "past_cutoff" | "occurrence_cancelled" | "name_taken" | "unit_not_empty" | "building_in_another_cell" | "already_in_household" | "not_pending" | "moved_out" | "wrong_unit" | "term_overlaps" | "nominations_closed" | "not_on_roll" | "not_eligible" | "already_nominated" | "voting_not_open" | "voting_closed" | "voting_not_closed" | "already_voted" | "not_standing" | "too_many_choices" | "entrustments_full" | "already_entrusted" | "not_entrusted" | "already_entered" | "entries_differ" | "entries_pending" | "too_many_paper_ballots" | "already_counted" | "no_runoff" | "already_supported" | "outside_unit" | "topic_decided" | "no_quorum" | "not_voting_member" | "not_checked_in" | "not_invited" | "meeting_closed" | "motion_closed" | "voting_started" | "decision_final" | "not_in_force" | "owner_outside_community" | "not_done" | "minutes_changed" | "case_opened" | "case_merged" | "case_closed" | "case_state" | "not_a_dispute" | "not_a_mediator" | "no_agreement" | "not_confirmed" | "mediation_closed" | "campaign_not_open" | "campaign_state" | "already_received" | "pledge_withdrawn" | "overdraft" | "already_reversed" | "activity_started";
         /** MutationResult */
         MutationResult: {
             /** Format: int64 */
@@ -6642,6 +6730,62 @@ export interface components {
             name: "signup.request";
         };
         /** @description One offline edit, named by `name`. */
+        Mutation_TalentAnswerMutation: {
+            /**
+             * @example talent.answer
+             * @enum {string}
+             */
+            name: "talent.answer";
+        } & components["schemas"]["TalentAnswerMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "talent.answer";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_TalentInviteMutation: {
+            /**
+             * @example talent.invite
+             * @enum {string}
+             */
+            name: "talent.invite";
+        } & components["schemas"]["TalentInviteMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "talent.invite";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_TalentOfferMutation: {
+            /**
+             * @example talent.offer
+             * @enum {string}
+             */
+            name: "talent.offer";
+        } & components["schemas"]["TalentOfferMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "talent.offer";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_TalentWithdrawMutation: {
+            /**
+             * @example talent.withdraw
+             * @enum {string}
+             */
+            name: "talent.withdraw";
+        } & components["schemas"]["TalentWithdrawMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "talent.withdraw";
+        };
+        /** @description One offline edit, named by `name`. */
         Mutation_TaskAssignMutation: {
             /**
              * @example task.assign
@@ -6782,6 +6926,8 @@ export interface components {
             announcements: components["schemas"]["AnnouncementsData"] & unknown;
             /** @description Pledges to campaigns (the ledger keeps what was received, as the committee's record). */
             crowdfunding: components["schemas"]["CrowdfundingData"] & unknown;
+            /** @description The skills offered, and invitations to lead or help (received or sent). */
+            talents: components["schemas"]["TalentsData"] & unknown;
         };
         /**
          * ObjectRef
@@ -8559,6 +8705,11 @@ export interface components {
         /** @enum {string} */
         SignupStatus: "confirmed" | "waitlisted" | "cancelled" | "occurrence_cancelled";
         /**
+         * @description The fixed skills every phone can show in its own language (free tags add the rest).
+         * @enum {string}
+         */
+        Skill: "calligraphy" | "painting" | "singing" | "instrument" | "dancing" | "fitness" | "repairing" | "electrics" | "law" | "medicine" | "nursing" | "teaching" | "cooking" | "photography" | "computers" | "sewing";
+        /**
          * @description What an event on the sync event stream says.
          * @enum {string}
          */
@@ -8579,6 +8730,231 @@ export interface components {
              * @description Midnight UTC after the last day held.
              */
             to: string;
+        };
+        /** TalentAnswerArgs */
+        TalentAnswerArgs: {
+            /** Format: uuid */
+            invitation_id: string;
+            /** @description `true` to accept, `false` to decline. */
+            accept: boolean;
+            /** @description At most 200 characters. */
+            reply?: string | null;
+        };
+        /**
+         * TalentAnswerMutation
+         * @description Answer an invitation (its invitee): accept or decline, with a few words. The answer
+         *     may change until the activity starts.
+         */
+        TalentAnswerMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["TalentAnswerArgs"];
+        };
+        /**
+         * TalentChange
+         * @description A resident's offer of skills: the caller's own, one opted in to every resident, or
+         *     (for position holders and group leaders) any of the community's; or it is gone.
+         */
+        TalentChange: {
+            /** Format: uuid */
+            id: string;
+            op: components["schemas"]["ChangeOp"];
+            /** @description The object's current state; absent for deletes. */
+            data?: components["schemas"]["TalentData"] & unknown;
+        };
+        /** TalentData */
+        TalentData: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            resident_id: string;
+            name: string;
+            skills: components["schemas"]["Skill"][];
+            tags: string[];
+            free: components["schemas"]["FreeTime"][];
+            note: string;
+            visibility: components["schemas"]["TalentVisibility"];
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /**
+         * TalentInvitationChange
+         * @description An invitation to the caller, or one they sent.
+         */
+        TalentInvitationChange: {
+            /** Format: uuid */
+            id: string;
+            op: components["schemas"]["ChangeOp"];
+            /** @description The object's current state; absent for deletes. */
+            data?: components["schemas"]["TalentInvitationData"] & unknown;
+        };
+        /** TalentInvitationData */
+        TalentInvitationData: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: uuid
+             * @description The invitee.
+             */
+            resident_id: string;
+            /** Format: uuid */
+            inviter_id: string;
+            inviter_name: string;
+            /** Format: uuid */
+            group_id?: string;
+            role: components["schemas"]["TalentRole"];
+            skill?: string;
+            activity: string;
+            /** Format: date-time */
+            starts_at?: string;
+            message: string;
+            status: components["schemas"]["InvitationAnswer"];
+            reply: string;
+            /** Format: date-time */
+            answered_at?: string;
+            /** Format: date-time */
+            invited_at: string;
+        };
+        /** TalentInviteArgs */
+        TalentInviteArgs: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: uuid
+             * @description The resident, who must have an offer the inviter sees.
+             */
+            resident_id: string;
+            /**
+             * Format: uuid
+             * @description The volunteer group the activity belongs to, if any.
+             */
+            group_id?: string | null;
+            role: components["schemas"]["TalentRole"];
+            /** @description The skill asked for: a fixed skill's name or a tag. */
+            skill?: string | null;
+            /** @description 1 to 80 characters: `春節寫春聯`. */
+            activity: string;
+            /** Format: date-time */
+            starts_at?: string | null;
+            /** @description At most 500 characters. */
+            message?: string | null;
+        };
+        /**
+         * TalentInviteMutation
+         * @description Invite a resident who offers a skill to lead or help an activity (a position holder
+         *     or a group leader). Sent again with the same id, it is applied once.
+         */
+        TalentInviteMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["TalentInviteArgs"];
+        };
+        /** TalentOfferArgs */
+        TalentOfferArgs: {
+            /** @default [] */
+            skills: components["schemas"]["Skill"][] | null;
+            /**
+             * @description Free tags, at most 10 of 1 to 12 characters: `二胡`, `太極拳`.
+             * @default []
+             */
+            tags: string[] | null;
+            /** @default [] */
+            free: components["schemas"]["FreeTime"][] | null;
+            /** @description At most 200 characters: `退休語文教師，教過三十年書法`. */
+            note?: string | null;
+            /**
+             * @description `holders` unless the resident opts in to `residents`.
+             * @default holders
+             */
+            visibility: (components["schemas"]["TalentVisibility"] & unknown) | null;
+        };
+        /**
+         * TalentOfferMutation
+         * @description Offer one's skills (眾人獻藝): fixed skills and free tags, when one is usually free,
+         *     a note, and who may see it (by default only the community's position holders and
+         *     group leaders, who look for someone to lead an activity). A resident has one offer:
+         *     sending it again replaces it.
+         */
+        TalentOfferMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["TalentOfferArgs"];
+        };
+        /**
+         * TalentPage
+         * @description One page of a talent search.
+         */
+        TalentPage: {
+            talents: components["schemas"]["TalentData"][];
+            /**
+             * Format: int64
+             * @description The `offset` of the next page, when there is one.
+             */
+            next_offset?: number;
+        };
+        /**
+         * @description What an invitee is asked to do.
+         * @enum {string}
+         */
+        TalentRole: "lead" | "help";
+        /**
+         * @description Who sees an offer beside its resident.
+         * @enum {string}
+         */
+        TalentVisibility: "holders" | "residents";
+        /** TalentWithdrawArgs */
+        TalentWithdrawArgs: {
+            /** Format: uuid */
+            talent_id: string;
+        };
+        /**
+         * TalentWithdrawMutation
+         * @description Withdraw an offer (its resident, or an admin taking down what should not be
+         *     there): it leaves every phone. Invitations already sent stay.
+         */
+        TalentWithdrawMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["TalentWithdrawArgs"];
+        };
+        /** TalentsData */
+        TalentsData: {
+            /** @description The skills the resident offers, if they do. */
+            offer?: components["schemas"]["TalentData"] & unknown;
+            /** @description Invitations to them, and from them. */
+            invitations: components["schemas"]["TalentInvitationData"][];
         };
         /** TaskAssignArgs */
         TaskAssignArgs: {
@@ -9189,6 +9565,8 @@ export type ChangeReceptionDayChange = components['schemas']['Change_ReceptionDa
 export type ChangeResidencyChange = components['schemas']['Change_ResidencyChange'];
 export type ChangeSeriesChange = components['schemas']['Change_SeriesChange'];
 export type ChangeSignupChange = components['schemas']['Change_SignupChange'];
+export type ChangeTalentChange = components['schemas']['Change_TalentChange'];
+export type ChangeTalentInvitationChange = components['schemas']['Change_TalentInvitationChange'];
 export type ChangeTaskChange = components['schemas']['Change_TaskChange'];
 export type ChangeTopicChange = components['schemas']['Change_TopicChange'];
 export type ChangeTopicSupportChange = components['schemas']['Change_TopicSupportChange'];
@@ -9243,6 +9621,7 @@ export type EntrustmentData = components['schemas']['EntrustmentData'];
 export type EntrustmentRecordArgs = components['schemas']['EntrustmentRecordArgs'];
 export type EntrustmentRecordMutation = components['schemas']['EntrustmentRecordMutation'];
 export type Figures = components['schemas']['Figures'];
+export type FreeTime = components['schemas']['FreeTime'];
 export type GridData = components['schemas']['GridData'];
 export type GroupChange = components['schemas']['GroupChange'];
 export type GroupCreateArgs = components['schemas']['GroupCreateArgs'];
@@ -9273,6 +9652,7 @@ export type HouseholdChange = components['schemas']['HouseholdChange'];
 export type HouseholdCreateArgs = components['schemas']['HouseholdCreateArgs'];
 export type HouseholdCreateMutation = components['schemas']['HouseholdCreateMutation'];
 export type HouseholdData = components['schemas']['HouseholdData'];
+export type InvitationAnswer = components['schemas']['InvitationAnswer'];
 export type InvitationChange = components['schemas']['InvitationChange'];
 export type InvitationData = components['schemas']['InvitationData'];
 export type InviteeArgs = components['schemas']['InviteeArgs'];
@@ -9447,6 +9827,10 @@ export type MutationSeriesDeleteMutation = components['schemas']['Mutation_Serie
 export type MutationSeriesUpdateMutation = components['schemas']['Mutation_SeriesUpdateMutation'];
 export type MutationSignupCancelMutation = components['schemas']['Mutation_SignupCancelMutation'];
 export type MutationSignupRequestMutation = components['schemas']['Mutation_SignupRequestMutation'];
+export type MutationTalentAnswerMutation = components['schemas']['Mutation_TalentAnswerMutation'];
+export type MutationTalentInviteMutation = components['schemas']['Mutation_TalentInviteMutation'];
+export type MutationTalentOfferMutation = components['schemas']['Mutation_TalentOfferMutation'];
+export type MutationTalentWithdrawMutation = components['schemas']['Mutation_TalentWithdrawMutation'];
 export type MutationTaskAssignMutation = components['schemas']['Mutation_TaskAssignMutation'];
 export type MutationTaskReportMutation = components['schemas']['Mutation_TaskReportMutation'];
 export type MutationTopicRaiseMutation = components['schemas']['Mutation_TopicRaiseMutation'];
@@ -9568,8 +9952,25 @@ export type SignupData = components['schemas']['SignupData'];
 export type SignupRequestArgs = components['schemas']['SignupRequestArgs'];
 export type SignupRequestMutation = components['schemas']['SignupRequestMutation'];
 export type SignupStatus = components['schemas']['SignupStatus'];
+export type Skill = components['schemas']['Skill'];
 export type SyncEventKind = components['schemas']['SyncEventKind'];
 export type SyncHorizon = components['schemas']['SyncHorizon'];
+export type TalentAnswerArgs = components['schemas']['TalentAnswerArgs'];
+export type TalentAnswerMutation = components['schemas']['TalentAnswerMutation'];
+export type TalentChange = components['schemas']['TalentChange'];
+export type TalentData = components['schemas']['TalentData'];
+export type TalentInvitationChange = components['schemas']['TalentInvitationChange'];
+export type TalentInvitationData = components['schemas']['TalentInvitationData'];
+export type TalentInviteArgs = components['schemas']['TalentInviteArgs'];
+export type TalentInviteMutation = components['schemas']['TalentInviteMutation'];
+export type TalentOfferArgs = components['schemas']['TalentOfferArgs'];
+export type TalentOfferMutation = components['schemas']['TalentOfferMutation'];
+export type TalentPage = components['schemas']['TalentPage'];
+export type TalentRole = components['schemas']['TalentRole'];
+export type TalentVisibility = components['schemas']['TalentVisibility'];
+export type TalentWithdrawArgs = components['schemas']['TalentWithdrawArgs'];
+export type TalentWithdrawMutation = components['schemas']['TalentWithdrawMutation'];
+export type TalentsData = components['schemas']['TalentsData'];
 export type TaskAssignArgs = components['schemas']['TaskAssignArgs'];
 export type TaskAssignMutation = components['schemas']['TaskAssignMutation'];
 export type TaskChange = components['schemas']['TaskChange'];
@@ -13296,6 +13697,126 @@ export interface operations {
             /** @description A field failed validation; `field` names it. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed. The body carries a request id, never the cause. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable; retry later. */
+            503: {
+                headers: {
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    searchTalents: {
+        parameters: {
+            query?: {
+                skill?: components["schemas"]["Skill"];
+                tag?: string;
+                free?: components["schemas"]["FreeTime"];
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["TalentPage"];
+                };
+            };
+            /** @description The request could not be read: malformed JSON, wrong types or bad parameters. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials. */
+            401: {
+                headers: {
+                    "WWW-AUTHENTICATE": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field failed validation; `field` names it. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed. The body carries a request id, never the cause. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable; retry later. */
+            503: {
+                headers: {
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listTalentInvitations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["TalentInvitationData"][];
+                };
+            };
+            /** @description Missing, expired or invalid credentials. */
+            401: {
+                headers: {
+                    "WWW-AUTHENTICATE": string;
                     [name: string]: unknown;
                 };
                 content: {
