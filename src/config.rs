@@ -24,7 +24,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the HTTP service (applies pending migrations first).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply pending database migrations, then exit.
     Migrate(DatabaseArgs),
     /// Print the OpenAPI document (JSON) to standard output.
@@ -231,6 +231,93 @@ pub struct ServeArgs {
     /// The same, after today.
     #[arg(long, env = "LINLI_SYNC_HORIZON_AHEAD_DAYS", default_value_t = crate::sync::horizon::DEFAULT_AHEAD_DAYS)]
     pub sync_horizon_ahead_days: u32,
+    /// The VAPID private key for Web Push (base64url; `linli vapid-keys` makes a pair).
+    /// Without it the server sends no Web Push (the in-app inbox always works).
+    #[arg(long, env = "LINLI_VAPID_PRIVATE_KEY", hide_env_values = true)]
+    pub vapid_private_key: Option<String>,
+    /// Who runs this server, for push services: `mailto:…` or `https:…`.
+    #[arg(
+        long,
+        env = "LINLI_VAPID_SUBJECT",
+        default_value = "mailto:admin@localhost"
+    )]
+    pub vapid_subject: String,
+    /// The SMS or voice gateway's webhook, for residents who chose texts or calls.
+    #[arg(long, env = "LINLI_WEBHOOK_URL")]
+    pub webhook_url: Option<String>,
+    /// The secret the webhook's calls are signed with (HMAC-SHA256); needed with the URL.
+    #[arg(long, env = "LINLI_WEBHOOK_SECRET", hide_env_values = true)]
+    pub webhook_secret: Option<String>,
+    /// Messages per webhook call.
+    #[arg(long, env = "LINLI_WEBHOOK_BATCH", default_value_t = 50)]
+    pub webhook_batch: usize,
+}
+
+/// How notifications leave the server beside the in-app inbox, as configured.
+#[derive(Debug, Clone)]
+pub struct NotificationSettings {
+    pub vapid_private_key: Option<Secret>,
+    pub vapid_subject: String,
+    pub webhook_url: Option<String>,
+    pub webhook_secret: Option<Secret>,
+    pub webhook_batch: usize,
+    pub webhook_timeout: Duration,
+    /// How often the senders look for due deliveries.
+    pub poll: Duration,
+    /// How often the reminder clock looks ahead.
+    pub reminder_every: Duration,
+    /// Accept `http://` push endpoints (tests).
+    pub allow_plain_http: bool,
+}
+
+impl Default for NotificationSettings {
+    fn default() -> Self {
+        Self {
+            vapid_private_key: None,
+            vapid_subject: "mailto:admin@localhost".into(),
+            webhook_url: None,
+            webhook_secret: None,
+            webhook_batch: 50,
+            webhook_timeout: Duration::from_secs(10),
+            poll: Duration::from_millis(500),
+            reminder_every: Duration::from_secs(60),
+            allow_plain_http: false,
+        }
+    }
+}
+
+impl NotificationSettings {
+    /// The senders' configuration, or what is wrong with it.
+    pub fn config(&self) -> anyhow::Result<crate::features::notifications::Config> {
+        let vapid = self
+            .vapid_private_key
+            .as_ref()
+            .map(|k| {
+                crate::features::notifications::channels::Vapid::new(
+                    k.expose(),
+                    &self.vapid_subject,
+                )
+            })
+            .transpose()?;
+        let webhook = match (&self.webhook_url, &self.webhook_secret) {
+            (None, _) => None,
+            (Some(url), Some(secret)) if secret.expose().len() >= 16 => {
+                Some((url.clone(), secret.expose().to_owned()))
+            }
+            (Some(_), _) => anyhow::bail!(
+                "LINLI_WEBHOOK_URL needs LINLI_WEBHOOK_SECRET (at least 16 bytes) to sign its calls"
+            ),
+        };
+        Ok(crate::features::notifications::Config {
+            vapid,
+            webhook,
+            webhook_batch: self.webhook_batch.max(1),
+            webhook_timeout: self.webhook_timeout,
+            poll: self.poll,
+            reminder_every: self.reminder_every,
+            allow_plain_http: self.allow_plain_http,
+        })
+    }
 }
 
 /// Where photos go, and the largest accepted.
@@ -353,6 +440,7 @@ pub struct Settings {
     pub attachments: AttachmentSettings,
     /// How far back and ahead phones hold rows bound to a day.
     pub sync_horizon: crate::sync::horizon::Horizon,
+    pub notifications: NotificationSettings,
 }
 
 /// What one client may hold of the server's connections.
@@ -412,6 +500,14 @@ impl From<&ServeArgs> for Settings {
                 ahead_days: args
                     .sync_horizon_ahead_days
                     .min(crate::sync::horizon::MAX_DAYS),
+            },
+            notifications: NotificationSettings {
+                vapid_private_key: args.vapid_private_key.clone().map(Secret::new),
+                vapid_subject: args.vapid_subject.clone(),
+                webhook_url: args.webhook_url.clone(),
+                webhook_secret: args.webhook_secret.clone().map(Secret::new),
+                webhook_batch: args.webhook_batch,
+                ..NotificationSettings::default()
             },
         }
     }

@@ -84,6 +84,12 @@ impl Application {
                 .context("cannot open the attachments store (LINLI_ATTACHMENTS_URL)")?,
         );
         tracing::info!(store = %state.attachments.described, "photos are kept in");
+        state.notifications = Arc::new(
+            settings
+                .notifications
+                .config()
+                .context("the notification channels are misconfigured")?,
+        );
         Ok(Self {
             listener,
             addr,
@@ -136,6 +142,7 @@ impl Application {
         let elections = crate::features::elections::clock::keep_time(state.clone());
         let cases = crate::features::cases::clock::keep_time(state.clone());
         let statistics = persistence::statistics::keep_fresh(db.clone());
+        let notifications = crate::features::notifications::start(&state);
         http::serve::serve(
             listener,
             http::routes(state),
@@ -152,6 +159,9 @@ impl Application {
         elections.abort();
         cases.abort();
         statistics.abort();
+        for task in notifications {
+            task.abort();
+        }
         // On SQLite the reader is the same pool: closing it twice is harmless.
         reader.close().await?;
         db.close().await?;

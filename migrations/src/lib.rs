@@ -48,6 +48,7 @@ mod m20261206_000001_add_attachment_refusal_code;
 mod m20261207_000001_create_announcement;
 mod m20261207_000002_create_campaign;
 mod m20261208_000001_create_talent;
+mod m20261208_000002_create_notification;
 
 pub struct Migrator;
 
@@ -92,6 +93,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000001_create_announcement::Migration),
             Box::new(m20261207_000002_create_campaign::Migration),
             Box::new(m20261208_000001_create_talent::Migration),
+            Box::new(m20261208_000002_create_notification::Migration),
         ]
     }
 }

@@ -40,6 +40,7 @@ pub mod deliberation;
 pub mod elections;
 pub mod grid;
 pub mod mediation;
+pub mod notifications;
 pub mod reception;
 pub mod schedule;
 pub mod talents;
@@ -62,6 +63,7 @@ use deliberation::wire as delib;
 use elections::wire as elec;
 use grid::wire as gridw;
 use mediation::wire as medw;
+use notifications::wire as notew;
 use reception::wire as recw;
 use schedule::wire as sched;
 use talents::wire as tal;
@@ -173,6 +175,8 @@ crate::sync_app! {
         "talent.withdraw" => TalentWithdraw(tal::TalentWithdrawMutation),
         "talent.invite" => TalentInvite(tal::TalentInviteMutation),
         "talent.answer" => TalentAnswer(tal::TalentAnswerMutation),
+        "notification.read" => NotificationRead(notew::NotificationReadMutation),
+        "notifications.configure" => NotificationsConfigure(notew::NotificationsConfigureMutation),
     }
     /// One object's new state, named by `entity`. Apply in order: `put` replaces the object,
     /// `delete` removes it (deleting an unknown id is a no-op).
@@ -216,6 +220,8 @@ crate::sync_app! {
         "ledger_entry" => LedgerEntry(crowd::LedgerEntryChange),
         "talent" => Talent(tal::TalentChange),
         "talent_invitation" => TalentInvitation(tal::TalentInvitationChange),
+        "notification" => Notification(notew::NotificationChange),
+        "notification_setting" => NotificationSetting(notew::NotificationSettingChange),
     }
     /// Why a mutation was rejected, or a note on one that was applied.
     pub enum MutationCode {
@@ -371,6 +377,7 @@ impl SyncApp for App {
         tables.extend(announcements::tables());
         tables.extend(crowdfunding::tables());
         tables.extend(talents::tables());
+        tables.extend(notifications::tables());
         tables
     }
 
@@ -424,6 +431,8 @@ pub struct HeldByCapabilities {
     pub crowdfunding: crowdfunding::export::CrowdfundingData,
     /// The skills offered, and invitations to lead or help (received or sent).
     pub talents: talents::export::TalentsData,
+    /// The in-app inbox, channels and quiet hours, and how many browsers get Web Push.
+    pub notifications: notifications::export::NotificationsData,
 }
 
 /// Reads what every capability holds about `resident`.
@@ -441,6 +450,7 @@ pub async fn held_by(
         announcements: announcements::export::held_by(conn, resident).await?,
         crowdfunding: crowdfunding::export::held_by(conn, resident).await?,
         talents: talents::export::held_by(conn, resident).await?,
+        notifications: notifications::export::held_by(conn, resident).await?,
     })
 }
 
@@ -532,6 +542,7 @@ pub async fn forget_resident(
     let announcements = announcements::export::forget(conn, community, resident, now).await?;
     let crowdfunding = crowdfunding::export::forget(conn, community, resident, now).await?;
     let talents = talents::export::forget(conn, community, resident, now).await?;
+    let notifications = notifications::export::forget(conn, community, resident, now).await?;
     Ok(schedule
         .max(territory)
         .max(elections)
@@ -539,7 +550,8 @@ pub async fn forget_resident(
         .max(cases)
         .max(announcements)
         .max(crowdfunding)
-        .max(talents))
+        .max(talents)
+        .max(notifications))
 }
 
 /// A mutation's outcome in this app.

@@ -38,7 +38,7 @@ use crate::domain::permissions::Grant;
 use crate::domain::throttle::LoginThrottle;
 use crate::features::{
     App, announcements, attachments, cases, crowdfunding, deliberation, elections, grid, mediation,
-    reception, schedule, talents, territory,
+    notifications, reception, schedule, talents, territory,
 };
 use crate::sync::cursor::CursorKey;
 use crate::sync::pokes::Poker;
@@ -67,6 +67,8 @@ pub struct AppState {
     pub sync: Arc<SyncEngine<App>>,
     /// Where photos' bytes are kept.
     pub attachments: Arc<crate::features::attachments::Store>,
+    /// How notifications leave the server beside the inbox.
+    pub notifications: Arc<crate::features::notifications::Config>,
 }
 
 impl AppState {
@@ -104,6 +106,7 @@ impl AppState {
             sync_limits: Arc::new(rate::SyncLimits::new(rate::SyncRates::default())),
             sync: Arc::new(sync),
             attachments: Arc::new(crate::features::attachments::Store::memory()),
+            notifications: Arc::default(),
         }
     }
 }
@@ -162,6 +165,7 @@ pub type Capabilities = (
     announcements::http::AnnouncementsApi,
     crowdfunding::http::CrowdfundingApi,
     talents::http::TalentsApi,
+    notifications::http::NotificationsApi,
 );
 
 /// The API and its OpenAPI document.
@@ -185,6 +189,7 @@ pub fn api_service() -> OpenApiService<Apis, ()> {
                 announcements::http::AnnouncementsApi,
                 crowdfunding::http::CrowdfundingApi,
                 talents::http::TalentsApi,
+                notifications::http::NotificationsApi,
             ),
             attachments::http::AttachmentsApi,
         ),

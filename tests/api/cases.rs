@@ -171,6 +171,27 @@ async fn a_request_goes_round_the_loop_and_its_reporter_follows_every_step() {
         json!({"id": id, "text": "已更換暖氣片閥門"}),
     )
     .await;
+    // 王阿姨 was told of each step in her inbox (newest first), never of the case's text.
+    let inbox: Value = app
+        .get("/api/v1/notifications", Some(&auntie.access_token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let bodies: Vec<&str> = inbox
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["kind"] == "case_status")
+        .map(|n| n["body"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        bodies.len(),
+        5,
+        "accepted, assigned, started, replied, resolved: {inbox}"
+    );
+    assert!(bodies[0].contains("已辦結"), "{bodies:?}");
+    assert!(bodies.iter().all(|b| !b.contains("閥門")), "{bodies:?}");
     // Not satisfied: reopened, given to the grid worker, resolved, confirmed with 5 stars.
     applied(
         &mut reporter,

@@ -140,6 +140,11 @@ async fn start(
             max_bytes: linli::features::attachments::store::DEFAULT_MAX_BYTES,
         },
         sync_horizon: linli::sync::horizon::Horizon::default(),
+        notifications: linli::config::NotificationSettings {
+            poll: Duration::from_millis(50),
+            allow_plain_http: true,
+            ..Default::default()
+        },
     };
     configure(&mut settings);
     let app = Application::build(settings)

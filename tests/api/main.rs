@@ -21,6 +21,7 @@ mod faults;
 mod grid;
 mod helpers;
 mod mediation;
+mod notifications;
 mod observability;
 mod openapi;
 mod outages;

@@ -1205,7 +1205,7 @@ async fn compaction_purges_old_tombstones_of_every_registered_table() {
     let (notice, campaign, pledge) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
     volunteer.mutate(
         "announcement.post",
-        json!({"id": notice, "title": "停水通知", "body": "明天停水。"}),
+        json!({"id": notice, "title": "停水通知", "body": "明天停水。", "importance": "urgent"}),
     );
     volunteer.mutate("announcement.read", json!({"announcement_id": notice}));
     volunteer.mutate("campaign.create", json!({"id": campaign, "title": "花盆", "purpose": "院子添花盆。", "treasurer_id": who, "goal_fen": 10_000, "deadline": s.app.sync.clock.wall() + Duration::days(30)}));
@@ -1221,8 +1221,13 @@ async fn compaction_purges_old_tombstones_of_every_registered_table() {
     let out = volunteer.push().await;
     assert_all_applied(&out);
     // Talents': the group's leader offers a skill; the president invites them.
+    // Notifications': the urgent notice above is in the leader's inbox; they set quiet hours.
     let mut leader = Phone::new(&s.app, &s.leader);
     leader.mutate("talent.offer", json!({"skills": ["singing"]}));
+    leader.mutate(
+        "notifications.configure",
+        json!({"push": true, "sms": false, "quiet_from": 1320, "quiet_to": 420}),
+    );
     assert_all_applied(&leader.push().await);
     volunteer.mutate(
         "talent.invite",

@@ -111,7 +111,88 @@ pub async fn post(
     announcement::Entity::insert(row.clone().into_active_model())
         .exec_without_returning(conn)
         .await?;
+    if a.importance == Importance::Urgent {
+        tell_urgent(conn, &row, ctx).await?;
+    }
     Ok(Outcome::applied(Some(change(&row)), Some(version)))
+}
+
+/// An urgent notice goes to every resident with an account it reaches (its unit's, its
+/// group's, or the community's), as a notification on every channel they chose, quiet
+/// hours or not.
+async fn tell_urgent(
+    conn: &impl ConnectionTrait,
+    a: &announcement::Model,
+    ctx: &Ctx<'_>,
+) -> Result<()> {
+    use crate::entity::resident;
+    use crate::features::notifications::{self, rules::Kind};
+    use crate::features::schedule::entity::membership;
+    use crate::features::territory::entity::residency;
+    use sea_orm::sea_query::Condition;
+    use sea_orm::{ColumnTrait, QueryFilter, QuerySelect};
+    let who: Vec<Uuid> = match (a.group_id, a.unit_id) {
+        (Some(g), _) => {
+            membership::Entity::find()
+                .select_only()
+                .column(membership::Column::ResidentId)
+                .filter(membership::Column::GroupId.eq(g))
+                .filter(membership::Column::DeletedAt.is_null())
+                .into_tuple()
+                .all(conn)
+                .await?
+        }
+        (None, Some(u)) => residency::Entity::find()
+            .select_only()
+            .column(residency::Column::ResidentId)
+            .filter(residency::Column::CommunityId.eq(a.community_id))
+            .filter(residency::Column::DeletedAt.is_null())
+            .filter(residency::Column::Status.eq("verified"))
+            .filter(residency::Column::MovedOut.is_null())
+            .filter(residency::Column::ResidentId.is_not_null())
+            .filter(
+                Condition::any()
+                    .add(residency::Column::BuildingId.eq(u))
+                    .add(residency::Column::AreaId.eq(u))
+                    .add(residency::Column::CompoundId.eq(u)),
+            )
+            .into_tuple::<Option<Uuid>>()
+            .all(conn)
+            .await?
+            .into_iter()
+            .flatten()
+            .collect(),
+        (None, None) => {
+            resident::Entity::find()
+                .select_only()
+                .column(resident::Column::Id)
+                .filter(resident::Column::CommunityId.eq(a.community_id))
+                .filter(resident::Column::DeletedAt.is_null())
+                .into_tuple()
+                .all(conn)
+                .await?
+        }
+    };
+    let who: Vec<Uuid> = who.into_iter().filter(|r| *r != a.author_id).collect();
+    notifications::notify(
+        conn,
+        a.community_id,
+        a.version,
+        ctx.now,
+        &notifications::Notice {
+            kind: Kind::UrgentAnnouncement,
+            subject: "announcement",
+            subject_id: a.id,
+            what: "urgent".into(),
+            title: format!("緊急通知：{}", a.title),
+            body: a.body.clone(),
+            urgent: true,
+            cant_come: None,
+        },
+        &who,
+    )
+    .await?;
+    Ok(())
 }
 
 /// `announcement.withdraw`: its author, or whoever may post where it was posted.

@@ -9,6 +9,8 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use crate::features::notifications::{self, rules as notes};
+
 use super::departments::{resident_name, tiers_of};
 use super::entity::{case_file, department};
 use super::rules::{self, Category, Refusal, Source, State, Step, Tier, Where, Who};
@@ -136,6 +138,29 @@ pub(crate) async fn save(
     c = append(c, &s, version);
     let c = c.into_active_model().reset_all().update(conn).await?;
     carry(conn, &c, &s, version).await?;
+    // The reporter hears of each step someone else took (not of handlers' own notes).
+    if let Some(words) = notes::case_news(step)
+        && c.reporter_id != ctx.actor.resident_id
+    {
+        notifications::notify(
+            conn,
+            c.community_id,
+            version,
+            ctx.now,
+            &notifications::Notice {
+                kind: notes::Kind::CaseStatus,
+                subject: "case",
+                subject_id: c.id,
+                what: format!("{step}-{version}"),
+                title: "您反映的事項有新進展".into(),
+                body: words.into(),
+                urgent: false,
+                cant_come: None,
+            },
+            &[c.reporter_id],
+        )
+        .await?;
+    }
     Ok(Outcome::applied(Some(change(&c)), Some(version)))
 }
 

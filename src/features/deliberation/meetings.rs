@@ -266,6 +266,12 @@ pub async fn convene(
     meeting::Entity::insert(row.clone().into_active_model())
         .exec(conn)
         .await?;
+    let told: Vec<Uuid> = invitees
+        .keys()
+        .copied()
+        .filter(|r| *r != ctx.actor.resident_id)
+        .collect();
+    tell_invited(conn, &row, &told, ctx).await?;
     let rows: Vec<meeting_invitation::ActiveModel> = invitees
         .into_iter()
         .map(|(resident, (name, part))| {
@@ -284,6 +290,36 @@ pub async fn convene(
             row.title.clone(),
         ),
     )
+}
+
+/// Tells residents they are invited to a meeting (at the meeting's version).
+async fn tell_invited(
+    conn: &impl ConnectionTrait,
+    m: &meeting::Model,
+    who: &[Uuid],
+    ctx: &Ctx<'_>,
+) -> Result<()> {
+    use crate::features::notifications::{self, rules as notes};
+    let (title, body) = notes::meeting_called(&m.title, m.starts_at, &m.place);
+    notifications::notify(
+        conn,
+        m.community_id,
+        m.version,
+        ctx.now,
+        &notifications::Notice {
+            kind: notes::Kind::MeetingCalled,
+            subject: "meeting",
+            subject_id: m.id,
+            what: "called".into(),
+            title,
+            body,
+            urgent: false,
+            cant_come: None,
+        },
+        who,
+    )
+    .await?;
+    Ok(())
 }
 
 fn invitation(
@@ -352,6 +388,9 @@ pub async fn invite(
     let was_member = old.as_ref().is_some_and(|i| i.part == "member");
     let present = old.as_ref().is_some_and(|i| i.checked_in_at.is_some());
     m.version = version;
+    if old.is_none() {
+        tell_invited(conn, &m, &[who.id], ctx).await?;
+    }
     let mut row = old.unwrap_or_else(|| invitation(&m, who.id, who.display_name, part, ctx));
     row.part = part.as_str().to_owned();
     row.version = version;

@@ -12,6 +12,8 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use crate::features::notifications::{self, rules as notes};
+
 use super::changes;
 use super::entity::{
     attendance, membership, occurrence_override, occurrence_tally, series, signup, volunteer_group,
@@ -401,6 +403,29 @@ pub async fn request(
         occ.capacity(),
     )
     .await?;
+    // A resident signed up by their leader (often one without a smartphone) is told; one who
+    // signed up on their own phone sees the answer there.
+    if status == Status::Confirmed && who != ctx.actor.resident_id {
+        let (title, body) = notes::confirmed(&occ.series.title, occ.start());
+        notifications::notify(
+            conn,
+            occ.series.community_id,
+            version,
+            ctx.now,
+            &notifications::Notice {
+                kind: notes::Kind::SignupConfirmed,
+                subject: "occurrence",
+                subject_id: occ.id,
+                what: format!("confirmed-{version}"),
+                title,
+                body,
+                urgent: false,
+                cant_come: None,
+            },
+            &[who],
+        )
+        .await?;
+    }
     Ok(Outcome::applied(
         Some(signup_view(conn, ctx.actor, &row).await?),
         Some(version),
@@ -592,14 +617,38 @@ async fn rebalance(
         confirmed_seats(&active),
         &parties,
     );
+    let mut told = Vec::new();
     for (i, w) in waiting.into_iter().enumerate() {
         let mut row = w.clone();
         if i < promoted {
             row.status = Status::Confirmed.as_str().to_owned();
             row.updated_at = now;
+            told.push(row.resident_id);
         }
         row.version = version;
         update(conn, row.into_active_model()).await?;
+    }
+    if !told.is_empty() {
+        let (title, body) = notes::promoted(&s.title, original);
+        notifications::notify(
+            conn,
+            s.community_id,
+            version,
+            now,
+            &notifications::Notice {
+                kind: notes::Kind::SignupPromoted,
+                subject: "occurrence",
+                subject_id: occurrence,
+                // Promoted again after a cancellation is news again.
+                what: format!("promoted-{version}"),
+                title,
+                body,
+                urgent: false,
+                cant_come: None,
+            },
+            &told,
+        )
+        .await?;
     }
     write_tally(conn, version, s, occurrence, original, capacity).await
 }
@@ -730,7 +779,7 @@ pub async fn cancel_vanished(
         {
             continue;
         }
-        cancel_occurrence_signups(conn, version, t.id, now).await?;
+        cancel_occurrence_signups(conn, version, s, t.id, t.original_start, now).await?;
         let mut t = t;
         t.deleted_at = Some(now);
         t.version = version;
@@ -739,19 +788,43 @@ pub async fn cancel_vanished(
     Ok(())
 }
 
+/// Cancels an occurrence's sign-ups, and tells their volunteers.
 async fn cancel_occurrence_signups(
     conn: &impl ConnectionTrait,
     version: i64,
+    series: &series::Model,
     occurrence: Uuid,
+    original: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<()> {
+    let mut told = Vec::new();
     for s in active_signups(conn, occurrence).await? {
+        told.push(s.resident_id);
         let mut row = s;
         row.status = Status::OccurrenceCancelled.as_str().to_owned();
         row.updated_at = now;
         row.version = version;
         update(conn, row.into_active_model()).await?;
     }
+    let (title, body) = notes::session_cancelled(&series.title, original);
+    notifications::notify(
+        conn,
+        series.community_id,
+        version,
+        now,
+        &notifications::Notice {
+            kind: notes::Kind::SessionCancelled,
+            subject: "occurrence",
+            subject_id: occurrence,
+            what: "cancelled".into(),
+            title,
+            body,
+            urgent: false,
+            cant_come: None,
+        },
+        &told,
+    )
+    .await?;
     Ok(())
 }
 
@@ -952,7 +1025,7 @@ async fn after_override_change(
     let live = Some(after).filter(|o| o.deleted_at.is_none());
     let was_cancelled = before.is_some_and(|o| o.cancelled);
     if live.is_some_and(|o| o.cancelled) && !was_cancelled {
-        cancel_occurrence_signups(conn, version, after.id, now).await?;
+        cancel_occurrence_signups(conn, version, s, after.id, after.original_start, now).await?;
         write_tally(
             conn,
             version,

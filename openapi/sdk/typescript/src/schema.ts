@@ -1129,6 +1129,88 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My notifications
+         * @description The caller's inbox, newest first: at most `limit` (50 by default); `unread` for the
+         *     unread ones only. The same notifications the sync feed sends.
+         */
+        get: operations["listNotifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/push/key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The server's Web Push key
+         * @description 404 when this server sends no Web Push (no VAPID key is configured).
+         */
+        get: operations["getPushKey"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/push-subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Subscribe this browser to Web Push
+         * @description The browser's `PushSubscription` (its JSON): notifications that the caller has not
+         *     turned push off for are sent to it. The same endpoint again is one subscription.
+         */
+        post: operations["subscribePush"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/push-subscriptions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Unsubscribe a browser
+         * @description One of the caller's own (on sign-out, or when the browser's subscription changed).
+         */
+        delete: operations["unsubscribePush"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/attachments/{id}": {
         parameters: {
             query?: never;
@@ -1973,6 +2055,19 @@ export interface components {
             hlc: string;
             args: components["schemas"]["CandidateRef"];
         };
+        /**
+         * CantCome
+         * @description The session a reminder is about, to answer "can't come" in one step: push
+         *     `signup.cancel` with these.
+         */
+        CantCome: {
+            /** Format: uuid */
+            occurrence_id: string;
+            /** Format: uuid */
+            series_id: string;
+            /** Format: date-time */
+            original_start: string;
+        };
         /** CaseAcceptArgs */
         CaseAcceptArgs: {
             /** Format: uuid */
@@ -2468,7 +2563,7 @@ export interface components {
          * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
          *     `delete` removes it (deleting an unknown id is a no-op).
          */
-        Change: components["schemas"]["Change_GroupChange"] | components["schemas"]["Change_MembershipChange"] | components["schemas"]["Change_SeriesChange"] | components["schemas"]["Change_OccurrenceOverrideChange"] | components["schemas"]["Change_SignupChange"] | components["schemas"]["Change_OccurrenceTallyChange"] | components["schemas"]["Change_AttendanceChange"] | components["schemas"]["Change_CellChange"] | components["schemas"]["Change_UnitChange"] | components["schemas"]["Change_HouseholdChange"] | components["schemas"]["Change_ResidencyChange"] | components["schemas"]["Change_PositionChange"] | components["schemas"]["Change_ElectionChange"] | components["schemas"]["Change_CandidateChange"] | components["schemas"]["Change_ElectorChange"] | components["schemas"]["Change_EntrustmentChange"] | components["schemas"]["Change_PaperEntryChange"] | components["schemas"]["Change_TopicChange"] | components["schemas"]["Change_TopicSupportChange"] | components["schemas"]["Change_CommentChange"] | components["schemas"]["Change_MeetingChange"] | components["schemas"]["Change_InvitationChange"] | components["schemas"]["Change_MotionChange"] | components["schemas"]["Change_DecisionChange"] | components["schemas"]["Change_TaskChange"] | components["schemas"]["Change_RatingChange"] | components["schemas"]["Change_LogEntryChange"] | components["schemas"]["Change_DepartmentChange"] | components["schemas"]["Change_CaseChange"] | components["schemas"]["Change_MediationChange"] | components["schemas"]["Change_ReceptionDayChange"] | components["schemas"]["Change_BookingChange"] | components["schemas"]["Change_AnnouncementChange"] | components["schemas"]["Change_AnnouncementReadChange"] | components["schemas"]["Change_CampaignChange"] | components["schemas"]["Change_PledgeChange"] | components["schemas"]["Change_LedgerEntryChange"] | components["schemas"]["Change_TalentChange"] | components["schemas"]["Change_TalentInvitationChange"];
+        Change: components["schemas"]["Change_GroupChange"] | components["schemas"]["Change_MembershipChange"] | components["schemas"]["Change_SeriesChange"] | components["schemas"]["Change_OccurrenceOverrideChange"] | components["schemas"]["Change_SignupChange"] | components["schemas"]["Change_OccurrenceTallyChange"] | components["schemas"]["Change_AttendanceChange"] | components["schemas"]["Change_CellChange"] | components["schemas"]["Change_UnitChange"] | components["schemas"]["Change_HouseholdChange"] | components["schemas"]["Change_ResidencyChange"] | components["schemas"]["Change_PositionChange"] | components["schemas"]["Change_ElectionChange"] | components["schemas"]["Change_CandidateChange"] | components["schemas"]["Change_ElectorChange"] | components["schemas"]["Change_EntrustmentChange"] | components["schemas"]["Change_PaperEntryChange"] | components["schemas"]["Change_TopicChange"] | components["schemas"]["Change_TopicSupportChange"] | components["schemas"]["Change_CommentChange"] | components["schemas"]["Change_MeetingChange"] | components["schemas"]["Change_InvitationChange"] | components["schemas"]["Change_MotionChange"] | components["schemas"]["Change_DecisionChange"] | components["schemas"]["Change_TaskChange"] | components["schemas"]["Change_RatingChange"] | components["schemas"]["Change_LogEntryChange"] | components["schemas"]["Change_DepartmentChange"] | components["schemas"]["Change_CaseChange"] | components["schemas"]["Change_MediationChange"] | components["schemas"]["Change_ReceptionDayChange"] | components["schemas"]["Change_BookingChange"] | components["schemas"]["Change_AnnouncementChange"] | components["schemas"]["Change_AnnouncementReadChange"] | components["schemas"]["Change_CampaignChange"] | components["schemas"]["Change_PledgeChange"] | components["schemas"]["Change_LedgerEntryChange"] | components["schemas"]["Change_TalentChange"] | components["schemas"]["Change_TalentInvitationChange"] | components["schemas"]["Change_NotificationChange"] | components["schemas"]["Change_NotificationSettingChange"];
         /** @enum {string} */
         ChangeOp: "put" | "delete";
         /**
@@ -2861,6 +2956,40 @@ export interface components {
              * @enum {string}
              */
             entity: "motion";
+        };
+        /**
+         * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
+         *     `delete` removes it (deleting an unknown id is a no-op).
+         */
+        Change_NotificationChange: {
+            /**
+             * @example notification
+             * @enum {string}
+             */
+            entity: "notification";
+        } & components["schemas"]["NotificationChange"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            entity: "notification";
+        };
+        /**
+         * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
+         *     `delete` removes it (deleting an unknown id is a no-op).
+         */
+        Change_NotificationSettingChange: {
+            /**
+             * @example notification_setting
+             * @enum {string}
+             */
+            entity: "notification_setting";
+        } & components["schemas"]["NotificationSettingChange"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            entity: "notification_setting";
         };
         /**
          * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
@@ -5466,7 +5595,7 @@ export interface components {
             args: components["schemas"]["MotionVoteArgs"];
         };
         /** @description One offline edit, named by `name`. */
-        Mutation: components["schemas"]["Mutation_GroupCreateMutation"] | components["schemas"]["Mutation_GroupUpdateMutation"] | components["schemas"]["Mutation_GroupDeleteMutation"] | components["schemas"]["Mutation_GroupJoinMutation"] | components["schemas"]["Mutation_GroupLeaveMutation"] | components["schemas"]["Mutation_MemberSetRoleMutation"] | components["schemas"]["Mutation_SeriesCreateMutation"] | components["schemas"]["Mutation_SeriesUpdateMutation"] | components["schemas"]["Mutation_SeriesDeleteMutation"] | components["schemas"]["Mutation_OccurrenceOverrideMutation"] | components["schemas"]["Mutation_OccurrenceClearOverrideMutation"] | components["schemas"]["Mutation_SignupRequestMutation"] | components["schemas"]["Mutation_SignupCancelMutation"] | components["schemas"]["Mutation_AttendanceMarkMutation"] | components["schemas"]["Mutation_UnitCreateMutation"] | components["schemas"]["Mutation_UnitRenameMutation"] | components["schemas"]["Mutation_UnitDeleteMutation"] | components["schemas"]["Mutation_CellCreateMutation"] | components["schemas"]["Mutation_CellAssignMutation"] | components["schemas"]["Mutation_HouseholdCreateMutation"] | components["schemas"]["Mutation_ResidencyClaimMutation"] | components["schemas"]["Mutation_ResidencyRecordMutation"] | components["schemas"]["Mutation_ResidencyDecideMutation"] | components["schemas"]["Mutation_ResidencyMoveOutMutation"] | components["schemas"]["Mutation_PositionAssignMutation"] | components["schemas"]["Mutation_PositionEndMutation"] | components["schemas"]["Mutation_PositionShowPhoneMutation"] | components["schemas"]["Mutation_ElectionCreateMutation"] | components["schemas"]["Mutation_ElectionCancelMutation"] | components["schemas"]["Mutation_CandidateNominateMutation"] | components["schemas"]["Mutation_CandidateSecondMutation"] | components["schemas"]["Mutation_CandidateRespondMutation"] | components["schemas"]["Mutation_BallotCastMutation"] | components["schemas"]["Mutation_PaperMarkMutation"] | components["schemas"]["Mutation_EntrustmentRecordMutation"] | components["schemas"]["Mutation_PaperEnterMutation"] | components["schemas"]["Mutation_ElectionCountMutation"] | components["schemas"]["Mutation_TopicRaiseMutation"] | components["schemas"]["Mutation_TopicSupportMutation"] | components["schemas"]["Mutation_TopicReferMutation"] | components["schemas"]["Mutation_CommentPostMutation"] | components["schemas"]["Mutation_CommentHideMutation"] | components["schemas"]["Mutation_DeliberationConfigureMutation"] | components["schemas"]["Mutation_MeetingConveneMutation"] | components["schemas"]["Mutation_MeetingInviteMutation"] | components["schemas"]["Mutation_MeetingAnswerMutation"] | components["schemas"]["Mutation_MeetingCheckInMutation"] | components["schemas"]["Mutation_MeetingCloseMutation"] | components["schemas"]["Mutation_MinutesWriteMutation"] | components["schemas"]["Mutation_MinutesApproveMutation"] | components["schemas"]["Mutation_MotionProposeMutation"] | components["schemas"]["Mutation_MotionEditMutation"] | components["schemas"]["Mutation_MotionVoteMutation"] | components["schemas"]["Mutation_MotionHandsMutation"] | components["schemas"]["Mutation_MotionCloseMutation"] | components["schemas"]["Mutation_TaskAssignMutation"] | components["schemas"]["Mutation_TaskReportMutation"] | components["schemas"]["Mutation_DecisionReportMutation"] | components["schemas"]["Mutation_DecisionRateMutation"] | components["schemas"]["Mutation_LogWriteMutation"] | components["schemas"]["Mutation_DepartmentCreateMutation"] | components["schemas"]["Mutation_DepartmentUpdateMutation"] | components["schemas"]["Mutation_CasesConfigureMutation"] | components["schemas"]["Mutation_CaseReportMutation"] | components["schemas"]["Mutation_CaseAcceptMutation"] | components["schemas"]["Mutation_CaseRefuseMutation"] | components["schemas"]["Mutation_CaseAssignMutation"] | components["schemas"]["Mutation_CaseStartMutation"] | components["schemas"]["Mutation_CaseResolveMutation"] | components["schemas"]["Mutation_CaseConfirmMutation"] | components["schemas"]["Mutation_CaseReopenMutation"] | components["schemas"]["Mutation_CaseMergeMutation"] | components["schemas"]["Mutation_CaseNoteMutation"] | components["schemas"]["Mutation_CaseReplyMutation"] | components["schemas"]["Mutation_MediationOpenMutation"] | components["schemas"]["Mutation_MediationSessionMutation"] | components["schemas"]["Mutation_MediationAgreeMutation"] | components["schemas"]["Mutation_MediationConfirmMutation"] | components["schemas"]["Mutation_MediationFollowUpMutation"] | components["schemas"]["Mutation_MediationCloseMutation"] | components["schemas"]["Mutation_ReceptionCreateMutation"] | components["schemas"]["Mutation_ReceptionBookMutation"] | components["schemas"]["Mutation_ReceptionCancelMutation"] | components["schemas"]["Mutation_ReceptionWalkInMutation"] | components["schemas"]["Mutation_ReceptionIntakeMutation"] | components["schemas"]["Mutation_AnnouncementPostMutation"] | components["schemas"]["Mutation_AnnouncementWithdrawMutation"] | components["schemas"]["Mutation_AnnouncementReadMutation"] | components["schemas"]["Mutation_CampaignCreateMutation"] | components["schemas"]["Mutation_CampaignOpenMutation"] | components["schemas"]["Mutation_CampaignCloseMutation"] | components["schemas"]["Mutation_CampaignCancelMutation"] | components["schemas"]["Mutation_PledgeMakeMutation"] | components["schemas"]["Mutation_PledgeWithdrawMutation"] | components["schemas"]["Mutation_LedgerReceiveMutation"] | components["schemas"]["Mutation_LedgerExpenseMutation"] | components["schemas"]["Mutation_LedgerReverseMutation"] | components["schemas"]["Mutation_TalentOfferMutation"] | components["schemas"]["Mutation_TalentWithdrawMutation"] | components["schemas"]["Mutation_TalentInviteMutation"] | components["schemas"]["Mutation_TalentAnswerMutation"];
+        Mutation: components["schemas"]["Mutation_GroupCreateMutation"] | components["schemas"]["Mutation_GroupUpdateMutation"] | components["schemas"]["Mutation_GroupDeleteMutation"] | components["schemas"]["Mutation_GroupJoinMutation"] | components["schemas"]["Mutation_GroupLeaveMutation"] | components["schemas"]["Mutation_MemberSetRoleMutation"] | components["schemas"]["Mutation_SeriesCreateMutation"] | components["schemas"]["Mutation_SeriesUpdateMutation"] | components["schemas"]["Mutation_SeriesDeleteMutation"] | components["schemas"]["Mutation_OccurrenceOverrideMutation"] | components["schemas"]["Mutation_OccurrenceClearOverrideMutation"] | components["schemas"]["Mutation_SignupRequestMutation"] | components["schemas"]["Mutation_SignupCancelMutation"] | components["schemas"]["Mutation_AttendanceMarkMutation"] | components["schemas"]["Mutation_UnitCreateMutation"] | components["schemas"]["Mutation_UnitRenameMutation"] | components["schemas"]["Mutation_UnitDeleteMutation"] | components["schemas"]["Mutation_CellCreateMutation"] | components["schemas"]["Mutation_CellAssignMutation"] | components["schemas"]["Mutation_HouseholdCreateMutation"] | components["schemas"]["Mutation_ResidencyClaimMutation"] | components["schemas"]["Mutation_ResidencyRecordMutation"] | components["schemas"]["Mutation_ResidencyDecideMutation"] | components["schemas"]["Mutation_ResidencyMoveOutMutation"] | components["schemas"]["Mutation_PositionAssignMutation"] | components["schemas"]["Mutation_PositionEndMutation"] | components["schemas"]["Mutation_PositionShowPhoneMutation"] | components["schemas"]["Mutation_ElectionCreateMutation"] | components["schemas"]["Mutation_ElectionCancelMutation"] | components["schemas"]["Mutation_CandidateNominateMutation"] | components["schemas"]["Mutation_CandidateSecondMutation"] | components["schemas"]["Mutation_CandidateRespondMutation"] | components["schemas"]["Mutation_BallotCastMutation"] | components["schemas"]["Mutation_PaperMarkMutation"] | components["schemas"]["Mutation_EntrustmentRecordMutation"] | components["schemas"]["Mutation_PaperEnterMutation"] | components["schemas"]["Mutation_ElectionCountMutation"] | components["schemas"]["Mutation_TopicRaiseMutation"] | components["schemas"]["Mutation_TopicSupportMutation"] | components["schemas"]["Mutation_TopicReferMutation"] | components["schemas"]["Mutation_CommentPostMutation"] | components["schemas"]["Mutation_CommentHideMutation"] | components["schemas"]["Mutation_DeliberationConfigureMutation"] | components["schemas"]["Mutation_MeetingConveneMutation"] | components["schemas"]["Mutation_MeetingInviteMutation"] | components["schemas"]["Mutation_MeetingAnswerMutation"] | components["schemas"]["Mutation_MeetingCheckInMutation"] | components["schemas"]["Mutation_MeetingCloseMutation"] | components["schemas"]["Mutation_MinutesWriteMutation"] | components["schemas"]["Mutation_MinutesApproveMutation"] | components["schemas"]["Mutation_MotionProposeMutation"] | components["schemas"]["Mutation_MotionEditMutation"] | components["schemas"]["Mutation_MotionVoteMutation"] | components["schemas"]["Mutation_MotionHandsMutation"] | components["schemas"]["Mutation_MotionCloseMutation"] | components["schemas"]["Mutation_TaskAssignMutation"] | components["schemas"]["Mutation_TaskReportMutation"] | components["schemas"]["Mutation_DecisionReportMutation"] | components["schemas"]["Mutation_DecisionRateMutation"] | components["schemas"]["Mutation_LogWriteMutation"] | components["schemas"]["Mutation_DepartmentCreateMutation"] | components["schemas"]["Mutation_DepartmentUpdateMutation"] | components["schemas"]["Mutation_CasesConfigureMutation"] | components["schemas"]["Mutation_CaseReportMutation"] | components["schemas"]["Mutation_CaseAcceptMutation"] | components["schemas"]["Mutation_CaseRefuseMutation"] | components["schemas"]["Mutation_CaseAssignMutation"] | components["schemas"]["Mutation_CaseStartMutation"] | components["schemas"]["Mutation_CaseResolveMutation"] | components["schemas"]["Mutation_CaseConfirmMutation"] | components["schemas"]["Mutation_CaseReopenMutation"] | components["schemas"]["Mutation_CaseMergeMutation"] | components["schemas"]["Mutation_CaseNoteMutation"] | components["schemas"]["Mutation_CaseReplyMutation"] | components["schemas"]["Mutation_MediationOpenMutation"] | components["schemas"]["Mutation_MediationSessionMutation"] | components["schemas"]["Mutation_MediationAgreeMutation"] | components["schemas"]["Mutation_MediationConfirmMutation"] | components["schemas"]["Mutation_MediationFollowUpMutation"] | components["schemas"]["Mutation_MediationCloseMutation"] | components["schemas"]["Mutation_ReceptionCreateMutation"] | components["schemas"]["Mutation_ReceptionBookMutation"] | components["schemas"]["Mutation_ReceptionCancelMutation"] | components["schemas"]["Mutation_ReceptionWalkInMutation"] | components["schemas"]["Mutation_ReceptionIntakeMutation"] | components["schemas"]["Mutation_AnnouncementPostMutation"] | components["schemas"]["Mutation_AnnouncementWithdrawMutation"] | components["schemas"]["Mutation_AnnouncementReadMutation"] | components["schemas"]["Mutation_CampaignCreateMutation"] | components["schemas"]["Mutation_CampaignOpenMutation"] | components["schemas"]["Mutation_CampaignCloseMutation"] | components["schemas"]["Mutation_CampaignCancelMutation"] | components["schemas"]["Mutation_PledgeMakeMutation"] | components["schemas"]["Mutation_PledgeWithdrawMutation"] | components["schemas"]["Mutation_LedgerReceiveMutation"] | components["schemas"]["Mutation_LedgerExpenseMutation"] | components["schemas"]["Mutation_LedgerReverseMutation"] | components["schemas"]["Mutation_TalentOfferMutation"] | components["schemas"]["Mutation_TalentWithdrawMutation"] | components["schemas"]["Mutation_TalentInviteMutation"] | components["schemas"]["Mutation_TalentAnswerMutation"] | components["schemas"]["Mutation_NotificationReadMutation"] | components["schemas"]["Mutation_NotificationsConfigureMutation"];
         /**
          * @description Why a mutation was rejected, or a note on one that was applied.
          * @enum {string}
@@ -6408,6 +6537,34 @@ export interface components {
             name: "motion.vote";
         };
         /** @description One offline edit, named by `name`. */
+        Mutation_NotificationReadMutation: {
+            /**
+             * @example notification.read
+             * @enum {string}
+             */
+            name: "notification.read";
+        } & components["schemas"]["NotificationReadMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "notification.read";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_NotificationsConfigureMutation: {
+            /**
+             * @example notifications.configure
+             * @enum {string}
+             */
+            name: "notifications.configure";
+        } & components["schemas"]["NotificationsConfigureMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "notifications.configure";
+        };
+        /** @description One offline edit, named by `name`. */
         Mutation_OccurrenceClearOverrideMutation: {
             /**
              * @example occurrence.clear_override
@@ -6928,6 +7085,132 @@ export interface components {
             crowdfunding: components["schemas"]["CrowdfundingData"] & unknown;
             /** @description The skills offered, and invitations to lead or help (received or sent). */
             talents: components["schemas"]["TalentsData"] & unknown;
+            /** @description The in-app inbox, channels and quiet hours, and how many browsers get Web Push. */
+            notifications: components["schemas"]["NotificationsData"] & unknown;
+        };
+        /**
+         * NotificationChange
+         * @description A notification in the caller's inbox (delivered at least once: keep one per id).
+         */
+        NotificationChange: {
+            /** Format: uuid */
+            id: string;
+            op: components["schemas"]["ChangeOp"];
+            /** @description The object's current state; absent for deletes. */
+            data?: components["schemas"]["NotificationData"] & unknown;
+        };
+        /** NotificationData */
+        NotificationData: {
+            /** Format: uuid */
+            id: string;
+            kind: components["schemas"]["NotificationKind"];
+            title: string;
+            body: string;
+            /** @description What it is about: `occurrence`, `meeting`, `case`, `announcement` or `election`. */
+            subject: string;
+            /** Format: uuid */
+            subject_id?: string;
+            /** @description On a session's reminder: the one step that says "can't come". */
+            cant_come?: components["schemas"]["CantCome"] & unknown;
+            urgent: boolean;
+            /** Format: date-time */
+            read_at?: string;
+            /** Format: date-time */
+            created_at: string;
+        };
+        /**
+         * @description What a notification is about.
+         * @enum {string}
+         */
+        NotificationKind: "signup_confirmed" | "signup_promoted" | "session_cancelled" | "meeting_called" | "case_status" | "urgent_announcement" | "election_opened" | "election_closed" | "reminder";
+        /** NotificationReadArgs */
+        NotificationReadArgs: {
+            /** @description 1 to 200 of one's notifications. */
+            notification_ids: string[];
+        };
+        /**
+         * NotificationReadMutation
+         * @description Mark notifications read (one's own; marking one again changes nothing).
+         */
+        NotificationReadMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["NotificationReadArgs"];
+        };
+        /**
+         * NotificationSettingChange
+         * @description The caller's channels and quiet hours.
+         */
+        NotificationSettingChange: {
+            /** Format: uuid */
+            id: string;
+            op: components["schemas"]["ChangeOp"];
+            /** @description The object's current state; absent for deletes. */
+            data?: components["schemas"]["NotificationSettingData"] & unknown;
+        };
+        /** NotificationSettingData */
+        NotificationSettingData: {
+            /** Format: uuid */
+            id: string;
+            push: boolean;
+            sms: boolean;
+            /** Format: int32 */
+            quiet_from?: number;
+            /** Format: int32 */
+            quiet_to?: number;
+        };
+        /** NotificationsConfigureArgs */
+        NotificationsConfigureArgs: {
+            push: boolean;
+            sms: boolean;
+            /**
+             * Format: int32
+             * @description Quiet from this minute of the day (local time; 1320 is 22:00), with `quiet_to`.
+             */
+            quiet_from?: number | null;
+            /**
+             * Format: int32
+             * @description Quiet until this minute of the day (420 is 07:00); before `quiet_from` wraps midnight.
+             */
+            quiet_to?: number | null;
+        };
+        /**
+         * NotificationsConfigureMutation
+         * @description Choose how one is told beside the in-app inbox (always on): Web Push to the web app
+         *     (on by default, once a browser subscribed), and a text or call through the SMS
+         *     gateway (off by default); and quiet hours, in which nothing but urgent notices is
+         *     sent (they wait in the outbox until the quiet hours end; the inbox has them at once).
+         */
+        NotificationsConfigureMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["NotificationsConfigureArgs"];
+        };
+        /** NotificationsData */
+        NotificationsData: {
+            inbox: components["schemas"]["NotificationData"][];
+            settings?: components["schemas"]["NotificationSettingData"];
+            /**
+             * Format: int64
+             * @description How many browsers are subscribed to Web Push.
+             */
+            push_subscriptions: number;
         };
         /**
          * ObjectRef
@@ -7643,6 +7926,21 @@ export interface components {
             horizon: components["schemas"]["SyncHorizon"];
         };
         /**
+         * PushKey
+         * @description The server's VAPID public key, for `PushManager.subscribe`.
+         */
+        PushKey: {
+            /** @description `applicationServerKey`: the uncompressed P-256 point, base64url. */
+            public_key: string;
+        };
+        /** PushKeys */
+        PushKeys: {
+            /** @description The browser's P-256 public key, base64url. */
+            p256dh: string;
+            /** @description The browser's 16-byte auth secret, base64url. */
+            auth: string;
+        };
+        /**
          * PushRequest
          * @example {
          *       "client_id": "0193a0c4-0000-7000-8000-000000000001",
@@ -7711,6 +8009,23 @@ export interface components {
             last_mutation_id: number;
             /** @description The server's hybrid logical clock: move the phone's clock to at least this. */
             server_time: string;
+        };
+        /**
+         * PushSubscriptionArgs
+         * @description A browser's push subscription, as `PushSubscription.toJSON()` gives it.
+         */
+        PushSubscriptionArgs: {
+            endpoint: string;
+            keys: components["schemas"]["PushKeys"];
+        };
+        /** PushSubscriptionView */
+        PushSubscriptionView: {
+            /**
+             * Format: uuid
+             * @description Remove it with `DELETE /api/v1/me/push-subscriptions/{id}`.
+             */
+            id: string;
+            endpoint: string;
         };
         /** @enum {string} */
         QuorumWire: "half" | "two_thirds";
@@ -9494,6 +9809,7 @@ export type CandidateRef = components['schemas']['CandidateRef'];
 export type CandidateRespondArgs = components['schemas']['CandidateRespondArgs'];
 export type CandidateRespondMutation = components['schemas']['CandidateRespondMutation'];
 export type CandidateSecondMutation = components['schemas']['CandidateSecondMutation'];
+export type CantCome = components['schemas']['CantCome'];
 export type CaseAcceptArgs = components['schemas']['CaseAcceptArgs'];
 export type CaseAcceptMutation = components['schemas']['CaseAcceptMutation'];
 export type CaseAssignArgs = components['schemas']['CaseAssignArgs'];
@@ -9555,6 +9871,8 @@ export type ChangeMediationChange = components['schemas']['Change_MediationChang
 export type ChangeMeetingChange = components['schemas']['Change_MeetingChange'];
 export type ChangeMembershipChange = components['schemas']['Change_MembershipChange'];
 export type ChangeMotionChange = components['schemas']['Change_MotionChange'];
+export type ChangeNotificationChange = components['schemas']['Change_NotificationChange'];
+export type ChangeNotificationSettingChange = components['schemas']['Change_NotificationSettingChange'];
 export type ChangeOccurrenceOverrideChange = components['schemas']['Change_OccurrenceOverrideChange'];
 export type ChangeOccurrenceTallyChange = components['schemas']['Change_OccurrenceTallyChange'];
 export type ChangePaperEntryChange = components['schemas']['Change_PaperEntryChange'];
@@ -9804,6 +10122,8 @@ export type MutationMotionEditMutation = components['schemas']['Mutation_MotionE
 export type MutationMotionHandsMutation = components['schemas']['Mutation_MotionHandsMutation'];
 export type MutationMotionProposeMutation = components['schemas']['Mutation_MotionProposeMutation'];
 export type MutationMotionVoteMutation = components['schemas']['Mutation_MotionVoteMutation'];
+export type MutationNotificationReadMutation = components['schemas']['Mutation_NotificationReadMutation'];
+export type MutationNotificationsConfigureMutation = components['schemas']['Mutation_NotificationsConfigureMutation'];
 export type MutationOccurrenceClearOverrideMutation = components['schemas']['Mutation_OccurrenceClearOverrideMutation'];
 export type MutationOccurrenceOverrideMutation = components['schemas']['Mutation_OccurrenceOverrideMutation'];
 export type MutationPaperEnterMutation = components['schemas']['Mutation_PaperEnterMutation'];
@@ -9840,6 +10160,16 @@ export type MutationUnitCreateMutation = components['schemas']['Mutation_UnitCre
 export type MutationUnitDeleteMutation = components['schemas']['Mutation_UnitDeleteMutation'];
 export type MutationUnitRenameMutation = components['schemas']['Mutation_UnitRenameMutation'];
 export type MyData = components['schemas']['MyData'];
+export type NotificationChange = components['schemas']['NotificationChange'];
+export type NotificationData = components['schemas']['NotificationData'];
+export type NotificationKind = components['schemas']['NotificationKind'];
+export type NotificationReadArgs = components['schemas']['NotificationReadArgs'];
+export type NotificationReadMutation = components['schemas']['NotificationReadMutation'];
+export type NotificationSettingChange = components['schemas']['NotificationSettingChange'];
+export type NotificationSettingData = components['schemas']['NotificationSettingData'];
+export type NotificationsConfigureArgs = components['schemas']['NotificationsConfigureArgs'];
+export type NotificationsConfigureMutation = components['schemas']['NotificationsConfigureMutation'];
+export type NotificationsData = components['schemas']['NotificationsData'];
 export type ObjectRef = components['schemas']['ObjectRef'];
 export type OccurrenceClearOverrideMutation = components['schemas']['OccurrenceClearOverrideMutation'];
 export type OccurrenceOverrideArgs = components['schemas']['OccurrenceOverrideArgs'];
@@ -9883,8 +10213,12 @@ export type PublishedBallot = components['schemas']['PublishedBallot'];
 export type PublishedRoll = components['schemas']['PublishedRoll'];
 export type PullRequest = components['schemas']['PullRequest'];
 export type PullResponse = components['schemas']['PullResponse'];
+export type PushKey = components['schemas']['PushKey'];
+export type PushKeys = components['schemas']['PushKeys'];
 export type PushRequest = components['schemas']['PushRequest'];
 export type PushResponse = components['schemas']['PushResponse'];
+export type PushSubscriptionArgs = components['schemas']['PushSubscriptionArgs'];
+export type PushSubscriptionView = components['schemas']['PushSubscriptionView'];
 export type QuorumWire = components['schemas']['QuorumWire'];
 export type RatingChange = components['schemas']['RatingChange'];
 export type RatingData = components['schemas']['RatingData'];
@@ -13817,6 +14151,286 @@ export interface operations {
             401: {
                 headers: {
                     "WWW-AUTHENTICATE": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed. The body carries a request id, never the cause. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable; retry later. */
+            503: {
+                headers: {
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listNotifications: {
+        parameters: {
+            query?: {
+                unread?: boolean;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["NotificationData"][];
+                };
+            };
+            /** @description The request could not be read: malformed JSON, wrong types or bad parameters. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials. */
+            401: {
+                headers: {
+                    "WWW-AUTHENTICATE": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field failed validation; `field` names it. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed. The body carries a request id, never the cause. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable; retry later. */
+            503: {
+                headers: {
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getPushKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["PushKey"];
+                };
+            };
+            /** @description No such object, or none the caller may see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed. The body carries a request id, never the cause. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable; retry later. */
+            503: {
+                headers: {
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    subscribePush: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json; charset=utf-8": components["schemas"]["PushSubscriptionArgs"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["PushSubscriptionView"];
+                };
+            };
+            /** @description The request could not be read: malformed JSON, wrong types or bad parameters. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials. */
+            401: {
+                headers: {
+                    "WWW-AUTHENTICATE": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or none the caller may see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than 1 MiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field failed validation; `field` names it. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed. The body carries a request id, never the cause. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable; retry later. */
+            503: {
+                headers: {
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    unsubscribePush: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed (or there was none). */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request could not be read: malformed JSON, wrong types or bad parameters. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials. */
+            401: {
+                headers: {
+                    "WWW-AUTHENTICATE": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field failed validation; `field` names it. */
+            422: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
