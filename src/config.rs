@@ -251,6 +251,9 @@ pub struct ServeArgs {
     /// Messages per webhook call.
     #[arg(long, env = "LINLI_WEBHOOK_BATCH", default_value_t = 50)]
     pub webhook_batch: usize,
+    /// How often the reminder clock looks ahead, in seconds.
+    #[arg(long, env = "LINLI_REMINDER_EVERY_SECS", default_value_t = 60)]
+    pub reminder_every_secs: u64,
 }
 
 /// How notifications leave the server beside the in-app inbox, as configured.
@@ -507,6 +510,7 @@ impl From<&ServeArgs> for Settings {
                 webhook_url: args.webhook_url.clone(),
                 webhook_secret: args.webhook_secret.clone().map(Secret::new),
                 webhook_batch: args.webhook_batch,
+                reminder_every: Duration::from_secs(args.reminder_every_secs.max(1)),
                 ..NotificationSettings::default()
             },
         }

@@ -971,7 +971,7 @@ async fn all_series(api: &Api, token: &str, groups: &[Uuid]) -> anyhow::Result<V
 }
 
 /// A process's resident set size, from `/proc/<pid>/status`.
-fn rss_mb(pid: u32) -> anyhow::Result<f64> {
+pub(crate) fn rss_mb(pid: u32) -> anyhow::Result<f64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
         .with_context(|| format!("cannot read the memory of process {pid}"))?;
     let kb: f64 = status
