@@ -34,6 +34,12 @@ pub async fn run() -> anyhow::Result<()> {
         }
         Some(Command::User(UserCommand::Create(args))) => create_user(args).await,
         Some(Command::Community(CommunityCommand::Create(args))) => create_community(args).await,
+        Some(Command::VapidKeys) => {
+            let (private, public) = crate::features::notifications::channels::Vapid::generate();
+            println!("LINLI_VAPID_PRIVATE_KEY={private}");
+            println!("# the public key, which GET /api/v1/push/key serves: {public}");
+            Ok(())
+        }
         Some(Command::Backup(args)) => crate::backup::backup(&args).await,
         Some(Command::Restore(args)) => crate::backup::restore(&args).await,
         Some(Command::Demo(args)) => {

@@ -33,6 +33,9 @@ pub enum Command {
     Compact(CompactArgs),
     /// Fill an empty database with the Sun Village demo community.
     Demo(DemoArgs),
+    /// Print a new VAPID key pair for Web Push (set the private one as
+    /// `LINLI_VAPID_PRIVATE_KEY`; browsers get the public one from `GET /api/v1/push/key`).
+    VapidKeys,
     /// Manage resident accounts.
     #[command(subcommand)]
     User(UserCommand),

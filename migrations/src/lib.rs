@@ -49,6 +49,7 @@ mod m20261207_000001_create_announcement;
 mod m20261207_000002_create_campaign;
 mod m20261208_000001_create_talent;
 mod m20261208_000002_create_notification;
+mod m20261208_000003_create_campaign_rating;
 
 pub struct Migrator;
 
@@ -94,6 +95,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000002_create_campaign::Migration),
             Box::new(m20261208_000001_create_talent::Migration),
             Box::new(m20261208_000002_create_notification::Migration),
+            Box::new(m20261208_000003_create_campaign_rating::Migration),
         ]
     }
 }

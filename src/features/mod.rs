@@ -171,6 +171,7 @@ crate::sync_app! {
         "ledger.receive" => LedgerReceive(crowd::LedgerReceiveMutation),
         "ledger.expense" => LedgerExpense(crowd::LedgerExpenseMutation),
         "ledger.reverse" => LedgerReverse(crowd::LedgerReverseMutation),
+        "campaign.rate" => CampaignRate(crowd::CampaignRateMutation),
         "talent.offer" => TalentOffer(tal::TalentOfferMutation),
         "talent.withdraw" => TalentWithdraw(tal::TalentWithdrawMutation),
         "talent.invite" => TalentInvite(tal::TalentInviteMutation),
@@ -222,6 +223,7 @@ crate::sync_app! {
         "talent_invitation" => TalentInvitation(tal::TalentInvitationChange),
         "notification" => Notification(notew::NotificationChange),
         "notification_setting" => NotificationSetting(notew::NotificationSettingChange),
+        "campaign_rating" => CampaignRating(crowd::CampaignRatingChange),
     }
     /// Why a mutation was rejected, or a note on one that was applied.
     pub enum MutationCode {

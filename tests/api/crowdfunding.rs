@@ -308,6 +308,14 @@ async fn flower_pots_and_benches_from_pledges_to_a_ledger_that_balances_and_veri
     neighbour.pull().await;
     assert_eq!(neighbour.count("ledger_entry"), 7);
 
+    // Rated once closed, not before.
+    refused(
+        &mut v.phone(&wang),
+        "campaign.rate",
+        json!({"campaign_id": campaign, "stars": 5}),
+        "campaign_state",
+    )
+    .await;
     // The organiser closes it with a report; it then takes no pledges.
     applied(
         &mut organiser,
@@ -322,6 +330,47 @@ async fn flower_pots_and_benches_from_pledges_to_a_ledger_that_balances_and_veri
         "campaign_not_open",
     )
     .await;
+    // 王阿姨, whose gift was received, rates it, then changes her mind: one rating, her own
+    // to see; the campaign publishes the count and the sum. The treasurer gave nothing.
+    let mut w = v.phone(&wang);
+    applied(
+        &mut w,
+        "campaign.rate",
+        json!({"campaign_id": campaign, "stars": 3}),
+    )
+    .await;
+    applied(
+        &mut w,
+        "campaign.rate",
+        json!({"campaign_id": campaign, "stars": 5, "comment": "花盆很好看，長椅很結實。"}),
+    )
+    .await;
+    refused(
+        &mut v.phone(&treasurer),
+        "campaign.rate",
+        json!({"campaign_id": campaign, "stars": 1}),
+        "forbidden",
+    )
+    .await;
+    let mut phone = v.phone(&wang);
+    phone.mutate(
+        "campaign.rate",
+        json!({"campaign_id": campaign, "stars": 6}),
+    );
+    assert_problem(phone.push_queue_raw().await, 400, "invalid_mutation").await;
+    let listed = get_json(&v, &li, "/api/v1/campaigns").await;
+    assert_eq!(
+        (
+            listed[0]["rating_count"].as_i64(),
+            listed[0]["rating_sum"].as_i64()
+        ),
+        (Some(1), Some(5))
+    );
+    w.pull().await;
+    assert_eq!(w.count("campaign_rating"), 1);
+    let mut other = v.phone(&li);
+    other.pull().await;
+    assert_eq!(other.count("campaign_rating"), 0);
 
     // An edited past entry is found: change one amount behind the server's back.
     {

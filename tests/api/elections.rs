@@ -288,6 +288,23 @@ async fn a_building_elects_its_leader_on_phones_and_on_paper_and_anyone_can_veri
     assert_eq!(roll["frozen"], false);
 
     p.open_voting().await;
+    // Every voter with an account is told voting opens, once, in the freeze's transaction.
+    for voter in &p.voters {
+        let inbox: Value =
+            p.v.app
+                .get("/api/v1/notifications", Some(&voter.access_token))
+                .await
+                .json()
+                .await
+                .unwrap();
+        let opened: Vec<&Value> = inbox
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|n| n["kind"] == "election_opened")
+            .collect();
+        assert_eq!(opened.len(), 1, "{inbox}");
+    }
     let e = p.get(a).await;
     assert_eq!(e["election"]["mode"], "contested");
     assert!(

@@ -1218,6 +1218,14 @@ async fn compaction_purges_old_tombstones_of_every_registered_table() {
         "ledger.receive",
         json!({"id": Uuid::now_v7(), "pledge_id": pledge, "method": "cash"}),
     );
+    volunteer.mutate(
+        "campaign.close",
+        json!({"campaign_id": campaign, "report": "買了五個花盆。"}),
+    );
+    volunteer.mutate(
+        "campaign.rate",
+        json!({"campaign_id": campaign, "stars": 5}),
+    );
     let out = volunteer.push().await;
     assert_all_applied(&out);
     // Talents': the group's leader offers a skill; the president invites them.

@@ -115,6 +115,8 @@ pub async fn create(
         ledger_head: rules::GENESIS.to_owned(),
         report: None,
         photos: attachments::to_column(&photos),
+        rating_count: 0,
+        rating_sum: 0,
         version,
         created_at: ctx.now,
         deleted_at: None,
@@ -343,4 +345,86 @@ pub(crate) async fn withdraw_row(
     m.status = "withdrawn".into();
     m.version = version;
     m.into_active_model().reset_all().update(conn).await
+}
+
+/// `campaign.rate`: a pledger whose gift was received rates the closed campaign; again,
+/// the rating is replaced.
+pub async fn rate(
+    conn: &impl ConnectionTrait,
+    ctx: &Ctx<'_>,
+    a: &CampaignRateArgs,
+) -> Result<Outcome> {
+    use super::entity::campaign_rating;
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let Some(c) = live(conn, ctx, a.campaign_id).await? else {
+        return Ok(not_found("no such campaign"));
+    };
+    if c.status != Status::Closed.as_str() {
+        return Ok(refused(
+            MutationCode::CampaignState,
+            format!("the campaign is {}: it is rated once closed", c.status),
+            Some(campaign_change(&c)),
+        ));
+    }
+    let gave = pledge::Entity::find()
+        .filter(pledge::Column::CampaignId.eq(c.id))
+        .filter(pledge::Column::ResidentId.eq(ctx.actor.resident_id))
+        .filter(pledge::Column::Status.eq("received"))
+        .filter(pledge::Column::DeletedAt.is_null())
+        .one(conn)
+        .await?
+        .is_some();
+    if !gave {
+        return Ok(refused(
+            MutationCode::Forbidden,
+            "only those whose gift it received rate a campaign",
+            Some(campaign_change(&c)),
+        ));
+    }
+    let comment = match rules::rating(a.stars, a.comment.as_deref()) {
+        Ok(c) => c,
+        Err(e) => return Ok(Outcome::invalid(e)),
+    };
+    let id = Uuid::new_v5(&c.id, ctx.actor.resident_id.as_bytes());
+    let had = campaign_rating::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .filter(|r| r.deleted_at.is_none());
+    let version = bump_version(conn, c.community_id).await?;
+    let row = campaign_rating::Model {
+        id,
+        community_id: c.community_id,
+        campaign_id: c.id,
+        resident_id: ctx.actor.resident_id,
+        stars: a.stars,
+        comment,
+        version,
+        created_at: ctx.now,
+        deleted_at: None,
+    };
+    let mut m = c;
+    match &had {
+        Some(old) => {
+            m.rating_sum += a.stars - old.stars;
+            row.clone()
+                .into_active_model()
+                .reset_all()
+                .update(conn)
+                .await?;
+        }
+        None => {
+            m.rating_count += 1;
+            m.rating_sum += a.stars;
+            campaign_rating::Entity::delete_by_id(id).exec(conn).await?;
+            campaign_rating::Entity::insert(row.clone().into_active_model())
+                .exec_without_returning(conn)
+                .await?;
+        }
+    }
+    m.version = version;
+    m.into_active_model().reset_all().update(conn).await?;
+    Ok(Outcome::applied(
+        Some(super::rating_change(&row)),
+        Some(version),
+    ))
 }

@@ -12,7 +12,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::campaigns::withdraw_row;
-use super::entity::pledge;
+use super::entity::{campaign_rating, pledge};
 use super::pledge_change;
 use super::wire::PledgeData;
 use crate::features::Change;
@@ -21,6 +21,8 @@ use crate::sync::write::bump_version;
 #[derive(Debug, Object)]
 pub struct CrowdfundingData {
     pub pledges: Vec<PledgeData>,
+    /// Ratings given to closed campaigns.
+    pub ratings: Vec<super::wire::CampaignRatingData>,
 }
 
 pub async fn held_by(
@@ -40,6 +42,17 @@ pub async fn held_by(
                 _ => None,
             })
             .collect(),
+        ratings: campaign_rating::Entity::find()
+            .filter(campaign_rating::Column::ResidentId.eq(resident))
+            .filter(campaign_rating::Column::DeletedAt.is_null())
+            .all(conn)
+            .await?
+            .iter()
+            .filter_map(|r| match super::rating_change(r) {
+                Change::CampaignRating(c) => c.data,
+                _ => None,
+            })
+            .collect(),
     })
 }
 
@@ -54,10 +67,22 @@ pub async fn forget(
         .filter(pledge::Column::DeletedAt.is_null())
         .all(conn)
         .await?;
-    if pledges.is_empty() {
+    let ratings = campaign_rating::Entity::find()
+        .filter(campaign_rating::Column::ResidentId.eq(resident))
+        .filter(campaign_rating::Column::DeletedAt.is_null())
+        .all(conn)
+        .await?;
+    if pledges.is_empty() && ratings.is_empty() {
         return Ok(None);
     }
     let version = bump_version(conn, community).await?;
+    // The ratings leave the rater's phones; the campaign's count and sum stay (no name).
+    for r in ratings {
+        let mut r = r;
+        r.deleted_at = Some(now);
+        r.version = version;
+        r.into_active_model().reset_all().update(conn).await?;
+    }
     for p in pledges {
         let mut p = if p.status == "pledged" {
             withdraw_row(conn, p, version).await?

@@ -41,7 +41,7 @@ use crate::sync::feed::{Audience, Encode, FeedTable, Table};
 use crate::sync::registry::{Handler, SyncApp};
 use crate::sync::wire::ChangeOp;
 use campaigns::items_of;
-use entity::{campaign, ledger_entry, pledge};
+use entity::{campaign, campaign_rating, ledger_entry, pledge};
 use wire::*;
 
 /// Feed order within one version, after the announcements': a campaign before its pledges
@@ -50,6 +50,8 @@ pub mod rank {
     pub const CAMPAIGN: u8 = 52;
     pub const PLEDGE: u8 = 53;
     pub const ENTRY: u8 = 54;
+    /// After talents' and notifications': a table added later keeps the ranks before it.
+    pub const RATING: u8 = 59;
 }
 
 /// Crowdfunding's synced tables.
@@ -78,6 +80,16 @@ pub fn tables<A: SyncApp<Change = Change>>() -> Vec<Box<dyn FeedTable<A>>> {
             Audience::Public,
             Encode::Each(entry_change),
             |id| Change::LedgerEntry(LedgerEntryChange::gone(id)),
+        )),
+        Box::new(Table::<campaign_rating::Entity, A>::new(
+            "campaign_rating",
+            rank::RATING,
+            Audience::Personal {
+                owner: "resident_id",
+                over: &[],
+            },
+            Encode::Each(rating_change),
+            |id| Change::CampaignRating(CampaignRatingChange::gone(id)),
         )),
     ]
 }
@@ -123,10 +135,27 @@ pub fn campaign_change(c: &campaign::Model) -> Change {
             ledger_head: c.ledger_head.clone(),
             report: c.report.clone(),
             photos: attachments::from_column(&c.photos),
+            rating_count: c.rating_count,
+            rating_sum: c.rating_sum,
             created_at: c.created_at,
         });
     Change::Campaign(CampaignChange {
         id: c.id,
+        op: ChangeOp::of(data.is_none()),
+        data,
+    })
+}
+
+pub fn rating_change(r: &campaign_rating::Model) -> Change {
+    let data = r.deleted_at.is_none().then(|| CampaignRatingData {
+        id: r.id,
+        campaign_id: r.campaign_id,
+        stars: r.stars,
+        comment: r.comment.clone(),
+        rated_at: r.created_at,
+    });
+    Change::CampaignRating(CampaignRatingChange {
+        id: r.id,
         op: ChangeOp::of(data.is_none()),
         data,
     })
@@ -202,6 +231,7 @@ pub async fn photos_changed(
 }
 
 handlers! {
+    CampaignRateMutation = "campaign.rate" => campaigns::rate;
     CampaignCreateMutation = "campaign.create" => campaigns::create;
     CampaignOpenMutation = "campaign.open" => campaigns::open;
     CampaignCloseMutation = "campaign.close" => campaigns::close;

@@ -300,6 +300,14 @@ pub fn person_key(resident: Uuid) -> Uuid {
     Uuid::new_v5(&resident, b"linli-crowdfunding/treasurer")
 }
 
+/// A rating's stars (1 to 5) and its words (at most 200 characters).
+pub fn rating(stars: i32, comment: Option<&str>) -> Result<String, FieldError> {
+    if !(1..=5).contains(&stars) {
+        return Err(FieldError::new("stars", "1 to 5 stars"));
+    }
+    crate::features::deliberation::rules::bounded("comment", comment.unwrap_or(""), 0, 200)
+}
+
 /// A campaign's title: 1 to 80 characters.
 pub fn title(s: &str) -> Result<String, FieldError> {
     crate::features::deliberation::rules::bounded("title", s, 1, 80)

@@ -245,6 +245,12 @@ pub struct CampaignData {
     #[oai(skip_serializing_if_is_none)]
     pub report: Option<String>,
     pub photos: Vec<PhotoData>,
+    /// How many pledgers rated it once it closed, and their stars added up (the average is
+    /// `rating_sum / rating_count`); who gave which stars is not published.
+    #[oai(validator(minimum(value = "0")))]
+    pub rating_count: i32,
+    #[oai(validator(minimum(value = "0")))]
+    pub rating_sum: i32,
     pub created_at: DateTime<Utc>,
 }
 
@@ -319,4 +325,36 @@ pub struct LedgerEntryData {
 change!(
     /// An entry was added to a campaign's public ledger (or one was marked reversed).
     LedgerEntryChange(LedgerEntryData)
+);
+
+mutation!(
+    /// Rate a closed campaign (a pledger whose gift was received): 1 to 5 stars and a few
+    /// words. Rating again replaces one's rating. The campaign publishes the count and the
+    /// sum, never who gave which.
+    CampaignRateMutation(CampaignRateArgs)
+);
+
+#[derive(Debug, Clone, Object)]
+pub struct CampaignRateArgs {
+    pub campaign_id: Uuid,
+    #[oai(validator(minimum(value = "1"), maximum(value = "5")))]
+    pub stars: i32,
+    /// At most 200 characters.
+    #[oai(validator(max_length = 200))]
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Object)]
+pub struct CampaignRatingData {
+    pub id: Uuid,
+    pub campaign_id: Uuid,
+    #[oai(validator(minimum(value = "1"), maximum(value = "5")))]
+    pub stars: i32,
+    pub comment: String,
+    pub rated_at: DateTime<Utc>,
+}
+
+change!(
+    /// The caller's rating of a campaign.
+    CampaignRatingChange(CampaignRatingData)
 );

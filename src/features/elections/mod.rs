@@ -177,12 +177,78 @@ pub(crate) async fn bring_up_to(
 ) -> Result<Option<i64>, DbErr> {
     let mut version = None;
     if state_of(e) == State::Nominating && now >= e.nominations_close {
-        version = Some(roll::freeze(txn, e, now).await?);
+        let v = roll::freeze(txn, e, now).await?;
+        tell_electors(txn, e, v, now, true).await?;
+        version = Some(v);
     }
     if state_of(e) == State::Voting && now >= e.voting_closes {
-        version = Some(count::close(txn, e).await?);
+        let v = count::close(txn, e).await?;
+        tell_electors(txn, e, v, now, false).await?;
+        version = Some(v);
     }
     Ok(version)
+}
+
+/// Tells the electors with an account that voting opens (the roll just froze) or closed.
+async fn tell_electors(
+    txn: &impl ConnectionTrait,
+    e: &election::Model,
+    version: i64,
+    now: DateTime<Utc>,
+    opening: bool,
+) -> Result<(), DbErr> {
+    use crate::features::notifications::{self, rules::Kind};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+    let who: Vec<Uuid> = entity::elector::Entity::find()
+        .select_only()
+        .column(entity::elector::Column::ResidentId)
+        .filter(entity::elector::Column::ElectionId.eq(e.id))
+        .filter(entity::elector::Column::DeletedAt.is_null())
+        .filter(entity::elector::Column::ResidentId.is_not_null())
+        .into_tuple::<Option<Uuid>>()
+        .all(txn)
+        .await?
+        .into_iter()
+        .flatten()
+        .collect();
+    let opens = e
+        .voting_opens
+        .with_timezone(&notifications::ZONE)
+        .format("%m月%d日 %H:%M");
+    let (kind, what, title, body) = if opening {
+        (
+            Kind::ElectionOpened,
+            "opened",
+            format!("選舉投票：{}", e.title),
+            format!("選民名單已確定，投票於{opens}開始，可在應用裡投票，或到投票站投紙質選票。"),
+        )
+    } else {
+        (
+            Kind::ElectionClosed,
+            "closed",
+            format!("投票結束：{}", e.title),
+            "投票已結束，計票後公布結果。".to_owned(),
+        )
+    };
+    notifications::notify(
+        txn,
+        e.community_id,
+        version,
+        now,
+        &notifications::Notice {
+            kind,
+            subject: "election",
+            subject_id: e.id,
+            what: what.into(),
+            title,
+            body,
+            urgent: false,
+            cant_come: None,
+        },
+        &who,
+    )
+    .await?;
+    Ok(())
 }
 
 handlers! {

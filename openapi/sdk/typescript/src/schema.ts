@@ -1892,6 +1892,14 @@ export interface components {
             /** @description What was done with it (once closed), or why it was called off. */
             report?: string;
             photos: components["schemas"]["PhotoData"][];
+            /**
+             * Format: int32
+             * @description How many pledgers rated it once it closed, and their stars added up (the average is
+             *     `rating_sum / rating_count`); who gave which stars is not published.
+             */
+            rating_count: number;
+            /** Format: int32 */
+            rating_sum: number;
             /** Format: date-time */
             created_at: string;
         };
@@ -1930,6 +1938,57 @@ export interface components {
              */
             hlc: string;
             args: components["schemas"]["CampaignRef"];
+        };
+        /** CampaignRateArgs */
+        CampaignRateArgs: {
+            /** Format: uuid */
+            campaign_id: string;
+            /** Format: int32 */
+            stars: number;
+            /** @description At most 200 characters. */
+            comment?: string | null;
+        };
+        /**
+         * CampaignRateMutation
+         * @description Rate a closed campaign (a pledger whose gift was received): 1 to 5 stars and a few
+         *     words. Rating again replaces one's rating. The campaign publishes the count and the
+         *     sum, never who gave which.
+         */
+        CampaignRateMutation: {
+            /**
+             * Format: int64
+             * @description This client's mutation id: 1 for its first mutation, then one more each time.
+             */
+            id: number;
+            /**
+             * @description The phone's hybrid logical clock when the edit was made, like
+             *     `2026-11-29T08:20:37.808Z-0001`.
+             */
+            hlc: string;
+            args: components["schemas"]["CampaignRateArgs"];
+        };
+        /**
+         * CampaignRatingChange
+         * @description The caller's rating of a campaign.
+         */
+        CampaignRatingChange: {
+            /** Format: uuid */
+            id: string;
+            op: components["schemas"]["ChangeOp"];
+            /** @description The object's current state; absent for deletes. */
+            data?: components["schemas"]["CampaignRatingData"] & unknown;
+        };
+        /** CampaignRatingData */
+        CampaignRatingData: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            campaign_id: string;
+            /** Format: int32 */
+            stars: number;
+            comment: string;
+            /** Format: date-time */
+            rated_at: string;
         };
         /** CampaignRef */
         CampaignRef: {
@@ -2563,7 +2622,7 @@ export interface components {
          * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
          *     `delete` removes it (deleting an unknown id is a no-op).
          */
-        Change: components["schemas"]["Change_GroupChange"] | components["schemas"]["Change_MembershipChange"] | components["schemas"]["Change_SeriesChange"] | components["schemas"]["Change_OccurrenceOverrideChange"] | components["schemas"]["Change_SignupChange"] | components["schemas"]["Change_OccurrenceTallyChange"] | components["schemas"]["Change_AttendanceChange"] | components["schemas"]["Change_CellChange"] | components["schemas"]["Change_UnitChange"] | components["schemas"]["Change_HouseholdChange"] | components["schemas"]["Change_ResidencyChange"] | components["schemas"]["Change_PositionChange"] | components["schemas"]["Change_ElectionChange"] | components["schemas"]["Change_CandidateChange"] | components["schemas"]["Change_ElectorChange"] | components["schemas"]["Change_EntrustmentChange"] | components["schemas"]["Change_PaperEntryChange"] | components["schemas"]["Change_TopicChange"] | components["schemas"]["Change_TopicSupportChange"] | components["schemas"]["Change_CommentChange"] | components["schemas"]["Change_MeetingChange"] | components["schemas"]["Change_InvitationChange"] | components["schemas"]["Change_MotionChange"] | components["schemas"]["Change_DecisionChange"] | components["schemas"]["Change_TaskChange"] | components["schemas"]["Change_RatingChange"] | components["schemas"]["Change_LogEntryChange"] | components["schemas"]["Change_DepartmentChange"] | components["schemas"]["Change_CaseChange"] | components["schemas"]["Change_MediationChange"] | components["schemas"]["Change_ReceptionDayChange"] | components["schemas"]["Change_BookingChange"] | components["schemas"]["Change_AnnouncementChange"] | components["schemas"]["Change_AnnouncementReadChange"] | components["schemas"]["Change_CampaignChange"] | components["schemas"]["Change_PledgeChange"] | components["schemas"]["Change_LedgerEntryChange"] | components["schemas"]["Change_TalentChange"] | components["schemas"]["Change_TalentInvitationChange"] | components["schemas"]["Change_NotificationChange"] | components["schemas"]["Change_NotificationSettingChange"];
+        Change: components["schemas"]["Change_GroupChange"] | components["schemas"]["Change_MembershipChange"] | components["schemas"]["Change_SeriesChange"] | components["schemas"]["Change_OccurrenceOverrideChange"] | components["schemas"]["Change_SignupChange"] | components["schemas"]["Change_OccurrenceTallyChange"] | components["schemas"]["Change_AttendanceChange"] | components["schemas"]["Change_CellChange"] | components["schemas"]["Change_UnitChange"] | components["schemas"]["Change_HouseholdChange"] | components["schemas"]["Change_ResidencyChange"] | components["schemas"]["Change_PositionChange"] | components["schemas"]["Change_ElectionChange"] | components["schemas"]["Change_CandidateChange"] | components["schemas"]["Change_ElectorChange"] | components["schemas"]["Change_EntrustmentChange"] | components["schemas"]["Change_PaperEntryChange"] | components["schemas"]["Change_TopicChange"] | components["schemas"]["Change_TopicSupportChange"] | components["schemas"]["Change_CommentChange"] | components["schemas"]["Change_MeetingChange"] | components["schemas"]["Change_InvitationChange"] | components["schemas"]["Change_MotionChange"] | components["schemas"]["Change_DecisionChange"] | components["schemas"]["Change_TaskChange"] | components["schemas"]["Change_RatingChange"] | components["schemas"]["Change_LogEntryChange"] | components["schemas"]["Change_DepartmentChange"] | components["schemas"]["Change_CaseChange"] | components["schemas"]["Change_MediationChange"] | components["schemas"]["Change_ReceptionDayChange"] | components["schemas"]["Change_BookingChange"] | components["schemas"]["Change_AnnouncementChange"] | components["schemas"]["Change_AnnouncementReadChange"] | components["schemas"]["Change_CampaignChange"] | components["schemas"]["Change_PledgeChange"] | components["schemas"]["Change_LedgerEntryChange"] | components["schemas"]["Change_TalentChange"] | components["schemas"]["Change_TalentInvitationChange"] | components["schemas"]["Change_NotificationChange"] | components["schemas"]["Change_NotificationSettingChange"] | components["schemas"]["Change_CampaignRatingChange"];
         /** @enum {string} */
         ChangeOp: "put" | "delete";
         /**
@@ -2650,6 +2709,23 @@ export interface components {
              * @enum {string}
              */
             entity: "campaign";
+        };
+        /**
+         * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
+         *     `delete` removes it (deleting an unknown id is a no-op).
+         */
+        Change_CampaignRatingChange: {
+            /**
+             * @example campaign_rating
+             * @enum {string}
+             */
+            entity: "campaign_rating";
+        } & components["schemas"]["CampaignRatingChange"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            entity: "campaign_rating";
         };
         /**
          * @description One object's new state, named by `entity`. Apply in order: `put` replaces the object,
@@ -3403,6 +3479,8 @@ export interface components {
         /** CrowdfundingData */
         CrowdfundingData: {
             pledges: components["schemas"]["PledgeData"][];
+            /** @description Ratings given to closed campaigns. */
+            ratings: components["schemas"]["CampaignRatingData"][];
         };
         /**
          * DecisionChange
@@ -5595,7 +5673,7 @@ export interface components {
             args: components["schemas"]["MotionVoteArgs"];
         };
         /** @description One offline edit, named by `name`. */
-        Mutation: components["schemas"]["Mutation_GroupCreateMutation"] | components["schemas"]["Mutation_GroupUpdateMutation"] | components["schemas"]["Mutation_GroupDeleteMutation"] | components["schemas"]["Mutation_GroupJoinMutation"] | components["schemas"]["Mutation_GroupLeaveMutation"] | components["schemas"]["Mutation_MemberSetRoleMutation"] | components["schemas"]["Mutation_SeriesCreateMutation"] | components["schemas"]["Mutation_SeriesUpdateMutation"] | components["schemas"]["Mutation_SeriesDeleteMutation"] | components["schemas"]["Mutation_OccurrenceOverrideMutation"] | components["schemas"]["Mutation_OccurrenceClearOverrideMutation"] | components["schemas"]["Mutation_SignupRequestMutation"] | components["schemas"]["Mutation_SignupCancelMutation"] | components["schemas"]["Mutation_AttendanceMarkMutation"] | components["schemas"]["Mutation_UnitCreateMutation"] | components["schemas"]["Mutation_UnitRenameMutation"] | components["schemas"]["Mutation_UnitDeleteMutation"] | components["schemas"]["Mutation_CellCreateMutation"] | components["schemas"]["Mutation_CellAssignMutation"] | components["schemas"]["Mutation_HouseholdCreateMutation"] | components["schemas"]["Mutation_ResidencyClaimMutation"] | components["schemas"]["Mutation_ResidencyRecordMutation"] | components["schemas"]["Mutation_ResidencyDecideMutation"] | components["schemas"]["Mutation_ResidencyMoveOutMutation"] | components["schemas"]["Mutation_PositionAssignMutation"] | components["schemas"]["Mutation_PositionEndMutation"] | components["schemas"]["Mutation_PositionShowPhoneMutation"] | components["schemas"]["Mutation_ElectionCreateMutation"] | components["schemas"]["Mutation_ElectionCancelMutation"] | components["schemas"]["Mutation_CandidateNominateMutation"] | components["schemas"]["Mutation_CandidateSecondMutation"] | components["schemas"]["Mutation_CandidateRespondMutation"] | components["schemas"]["Mutation_BallotCastMutation"] | components["schemas"]["Mutation_PaperMarkMutation"] | components["schemas"]["Mutation_EntrustmentRecordMutation"] | components["schemas"]["Mutation_PaperEnterMutation"] | components["schemas"]["Mutation_ElectionCountMutation"] | components["schemas"]["Mutation_TopicRaiseMutation"] | components["schemas"]["Mutation_TopicSupportMutation"] | components["schemas"]["Mutation_TopicReferMutation"] | components["schemas"]["Mutation_CommentPostMutation"] | components["schemas"]["Mutation_CommentHideMutation"] | components["schemas"]["Mutation_DeliberationConfigureMutation"] | components["schemas"]["Mutation_MeetingConveneMutation"] | components["schemas"]["Mutation_MeetingInviteMutation"] | components["schemas"]["Mutation_MeetingAnswerMutation"] | components["schemas"]["Mutation_MeetingCheckInMutation"] | components["schemas"]["Mutation_MeetingCloseMutation"] | components["schemas"]["Mutation_MinutesWriteMutation"] | components["schemas"]["Mutation_MinutesApproveMutation"] | components["schemas"]["Mutation_MotionProposeMutation"] | components["schemas"]["Mutation_MotionEditMutation"] | components["schemas"]["Mutation_MotionVoteMutation"] | components["schemas"]["Mutation_MotionHandsMutation"] | components["schemas"]["Mutation_MotionCloseMutation"] | components["schemas"]["Mutation_TaskAssignMutation"] | components["schemas"]["Mutation_TaskReportMutation"] | components["schemas"]["Mutation_DecisionReportMutation"] | components["schemas"]["Mutation_DecisionRateMutation"] | components["schemas"]["Mutation_LogWriteMutation"] | components["schemas"]["Mutation_DepartmentCreateMutation"] | components["schemas"]["Mutation_DepartmentUpdateMutation"] | components["schemas"]["Mutation_CasesConfigureMutation"] | components["schemas"]["Mutation_CaseReportMutation"] | components["schemas"]["Mutation_CaseAcceptMutation"] | components["schemas"]["Mutation_CaseRefuseMutation"] | components["schemas"]["Mutation_CaseAssignMutation"] | components["schemas"]["Mutation_CaseStartMutation"] | components["schemas"]["Mutation_CaseResolveMutation"] | components["schemas"]["Mutation_CaseConfirmMutation"] | components["schemas"]["Mutation_CaseReopenMutation"] | components["schemas"]["Mutation_CaseMergeMutation"] | components["schemas"]["Mutation_CaseNoteMutation"] | components["schemas"]["Mutation_CaseReplyMutation"] | components["schemas"]["Mutation_MediationOpenMutation"] | components["schemas"]["Mutation_MediationSessionMutation"] | components["schemas"]["Mutation_MediationAgreeMutation"] | components["schemas"]["Mutation_MediationConfirmMutation"] | components["schemas"]["Mutation_MediationFollowUpMutation"] | components["schemas"]["Mutation_MediationCloseMutation"] | components["schemas"]["Mutation_ReceptionCreateMutation"] | components["schemas"]["Mutation_ReceptionBookMutation"] | components["schemas"]["Mutation_ReceptionCancelMutation"] | components["schemas"]["Mutation_ReceptionWalkInMutation"] | components["schemas"]["Mutation_ReceptionIntakeMutation"] | components["schemas"]["Mutation_AnnouncementPostMutation"] | components["schemas"]["Mutation_AnnouncementWithdrawMutation"] | components["schemas"]["Mutation_AnnouncementReadMutation"] | components["schemas"]["Mutation_CampaignCreateMutation"] | components["schemas"]["Mutation_CampaignOpenMutation"] | components["schemas"]["Mutation_CampaignCloseMutation"] | components["schemas"]["Mutation_CampaignCancelMutation"] | components["schemas"]["Mutation_PledgeMakeMutation"] | components["schemas"]["Mutation_PledgeWithdrawMutation"] | components["schemas"]["Mutation_LedgerReceiveMutation"] | components["schemas"]["Mutation_LedgerExpenseMutation"] | components["schemas"]["Mutation_LedgerReverseMutation"] | components["schemas"]["Mutation_TalentOfferMutation"] | components["schemas"]["Mutation_TalentWithdrawMutation"] | components["schemas"]["Mutation_TalentInviteMutation"] | components["schemas"]["Mutation_TalentAnswerMutation"] | components["schemas"]["Mutation_NotificationReadMutation"] | components["schemas"]["Mutation_NotificationsConfigureMutation"];
+        Mutation: components["schemas"]["Mutation_GroupCreateMutation"] | components["schemas"]["Mutation_GroupUpdateMutation"] | components["schemas"]["Mutation_GroupDeleteMutation"] | components["schemas"]["Mutation_GroupJoinMutation"] | components["schemas"]["Mutation_GroupLeaveMutation"] | components["schemas"]["Mutation_MemberSetRoleMutation"] | components["schemas"]["Mutation_SeriesCreateMutation"] | components["schemas"]["Mutation_SeriesUpdateMutation"] | components["schemas"]["Mutation_SeriesDeleteMutation"] | components["schemas"]["Mutation_OccurrenceOverrideMutation"] | components["schemas"]["Mutation_OccurrenceClearOverrideMutation"] | components["schemas"]["Mutation_SignupRequestMutation"] | components["schemas"]["Mutation_SignupCancelMutation"] | components["schemas"]["Mutation_AttendanceMarkMutation"] | components["schemas"]["Mutation_UnitCreateMutation"] | components["schemas"]["Mutation_UnitRenameMutation"] | components["schemas"]["Mutation_UnitDeleteMutation"] | components["schemas"]["Mutation_CellCreateMutation"] | components["schemas"]["Mutation_CellAssignMutation"] | components["schemas"]["Mutation_HouseholdCreateMutation"] | components["schemas"]["Mutation_ResidencyClaimMutation"] | components["schemas"]["Mutation_ResidencyRecordMutation"] | components["schemas"]["Mutation_ResidencyDecideMutation"] | components["schemas"]["Mutation_ResidencyMoveOutMutation"] | components["schemas"]["Mutation_PositionAssignMutation"] | components["schemas"]["Mutation_PositionEndMutation"] | components["schemas"]["Mutation_PositionShowPhoneMutation"] | components["schemas"]["Mutation_ElectionCreateMutation"] | components["schemas"]["Mutation_ElectionCancelMutation"] | components["schemas"]["Mutation_CandidateNominateMutation"] | components["schemas"]["Mutation_CandidateSecondMutation"] | components["schemas"]["Mutation_CandidateRespondMutation"] | components["schemas"]["Mutation_BallotCastMutation"] | components["schemas"]["Mutation_PaperMarkMutation"] | components["schemas"]["Mutation_EntrustmentRecordMutation"] | components["schemas"]["Mutation_PaperEnterMutation"] | components["schemas"]["Mutation_ElectionCountMutation"] | components["schemas"]["Mutation_TopicRaiseMutation"] | components["schemas"]["Mutation_TopicSupportMutation"] | components["schemas"]["Mutation_TopicReferMutation"] | components["schemas"]["Mutation_CommentPostMutation"] | components["schemas"]["Mutation_CommentHideMutation"] | components["schemas"]["Mutation_DeliberationConfigureMutation"] | components["schemas"]["Mutation_MeetingConveneMutation"] | components["schemas"]["Mutation_MeetingInviteMutation"] | components["schemas"]["Mutation_MeetingAnswerMutation"] | components["schemas"]["Mutation_MeetingCheckInMutation"] | components["schemas"]["Mutation_MeetingCloseMutation"] | components["schemas"]["Mutation_MinutesWriteMutation"] | components["schemas"]["Mutation_MinutesApproveMutation"] | components["schemas"]["Mutation_MotionProposeMutation"] | components["schemas"]["Mutation_MotionEditMutation"] | components["schemas"]["Mutation_MotionVoteMutation"] | components["schemas"]["Mutation_MotionHandsMutation"] | components["schemas"]["Mutation_MotionCloseMutation"] | components["schemas"]["Mutation_TaskAssignMutation"] | components["schemas"]["Mutation_TaskReportMutation"] | components["schemas"]["Mutation_DecisionReportMutation"] | components["schemas"]["Mutation_DecisionRateMutation"] | components["schemas"]["Mutation_LogWriteMutation"] | components["schemas"]["Mutation_DepartmentCreateMutation"] | components["schemas"]["Mutation_DepartmentUpdateMutation"] | components["schemas"]["Mutation_CasesConfigureMutation"] | components["schemas"]["Mutation_CaseReportMutation"] | components["schemas"]["Mutation_CaseAcceptMutation"] | components["schemas"]["Mutation_CaseRefuseMutation"] | components["schemas"]["Mutation_CaseAssignMutation"] | components["schemas"]["Mutation_CaseStartMutation"] | components["schemas"]["Mutation_CaseResolveMutation"] | components["schemas"]["Mutation_CaseConfirmMutation"] | components["schemas"]["Mutation_CaseReopenMutation"] | components["schemas"]["Mutation_CaseMergeMutation"] | components["schemas"]["Mutation_CaseNoteMutation"] | components["schemas"]["Mutation_CaseReplyMutation"] | components["schemas"]["Mutation_MediationOpenMutation"] | components["schemas"]["Mutation_MediationSessionMutation"] | components["schemas"]["Mutation_MediationAgreeMutation"] | components["schemas"]["Mutation_MediationConfirmMutation"] | components["schemas"]["Mutation_MediationFollowUpMutation"] | components["schemas"]["Mutation_MediationCloseMutation"] | components["schemas"]["Mutation_ReceptionCreateMutation"] | components["schemas"]["Mutation_ReceptionBookMutation"] | components["schemas"]["Mutation_ReceptionCancelMutation"] | components["schemas"]["Mutation_ReceptionWalkInMutation"] | components["schemas"]["Mutation_ReceptionIntakeMutation"] | components["schemas"]["Mutation_AnnouncementPostMutation"] | components["schemas"]["Mutation_AnnouncementWithdrawMutation"] | components["schemas"]["Mutation_AnnouncementReadMutation"] | components["schemas"]["Mutation_CampaignCreateMutation"] | components["schemas"]["Mutation_CampaignOpenMutation"] | components["schemas"]["Mutation_CampaignCloseMutation"] | components["schemas"]["Mutation_CampaignCancelMutation"] | components["schemas"]["Mutation_PledgeMakeMutation"] | components["schemas"]["Mutation_PledgeWithdrawMutation"] | components["schemas"]["Mutation_LedgerReceiveMutation"] | components["schemas"]["Mutation_LedgerExpenseMutation"] | components["schemas"]["Mutation_LedgerReverseMutation"] | components["schemas"]["Mutation_CampaignRateMutation"] | components["schemas"]["Mutation_TalentOfferMutation"] | components["schemas"]["Mutation_TalentWithdrawMutation"] | components["schemas"]["Mutation_TalentInviteMutation"] | components["schemas"]["Mutation_TalentAnswerMutation"] | components["schemas"]["Mutation_NotificationReadMutation"] | components["schemas"]["Mutation_NotificationsConfigureMutation"];
         /**
          * @description Why a mutation was rejected, or a note on one that was applied.
          * @enum {string}
@@ -5737,6 +5815,20 @@ export interface components {
              * @enum {string}
              */
             name: "campaign.open";
+        };
+        /** @description One offline edit, named by `name`. */
+        Mutation_CampaignRateMutation: {
+            /**
+             * @example campaign.rate
+             * @enum {string}
+             */
+            name: "campaign.rate";
+        } & components["schemas"]["CampaignRateMutation"] & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "campaign.rate";
         };
         /** @description One offline edit, named by `name`. */
         Mutation_CandidateNominateMutation: {
@@ -9799,6 +9891,10 @@ export type CampaignCreateMutation = components['schemas']['CampaignCreateMutati
 export type CampaignData = components['schemas']['CampaignData'];
 export type CampaignLedger = components['schemas']['CampaignLedger'];
 export type CampaignOpenMutation = components['schemas']['CampaignOpenMutation'];
+export type CampaignRateArgs = components['schemas']['CampaignRateArgs'];
+export type CampaignRateMutation = components['schemas']['CampaignRateMutation'];
+export type CampaignRatingChange = components['schemas']['CampaignRatingChange'];
+export type CampaignRatingData = components['schemas']['CampaignRatingData'];
 export type CampaignRef = components['schemas']['CampaignRef'];
 export type CampaignStatus = components['schemas']['CampaignStatus'];
 export type CandidateChange = components['schemas']['CandidateChange'];
@@ -9853,6 +9949,7 @@ export type ChangeAnnouncementReadChange = components['schemas']['Change_Announc
 export type ChangeAttendanceChange = components['schemas']['Change_AttendanceChange'];
 export type ChangeBookingChange = components['schemas']['Change_BookingChange'];
 export type ChangeCampaignChange = components['schemas']['Change_CampaignChange'];
+export type ChangeCampaignRatingChange = components['schemas']['Change_CampaignRatingChange'];
 export type ChangeCandidateChange = components['schemas']['Change_CandidateChange'];
 export type ChangeCaseChange = components['schemas']['Change_CaseChange'];
 export type ChangeCellChange = components['schemas']['Change_CellChange'];
@@ -10065,6 +10162,7 @@ export type MutationCampaignCancelMutation = components['schemas']['Mutation_Cam
 export type MutationCampaignCloseMutation = components['schemas']['Mutation_CampaignCloseMutation'];
 export type MutationCampaignCreateMutation = components['schemas']['Mutation_CampaignCreateMutation'];
 export type MutationCampaignOpenMutation = components['schemas']['Mutation_CampaignOpenMutation'];
+export type MutationCampaignRateMutation = components['schemas']['Mutation_CampaignRateMutation'];
 export type MutationCandidateNominateMutation = components['schemas']['Mutation_CandidateNominateMutation'];
 export type MutationCandidateRespondMutation = components['schemas']['Mutation_CandidateRespondMutation'];
 export type MutationCandidateSecondMutation = components['schemas']['Mutation_CandidateSecondMutation'];

@@ -48,6 +48,9 @@ pub struct Model {
     pub report: Option<String>,
     #[sea_orm(column_type = "Text")]
     pub photos: String,
+    /// Pledgers' ratings once it closed: how many, and their stars added up.
+    pub rating_count: i32,
+    pub rating_sum: i32,
     pub version: i64,
     pub created_at: DateTimeUtc,
     pub deleted_at: Option<DateTimeUtc>,
