@@ -50,6 +50,7 @@ mod m20261207_000002_create_campaign;
 mod m20261208_000001_create_talent;
 mod m20261208_000002_create_notification;
 mod m20261208_000003_create_campaign_rating;
+mod m20261208_000004_add_campaign_series;
 
 pub struct Migrator;
 
@@ -96,6 +97,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000001_create_talent::Migration),
             Box::new(m20261208_000002_create_notification::Migration),
             Box::new(m20261208_000003_create_campaign_rating::Migration),
+            Box::new(m20261208_000004_add_campaign_series::Migration),
         ]
     }
 }

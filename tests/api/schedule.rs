@@ -488,6 +488,98 @@ async fn leaders_sign_up_residents_without_phones_and_see_who_signed_up() {
 }
 
 #[tokio::test]
+async fn hours_pledged_to_a_linked_campaign_are_received_when_the_volunteer_is_marked_present() {
+    let mut s = Society::new(-1, 5, json!({})).await;
+    let mut volunteer = s.volunteer(0).await;
+    volunteer.mutate("group.join", json!({"group_id": s.group}));
+    assert_all_applied(&volunteer.push().await);
+    let who = volunteer_id(&s.app, &volunteer).await;
+    let admin_id = volunteer_id(&s.app, &s.admin).await;
+    // The president runs a campaign for 20 hours at the lectures, as its own treasurer.
+    let (campaign, hours, mixed) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    s.admin.mutate(
+        "campaign.create",
+        json!({"id": campaign, "title": "講座志願服務",
+        "purpose": "法律講座需要人手。", "treasurer_id": admin_id, "goal_hours": 20,
+        "series_id": s.series, "deadline": Utc::now() + Duration::days(30)}),
+    );
+    s.admin
+        .mutate("campaign.open", json!({"campaign_id": campaign}));
+    assert_all_applied(&s.admin.push().await);
+    s.admin.mutate(
+        "campaign.create",
+        json!({"id": Uuid::now_v7(), "title": "x", "purpose": "x",
+        "treasurer_id": admin_id, "goal_hours": 1, "series_id": Uuid::now_v7(),
+        "deadline": Utc::now() + Duration::days(30)}),
+    );
+    assert_eq!(
+        s.admin.push().await["results"][0]["code"],
+        "validation_failed"
+    );
+    // The volunteer pledges 3 hours, and separately 50 yuan with 2 hours.
+    volunteer.mutate(
+        "pledge.make",
+        json!({"id": hours, "campaign_id": campaign, "hours": 3}),
+    );
+    volunteer.mutate(
+        "pledge.make",
+        json!({"id": mixed, "campaign_id": campaign, "amount_fen": 5_000, "hours": 2}),
+    );
+    assert_all_applied(&volunteer.push().await);
+    // The leader marks them present at yesterday's lecture: the hours are received.
+    let (occ, t) = s.occurrence(0);
+    let mut leader = Phone::new(&s.app, &s.leader);
+    leader.mutate(
+        "attendance.mark",
+        json!({"occurrence_id": occ, "series_id": s.series,
+        "original_start": t, "user_id": who, "status": "present"}),
+    );
+    assert_all_applied(&leader.push().await);
+    let ledger_path = format!("/api/v1/campaigns/{campaign}/ledger");
+    let ledger: Value = s
+        .app
+        .get(&ledger_path, Some(&volunteer.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ledger["verified"], true, "{ledger}");
+    let entries = ledger["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 1, "only the hours-only pledge: {ledger}");
+    assert_eq!(
+        (entries[0]["hours"].as_i64(), entries[0]["method"].as_str()),
+        (Some(3), Some("time"))
+    );
+    assert!(
+        entries[0]["reference"]
+            .as_str()
+            .unwrap()
+            .contains("週六法律講座")
+    );
+    volunteer.pull().await;
+    assert_eq!(
+        volunteer.get("pledge", hours).unwrap()["status"],
+        "received"
+    );
+    assert_eq!(volunteer.get("pledge", mixed).unwrap()["status"], "pledged");
+    // Marked again (a correction): nothing is received twice.
+    leader.mutate(
+        "attendance.mark",
+        json!({"occurrence_id": occ, "series_id": s.series,
+        "original_start": t, "user_id": who, "status": "present", "hours": 1.0}),
+    );
+    assert_all_applied(&leader.push().await);
+    let ledger: Value = s
+        .app
+        .get(&ledger_path, Some(&volunteer.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ledger["entries"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
 async fn attendance_counts_service_hours_per_group_and_month() {
     // The first session was yesterday; the volunteer belongs to the group.
     let s = Society::new(-1, 5, json!({})).await;

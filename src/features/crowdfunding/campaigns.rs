@@ -81,6 +81,19 @@ pub async fn create(
             "not a resident of this community",
         )));
     };
+    if let Some(s) = a.series_id {
+        use crate::features::schedule::entity::series;
+        let live = series::Entity::find_by_id(s)
+            .one(conn)
+            .await?
+            .is_some_and(|x| x.community_id == ctx.actor.community_id && x.deleted_at.is_none());
+        if !live {
+            return Ok(Outcome::invalid(FieldError::new(
+                "series_id",
+                "not a volunteer series of this community",
+            )));
+        }
+    }
     let photos = match attachments::declare(conn, ctx, OwnerKind::Campaign, a.id, &a.photos).await?
     {
         Ok(p) => p,
@@ -117,6 +130,7 @@ pub async fn create(
         photos: attachments::to_column(&photos),
         rating_count: 0,
         rating_sum: 0,
+        series_id: a.series_id,
         version,
         created_at: ctx.now,
         deleted_at: None,

@@ -1,7 +1,10 @@
 //! The ledger: a pledge received, money spent, a mistake reversed. Each is a new entry at the
 //! end of the campaign's chain ([`append`]): numbered, carrying the balance after it and the
 //! hash of its content after the previous entry's, the campaign moving its totals and head
-//! in the same transaction. Nothing is ever edited; only the treasurer writes.
+//! in the same transaction. Nothing is ever edited. The treasurer writes it, with one
+//! exception: hours pledged to a campaign that links a volunteer series are received when
+//! the pledger is marked present at one of its sessions ([`hours_served`]), recorded by
+//! whoever marked the attendance.
 
 use chrono::SecondsFormat;
 use sea_orm::{ActiveModelTrait as _, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel};
@@ -416,4 +419,67 @@ pub async fn photos_changed(conn: &impl ConnectionTrait, id: Uuid, version: i64)
         m.update(conn).await?;
     }
     Ok(())
+}
+
+/// A volunteer marked present at a session of a series some campaigns link: each of their
+/// pledges of hours alone (no money, no goods) to those campaigns, still pledged, is received
+/// in the ledger as the hours given, recorded by whoever marked the attendance (in the same
+/// transaction, at `version`). A pledge that also gives money or goods stays for the
+/// treasurer. Returns how many were received.
+pub(crate) async fn hours_served(
+    conn: &impl ConnectionTrait,
+    ctx: &Ctx<'_>,
+    series: Uuid,
+    volunteer: Uuid,
+    session: &str,
+    version: i64,
+) -> Result<usize> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let linked: Vec<campaign::Model> = campaign::Entity::find()
+        .filter(campaign::Column::SeriesId.eq(series))
+        .filter(campaign::Column::DeletedAt.is_null())
+        .all(conn)
+        .await?
+        .into_iter()
+        .filter(|c| Status::parse(&c.status).is_some_and(Status::keeps_books))
+        .collect();
+    let mut received = 0;
+    for c in linked {
+        let owed = pledge::Entity::find()
+            .filter(pledge::Column::CampaignId.eq(c.id))
+            .filter(pledge::Column::ResidentId.eq(volunteer))
+            .filter(pledge::Column::Status.eq("pledged"))
+            .filter(pledge::Column::DeletedAt.is_null())
+            .all(conn)
+            .await?
+            .into_iter()
+            .filter(|p| p.hours > 0 && p.amount_fen == 0 && items_of(&p.items).is_empty());
+        let mut c = c;
+        for p in owed {
+            let new = New {
+                id: Uuid::new_v5(&p.id, b"linli-crowdfunding/attendance"),
+                kind: Kind::Receipt,
+                amount_fen: 0,
+                items: Vec::new(),
+                hours: p.hours,
+                pledge_id: Some(p.id),
+                donor: (!p.anonymous).then(|| p.name.clone()),
+                method: "time",
+                reference: rules::clip_line(session),
+                description: String::new(),
+                reverses: None,
+                overdraft_reason: None,
+                photos: Vec::new(),
+            };
+            let (after, entry) = append(conn, ctx, c, new, version).await?;
+            c = after;
+            let mut m = p;
+            m.status = "received".into();
+            m.entry_id = Some(entry.id);
+            m.version = version;
+            m.into_active_model().reset_all().update(conn).await?;
+            received += 1;
+        }
+    }
+    Ok(received)
 }

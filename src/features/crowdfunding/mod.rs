@@ -122,6 +122,7 @@ pub fn campaign_change(c: &campaign::Model) -> Change {
             goal_fen: c.goal_fen,
             goal_items: items_of(&c.goal_items),
             goal_hours: c.goal_hours,
+            series_id: c.series_id,
             deadline: c.deadline,
             status,
             pledged_fen: c.pledged_fen,

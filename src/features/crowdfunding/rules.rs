@@ -300,6 +300,11 @@ pub fn person_key(resident: Uuid) -> Uuid {
     Uuid::new_v5(&resident, b"linli-crowdfunding/treasurer")
 }
 
+/// A line of at most 200 characters, cut there (for text the server writes itself).
+pub fn clip_line(s: &str) -> String {
+    s.chars().take(200).collect()
+}
+
 /// A rating's stars (1 to 5) and its words (at most 200 characters).
 pub fn rating(stars: i32, comment: Option<&str>) -> Result<String, FieldError> {
     if !(1..=5).contains(&stars) {

@@ -39,6 +39,9 @@ pub struct CampaignCreateArgs {
     /// Volunteer hours wanted.
     #[oai(default, validator(minimum(value = "0")))]
     pub goal_hours: i32,
+    /// The volunteer series whose sessions the hours are given at: a pledge of hours alone
+    /// is received when its pledger is marked present at one of them.
+    pub series_id: Option<Uuid>,
     /// Pledges are taken until then (in the future).
     pub deadline: DateTime<Utc>,
     /// Photos, at most 9; their bytes follow over `PUT /api/v1/attachments/{id}`.
@@ -219,6 +222,9 @@ pub struct CampaignData {
     pub goal_items: Vec<ItemCount>,
     #[oai(validator(minimum(value = "0")))]
     pub goal_hours: i32,
+    /// The volunteer series whose attendance receives pledged hours.
+    #[oai(skip_serializing_if_is_none)]
+    pub series_id: Option<Uuid>,
     pub deadline: DateTime<Utc>,
     pub status: Status,
     /// Pledged (not withdrawn): money and hours, and how many pledges.

@@ -1174,6 +1174,27 @@ pub async fn mark_attendance(
     } else {
         update(conn, row.clone().into_active_model()).await?;
     }
+    // Hours pledged to a campaign that links this series are given by being here.
+    if a.status == AttendanceStatus::Present {
+        let session = format!(
+            "出席「{}」{}",
+            occ.series.title,
+            occ.start()
+                .with_timezone(&crate::features::notifications::ZONE)
+                .format("%Y-%m-%d %H:%M")
+        );
+        // Boxed: the ledger's append is large, and this handler's future is nested in the
+        // push's.
+        Box::pin(crate::features::crowdfunding::ledger::hours_served(
+            conn,
+            ctx,
+            occ.series.id,
+            row.resident_id,
+            &session,
+            version,
+        ))
+        .await?;
+    }
     let outcome = Outcome::applied(Some(changes::attendance(&row)), Some(version));
     // A mark changed after it was made is a correction of someone's service record.
     Ok(if is_new {

@@ -1811,6 +1811,12 @@ export interface components {
              */
             goal_hours: number | null;
             /**
+             * Format: uuid
+             * @description The volunteer series whose sessions the hours are given at: a pledge of hours alone
+             *     is received when its pledger is marked present at one of them.
+             */
+            series_id?: string | null;
+            /**
              * Format: date-time
              * @description Pledges are taken until then (in the future).
              */
@@ -1860,6 +1866,11 @@ export interface components {
             goal_items: components["schemas"]["ItemCount"][];
             /** Format: int32 */
             goal_hours: number;
+            /**
+             * Format: uuid
+             * @description The volunteer series whose attendance receives pledged hours.
+             */
+            series_id?: string;
             /** Format: date-time */
             deadline: string;
             status: components["schemas"]["CampaignStatus"];

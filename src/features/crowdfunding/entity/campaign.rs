@@ -51,6 +51,8 @@ pub struct Model {
     /// Pledgers' ratings once it closed: how many, and their stars added up.
     pub rating_count: i32,
     pub rating_sum: i32,
+    /// The volunteer series whose attendance receives pledged hours.
+    pub series_id: Option<Uuid>,
     pub version: i64,
     pub created_at: DateTimeUtc,
     pub deleted_at: Option<DateTimeUtc>,
