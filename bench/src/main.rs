@@ -27,6 +27,7 @@ mod load;
 mod reminders;
 mod scenarios;
 mod seed;
+mod talents;
 
 use std::time::Duration;
 
@@ -181,6 +182,9 @@ pub enum Scenario {
     /// texts) handed to a gateway the harness runs: time, memory, none lost, none twice,
     /// against the harness sending the same batches itself.
     Reminders,
+    /// Every resident with a phone on the election community offers skills (p50/p99 of the
+    /// push), then the search by skill, tag and free time against one plain SQL query.
+    Talents,
 }
 
 #[tokio::main]
@@ -221,6 +225,7 @@ async fn run(args: BenchArgs) -> anyhow::Result<()> {
         Scenario::Announcements,
         Scenario::Crowdfunding,
         Scenario::Reminders,
+        Scenario::Talents,
     ];
     let town = if args.scenarios.iter().any(|s| !own.contains(s)) {
         Some(seed::seed(&api, &args).await?)
@@ -244,6 +249,10 @@ async fn run(args: BenchArgs) -> anyhow::Result<()> {
             crowdfunding::crowdfunding(&api, &args).await?;
             continue;
         }
+        if *scenario == Scenario::Talents {
+            talents::talents(&api, &args).await?;
+            continue;
+        }
         if *scenario == Scenario::Reminders {
             reminders::reminders(&args).await?;
             continue;
@@ -262,7 +271,8 @@ async fn run(args: BenchArgs) -> anyhow::Result<()> {
             | Scenario::Casework
             | Scenario::Announcements
             | Scenario::Crowdfunding
-            | Scenario::Reminders => {}
+            | Scenario::Reminders
+            | Scenario::Talents => {}
         }
     }
     Ok(())
