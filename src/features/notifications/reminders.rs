@@ -9,12 +9,13 @@
 //! and lead ([`rules::notification_id`]), so two clocks (two server processes, or a look
 //! retried after a crash) write each one once.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait as _, ColumnTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, Set,
+    ActiveModelTrait as _, ColumnTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter,
+    QuerySelect, Set,
 };
 use tokio::task::JoinHandle;
 use uuid::Uuid;
@@ -28,6 +29,9 @@ use crate::features::deliberation::entity::meeting_invitation;
 use crate::features::schedule::entity::{occurrence_override, series, signup, volunteer_group};
 use crate::http::AppState;
 use crate::sync::write::{self, bump_version};
+
+/// A sign-up that holds its seat.
+const CONFIRMED: &str = "confirmed";
 
 /// Reminders written per transaction.
 const PER_COMMIT: usize = 2_000;
@@ -66,9 +70,13 @@ pub async fn step(state: &AppState) -> Result<usize, DbErr> {
             .await?;
         let (from, to) = rules::window(lead, had.as_ref().map(|h| h.until), now);
         if from < to {
-            let mut due = sessions(state, lead, from, to, now).await?;
-            due.extend(meetings(state, lead, from, to, now).await?);
-            written += write(state, due, now).await?;
+            // A session at a time: a busy day's 100,000 sign-ups are never all in memory.
+            for occurrence in sessions(state, from, to).await? {
+                if let Some(due) = session(state, lead, occurrence, (from, to), now).await? {
+                    written += write(state, vec![due], now).await?;
+                }
+            }
+            written += write(state, meetings(state, lead, from, to, now).await?, now).await?;
         }
         let _turn = state.core.write_gate.turn().await;
         match had {
@@ -130,130 +138,137 @@ async fn write(state: &AppState, due: Vec<Due>, now: DateTime<Utc>) -> Result<us
     Ok(written)
 }
 
-/// Confirmed sign-ups of sessions starting in `(from, to]`, by their start after any move.
+/// The sessions with confirmed sign-ups that may start in `(from, to]`: planned there, or
+/// moved there.
 async fn sessions(
     state: &AppState,
-    lead: Lead,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
-    now: DateTime<Utc>,
-) -> Result<Vec<Due>, DbErr> {
+) -> Result<BTreeSet<Uuid>, DbErr> {
     let db = &state.core.db;
-    let confirmed = "confirmed";
-    // Sessions moved into the window, and sign-ups whose planned start is in it.
-    let moved_in: Vec<occurrence_override::Model> = occurrence_override::Entity::find()
-        .filter(occurrence_override::Column::StartsAt.gt(from))
-        .filter(occurrence_override::Column::StartsAt.lte(to))
-        .filter(occurrence_override::Column::DeletedAt.is_null())
-        .all(db)
-        .await?;
-    let mut signups: Vec<signup::Model> = signup::Entity::find()
+    let mut found: BTreeSet<Uuid> = signup::Entity::find()
+        .select_only()
+        .column(signup::Column::OccurrenceId)
+        .distinct()
         .filter(signup::Column::OriginalStart.gt(from))
         .filter(signup::Column::OriginalStart.lte(to))
-        .filter(signup::Column::Status.eq(confirmed))
+        .filter(signup::Column::Status.eq(CONFIRMED))
+        .into_tuple::<Uuid>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    found.extend(
+        occurrence_override::Entity::find()
+            .select_only()
+            .column(occurrence_override::Column::Id)
+            .filter(occurrence_override::Column::StartsAt.gt(from))
+            .filter(occurrence_override::Column::StartsAt.lte(to))
+            .filter(occurrence_override::Column::DeletedAt.is_null())
+            .into_tuple::<Uuid>()
+            .all(db)
+            .await?,
+    );
+    Ok(found)
+}
+
+/// One session's reminder for `lead`, to its confirmed volunteers it is due for, if it
+/// starts in `(from, to]` after any move and is not called off. Reads the session alone, so
+/// a busy day is written a session at a time.
+async fn session(
+    state: &AppState,
+    lead: Lead,
+    occurrence: Uuid,
+    (from, to): (DateTime<Utc>, DateTime<Utc>),
+    now: DateTime<Utc>,
+) -> Result<Option<Due>, DbErr> {
+    let db = &state.core.db;
+    let over = occurrence_override::Entity::find_by_id(occurrence)
+        .one(db)
+        .await?
+        .filter(|o| o.deleted_at.is_none());
+    if over.as_ref().is_some_and(|o| o.cancelled) {
+        return Ok(None);
+    }
+    let signups: Vec<signup::Model> = signup::Entity::find()
+        .filter(signup::Column::OccurrenceId.eq(occurrence))
+        .filter(signup::Column::Status.eq(CONFIRMED))
         .all(db)
         .await?;
-    if !moved_in.is_empty() {
-        signups.extend(
-            signup::Entity::find()
-                .filter(signup::Column::OccurrenceId.is_in(moved_in.iter().map(|o| o.id)))
-                .filter(signup::Column::Status.eq(confirmed))
-                .all(db)
-                .await?,
-        );
+    let Some(first) = signups.first() else {
+        return Ok(None);
+    };
+    let start = over
+        .as_ref()
+        .and_then(|o| o.starts_at)
+        .unwrap_or(first.original_start);
+    if !(from < start && start <= to) {
+        return Ok(None);
     }
-    if signups.is_empty() {
-        return Ok(vec![]);
-    }
-    let overrides: HashMap<Uuid, occurrence_override::Model> = occurrence_override::Entity::find()
-        .filter(occurrence_override::Column::Id.is_in(signups.iter().map(|s| s.occurrence_id)))
-        .filter(occurrence_override::Column::DeletedAt.is_null())
-        .all(db)
+    let Some(sr) = series::Entity::find_by_id(first.series_id)
+        .one(db)
         .await?
-        .into_iter()
-        .map(|o| (o.id, o))
-        .collect();
-    let series: HashMap<Uuid, series::Model> = series::Entity::find()
-        .filter(series::Column::Id.is_in(signups.iter().map(|s| s.series_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|s| (s.id, s))
-        .collect();
-    let groups: HashMap<Uuid, volunteer_group::Model> = volunteer_group::Entity::find()
-        .filter(volunteer_group::Column::Id.is_in(series.values().map(|s| s.group_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|g| (g.id, g))
-        .collect();
-    let contacts: HashMap<Uuid, resident::Model> = resident::Entity::find()
-        .filter(resident::Column::Id.is_in(groups.values().filter_map(|g| g.contact_leader_id)))
-        .filter(resident::Column::DeletedAt.is_null())
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|r| (r.id, r))
-        .collect();
-    // One reminder per session, to each of its confirmed volunteers.
-    let mut by_occurrence: HashMap<Uuid, (Due, ())> = HashMap::new();
-    let mut seen = std::collections::HashSet::new();
-    for s in signups {
-        if !seen.insert(s.id) {
-            continue;
-        }
-        let over = overrides.get(&s.occurrence_id);
-        if over.is_some_and(|o| o.cancelled) {
-            continue;
-        }
-        let start = over.and_then(|o| o.starts_at).unwrap_or(s.original_start);
-        if !(from < start && start <= to && rules::reminder_due(lead, start, s.updated_at, now)) {
-            continue;
-        }
-        let Some(sr) = series.get(&s.series_id).filter(|x| x.deleted_at.is_none()) else {
-            continue;
-        };
-        let entry = by_occurrence.entry(s.occurrence_id).or_insert_with(|| {
-            let group = groups.get(&sr.group_id);
-            let contact = group
-                .and_then(|g| g.contact_leader_id)
-                .and_then(|id| contacts.get(&id))
-                .map(|r| (r.display_name.as_str(), r.phone.as_str()));
-            let place = over
-                .and_then(|o| o.location.as_deref())
-                .filter(|l| !l.is_empty())
-                .unwrap_or(if sr.location.is_empty() {
-                    group.map_or("", |g| g.venue.as_str())
-                } else {
-                    sr.location.as_str()
-                });
-            let (title, body) =
-                rules::reminder_text(lead, &sr.title, start, super::ZONE, place, contact);
-            (
-                Due {
-                    community: s.community_id,
-                    notice: Notice {
-                        kind: Kind::Reminder,
-                        subject: "occurrence",
-                        subject_id: s.occurrence_id,
-                        what: format!("reminder-{}", lead.as_str()),
-                        title,
-                        body,
-                        urgent: false,
-                        cant_come: Some(CantCome {
-                            occurrence_id: s.occurrence_id,
-                            series_id: s.series_id,
-                            original_start: s.original_start,
-                        }),
-                    },
-                    recipients: vec![],
-                },
-                (),
-            )
+        .filter(|x| x.deleted_at.is_none())
+    else {
+        return Ok(None);
+    };
+    let group = volunteer_group::Entity::find_by_id(sr.group_id)
+        .one(db)
+        .await?;
+    let contact = match group.as_ref().and_then(|g| g.contact_leader_id) {
+        Some(id) => resident::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .filter(|r| r.deleted_at.is_none()),
+        None => None,
+    };
+    let place = over
+        .as_ref()
+        .and_then(|o| o.location.clone())
+        .filter(|l| !l.is_empty())
+        .unwrap_or_else(|| {
+            if sr.location.is_empty() {
+                group.as_ref().map_or_else(String::new, |g| g.venue.clone())
+            } else {
+                sr.location.clone()
+            }
         });
-        entry.0.recipients.push(s.resident_id);
+    let (title, body) = rules::reminder_text(
+        lead,
+        &sr.title,
+        start,
+        super::ZONE,
+        &place,
+        contact
+            .as_ref()
+            .map(|r| (r.display_name.as_str(), r.phone.as_str())),
+    );
+    let recipients: Vec<Uuid> = signups
+        .iter()
+        .filter(|s| rules::reminder_due(lead, start, s.updated_at, now))
+        .map(|s| s.resident_id)
+        .collect();
+    if recipients.is_empty() {
+        return Ok(None);
     }
-    Ok(by_occurrence.into_values().map(|(d, ())| d).collect())
+    Ok(Some(Due {
+        community: first.community_id,
+        notice: Notice {
+            kind: Kind::Reminder,
+            subject: "occurrence",
+            subject_id: occurrence,
+            what: format!("reminder-{}", lead.as_str()),
+            title,
+            body,
+            urgent: false,
+            cant_come: Some(CantCome {
+                occurrence_id: occurrence,
+                series_id: first.series_id,
+                original_start: first.original_start,
+            }),
+        },
+        recipients,
+    }))
 }
 
 /// Invitations (not declined) to meetings starting in `(from, to]`.
