@@ -56,7 +56,7 @@ pub async fn talents(api: &Api, args: &BenchArgs) -> anyhow::Result<()> {
                         json!({"skills": [SKILLS[i % SKILLS.len()], SKILLS[(i / 8) % SKILLS.len()]],
                                "tags": [TAGS[i % TAGS.len()]], "free": [TIMES[i % TIMES.len()]],
                                "note": "退休了，有空就來幫忙。",
-                               "visibility": if i % 3 == 0 { "residents" } else { "holders" }}),
+                               "visibility": if i.is_multiple_of(3) { "residents" } else { "holders" }}),
                     );
                     let t0 = Instant::now();
                     let out = api.push(&voter.token, Uuid::now_v7(), &[offer]).await?;
