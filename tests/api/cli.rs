@@ -7,13 +7,27 @@ use sea_orm::Database;
 use serde_json::Value;
 use tokio::process::{Child, Command};
 
-use crate::helpers::{DEADLINE, PASSWORD, fresh_database, spawn_app, spawn_process};
+use crate::helpers::{
+    DEADLINE, PASSWORD, fresh_database, spawn_app, spawn_process, spawn_process_logged,
+};
 
 const BIN: &str = env!("CARGO_BIN_EXE_linli");
 
 /// Starts `linli` with no arguments in `dir`, on a free port, on the embedded default.
-async fn start_default(dir: &std::path::Path) -> (Child, String) {
-    spawn_process(dir, &[], &["DATABASE_URL", "LINLI_JWT_SECRET"]).await
+async fn start_default(dir: &std::path::Path) -> (Child, String, Log) {
+    spawn_process_logged(dir, &[], &["DATABASE_URL", "LINLI_JWT_SECRET"]).await
+}
+
+type Log = std::sync::Arc<std::sync::Mutex<Vec<String>>>;
+
+/// SIGTERM, then asserts that linli stopped on its own with success (its log tells why not).
+async fn terminate_cleanly(child: &mut Child, log: &Log) {
+    let status = terminate(child).await;
+    assert!(
+        status.success(),
+        "linli ended with {status} after SIGTERM; its log:\n{}",
+        log.lock().unwrap().join("\n")
+    );
 }
 
 async fn terminate(child: &mut Child) -> std::process::ExitStatus {
@@ -33,7 +47,7 @@ async fn terminate(child: &mut Child) -> std::process::ExitStatus {
 #[tokio::test]
 async fn the_readme_run_command_serves_on_embedded_sqlite_and_stops_cleanly() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut child, base) = start_default(dir.path()).await;
+    let (mut child, base, log) = start_default(dir.path()).await;
     let client = reqwest::Client::new();
 
     assert_eq!(
@@ -81,10 +95,10 @@ async fn the_readme_run_command_serves_on_embedded_sqlite_and_stops_cleanly() {
         0o600
     );
 
-    assert!(terminate(&mut child).await.success());
+    terminate_cleanly(&mut child, &log).await;
 
     // Restarted, it keeps its secret: a token issued before the restart still works.
-    let (mut child, base) = start_default(dir.path()).await;
+    let (mut child, base, log) = start_default(dir.path()).await;
     let me = client
         .get(format!("{base}/api/v1/me"))
         .bearer_auth(&token)
@@ -92,7 +106,7 @@ async fn the_readme_run_command_serves_on_embedded_sqlite_and_stops_cleanly() {
         .await
         .unwrap();
     assert_eq!(me.status(), 200);
-    assert!(terminate(&mut child).await.success());
+    terminate_cleanly(&mut child, &log).await;
 }
 
 #[tokio::test]
