@@ -7,9 +7,7 @@ use sea_orm::Database;
 use serde_json::Value;
 use tokio::process::{Child, Command};
 
-use crate::helpers::{
-    DEADLINE, PASSWORD, fresh_database, spawn_app, spawn_process, spawn_process_logged,
-};
+use crate::helpers::{DEADLINE, PASSWORD, fresh_database, spawn_app, spawn_process_logged};
 
 const BIN: &str = env!("CARGO_BIN_EXE_linli");
 
