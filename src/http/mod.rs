@@ -10,6 +10,7 @@
 //!   app's contract (`crate::features`).
 //! - each capability's own REST reads, from its folder (`crate::features::*::http`).
 //! - errors are `crate::web::error`'s: one type and its problem+json responses.
+//! - [`webapp`]: the residents' web app at `/app/`, embedded in the binary.
 //! - [`middleware`]: request ids, one log line and metrics per request, the body limit, and
 //!   the rewrite that makes every error problem+json.
 
@@ -23,6 +24,7 @@ pub mod middleware;
 pub mod rate;
 pub mod serve;
 pub mod sync;
+pub mod webapp;
 
 use std::sync::Arc;
 
@@ -382,9 +384,19 @@ pub fn routes(state: AppState) -> impl Endpoint {
     let spec = spec_json();
     let allow = Arc::new(middleware::AllowTable::from_spec(&spec));
     let bodies = Arc::new(contract::BodyContract::from_spec(&spec));
+    // The API's service is nested at the root, so it owns `/` too: the front door is asked first.
+    let api = poem::IntoEndpoint::into_endpoint(api).around(|ep, req| async move {
+        if req.uri().path() == "/" {
+            return Ok(webapp::front_door_response());
+        }
+        ep.call(req).await.map(poem::IntoResponse::into_response)
+    });
     Route::new()
         .nest("/", api)
         .nest("/docs", docs)
+        .at("/app", get(webapp::front_door))
+        .at("/app/", get(webapp::file))
+        .at("/app/*path", get(webapp::file))
         .at(
             "/openapi.json",
             get(poem::endpoint::make_sync(move |_| {
