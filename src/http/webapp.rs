@@ -75,7 +75,10 @@ pub fn file(req: &Request, path: Option<Path<String>>) -> Response {
         .headers()
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim().trim_start_matches("W/") == etag));
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|t| t.trim().trim_start_matches("W/") == etag)
+        });
     if fresh {
         return builder.status(StatusCode::NOT_MODIFIED).finish();
     }

@@ -37,3 +37,4 @@ mod talents;
 mod territory;
 mod territory_model;
 mod tokens;
+mod webapp;

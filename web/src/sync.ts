@@ -182,8 +182,12 @@ export class Replica {
       return;
     }
     clearTimeout(this.retry);
-    this.status = { ...this.status, syncing: true };
-    this.changed();
+    // "Syncing" shows while edits are being sent or pages are still coming, not for the
+    // quick pull every poke makes (a flickering banner would only distract).
+    if (this.outbox.length > 0 || !this.status.ready) {
+      this.status = { ...this.status, syncing: true };
+      this.changed();
+    }
     try {
       while (this.outbox.length > 0) await this.push();
       await this.pull();
@@ -197,8 +201,10 @@ export class Replica {
       this.retry = setTimeout(() => void this.sync(), this.backoff);
       this.backoff = Math.min(this.backoff * 2, 60_000);
     } finally {
-      this.status = { ...this.status, syncing: false };
-      this.changed();
+      if (this.status.syncing) {
+        this.status = { ...this.status, syncing: false };
+        this.changed();
+      }
     }
   }
 
@@ -254,7 +260,7 @@ export class Replica {
       });
       this.cursor = page.cursor;
       this.applyInMemory(page.changes);
-      this.status = { ...this.status, ready };
+      this.status = { ...this.status, ready, syncing: page.has_more || this.outbox.length > 0 };
       this.changed();
       if (!page.has_more) return;
     }

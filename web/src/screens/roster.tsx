@@ -34,7 +34,8 @@ export function Roster({ seriesId, start }: { seriesId: string; start: string })
   );
   const others = replica
     .rows("membership")
-    .filter((m) => m.group_id === s.group_id && !signedUp.has(m.resident_id) && !pendingProxies.has(m.resident_id));
+    .filter((m) => m.group_id === s.group_id && m.resident_id !== me)
+    .filter((m) => !signedUp.has(m.resident_id) && !pendingProxies.has(m.resident_id));
   const args = { occurrence_id: s.occurrence_id, series_id: s.series_id, original_start: s.original_start };
   // Attendance opens an hour before the start (the server's rule: volunteers arrive early).
   const marking = !s.cancelled && Date.now() >= instant(s.starts_at) - 3_600_000;
