@@ -121,6 +121,18 @@ async fn offers_are_seen_by_those_who_look_for_talent_and_an_invitation_is_answe
     let page = get_json(&v, bl, "/api/v1/talents?limit=1&offset=1").await;
     assert_eq!(page["talents"][0]["name"], "趙師傅");
     assert!(page.get("next_offset").is_none());
+    // Beyond the documented range (schemathesis found this one accepted), a page is refused.
+    assert_problem(
+        v.app
+            .get(
+                "/api/v1/talents?offset=9007199254740992",
+                Some(&bl.access_token),
+            )
+            .await,
+        400,
+        "malformed_request",
+    )
+    .await;
     assert_problem(
         v.app
             .get("/api/v1/talents?skill=juggling", Some(&bl.access_token))

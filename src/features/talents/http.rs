@@ -55,7 +55,7 @@ impl TalentsApi {
         tag: Query<Option<String>>,
         free: Query<Option<FreeTime>>,
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))] limit: Query<Option<u64>>,
-        offset: Query<Option<u64>>,
+        #[oai(validator(maximum(value = "1000000")))] offset: Query<Option<u64>>,
     ) -> ApiResult<Json<TalentPage>, { SIGNED_IN | PARAMS }> {
         let actor = state.actor(&auth.0).await?;
         let mut q = talent::Entity::find()
