@@ -11,6 +11,11 @@ import type { Auth } from "./session";
 import type { Store } from "./store";
 import { Replica } from "./sync";
 import { Board } from "./screens/board";
+import { CampaignPage, Campaigns } from "./screens/campaigns";
+import { Cases } from "./screens/cases";
+import { Elections } from "./screens/elections";
+import { More } from "./screens/more";
+import { Topics } from "./screens/topics";
 import { Groups } from "./screens/groups";
 import { Login, Register } from "./screens/login";
 import { Mine } from "./screens/mine";
@@ -183,6 +188,12 @@ function SignedIn(props: {
   else if (route === "groups") screen = <Groups />;
   else if (route === "notices") screen = <Notices />;
   else if (route === "settings") screen = <Settings />;
+  else if (route === "more") screen = <More />;
+  else if (route === "campaigns") screen = <Campaigns />;
+  else if (route === "campaign" && a) screen = <CampaignPage id={a} />;
+  else if (route === "topics") screen = <Topics />;
+  else if (route === "cases") screen = <Cases />;
+  else if (route === "elections") screen = <Elections />;
   else screen = <Board />;
   return (
     <Context.Provider value={ctx}>
@@ -199,9 +210,18 @@ function Frame(props: { current: string; children: ComponentChildren }) {
     ["mine", t("mine")],
     ["notices", t("notices")],
     ["groups", t("groups")],
-    ["settings", t("settings")],
+    ["more", t("moreTab")],
   ];
-  const current = props.current === "s" ? "" : props.current;
+  const under: Record<string, string> = {
+    s: "",
+    settings: "more",
+    campaigns: "more",
+    campaign: "more",
+    topics: "more",
+    cases: "more",
+    elections: "more",
+  };
+  const current = under[props.current] ?? props.current;
   return (
     <>
       <header class="top">
