@@ -18,6 +18,12 @@ fn assets_of(page: &str) -> Vec<String> {
         .collect()
 }
 
+async fn the_page(app: &crate::helpers::TestApp) -> String {
+    let resp = app.client.get(app.url("/app/")).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    resp.text().await.unwrap()
+}
+
 #[tokio::test]
 async fn the_front_door_leads_to_the_app_and_its_page_is_revalidated_on_every_visit() {
     let app = spawn_app().await;
@@ -63,15 +69,7 @@ async fn the_front_door_leads_to_the_app_and_its_page_is_revalidated_on_every_vi
 #[tokio::test]
 async fn hashed_files_are_immutable_and_compressed_and_a_missing_file_is_a_problem() {
     let app = spawn_app().await;
-    let page = app
-        .client
-        .get(app.url("/app/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = the_page(&app).await;
     let assets = assets_of(&page);
     assert!(
         assets.iter().any(|a| a.ends_with(".js")) && assets.iter().any(|a| a.ends_with(".css")),
@@ -143,15 +141,7 @@ async fn the_service_worker_precaches_every_file_the_app_needs_and_each_is_serve
     for needed in ["./", "index.html", "manifest.webmanifest"] {
         assert!(files.contains(&needed), "{needed} in {files:?}");
     }
-    let page = app
-        .client
-        .get(app.url("/app/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = the_page(&app).await;
     for asset in assets_of(&page) {
         let name = asset.trim_start_matches("/app/");
         assert!(files.contains(&name), "{name} is precached: {files:?}");

@@ -12,9 +12,8 @@
 // - Offline, nothing is lost: `online` events and a backoff retry sync again.
 //
 // Screens read the replica through `rows(entity)` and re-render on `subscribe`.
-import { SCHEMA_VERSION, type Change, type Mutation, type MutationResult } from "@linli/sdk";
+import { Hlc, SCHEMA_VERSION, type Change, type Mutation, type MutationResult } from "@linli/sdk";
 import { v7 as uuidv7 } from "uuid";
-import { Hlc } from "./hlc";
 import { Offline, type Auth } from "./session";
 import type { Row, Store } from "./store";
 

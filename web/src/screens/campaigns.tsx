@@ -4,6 +4,7 @@
 import { useEffect, useState } from "preact/hooks";
 import type { CampaignLedger } from "@linli/sdk";
 import { v7 as uuidv7 } from "uuid";
+import { Problem } from "./fields";
 import { useApp, useReplica } from "../app";
 import { when } from "../schedule";
 import type { DataOf } from "../sync";
@@ -178,11 +179,7 @@ export function CampaignPage({ id }: { id: string }) {
             <input type="checkbox" checked={anonymous} onChange={(e) => setAnonymous(e.currentTarget.checked)} />
             {t("anonymous")}
           </label>
-          {error && (
-            <p class="error" role="alert">
-              {error}
-            </p>
-          )}
+          <Problem text={error} />
           <button class="primary" type="submit">
             {t("pledge")}
           </button>

@@ -3,6 +3,7 @@ import { useEffect, useState } from "preact/hooks";
 import type { CommunitySummary } from "@linli/sdk";
 import type { Language, T } from "../i18n";
 import type { Auth } from "../session";
+import { Field, Problem } from "./fields";
 import { LanguagePicker } from "./settings";
 
 type Props = { t: T; setLanguage: (l: Language) => void; auth: Auth; onIn: () => void };
@@ -36,32 +37,9 @@ export function Login({ t, setLanguage, auth, onIn }: Props) {
         {t("app")} <span class="village">{t("village")}</span>
       </h1>
       <form onSubmit={submit}>
-        <label>
-          {t("phone")}
-          <input
-            type="tel"
-            inputMode="tel"
-            autoComplete="tel"
-            required
-            value={phone}
-            onInput={(e) => setPhone(e.currentTarget.value)}
-          />
-        </label>
-        <label>
-          {t("password")}
-          <input
-            type="password"
-            autoComplete="current-password"
-            required
-            value={password}
-            onInput={(e) => setPassword(e.currentTarget.value)}
-          />
-        </label>
-        {error && (
-          <p class="error" role="alert">
-            {error}
-          </p>
-        )}
+        <Field label={t("phone")} type="tel" inputMode="tel" autoComplete="tel" required value={phone} onValue={setPhone} />
+        <Field label={t("password")} type="password" autoComplete="current-password" required value={password} onValue={setPassword} />
+        <Problem text={error} />
         <button class="primary" type="submit" disabled={busy}>
           {busy ? t("signingIn") : t("signIn")}
         </button>
@@ -125,37 +103,22 @@ export function Register({ t, setLanguage, auth, onIn }: Props) {
             ))}
           </select>
         </label>
-        <label>
-          {t("name")}
-          <input required autoComplete="name" value={name} onInput={(e) => setName(e.currentTarget.value)} />
-        </label>
-        <label>
-          {t("phone")}
-          <input
-            type="tel"
-            inputMode="tel"
-            autoComplete="tel"
-            required
-            value={phone}
-            onInput={(e) => setPhone(e.currentTarget.value)}
-          />
-        </label>
-        <label>
-          {t("password")} <small>{t("passwordHint")}</small>
-          <input
-            type="password"
-            autoComplete="new-password"
-            required
-            minLength={10}
-            value={password}
-            onInput={(e) => setPassword(e.currentTarget.value)}
-          />
-        </label>
-        {error && (
-          <p class="error" role="alert">
-            {error}
-          </p>
-        )}
+        <Field label={t("name")} required autoComplete="name" value={name} onValue={setName} />
+        <Field label={t("phone")} type="tel" inputMode="tel" autoComplete="tel" required value={phone} onValue={setPhone} />
+        <Field
+          label={
+            <>
+              {t("password")} <small>{t("passwordHint")}</small>
+            </>
+          }
+          type="password"
+          autoComplete="new-password"
+          required
+          minLength={10}
+          value={password}
+          onValue={setPassword}
+        />
+        <Problem text={error} />
         <button class="primary" type="submit">
           {t("register")}
         </button>

@@ -1,5 +1,6 @@
 // Settings: the language, the calendar subscription link, signing out.
 import { useState } from "preact/hooks";
+import { Problem } from "./fields";
 import { useApp } from "../app";
 import type { Language, T } from "../i18n";
 
@@ -58,11 +59,7 @@ export function Settings() {
           {t("makeCalendarLink")}
         </button>
       )}
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <Problem text={error} />
       <h3>{t("signOut")}</h3>
       <button type="button" class="secondary" onClick={() => void auth.signOut()}>
         {t("signOut")}

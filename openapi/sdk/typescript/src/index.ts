@@ -2,13 +2,15 @@
 //
 // Every request and response type comes from `schema.ts`, which is generated from
 // openapi/openapi.json (regenerate with `openapi/generate-sdks`); the HTTP calls are
-// openapi-fetch's. This file only wires the two together and adds the bearer token.
+// openapi-fetch's. This file wires the two together and adds the bearer token; `Hlc` is the
+// clock every offline-first client stamps its edits with.
 import createClient, { type Client, type ClientOptions } from "openapi-fetch";
 import type { paths } from "./schema.js";
 
 // `paths`, `components`, `operations`, and one alias per schema: `Mutation`, `Change`,
 // `PushRequest`, `PullResponse`, `Problem`, … (each is `components["schemas"][name]`).
 export type * from "./schema.js";
+export { Hlc } from "./hlc.js";
 
 /** The sync schema version this SDK speaks: send it as `schema_version` on every push and pull. */
 export const SCHEMA_VERSION = 1;
