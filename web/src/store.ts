@@ -83,6 +83,17 @@ export class Store {
     await Promise.all([...work, tx.done]);
   }
 
+  /** The server forgot this replica's cursor (`410 resync_required`): start again empty. */
+  async resetReplica(): Promise<void> {
+    const tx = this.db.transaction(["rows", "meta"], "readwrite");
+    await Promise.all([
+      tx.objectStore("rows").clear(),
+      tx.objectStore("meta").put(null, "cursor"),
+      tx.objectStore("meta").put(false, "ready"),
+      tx.done,
+    ]);
+  }
+
   /** Signing out forgets everything that belonged to the resident. */
   async clear(): Promise<void> {
     const tx = this.db.transaction(["rows", "outbox", "meta"], "readwrite");

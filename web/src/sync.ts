@@ -243,9 +243,10 @@ export class Replica {
       const answer = await this.auth.api.POST("/api/v1/sync/pull", { body });
       if (answer.response.status === 410) {
         // The server forgot this cursor's past (compaction): start again from nothing.
+        await this.store.resetReplica();
         this.cursor = null;
         this.rowsByKey.clear();
-        await this.store.commit([], { cursor: null });
+        this.status = { ...this.status, ready: false };
         continue;
       }
       if (!answer.data) throw new Offline(`pull answered ${answer.response.status}`);

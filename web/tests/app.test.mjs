@@ -400,3 +400,56 @@ test("the browser's language decides the script, and settings change it", async 
     await context.close();
   }
 });
+
+test("when the server has forgotten a phone's cursor, the replica starts again and keeps nothing stale", async () => {
+  const { context, page } = await signedIn(browser, linli.base, "13900000015");
+  try {
+    await page.locator(".banner.syncing").waitFor({ state: "detached" });
+    const keys = () =>
+      page.evaluate(
+        () =>
+          new Promise((resolve) => {
+            const open = indexedDB.open("linli");
+            open.onsuccess = () => {
+              const all = open.result.transaction("rows").objectStore("rows").getAllKeys();
+              all.onsuccess = () => resolve(all.result.sort());
+            };
+          }),
+      );
+    const before = await keys();
+    assert.ok(before.length > 0);
+    // A row the server no longer has (deleted while the phone's cursor was too old to hear).
+    await page.evaluate(
+      () =>
+        new Promise((resolve) => {
+          const open = indexedDB.open("linli");
+          open.onsuccess = () => {
+            const tx = open.result.transaction("rows", "readwrite");
+            tx.objectStore("rows").put({ entity: "group", id: "stale", data: {} }, "group:stale");
+            tx.oncomplete = () => resolve(undefined);
+          };
+        }),
+    );
+    let refused = false;
+    await context.route("**/api/v1/sync/pull", async (route) => {
+      if (!refused) {
+        refused = true;
+        await route.fulfill({
+          status: 410,
+          contentType: "application/problem+json",
+          body: JSON.stringify({ type: "urn:linli:problem:resync_required", title: "Gone", status: 410, detail: "resync", code: "resync_required" }),
+        });
+      } else {
+        await route.continue();
+      }
+    });
+    await page.reload();
+    await eventually("the replica to be pulled again from the start", async () => {
+      const now = await keys();
+      return refused && JSON.stringify(now) === JSON.stringify(before);
+    });
+    await page.locator(".card").first().waitFor();
+  } finally {
+    await context.close();
+  }
+});
