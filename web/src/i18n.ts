@@ -183,6 +183,17 @@ const zhHans = {
   resultInvalid: "投票人数不足，无效",
   votesFor: "{n} 票",
   elected: "当选",
+  position_building_leader: "楼长",
+  position_area_leader: "片长",
+  position_branch_president: "分会长",
+  position_president: "会长",
+  position_vice_president: "副会长",
+  position_representative: "居民代表",
+  position_grid_worker: "网格员",
+  position_help_team: "帮办团",
+  position_mediator: "调解员",
+  position_election_officer: "选举工作人员",
+  position_company_liaison: "矿上联络员",
 };
 
 export type Words = Record<keyof typeof zhHans, string>;
@@ -364,6 +375,17 @@ const zhHant: Words = {
   resultInvalid: "投票人數不足，無效",
   votesFor: "{n} 票",
   elected: "當選",
+  position_building_leader: "樓長",
+  position_area_leader: "片長",
+  position_branch_president: "分會長",
+  position_president: "會長",
+  position_vice_president: "副會長",
+  position_representative: "居民代表",
+  position_grid_worker: "網格員",
+  position_help_team: "幫辦團",
+  position_mediator: "調解員",
+  position_election_officer: "選舉工作人員",
+  position_company_liaison: "礦上聯絡員",
 };
 
 const en: Words = {
@@ -543,6 +565,17 @@ const en: Words = {
   resultInvalid: "too few voted: not valid",
   votesFor: "{n} votes",
   elected: "elected",
+  position_building_leader: "building leader",
+  position_area_leader: "area leader",
+  position_branch_president: "branch president",
+  position_president: "president",
+  position_vice_president: "vice president",
+  position_representative: "residents' representative",
+  position_grid_worker: "grid worker",
+  position_help_team: "help team",
+  position_mediator: "mediator",
+  position_election_officer: "election officer",
+  position_company_liaison: "company liaison",
 };
 
 type Reasons = Record<MutationCode, string>;
@@ -791,6 +824,8 @@ export function preferredLanguage(languages: readonly string[] = navigator.langu
 export type T = ((key: keyof Words, vars?: Record<string, string | number>) => string) & {
   language: Language;
   reason: (code: string) => string;
+  /** A position's name (`building_leader` → 樓長), or the text itself when it is not one. */
+  position: (kind: string) => string;
   speech: string;
 };
 
@@ -800,6 +835,7 @@ export function translator(language: Language): T {
     table.words[key].replace(/\{(\w+)\}/g, (_, k: string) => String(vars[k] ?? ""))) as T;
   t.language = language;
   t.reason = (code) => table.reasons[code as MutationCode] ?? table.reasons.invalid_mutation;
+  t.position = (kind) => (table.words as Record<string, string>)[`position_${kind}`] ?? kind;
   t.speech = table.speech;
   return t;
 }

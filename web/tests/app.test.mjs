@@ -311,6 +311,11 @@ test("every screen passes an accessibility scan with no serious or critical find
       await p.locator(".banner.syncing").waitFor({ state: "detached" });
       await scan(p, name);
       if (!["board", "more", "cases"].includes(name)) await screenshot(p, name);
+      if (name === "notices") {
+        // Who posted it, in words: the president's notice says 会长, never a code.
+        await p.locator(".notice .when").filter({ hasText: "· 会长 ·" }).first().waitFor();
+        assert.doesNotMatch(await p.locator("main").innerText(), /president|building_leader/);
+      }
     }
     await p.goto("/app/#/");
     await p.locator('.card:has-text("書法與國畫")').first().click();

@@ -33,7 +33,7 @@ export function Notices() {
             <span class="title">{a.title}</span>
             <span class="when">
               {a.author_name}
-              {a.author_position ? ` · ${a.author_position}` : ""} · {when(a.posted_at, t.language)}
+              {a.author_position ? ` · ${t.position(a.author_position)}` : ""} · {when(a.posted_at, t.language)}
             </span>
             <p class="body">{a.body}</p>
             <span class="actions">
