@@ -33,7 +33,6 @@ export type Ctx = {
   me: string;
   /** The coming two weeks' sessions as the server expanded them (kept for offline use). */
   occurrences: OccurrenceView[] | undefined;
-  reloadOccurrences: () => void;
 };
 
 const Context = createContext<Ctx | null>(null);
@@ -178,7 +177,6 @@ function SignedIn(props: {
     ...props,
     me: auth.residentId ?? "",
     occurrences,
-    reloadOccurrences: () => setAsked((n) => n + 1),
   };
   const [, route, a, b, c] = hash.split("/");
   let screen;

@@ -12,7 +12,7 @@
 // - Offline, nothing is lost: `online` events and a backoff retry sync again.
 //
 // Screens read the replica through `rows(entity)` and re-render on `subscribe`.
-import { Hlc, SCHEMA_VERSION, type Change, type Mutation, type MutationResult } from "@linli/sdk";
+import { Hlc, SCHEMA_VERSION, type Change, type Mutation } from "@linli/sdk";
 import { v7 as uuidv7 } from "uuid";
 import { Offline, type Auth } from "./session";
 import type { Row, Store } from "./store";
@@ -37,8 +37,6 @@ export type Status = {
 export class Replica {
   private rowsByKey = new Map<string, Row>();
   outbox: Mutation[] = [];
-  /** The server's answers to this phone's edits, newest last (for "confirmed" / "waitlisted"). */
-  readonly answers = new Map<number, MutationResult>();
   rejections: Rejection[] = [];
   status: Status = { online: navigator.onLine, syncing: false, ready: false };
   private cursor: string | null = null;
@@ -218,7 +216,6 @@ export class Replica {
     const out = answer.data;
     const changes: Change[] = [];
     for (const result of out.results) {
-      this.answers.set(result.id, result);
       if (result.data) changes.push(result.data);
       if (result.status === "rejected") {
         const mutation = this.outbox.find((m) => m.id === result.id);
